@@ -1,0 +1,22 @@
+"""``GET /health``: is the app up and can it reach the database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Request, Response, get
+
+
+@get("/health", summary="Состояние сервиса", tags=["system"], security=[])
+async def health(request: Request) -> Response:
+    try:
+        async with asyncio.timeout(3):
+            async with request.app.state.pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        return Response({"status": "ok", "database": True}, status_code=200)
+    except Exception:
+        return Response({"status": "error", "database": False,
+                         "message": "База данных недоступна"}, status_code=503)
+
+
+ROUTES = [health]

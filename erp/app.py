@@ -1,0 +1,85 @@
+"""The Litestar application: routes, auth, errors, OpenAPI and lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from erp import __version__
+from erp.api import auth, health, users
+from erp.api.errors import EXCEPTION_HANDLERS
+from erp.api.security import BearerAuthMiddleware
+from erp.jobs import run_worker
+from erp.platform.db import create_pool
+from erp.settings import Settings
+
+log = logging.getLogger("erp")
+
+
+def _swagger_plugin() -> SwaggerRenderPlugin:
+    base = "/static/swagger"
+    return SwaggerRenderPlugin(
+        path="/swagger",
+        js_url=f"{base}/swagger-ui-bundle.js",
+        css_url=f"{base}/swagger-ui.css",
+        standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
+    )
+
+
+def _static_routes() -> list:
+    import swagger_ui_bundle
+
+    return [create_static_files_router("/static/swagger", [swagger_ui_bundle.swagger_ui_path],
+                                       include_in_schema=False)]
+
+
+def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
+               with_worker: bool = False, extra_route_handlers: list | None = None) -> Litestar:
+    import erp.configuration  # noqa: F401  (declares the clinic's objects and jobs)
+
+    async def open_pool(app: Litestar) -> None:
+        app.state.pool = await create_pool(database_url, max_size=pool_size)
+        if with_worker:
+            app.state.worker_stop = asyncio.Event()
+            app.state.worker = asyncio.create_task(
+                run_worker(app.state.pool, settings, database_url, app.state.worker_stop))
+
+    async def close_pool(app: Litestar) -> None:
+        if with_worker and getattr(app.state, "worker", None):
+            app.state.worker_stop.set()
+            try:
+                await asyncio.wait_for(app.state.worker, 5)
+            except (TimeoutError, Exception):
+                app.state.worker.cancel()
+        pool = getattr(app.state, "pool", None)
+        if pool is not None:
+            await pool.close()
+
+    openapi = OpenAPIConfig(
+        title="ERP для клиник",
+        version=__version__,
+        path="/schema",
+        render_plugins=[_swagger_plugin()],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+        }),
+        security=[{"bearer": []}],
+    )
+    handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *_static_routes(), *(extra_route_handlers or [])]
+    return Litestar(
+        route_handlers=handlers,
+        state=State({"settings": settings, "database_url": database_url}),
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+        middleware=[BearerAuthMiddleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        debug=False,
+    )

@@ -1,0 +1,124 @@
+"""Users and their credentials.
+
+Passwords are stored as argon2 hashes. API clients trade a username and a
+password for a short-lived HS256 bearer token signed with ``ERP_SECRET_KEY``.
+Wrong passwords are throttled per username and per address, in the database,
+so the limit holds across every process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from erp.platform.errors import TooManyRequests, Unauthorized, ValidationError
+
+ROLES = ("admin", "accountant", "manager")
+MAX_FAILURES = 5
+FAILURE_WINDOW_SECONDS = 15 * 60
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so that timing
+# does not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    username: str
+    role: str
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_new_user(username: str, role: str, password: str) -> None:
+    if not username or len(username) > 150 or username.strip() != username:
+        raise ValidationError.field("username", "имя пользователя пустое или с пробелами по краям")
+    if role not in ROLES:
+        raise ValidationError.field("role", f"роль должна быть одной из: {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValidationError.field("password", "пароль должен быть не короче 8 символов")
+
+
+async def add_user(conn: asyncpg.Connection, username: str, role: str, password: str,
+                   full_name: str = "") -> int:
+    check_new_user(username, role, password)
+    try:
+        return await conn.fetchval(
+            "INSERT INTO users (username, full_name, password_hash, role, active, created_at)"
+            " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
+            username, full_name, hash_password(password), role,
+        )
+    except asyncpg.UniqueViolationError:
+        raise ValidationError.field("username", f"пользователь «{username}» уже есть",
+                                    code="duplicate") from None
+
+
+async def list_users(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, username, full_name, role, active, created_at FROM users ORDER BY username"
+    )
+
+
+async def authenticate(conn: asyncpg.Connection, username: str, password: str,
+                       remote: str = "") -> Principal:
+    """Check the password; after MAX_FAILURES wrong ones for a username (or
+    four times that many from one address) within the window, refuse with 429."""
+    by_user, by_remote = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE username = $1), count(*) FILTER (WHERE remote = $2)"
+        " FROM login_failures WHERE at > now() - make_interval(secs => $3)",
+        username, remote or "-", FAILURE_WINDOW_SECONDS,
+    )
+    if by_user >= MAX_FAILURES or by_remote >= MAX_FAILURES * 4:
+        raise TooManyRequests(
+            "Слишком много неудачных попыток входа. Повторите через 15 минут.",
+            code="login_throttled",
+        )
+    row = await conn.fetchrow(
+        "SELECT id, username, role, password_hash, active FROM users WHERE username = $1", username
+    )
+    try:
+        ok = _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not (ok and row and row["active"]):
+        await conn.execute(
+            "INSERT INTO login_failures (username, remote, at) VALUES ($1, $2, now())",
+            username, remote or "-",
+        )
+        raise Unauthorized("Неверное имя пользователя или пароль", code="invalid_credentials")
+    await conn.execute("DELETE FROM login_failures WHERE username = $1", username)
+    return Principal(row["id"], row["username"], row["role"])
+
+
+def issue_token(principal: Principal, secret: str, ttl: int) -> str:
+    now = int(time.time())
+    claims = {"sub": str(principal.user_id), "name": principal.username, "role": principal.role,
+              "iat": now, "exp": now + ttl, "typ": "erp-access"}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def read_token(token: str, secret: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"],
+                            options={"require": ["exp", "sub", "role"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("Срок действия токена истёк", code="token_expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("Недействительный токен", code="invalid_token") from None
+    if claims.get("typ") != "erp-access" or claims.get("role") not in ROLES:
+        raise Unauthorized("Недействительный токен", code="invalid_token")
+    return Principal(int(claims["sub"]), claims.get("name", ""), claims["role"])
+
+
+async def still_active(conn: asyncpg.Connection, principal: Principal) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT active FROM users WHERE id = $1 AND role = $2", principal.user_id, principal.role
+    ))

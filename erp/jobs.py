@@ -1,0 +1,88 @@
+"""Background jobs: the loop that ``erp worker`` runs, and that ``erp serve``
+runs inside itself unless ``ERP_WORKER_IN_SERVE=0``.
+
+A job is registered with a name, an optional period and optional
+``LISTEN`` channels. The loop wakes a job when one of its channels is
+notified (``NOTIFY``), and otherwise when its period has passed, so work
+that arrives through the database starts at once instead of on a slow poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from erp.settings import Settings
+
+log = logging.getLogger("erp.jobs")
+
+JobFn = Callable[[asyncpg.Pool, Settings], Awaitable[None]]
+
+
+@dataclass
+class Job:
+    name: str
+    run: JobFn
+    every: float = 60.0
+    channels: tuple[str, ...] = ()
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+_JOBS: dict[str, tuple[JobFn, float, tuple[str, ...]]] = {}
+
+
+def job(name: str, *, every: float = 60.0, channels: tuple[str, ...] = ()):
+    """Register a background job."""
+
+    def decorate(fn: JobFn) -> JobFn:
+        _JOBS[name] = (fn, every, channels)
+        return fn
+
+    return decorate
+
+
+def registered() -> dict[str, tuple[JobFn, float, tuple[str, ...]]]:
+    return dict(_JOBS)
+
+
+@job("purge-login-failures", every=3600)
+async def purge_login_failures(pool: asyncpg.Pool, _: Settings) -> None:
+    """Forget wrong-password records older than a day."""
+    await pool.execute("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+
+
+async def run_worker(pool: asyncpg.Pool, settings: Settings, url: str,
+                     stop: asyncio.Event | None = None) -> None:
+    """Run every registered job until ``stop`` is set."""
+    stop = stop or asyncio.Event()
+    jobs = [Job(name, fn, every, channels) for name, (fn, every, channels) in _JOBS.items()]
+    listener = await asyncpg.connect(url)
+    try:
+        for j in jobs:
+            for channel in j.channels:
+                await listener.add_listener(channel, lambda *_a, j=j: j.wake.set())
+        await asyncio.gather(*(_loop(j, pool, settings, stop) for j in jobs))
+    finally:
+        await listener.close()
+
+
+async def _loop(j: Job, pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        j.wake.clear()
+        started = time.monotonic()
+        try:
+            await j.run(pool, settings)
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            log.warning("job %s: database unavailable (%s)", j.name, type(exc).__name__)
+        except Exception:
+            log.exception("job %s failed", j.name)
+        remaining = max(0.0, j.every - (time.monotonic() - started))
+        waiters = [asyncio.ensure_future(j.wake.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        for w in waiters:
+            w.cancel()

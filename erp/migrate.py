@@ -1,0 +1,65 @@
+"""Applying and checking Piccolo migrations against a given database."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+os.environ.setdefault("PICCOLO_CONF", "erp.piccolo_conf")
+
+
+def use_database(url: str) -> None:
+    """Point Piccolo's engine at ``url``."""
+    from erp.piccolo_conf import DB
+
+    DB.config = {"dsn": url}
+
+
+class MigrationFailed(Exception):
+    pass
+
+
+async def migrate(url: str) -> None:
+    """Apply every migration that has not run yet."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    use_database(url)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = await run_forwards(app_name="erp", migration_id="all")
+    if not result.success:
+        raise MigrationFailed(f"{result.message}\n{out.getvalue()}")
+
+
+async def pending_changes(url: str) -> list[str]:
+    """The statements an auto-migration would add: empty when the table
+    definitions and the migrations agree."""
+    from piccolo.apps.migrations.commands.new import AutoMigrationManager
+    from piccolo.conf.apps import Finder
+
+    use_database(url)
+    app_config = Finder().get_app_config("erp")
+    statements = await AutoMigrationManager(auto_input="y").get_alter_statements(
+        app_config=app_config
+    )
+    return [s for group in statements for s in group.statements]
+
+
+async def applied(url: str) -> list[str]:
+    from piccolo.apps.migrations.tables import Migration
+
+    use_database(url)
+    if not await Migration.table_exists():
+        return []
+    rows = await Migration.select(Migration.name).where(Migration.app_name == "erp")
+    return [r["name"] for r in rows]
+
+
+def known() -> list[str]:
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.conf.apps import Finder
+
+    app_config = Finder().get_app_config("erp")
+    modules = BaseMigrationManager().get_migration_modules(app_config.resolved_migrations_folder_path)
+    return sorted(modules.keys())

@@ -1,0 +1,11 @@
+"""Piccolo's configuration. The DSN is filled in at run time by
+:func:`erp.migrate.use_database`, because it may belong to the embedded server."""
+
+import os
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+
+DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "")})
+
+APP_REGISTRY = AppRegistry(apps=["erp.piccolo_app"])

@@ -1,0 +1,107 @@
+"""Connections to PostgreSQL: the pool, transactions, and retry of the
+errors PostgreSQL asks us to retry (deadlocks and serialization failures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import asyncpg
+
+from .errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InvalidCatalogNameError,
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncio.TimeoutError,
+)
+
+
+def unreachable_message(url: str, exc: BaseException) -> str:
+    return (
+        f"Не удалось подключиться к базе данных ({redact(url)}): {exc}. "
+        "Проверьте, что PostgreSQL запущен и адрес в DATABASE_URL верен, "
+        "или уберите DATABASE_URL, чтобы приложение запустило встроенный PostgreSQL "
+        "в каталоге данных (ERP_DATA_DIR)."
+    )
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=_json_dumps, decoder=_json_loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=_json_dumps, decoder=_json_loads, schema="pg_catalog")
+
+
+def _json_dumps(value) -> str:
+    import msgspec
+
+    return msgspec.json.encode(value).decode()
+
+
+def _json_loads(value: str):
+    import msgspec
+
+    return msgspec.json.decode(value)
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    try:
+        return await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, init=_init_connection,
+            command_timeout=60, timeout=10,
+        )
+    except CONNECTION_ERRORS as exc:
+        raise DatabaseUnavailable(unreachable_message(url, exc)) from exc
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    try:
+        conn = await asyncpg.connect(url, timeout=10)
+    except CONNECTION_ERRORS as exc:
+        raise DatabaseUnavailable(unreachable_message(url, exc)) from exc
+    await _init_connection(conn)
+    return conn
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool):
+    async with pool.acquire() as conn, conn.transaction():
+        yield conn
+
+
+async def in_transaction(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]],
+                         *, attempts: int = 5) -> T:
+    """Run ``work`` in a fresh transaction, retrying deadlocks and
+    serialization failures a bounded number of times with jittered backoff."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                return await work(conn)
+        except RETRYABLE as exc:
+            if attempt == attempts:
+                raise
+            log.info("retrying after %s (attempt %d)", type(exc).__name__, attempt)
+            await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise AssertionError("unreachable")

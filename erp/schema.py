@@ -1,0 +1,13 @@
+"""Every table the database holds, in one list: the platform's own tables,
+users, and the tables generated from the configuration's declarations."""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+
+
+def all_tables() -> list[type[Table]]:
+    from erp.auth.tables import LoginFailure, User
+    from erp.platform.tables import Constant, DocumentCounter
+
+    return [User, LoginFailure, Constant, DocumentCounter]
