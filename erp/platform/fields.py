@@ -1,0 +1,217 @@
+"""Attributes (реквизиты): one declaration gives the column, the API type and
+the validation of a field of a catalog, a document, a tabular section or a
+register.
+
+Money and quantities are ``Decimal`` in Python and ``numeric`` in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    Numeric,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
+
+FieldType = Literal["str", "text", "int", "bool", "money", "quantity", "percent",
+                    "date", "time", "datetime", "ref", "enum"]
+
+_DIGITS = {"money": (15, 2), "quantity": (15, 3), "percent": (7, 4)}
+
+
+class FieldError(ValueError):
+    """A value does not fit its field; the message is Russian and for people."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute.
+
+    ``ref`` names the catalog (or document kind) a ``"ref"`` field points to.
+    ``choices`` lists the allowed values of an ``"enum"`` field.
+    ``check`` is an extra validator: it gets the parsed value and returns an
+    error message or ``None``.
+    """
+
+    name: str
+    type: FieldType = "str"
+    title: str = ""
+    required: bool = False
+    default: Any = None
+    ref: str | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int = 250
+    check: Callable[[Any], str | None] | None = None
+    read_only: bool = False
+    nonnegative: bool = False
+    index: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.type == "ref" and not self.ref:
+            raise ValueError(f"field {self.name}: a ref needs ref=")
+        if self.type == "enum" and not self.choices:
+            raise ValueError(f"field {self.name}: an enum needs choices=")
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
+
+    # -- storage ---------------------------------------------------------
+
+    def column(self, *, null: bool | None = None) -> Column:
+        """The Piccolo column that stores this field."""
+        nullable = (not self.required) if null is None else null
+        kwargs: dict[str, Any] = {"null": nullable, "index": self.index}
+        match self.type:
+            case "str" | "enum":
+                return Varchar(length=self.max_length, default="", **kwargs)
+            case "text":
+                return Text(default="", **kwargs)
+            case "int":
+                return Integer(default=None if nullable else 0, **kwargs)
+            case "bool":
+                return Boolean(default=bool(self.default), **{**kwargs, "null": False})
+            case "money" | "quantity" | "percent":
+                return Numeric(digits=_DIGITS[self.type], default=None if nullable else 0, **kwargs)
+            case "date":
+                return Date(default=None, **kwargs)
+            case "time":
+                return Time(default=None, **kwargs)
+            case "datetime":
+                return Timestamptz(default=None, **kwargs)
+            case "ref":
+                return BigInt(default=None if nullable else 0, **kwargs)
+        raise AssertionError(self.type)
+
+    @property
+    def sql_type(self) -> str:
+        match self.type:
+            case "str" | "enum":
+                return f"varchar({self.max_length})"
+            case "money" | "quantity" | "percent":
+                p, s = _DIGITS[self.type]
+                return f"numeric({p},{s})"
+            case "ref":
+                return "bigint"
+            case "datetime":
+                return "timestamptz"
+        return {"text": "text", "int": "integer", "bool": "boolean", "date": "date",
+                "time": "time"}[self.type]
+
+    # -- the API ---------------------------------------------------------
+
+    @property
+    def python_type(self) -> Any:
+        base = {"str": str, "text": str, "int": int, "bool": bool, "money": Decimal,
+                "quantity": Decimal, "percent": Decimal, "date": dt.date, "time": dt.time,
+                "datetime": dt.datetime, "ref": int}.get(self.type)
+        if self.type == "enum":
+            base = Literal[self.choices]  # type: ignore[valid-type]
+        return base
+
+    def parse(self, raw: Any) -> Any:
+        """Turn a JSON value into the stored Python value, or raise FieldError."""
+        if raw is None or (raw == "" and self.type not in ("str", "text")):
+            if self.required:
+                raise FieldError("обязательное поле не заполнено")
+            return None if self.type not in ("str", "text", "bool") else self.empty()
+        value = self._coerce(raw)
+        if self.nonnegative and isinstance(value, Decimal | int) and value < 0:
+            raise FieldError("не может быть отрицательным")
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise FieldError(problem)
+        return value
+
+    def empty(self) -> Any:
+        return {"str": "", "text": "", "bool": bool(self.default)}.get(self.type)
+
+    def _coerce(self, raw: Any) -> Any:
+        t = self.type
+        if t in ("str", "text"):
+            if not isinstance(raw, str):
+                raise FieldError("ожидается строка")
+            value = raw.strip()
+            if t == "str" and len(value) > self.max_length:
+                raise FieldError(f"не длиннее {self.max_length} символов")
+            if self.required and not value:
+                raise FieldError("обязательное поле не заполнено")
+            return value
+        if t == "enum":
+            if raw not in self.choices:
+                raise FieldError(f"допустимые значения: {', '.join(self.choices)}")
+            return raw
+        if t in ("int", "ref"):
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+                    raw = int(raw)
+                else:
+                    raise FieldError("ожидается целое число")
+            if t == "ref" and raw <= 0:
+                raise FieldError("ожидается идентификатор (целое число больше нуля)")
+            if abs(raw) > 2**62:
+                raise FieldError("слишком большое число")
+            return raw
+        if t == "bool":
+            if not isinstance(raw, bool):
+                raise FieldError("ожидается true или false")
+            return raw
+        if t in ("money", "quantity", "percent"):
+            return parse_decimal(raw, _DIGITS[t])
+        if t == "date":
+            return _parse_iso(raw, dt.date.fromisoformat, "ожидается дата ГГГГ-ММ-ДД")
+        if t == "time":
+            return _parse_iso(raw, dt.time.fromisoformat, "ожидается время ЧЧ:ММ")
+        if t == "datetime":
+            return _parse_iso(raw, dt.datetime.fromisoformat, "ожидается дата и время ISO 8601")
+        raise AssertionError(t)
+
+
+def parse_decimal(raw: Any, digits: tuple[int, int] = (15, 2)) -> Decimal:
+    if isinstance(raw, bool | float):
+        # The API decodes JSON numbers straight to Decimal; a float can only
+        # come from Python callers, and its shortest repr is what they meant.
+        if isinstance(raw, float) and raw == raw and abs(raw) < 1e15:
+            raw = repr(raw)
+        else:
+            raise FieldError("ожидается число")
+    if not isinstance(raw, str | int | Decimal):
+        raise FieldError("ожидается число")
+    try:
+        value = Decimal(str(raw).strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise FieldError("ожидается число") from None
+    if not value.is_finite():
+        raise FieldError("ожидается конечное число")
+    precision, scale = digits
+    if value != value.quantize(Decimal(1).scaleb(-scale)):
+        raise FieldError(f"не больше {scale} знаков после запятой")
+    if abs(value) >= Decimal(10) ** (precision - scale):
+        raise FieldError("слишком большое число")
+    return value.quantize(Decimal(1).scaleb(-scale))
+
+
+def _parse_iso(raw: Any, parse: Callable[[str], Any], message: str) -> Any:
+    if isinstance(raw, dt.date | dt.time | dt.datetime):
+        return raw
+    if not isinstance(raw, str):
+        raise FieldError(message)
+    try:
+        return parse(raw)
+    except ValueError:
+        raise FieldError(message) from None
