@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-
-os.environ.setdefault("PICCOLO_CONF", "erp.piccolo_conf")
 
 
 def use_database(url: str) -> None:
