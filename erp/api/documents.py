@@ -1,0 +1,174 @@
+"""``/api/documents/{kind}``: the generic REST of every declared document kind."""
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post, put
+from litestar.params import JSONBody, Parameter
+
+from erp.api.schemas import document_types, plain, to_input
+from erp.api.security import ANY_USER, allow
+from erp.platform import document_list, subordination
+from erp.platform.db import in_transaction
+from erp.platform.document import Doc, DocumentKind
+from erp.platform.posting import Engine
+
+
+class Node(msgspec.Struct):
+    kind: str
+    title: str
+    id: int
+    number: str
+    date: dt.datetime
+    posted: bool
+    deletion_mark: bool
+    children: list["Node"] = []
+
+
+class Subordination(msgspec.Struct):
+    ancestors: list[dict[str, Any]]
+    tree: Node
+
+
+async def render(conn, kind: DocumentKind, docs: list[Doc], out_t: type) -> list[Any]:
+    derived = await kind.derived(conn, docs) if kind.derived else {}
+    out = []
+    for doc in docs:
+        body = {"id": doc.id, "number": doc.number, "date": doc.date, "posted": doc.posted,
+                "deletion_mark": doc.deletion_mark,
+                "based_on": {"kind": doc.based_on[0], "id": doc.based_on[1]} if doc.based_on else None,
+                **{k: plain(v) for k, v in doc.header.items()}, **derived.get(doc.id, {})}
+        if kind.lines:
+            body["lines"] = [{"line_no": i, **{k: plain(v) for k, v in line.items()}}
+                             for i, line in enumerate(doc.lines, start=1)]
+        out.append(msgspec.convert(body, out_t, strict=False))
+    return out
+
+
+def document_routes(registry, kind: DocumentKind) -> list:
+    in_t, out_t, _ = document_types(kind)
+    page_t = msgspec.defstruct(f"{out_t.__name__}Page", [("items", list[out_t]), ("next", str | None)])
+    base = f"/api/documents/{kind.name}"
+    tags = [f"Документ: {kind.title}"]
+    write_guard = [allow(*kind.write_roles)]
+    op = kind.name.replace("-", "_")
+
+    def engine(request: Request) -> Engine:
+        return request.app.state.engine
+
+    async def one(request: Request, work) -> Any:
+        async def run(conn):
+            doc = await work(conn)
+            return (await render(conn, kind, [doc], out_t))[0]
+
+        return await in_transaction(request.app.state.pool, run)
+
+    async def list_docs(request: Request, limit: int = 50, after: str | None = None,
+                        start: dt.date | None = None, end: dt.date | None = None,
+                        posted: bool | None = None, deletion_mark: bool | None = None):
+        filters = {k: v for k, v in request.query_params.items()
+                   if k not in {"limit", "after", "start", "end", "posted", "deletion_mark"}}
+        async with request.app.state.pool.acquire() as conn:
+            docs, cursor = await document_list.list_documents(
+                conn, kind, engine(request).tz, limit=limit, after=after, start=start, end=end,
+                posted=posted, deletion_mark=deletion_mark, filters=filters)
+            return page_t(items=await render(conn, kind, docs, out_t), next=cursor)
+
+    async def create(request: Request, data, post_: bool = Parameter(query="post", default=False)) -> Any:
+        user = request.user
+        return await one(request, lambda conn: engine(request).create(
+            conn, kind, to_input(data), post=post_, author_id=user.user_id))
+
+    async def read(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+        async with request.app.state.pool.acquire() as conn:
+            return (await render(conn, kind, [await engine(request).get(conn, kind, doc_id)], out_t))[0]
+
+    async def replace(request: Request, data, doc_id: int = Parameter(ge=1),
+                      post_: bool = Parameter(query="post", default=False)) -> Any:
+        return await one(request, lambda conn: engine(request).update(
+            conn, kind, doc_id, to_input(data), post=post_ or None))
+
+    async def do_post(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+        return await one(request, lambda conn: engine(request).post(conn, kind, doc_id))
+
+    async def do_unpost(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+        return await one(request, lambda conn: engine(request).unpost(conn, kind, doc_id))
+
+    async def mark(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+        return await one(request, lambda conn: engine(request).set_deletion_mark(conn, kind, doc_id, True))
+
+    async def unmark(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+        return await one(request, lambda conn: engine(request).set_deletion_mark(conn, kind, doc_id, False))
+
+    async def movements(request: Request, doc_id: int = Parameter(ge=1)) -> dict[str, list[dict[str, Any]]]:
+        async with request.app.state.pool.acquire() as conn:
+            await engine(request).get(conn, kind, doc_id)
+            return await document_list.movements_of(conn, kind, doc_id)
+
+    async def structure(request: Request, doc_id: int = Parameter(ge=1)) -> Subordination:
+        async with request.app.state.pool.acquire() as conn:
+            tree = await subordination.structure(conn, registry, kind.name, doc_id)
+        return msgspec.convert(tree, Subordination, strict=False)
+
+    list_docs.__annotations__["return"] = page_t
+    create.__annotations__.update(data=JSONBody[in_t], **{"return": out_t})
+    replace.__annotations__.update(data=JSONBody[in_t], **{"return": out_t})
+    for fn in (read, do_post, do_unpost, mark, unmark):
+        fn.__annotations__["return"] = out_t
+    item = f"{base}/{{doc_id:int}}"
+    routes = [
+        get(base, guards=[ANY_USER], tags=tags, summary=f"{kind.title}: список",
+            description="Период `start`/`end` (даты), `posted`, `deletion_mark`, фильтры по реквизитам шапки; "
+                        "`limit` 25/50/100/200; следующая страница — `after` из поля `next`.",
+            operation_id=f"document_{op}_list", name=f"document_{op}_list")(list_docs),
+        post(base, guards=write_guard, tags=tags, summary=f"{kind.title}: создать (`?post=true` — и провести)",
+             operation_id=f"document_{op}_create", name=f"document_{op}_create")(create),
+        get(item, guards=[ANY_USER], tags=tags, summary=f"{kind.title}: документ",
+            operation_id=f"document_{op}_get", name=f"document_{op}_get")(read),
+        put(item, guards=write_guard, tags=tags, summary="Записать (проведённый — перепровести)",
+            operation_id=f"document_{op}_put", name=f"document_{op}_put")(replace),
+        post(f"{item}/mark-deletion", guards=write_guard, tags=tags, status_code=200,
+             summary="Пометить на удаление", operation_id=f"document_{op}_mark",
+             name=f"document_{op}_mark")(mark),
+        post(f"{item}/unmark-deletion", guards=write_guard, tags=tags, status_code=200,
+             summary="Снять пометку удаления", operation_id=f"document_{op}_unmark",
+             name=f"document_{op}_unmark")(unmark),
+        get(f"{item}/subordination", guards=[ANY_USER], tags=tags, summary="Структура подчинённости",
+            operation_id=f"document_{op}_subordination", name=f"document_{op}_subordination")(structure),
+    ]
+    if kind.postable:
+        routes += [
+            post(f"{item}/post", guards=write_guard, tags=tags, status_code=200, summary="Провести",
+                 operation_id=f"document_{op}_post", name=f"document_{op}_post")(do_post),
+            post(f"{item}/unpost", guards=write_guard, tags=tags, status_code=200,
+                 summary="Отменить проведение", operation_id=f"document_{op}_unpost",
+                 name=f"document_{op}_unpost")(do_unpost),
+            get(f"{item}/movements", guards=[ANY_USER], tags=tags, summary="Движения документа",
+                operation_id=f"document_{op}_movements", name=f"document_{op}_movements")(movements),
+        ]
+    for source in kind.based_on:
+        routes.append(_based_route(registry, kind, source.source, in_t))
+    return routes
+
+
+def _based_route(registry, target: DocumentKind, source: str, in_t: type):
+    source_kind = registry.documents[source]
+    op = f"{source.replace('-', '_')}_to_{target.name.replace('-', '_')}"
+
+    async def based(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+        async with request.app.state.pool.acquire() as conn:
+            filled = await request.app.state.engine.fill_based_on(conn, target, source, doc_id)
+        return msgspec.convert({k: plain(v) for k, v in filled.items()}
+                               | {"lines": [{k: plain(v) for k, v in ln.items()} for ln in filled["lines"]]},
+                               in_t, strict=False)
+
+    based.__annotations__["return"] = in_t
+    return get(f"/api/documents/{source}/{{doc_id:int}}/based/{target.name}", guards=[ANY_USER],
+               tags=[f"Документ: {source_kind.title}"],
+               summary=f"Создать на основании: «{target.title}» (заполненный, не записанный)",
+               operation_id=f"based_{op}", name=f"based_{op}")(based)
+
+
+def routes(registry) -> list:
+    return [r for kind in registry.documents.values() for r in document_routes(registry, kind)]

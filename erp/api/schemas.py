@@ -1,0 +1,115 @@
+"""msgspec types generated from declarations, so that OpenAPI lists every
+catalog and document with its real fields."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from erp.platform.catalog import Catalog, class_name
+from erp.platform.document import DocumentKind
+from erp.platform.fields import Field
+
+TimeText = Annotated[str, msgspec.Meta(pattern=r"^\d{1,2}:\d{2}(:\d{2})?$", examples=["08:15"])]
+
+
+class BasedOnRef(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    id: int
+
+
+def api_type(f: Field) -> Any:
+    if f.type == "time":
+        return TimeText
+    if f.type == "enum":
+        return Literal[f.choices]  # type: ignore[valid-type]
+    base = f.python_type
+    meta = {}
+    if f.title:
+        meta["description"] = f.title
+    if f.type == "str":
+        meta["max_length"] = f.max_length
+    return Annotated[base, msgspec.Meta(**meta)] if meta else base
+
+
+def _optional(f: Field) -> tuple:
+    return (f.name, api_type(f) | None, None)
+
+
+def _unset(f: Field) -> tuple:
+    return (f.name, api_type(f) | None | msgspec.UnsetType, msgspec.UNSET)
+
+
+def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
+    base = class_name(catalog.name)
+    tree = [("parent_id", int | None, None), ("is_group", bool, False)] if catalog.hierarchical else []
+    create = msgspec.defstruct(
+        f"{base}Create",
+        [("name", Annotated[str, msgspec.Meta(min_length=1, max_length=catalog.name_max_length)]),
+         *tree, *[_optional(f) for f in catalog.fields]],
+        forbid_unknown_fields=True, kw_only=True)
+    update = msgspec.defstruct(
+        f"{base}Update",
+        [("name", str | msgspec.UnsetType, msgspec.UNSET),
+         *[(n, t | msgspec.UnsetType, msgspec.UNSET) for n, t, _ in tree],
+         *[_unset(f) for f in catalog.fields]],
+        forbid_unknown_fields=True, kw_only=True)
+    out = msgspec.defstruct(
+        base,
+        [("id", int), ("code", str), ("name", str), ("deletion_mark", bool),
+         ("predefined", str | None, None), ("parent_id", int | None, None), ("is_group", bool, False),
+         *[(f.name, _out_type(f) | None, None) for f in catalog.fields]],
+        kw_only=True)
+    return create, update, out
+
+
+def _out_type(f: Field) -> Any:
+    return str if f.type == "time" else (Literal[f.choices] if f.type == "enum" else f.python_type)
+
+
+def document_types(kind: DocumentKind) -> tuple[type, type, type | None]:
+    base = class_name(kind.name)
+    fields_in = [_optional(f) for f in kind.header if not f.read_only]
+    line_in = line_out = None
+    lines_spec: list = []
+    if kind.lines:
+        line_in = msgspec.defstruct(f"{base}LineIn", [_optional(f) for f in kind.lines],
+                                    forbid_unknown_fields=True, kw_only=True)
+        line_out = msgspec.defstruct(f"{base}Line", [("line_no", int),
+                                                     *[(f.name, _out_type(f) | None, None)
+                                                       for f in kind.lines]], kw_only=True)
+        lines_spec = [("lines", list[line_in], [])]
+    create = msgspec.defstruct(
+        f"{base}Input",
+        [("date", dt.datetime | None, None), *fields_in, *lines_spec, ("based_on", BasedOnRef | None, None)],
+        forbid_unknown_fields=True, kw_only=True)
+    out_fields = [("id", int), ("number", str), ("date", dt.datetime), ("posted", bool),
+                  ("deletion_mark", bool), ("based_on", BasedOnRef | None, None),
+                  *[(f.name, _out_type(f) | None, None) for f in kind.header],
+                  *[(f.name, _out_type(f) | None, None) for f in kind.derived_fields]]
+    if line_out is not None:
+        out_fields.append(("lines", list[line_out], []))
+    out = msgspec.defstruct(base, out_fields, kw_only=True)
+    return create, out, line_out
+
+
+def to_input(value: msgspec.Struct) -> dict[str, Any]:
+    """A decoded input struct as a plain dict, leaving out what was not sent."""
+    out = {}
+    for name in value.__struct_fields__:
+        v = getattr(value, name)
+        if v is msgspec.UNSET:
+            continue
+        if isinstance(v, msgspec.Struct):
+            v = to_input(v)
+        elif isinstance(v, list):
+            v = [to_input(x) if isinstance(x, msgspec.Struct) else x for x in v]
+        out[name] = v
+    return out
+
+
+def plain(value: Any) -> Any:
+    """Stored values as they go out: times as HH:MM, the rest as is."""
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M") if not value.second else value.isoformat()
+    return value

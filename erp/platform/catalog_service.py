@@ -1,0 +1,217 @@
+"""Working with catalog items: create, change, read, list, mark, purge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from . import keyset
+from .catalog import Catalog
+from .errors import Conflict, NotFound, ValidationError
+from .fields import FieldError
+from .numbering import next_value
+from .refs import check_refs
+
+SORTS = {"name": ("name", "id"), "code": ("code", "id"), "-name": ("name", "id")}
+
+
+def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validate ``data`` against the declaration; raise one ValidationError naming
+    every bad field."""
+    known = {"name", "parent_id", "is_group", *catalog.field_names}
+    problems: dict[str, str] = {}
+    for key in data:
+        if key not in known and key not in ("id", "code", "deletion_mark", "predefined"):
+            problems[key] = "неизвестное поле"
+    out: dict[str, Any] = {}
+    if "name" in data or not partial:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems["name"] = "наименование не заполнено"
+        elif len(name.strip()) > catalog.name_max_length:
+            problems["name"] = f"не длиннее {catalog.name_max_length} символов"
+        else:
+            out["name"] = name.strip()
+    if catalog.hierarchical:
+        if "parent_id" in data:
+            out["parent_id"] = data["parent_id"]
+        if "is_group" in data:
+            out["is_group"] = bool(data["is_group"])
+    elif data.get("parent_id") is not None or data.get("is_group"):
+        problems["parent_id"] = "справочник не иерархический"
+    for f in catalog.fields:
+        if f.name not in data:
+            if not partial and f.required and f.default is None:
+                problems[f.name] = "обязательное поле не заполнено"
+            elif not partial:
+                out[f.name] = f.default if f.default is not None else f.parse(None)
+            continue
+        try:
+            out[f.name] = f.parse(data[f.name])
+        except FieldError as exc:
+            problems[f.name] = str(exc)
+    if not problems and catalog.check and not partial:
+        problems.update(catalog.check(out))
+    if problems:
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
+    return out
+
+
+def _refs(catalog: Catalog, values: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    refs = [(f.name, f.ref, values.get(f.name)) for f in catalog.fields
+            if f.type == "ref" and values.get(f.name) is not None]
+    if catalog.hierarchical and values.get("parent_id") is not None:
+        refs.append(("parent_id", catalog.name, values["parent_id"]))
+    return refs
+
+
+def _row(record: asyncpg.Record | None) -> dict[str, Any]:
+    if record is None:
+        raise NotFound("Элемент справочника не найден")
+    return dict(record)
+
+
+async def create(conn: asyncpg.Connection, registry, catalog: Catalog, data: Mapping[str, Any]) -> dict:
+    values = parse_item(catalog, data, partial=False)
+    async with conn.transaction():
+        await check_refs(conn, registry, _refs(catalog, values))
+        cols = list(values)
+        code = str(await next_value(conn, catalog.counter_kind)).zfill(catalog.code_width)
+        placeholders = ", ".join(f"${i}" for i in range(2, len(cols) + 2))
+        sql = (f'INSERT INTO "{catalog.table}" (code, {", ".join(cols)}) VALUES ($1, {placeholders})'
+               " RETURNING *")
+        return _row(await conn.fetchrow(sql, code, *values.values()))
+
+
+async def get(conn: asyncpg.Connection, catalog: Catalog, item_id: int) -> dict:
+    return _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1', item_id))
+
+
+async def get_predefined(conn: asyncpg.Connection, catalog: Catalog, key: str) -> dict:
+    return _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE predefined = $1', key))
+
+
+async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: int,
+                 data: Mapping[str, Any]) -> dict:
+    values = parse_item(catalog, data, partial=True)
+    async with conn.transaction():
+        current = _row(await conn.fetchrow(
+            f'SELECT * FROM "{catalog.table}" WHERE id = $1 FOR UPDATE', item_id))
+        if catalog.check:
+            merged = {**current, **values}
+            problems = dict(catalog.check(merged))
+            if problems:
+                summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+                raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
+        if values.get("parent_id") == item_id:
+            raise ValidationError.field("parent_id", "элемент не может быть родителем самого себя")
+        await check_refs(conn, registry, _refs(catalog, values))
+        if not values:
+            return current
+        sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
+        sql = f'UPDATE "{catalog.table}" SET {sets}, updated_at = now() WHERE id = $1 RETURNING *'
+        return _row(await conn.fetchrow(sql, item_id, *values.values()))
+
+
+async def set_deletion_mark(conn: asyncpg.Connection, catalog: Catalog, item_id: int, mark: bool) -> dict:
+    row = _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1', item_id))
+    if row["predefined"] and mark:
+        raise Conflict("Предопределённый элемент нельзя пометить на удаление",
+                       code="predefined_item", details={"predefined": row["predefined"]})
+    return _row(await conn.fetchrow(
+        f'UPDATE "{catalog.table}" SET deletion_mark = $2, updated_at = now() WHERE id = $1 RETURNING *',
+        item_id, mark))
+
+
+async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | None = None,
+                     filters: Mapping[str, Any] | None = None, limit: int = 50,
+                     after: str | None = None, sort: str = "name") -> tuple[list[dict], str | None]:
+    keyset.check_limit(limit)
+    if sort not in SORTS:
+        raise ValidationError.field("sort", f"сортировка: {', '.join(SORTS)}")
+    key_cols = SORTS[sort]
+    where, args = [], []
+    if q:
+        args.append(f"%{_escape_like(q.strip())}%")
+        where.append("(" + " OR ".join(f"{c}::text ILIKE ${len(args)}" for c in catalog.searchable) + ")")
+    for name, value in (filters or {}).items():
+        if name == "deletion_mark":
+            args.append(bool(value))
+        elif name == "parent_id" and catalog.hierarchical:
+            args.append(value)
+        else:
+            try:
+                args.append(catalog.field(name).parse(value))
+            except KeyError:
+                raise ValidationError.field(name, "неизвестный фильтр") from None
+            except FieldError as exc:
+                raise ValidationError.field(name, str(exc)) from None
+        where.append(f"{name} = ${len(args)}")
+    if after:
+        last = keyset.decode(after, len(key_cols))
+        args.extend(last)
+        lhs = ", ".join(key_cols)
+        rhs = ", ".join(f"${len(args) - len(key_cols) + i + 1}" for i in range(len(key_cols)))
+        where.append(f"({lhs}) > ({rhs})")
+    sql = f'SELECT * FROM "{catalog.table}"'
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {', '.join(key_cols)} LIMIT {limit + 1}"
+    rows = [dict(r) for r in await conn.fetch(sql, *args)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = keyset.encode([rows[-1][c] for c in key_cols]) if more and rows else None
+    return rows, cursor
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def ensure_predefined(conn: asyncpg.Connection, catalog: Catalog) -> None:
+    """Create missing predefined items; existing ones keep their edited values."""
+    for item in catalog.predefined:
+        exists = await conn.fetchval(f'SELECT id FROM "{catalog.table}" WHERE predefined = $1', item.key)
+        if exists:
+            continue
+        values = parse_item(catalog, {"name": item.name, **item.values}, partial=False)
+        code = str(await next_value(conn, catalog.counter_kind)).zfill(catalog.code_width)
+        cols = ["code", "predefined", *values]
+        placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+        await conn.execute(
+            f'INSERT INTO "{catalog.table}" ({", ".join(cols)}) VALUES ({placeholders})',
+            code, item.key, *values.values())
+
+
+async def references_to(conn: asyncpg.Connection, registry, catalog: Catalog,
+                        ids: list[int]) -> dict[int, list[dict]]:
+    """Who refers to each of ``ids``: ``{id: [{"table", "field", "id"}]}``."""
+    refs = registry.referrers(catalog.name)
+    if not refs or not ids:
+        return {}
+    parts = [f"SELECT DISTINCT {col} AS target, '{table}' AS tbl, '{col}' AS fld, {owner} AS owner"
+             f' FROM "{table}" WHERE {col} = ANY($1::bigint[])' for table, col, owner in refs]
+    rows = await conn.fetch(" UNION ALL ".join(parts), ids)
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        if r["tbl"] == catalog.table and r["owner"] == r["target"]:
+            continue
+        out.setdefault(r["target"], []).append({"table": r["tbl"], "field": r["fld"], "id": r["owner"]})
+    return out
+
+
+async def purge(conn: asyncpg.Connection, registry, catalog: Catalog) -> dict[str, Any]:
+    """Удаление помеченных объектов: delete marked items nothing refers to; report the rest."""
+    async with conn.transaction():
+        marked = [r["id"] for r in await conn.fetch(
+            f'SELECT id FROM "{catalog.table}" WHERE deletion_mark AND predefined IS NULL'
+            " ORDER BY id FOR UPDATE")]
+        blocked = await references_to(conn, registry, catalog, marked)
+        removable = [i for i in marked if i not in blocked]
+        if removable:
+            await conn.execute(f'DELETE FROM "{catalog.table}" WHERE id = ANY($1::bigint[])', removable)
+    return {"deleted": removable,
+            "kept": [{"id": i, "referenced_by": refs} for i, refs in sorted(blocked.items())]}

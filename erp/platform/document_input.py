@@ -1,0 +1,106 @@
+"""Reading a document from input: header, lines and date, checked against
+the kind's declaration. Pure: no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .document import DocumentKind
+from .errors import ValidationError
+from .fields import FieldError
+
+SYSTEM_INPUT = {"id", "number", "posted", "deletion_mark"}
+
+
+def parse_moment(raw: Any, tz: ZoneInfo, field: str = "date") -> dt.datetime:
+    """An ISO moment; without an offset it is read in ``tz``."""
+    if isinstance(raw, dt.datetime):
+        value = raw
+    elif isinstance(raw, dt.date):
+        value = dt.datetime.combine(raw, dt.time())
+    elif isinstance(raw, str):
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValidationError.field(field, "ожидается дата и время ISO 8601") from None
+    else:
+        raise ValidationError.field(field, "ожидается дата и время ISO 8601")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    if not dt.datetime(1900, 1, 2, tzinfo=dt.UTC) < value < dt.datetime(9999, 1, 1, tzinfo=dt.UTC):
+        raise ValidationError.field(field, "дата вне допустимого диапазона")
+    return value
+
+
+def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
+                   settings: Any = None) -> tuple[dt.datetime | None, dict, list[dict], tuple | None]:
+    """Return ``(date, header, lines, based_on)`` or raise one ValidationError that
+    names every bad field (lines as ``lines[2].price``)."""
+    problems: dict[str, str] = {}
+    header_names = {f.name for f in kind.header} | {f.name for f in kind.derived_fields}
+    for key in data:
+        if key not in header_names and key not in {"date", "lines", "based_on"} | SYSTEM_INPUT:
+            problems[key] = "неизвестное поле"
+    date = None
+    if data.get("date") is not None:
+        try:
+            date = parse_moment(data["date"], tz)
+        except ValidationError as exc:
+            problems.update(exc.details["fields"])
+    header: dict[str, Any] = {}
+    for f in kind.header:
+        if f.read_only:
+            continue
+        try:
+            header[f.name] = f.parse(data.get(f.name, f.default))
+        except FieldError as exc:
+            problems[f.name] = str(exc)
+    lines: list[dict] = []
+    raw_lines = data.get("lines") or []
+    if not isinstance(raw_lines, list):
+        problems["lines"] = "ожидается список строк"
+        raw_lines = []
+    if raw_lines and not kind.lines:
+        problems["lines"] = "у документа нет табличной части"
+    line_names = {f.name for f in kind.lines}
+    for i, raw in enumerate(raw_lines):
+        if not isinstance(raw, Mapping):
+            problems[f"lines[{i}]"] = "строка должна быть объектом"
+            continue
+        for key in raw:
+            if key not in line_names and key not in ("line_no", "id", "document_id"):
+                problems[f"lines[{i}].{key}"] = "неизвестное поле"
+        line: dict[str, Any] = {}
+        for f in kind.lines:
+            try:
+                line[f.name] = f.parse(raw.get(f.name, f.default))
+            except FieldError as exc:
+                problems[f"lines[{i}].{f.name}"] = str(exc)
+        lines.append(line)
+    based_on = _based_on(kind, data.get("based_on"), problems)
+    if problems:
+        raise _invalid(problems)
+    if kind.prepare is not None:
+        header, lines = kind.prepare(dict(header), [dict(x) for x in lines], settings)
+    return date, header, lines, based_on
+
+
+def _based_on(kind: DocumentKind, raw: Any, problems: dict[str, str]) -> tuple[str, int] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("kind"), str) \
+            or isinstance(raw.get("id"), bool) or not isinstance(raw.get("id"), int):
+        problems["based_on"] = "ожидается {\"kind\": вид документа, \"id\": число}"
+        return None
+    if kind.based_on_source(raw["kind"]) is None:
+        problems["based_on"] = f"документ не вводится на основании «{raw['kind']}»"
+        return None
+    return raw["kind"], raw["id"]
+
+
+def _invalid(problems: Mapping[str, str]) -> ValidationError:
+    summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+    return ValidationError(f"Неверные данные — {summary}", details={"fields": dict(problems)})

@@ -1,0 +1,117 @@
+"""Reading and storing documents: header and lines, set-based.
+
+A whole tabular section is written with one statement (``unnest`` of typed
+arrays) whatever its length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+
+from .document import Doc, DocumentKind
+from .errors import NotFound
+
+LOCK_KEYS_SQL = (
+    "(SELECT array_agg(value->>'date') FROM constants WHERE key = 'period_lock'{org}) AS lock_dates"
+)
+
+
+def _lock_clause(kind: DocumentKind, alias: str = "d") -> str:
+    if kind.organization_field:
+        org = f" OR key = 'period_lock:organization:' || {alias}.{kind.organization_field}"
+    else:
+        org = ""
+    return LOCK_KEYS_SQL.format(org=org)
+
+
+def lock_date(row: Mapping[str, Any]) -> dt.date | None:
+    dates = [dt.date.fromisoformat(d) for d in (row["lock_dates"] or []) if d]
+    return max(dates) if dates else None
+
+
+def to_doc(kind: DocumentKind, row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> Doc:
+    header = {f.name: row[f.name] for f in kind.header}
+    based = (row["based_on_kind"], row["based_on_id"]) if row["based_on_id"] else None
+    return Doc(kind=kind.name, id=row["id"], number=row["number"], date=row["date"],
+               posted=row["posted"], deletion_mark=row["deletion_mark"], header=header,
+               lines=tuple({f.name: ln[f.name] for f in kind.lines} for ln in lines),
+               based_on=based)
+
+
+async def load(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int, *,
+               for_update: bool = False) -> tuple[Doc, dt.date | None]:
+    """The document and the lock date in force for it, in one round trip."""
+    lines_sql = (f', ARRAY(SELECT l FROM "{kind.lines_table}" l WHERE l.document_id = d.id'
+                 " ORDER BY l.line_no) AS lines") if kind.lines else ""
+    sql = (f'SELECT d.*, {_lock_clause(kind)}{lines_sql} FROM "{kind.table}" d WHERE d.id = $1'
+           + (" FOR UPDATE OF d" if for_update else ""))
+    row = await conn.fetchrow(sql, doc_id)
+    if row is None:
+        raise NotFound(f"Документ «{kind.title}» с id {doc_id} не найден", code="document_not_found")
+    return to_doc(kind, row, row["lines"] if kind.lines else ()), lock_date(row)
+
+
+async def lock_for_new(conn: asyncpg.Connection, kind: DocumentKind,
+                       header: Mapping[str, Any]) -> dt.date | None:
+    org = header.get(kind.organization_field) if kind.organization_field else None
+    keys = ["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])
+    dates = await conn.fetchval(
+        "SELECT array_agg(value->>'date') FROM constants WHERE key = ANY($1::text[])", keys)
+    return lock_date({"lock_dates": dates})
+
+
+async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:
+    lines_sql = (f', ARRAY(SELECT l FROM "{kind.lines_table}" l WHERE l.document_id = d.id'
+                 " ORDER BY l.line_no) AS lines") if kind.lines else ""
+    rows = await conn.fetch(f'SELECT d.*{lines_sql} FROM "{kind.table}" d WHERE d.id = ANY($1::bigint[])',
+                            list(ids))
+    by_id = {r["id"]: to_doc(kind, r, r["lines"] if kind.lines else ()) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def insert(conn: asyncpg.Connection, kind: DocumentKind, *, number: str, prefix: str, year: int,
+                 date: dt.datetime, header: Mapping[str, Any], based_on: tuple[str, int] | None,
+                 author_id: int | None) -> int:
+    cols = ["number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
+            "author_id", *header]
+    values = [number, prefix, year, date, based_on[0] if based_on else None,
+              based_on[1] if based_on else None, author_id, *header.values()]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    return await conn.fetchval(
+        f'INSERT INTO "{kind.table}" ({", ".join(cols)}) VALUES ({placeholders}) RETURNING id', *values)
+
+
+async def update_header(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int, date: dt.datetime,
+                        header: Mapping[str, Any]) -> None:
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(header, start=3))
+    extra = f", {sets}" if sets else ""
+    sql = f'UPDATE "{kind.table}" SET date = $2, updated_at = now(){extra} WHERE id = $1'
+    await conn.execute(sql, doc_id, date, *header.values())
+
+
+async def replace_lines(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
+                        lines: Sequence[Mapping[str, Any]], *, had_lines: bool = True) -> None:
+    """Replace the tabular section: at most two statements, whatever its length."""
+    if not kind.lines:
+        return
+    if had_lines:
+        await conn.execute(f'DELETE FROM "{kind.lines_table}" WHERE document_id = $1', doc_id)
+    if not lines:
+        return
+    cols = [f.name for f in kind.lines]
+    arrays = [list(range(1, len(lines) + 1))] + [[ln.get(c) for ln in lines] for c in cols]
+    types = ["int"] + [f.sql_type for f in kind.lines]
+    unnest = ", ".join(f"${i + 2}::{t}[]" for i, t in enumerate(types))
+    await conn.execute(
+        f'INSERT INTO "{kind.lines_table}" (document_id, line_no, {", ".join(cols)})'
+        f" SELECT $1, * FROM unnest({unnest})", doc_id, *arrays)
+
+
+async def set_flags(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int, **flags: bool) -> None:
+    sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(flags, start=2))
+    await conn.execute(f'UPDATE "{kind.table}" SET {sets}, updated_at = now() WHERE id = $1',
+                       doc_id, *flags.values())

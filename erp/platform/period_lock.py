@@ -1,0 +1,66 @@
+"""Дата запрета изменения: the period lock.
+
+No document dated on or before the lock date may be written, posted,
+unposted or marked, and no document may be moved into the closed period.
+There is a global date and, optionally, one per organization; the later of
+the two applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+
+from .errors import Conflict, ValidationError
+
+GLOBAL_KEY = "period_lock"
+
+
+def _key(organization_id: int | None) -> str:
+    return GLOBAL_KEY if organization_id is None else f"{GLOBAL_KEY}:organization:{organization_id}"
+
+
+class PeriodClosed(Conflict):
+    code = "period_closed"
+
+
+async def get_lock(conn: asyncpg.Connection, organization_id: int | None = None) -> dt.date | None:
+    """The lock date in force for ``organization_id`` (or the global one)."""
+    keys = [_key(None)] + ([_key(organization_id)] if organization_id else [])
+    rows = await conn.fetch("SELECT value FROM constants WHERE key = ANY($1::text[])", keys)
+    dates = [dt.date.fromisoformat(r["value"]["date"]) for r in rows
+             if r["value"] and r["value"].get("date")]
+    return max(dates) if dates else None
+
+
+async def all_locks(conn: asyncpg.Connection) -> dict[int | None, dt.date]:
+    rows = await conn.fetch("SELECT key, value FROM constants WHERE key LIKE 'period_lock%'")
+    out: dict[int | None, dt.date] = {}
+    for r in rows:
+        if not (r["value"] and r["value"].get("date")):
+            continue
+        org = None if r["key"] == GLOBAL_KEY else int(r["key"].rsplit(":", 1)[1])
+        out[org] = dt.date.fromisoformat(r["value"]["date"])
+    return out
+
+
+async def set_lock(conn: asyncpg.Connection, date: dt.date | None,
+                   organization_id: int | None = None) -> None:
+    if date is not None and not isinstance(date, dt.date):
+        raise ValidationError.field("date", "ожидается дата ГГГГ-ММ-ДД")
+    value = {"date": date.isoformat()} if date else None
+    await conn.execute(
+        "INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
+        " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+        _key(organization_id), value,
+    )
+
+
+def ensure_open(lock: dt.date | None, day: dt.date, action: str) -> None:
+    if lock is not None and day <= lock:
+        raise PeriodClosed(
+            f"Период закрыт: дата запрета изменения {lock:%d.%m.%Y}. "
+            f"Нельзя {action} документ от {day:%d.%m.%Y}.",
+            details={"lock_date": lock.isoformat(), "document_date": day.isoformat()},
+        )

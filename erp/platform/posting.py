@@ -1,0 +1,228 @@
+"""Проведение: the posting engine.
+
+It owns the transaction. Writing, posting, unposting and marking a document
+all go through here: the lifecycle guard and the period lock first, then the
+document's own rows, then the movements of every register the kind declares
+(replacing what the document had before: 1C's replace mode), then balance
+control ("write, then check"), then the subscribers, e.g. an outbox. Either
+everything happens or nothing does.
+
+Round trips do not depend on the number of lines: loading is one query,
+each register is one statement, balance control is one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from . import document_store as store
+from .document import Doc, DocumentKind, PostingContext
+from .document_input import parse_document
+from .errors import Conflict, NotFound, ValidationError
+from .lifecycle import State, guard
+from .numbering import format_number, next_value
+from .refs import check_refs
+from .register import AccumulationRegister
+from .register_write import check_balances, current_balances, raise_if_short, write_movements
+
+
+class Engine:
+    """The posting engine for one registry (configuration) and its settings."""
+
+    def __init__(self, registry, settings) -> None:
+        self.registry = registry
+        self.settings = settings
+
+    @property
+    def tz(self):
+        return self.settings.tz
+
+    def kind(self, name: str) -> DocumentKind:
+        try:
+            return self.registry.documents[name]
+        except KeyError:
+            raise NotFound(f"Неизвестный вид документа «{name}»", code="unknown_document_kind") from None
+
+    # -- writing ---------------------------------------------------------------
+
+    async def create(self, conn: asyncpg.Connection, kind: DocumentKind, data: Mapping[str, Any], *,
+                     post: bool = False, author_id: int | None = None) -> Doc:
+        date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
+        date = date or dt.datetime.now(self.tz)
+        async with conn.transaction():
+            await check_refs(conn, self.registry, self._refs(kind, header, lines, based_on))
+            lock = await store.lock_for_new(conn, kind, header)
+            guard("write", None, self._day(date), lock)
+            prefix = await self._prefix(conn, kind, header)
+            year = date.astimezone(self.tz).year
+            value = await next_value(conn, kind.name, prefix, year)
+            number = format_number(prefix, value, kind.number_width)
+            doc_id = await store.insert(conn, kind, number=number, prefix=prefix, year=year, date=date,
+                                        header=header, based_on=based_on, author_id=author_id)
+            await store.replace_lines(conn, kind, doc_id, lines, had_lines=False)
+            doc = Doc(kind.name, doc_id, number, date, False, False, header, tuple(lines), based_on)
+            await self._emit(conn, kind, None, doc, "write")
+            if post:
+                guard("post", State(False, False), self._day(date), lock)
+                doc = await self._post(conn, kind, doc, None)
+            return doc
+
+    async def update(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
+                     data: Mapping[str, Any], *, post: bool | None = None) -> Doc:
+        """Save a changed document. A posted one is re-posted in the same
+        transaction (its movements are replaced); ``post=True`` posts it."""
+        date, header, lines, _ = parse_document(kind, data, self.tz, self.settings)
+        async with conn.transaction():
+            old, lock = await store.load(conn, kind, doc_id, for_update=True)
+            date = date or old.date
+            state = State(old.posted, old.deletion_mark)
+            guard("write", state, self._day(old.date), lock, new_day=self._day(date))
+            new_org = header.get(kind.organization_field) if kind.organization_field else None
+            if new_org and new_org != old.header.get(kind.organization_field):
+                guard("write", state, self._day(date), await store.lock_for_new(conn, kind, header))
+            await check_refs(conn, self.registry, self._refs(kind, header, lines, None))
+            await store.update_header(conn, kind, doc_id, date, header)
+            await store.replace_lines(conn, kind, doc_id, lines)
+            doc = Doc(kind.name, doc_id, old.number, date, old.posted, False, header, tuple(lines),
+                      old.based_on)
+            await self._emit(conn, kind, old, doc, "write")
+            if old.posted or post:
+                doc = await self._post(conn, kind, doc, old)
+            return doc
+
+    async def post(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
+        self._require_postable(kind)
+        async with conn.transaction():
+            doc, lock = await store.load(conn, kind, doc_id, for_update=True)
+            guard("post", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
+            return await self._post(conn, kind, doc, doc if doc.posted else None)
+
+    async def unpost(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
+        self._require_postable(kind)
+        async with conn.transaction():
+            doc, lock = await store.load(conn, kind, doc_id, for_update=True)
+            guard("unpost", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
+            for register in kind.registers:
+                await self._write(conn, register, kind, doc, [])
+            await self._check(conn, kind, doc)
+            await store.set_flags(conn, kind, doc_id, posted=False)
+            new = _replace(doc, posted=False)
+            await self._emit(conn, kind, doc, new, "unpost")
+            return new
+
+    async def set_deletion_mark(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
+                                mark: bool) -> Doc:
+        async with conn.transaction():
+            doc, lock = await store.load(conn, kind, doc_id, for_update=True)
+            guard("mark" if mark else "unmark", State(doc.posted, doc.deletion_mark),
+                  self._day(doc.date), lock)
+            await store.set_flags(conn, kind, doc_id, deletion_mark=mark)
+            new = _replace(doc, deletion_mark=mark)
+            await self._emit(conn, kind, doc, new, "mark" if mark else "unmark")
+            return new
+
+    # -- reading -----------------------------------------------------------------
+
+    async def get(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
+        doc, _ = await store.load(conn, kind, doc_id)
+        return doc
+
+    async def fill_based_on(self, conn: asyncpg.Connection, target: DocumentKind, source_kind: str,
+                            source_id: int) -> dict[str, Any]:
+        """Ввод на основании: the filled, unsaved new document."""
+        mapping = target.based_on_source(source_kind)
+        if mapping is None:
+            raise ValidationError(
+                f"«{target.title}» не вводится на основании «{self.kind(source_kind).title}»",
+                code="not_based_on", details={"fields": {"based_on": "недопустимое основание"}})
+        base = await self.get(conn, self.kind(source_kind), source_id)
+        if base.deletion_mark:
+            raise Conflict("Документ-основание помечен на удаление", code="base_marked")
+        filled = mapping.fill(base)
+        return {**filled.get("header", {}), "lines": list(filled.get("lines", [])),
+                "based_on": {"kind": source_kind, "id": source_id}}
+
+    # -- internals -----------------------------------------------------------------
+
+    async def _post(self, conn: asyncpg.Connection, kind: DocumentKind, doc: Doc, old: Doc | None) -> Doc:
+        self._require_postable(kind)
+        balances: dict[str, dict] = {}
+        if kind.balance_keys is not None:
+            for register, keys in kind.balance_keys(doc).items():
+                balances[register.name] = await current_balances(
+                    conn, register, list(keys), exclude_recorder=(kind.name, doc.id))
+        posted = _replace(doc, posted=True)
+        moves = kind.movements(posted, PostingContext(balances=balances, settings=self.settings))
+        by_name = {(r if isinstance(r, str) else r.name): list(v) for r, v in moves.items()}
+        unknown = set(by_name) - {r.name for r in kind.registers}
+        if unknown:
+            raise AssertionError(f"{kind.name}.movements() wrote undeclared registers {unknown}")
+        for register in kind.registers:
+            await self._write(conn, register, kind, posted, by_name.get(register.name, []))
+        await self._check(conn, kind, posted)
+        if not doc.posted:
+            await store.set_flags(conn, kind, doc.id, posted=True)
+        await self._emit(conn, kind, old, posted, "post")
+        return posted
+
+    async def _write(self, conn, register, kind: DocumentKind, doc: Doc, records: list) -> None:
+        try:
+            if isinstance(register, AccumulationRegister):
+                await write_movements(conn, register, kind.name, doc.id, records)
+            else:
+                await register.write_records(conn, kind.name, doc.id, records, period=doc.date,
+                                             order_key=_order_key(doc))
+        except asyncpg.ExclusionViolationError:
+            message = getattr(register, "conflict_message", None) or "Запись конфликтует с существующей"
+            raise Conflict(message, code=getattr(register, "conflict_code", "conflict"),
+                           details={"register": register.name}) from None
+
+    async def _check(self, conn, kind: DocumentKind, doc: Doc) -> None:
+        controlled = [(r, kind.name, doc.id) for r in kind.registers
+                      if isinstance(r, AccumulationRegister) and r.no_negative]
+        if controlled:
+            raise_if_short(await check_balances(conn, controlled))
+
+    async def _emit(self, conn, kind: DocumentKind, old: Doc | None, new: Doc, action: str) -> None:
+        for hook in (*kind.hooks, *self.registry.hooks_for(kind.name)):
+            await hook(conn, kind, old, new, action)
+
+    async def _prefix(self, conn, kind: DocumentKind, header: Mapping[str, Any]) -> str:
+        if not kind.prefix_from:
+            return ""
+        field, catalog_name, attribute = kind.prefix_from
+        if header.get(field) is None:
+            return ""
+        catalog = self.registry.catalogs[catalog_name]
+        return await conn.fetchval(f'SELECT {attribute} FROM "{catalog.table}" WHERE id = $1',
+                                   header[field]) or ""
+
+    def _refs(self, kind: DocumentKind, header, lines, based_on) -> list[tuple[str, str, int]]:
+        refs = [(f.name, f.ref, header.get(f.name)) for f in kind.header if f.type == "ref"]
+        for i, line in enumerate(lines):
+            refs += [(f"lines[{i}].{f.name}", f.ref, line.get(f.name)) for f in kind.lines if f.type == "ref"]
+        if based_on:
+            refs.append(("based_on", based_on[0], based_on[1]))
+        return refs
+
+    def _day(self, moment: dt.datetime) -> dt.date:
+        return moment.astimezone(self.tz).date()
+
+    def _require_postable(self, kind: DocumentKind) -> None:
+        if not kind.postable:
+            raise Conflict(f"Документ «{kind.title}» не проводится", code="not_postable")
+
+
+def _replace(doc: Doc, **changes) -> Doc:
+    from dataclasses import replace
+
+    return replace(doc, **changes)
+
+
+def _order_key(doc: Doc) -> int:
+    digits = "".join(ch for ch in doc.number if ch.isdigit())
+    return int(digits or 0)
