@@ -1,0 +1,456 @@
+"""A fake amoCRM: a real HTTP server on loopback that speaks amoCRM API v4's request and response shapes.
+
+Tests, benchmarks and the demo point the integration's base URL at it instead of
+``https://{subdomain}.amocrm.ru``. It fakes one account with one integration:
+
+* OAuth 2.0 (``POST /oauth2/access_token``, JSON or form-encoded): single-use authorization codes; a
+  refresh token works once, and issuing a new pair revokes the old refresh token *and* the old access
+  token (reusing a refresh token → 401). Refresh tokens die after ``refresh_token_max_age``.
+* The API calls listed in :mod:`erp.amocrm.fake_api` behind ``Authorization: Bearer``, with amoCRM's
+  ``validation-errors`` on 400 (:mod:`erp.amocrm.fake_values`).
+* amoCRM's gateway: at most ``rate_limit`` (7) requests per sliding second; over it → 429 with an HTML
+  body and no ``Retry-After``; ``block_threshold`` (5) such violations within ``block_window`` (60 s)
+  block the account → 403 (HTML) on every call until :meth:`FakeAmo.unblock`.
+* Outgoing webhooks: :meth:`FakeAmo.fire_status_change` / :meth:`FakeAmo.fire_delete` POST amoCRM's
+  form-encoded payload to every registered destination.
+
+Choices where amoCRM leaves room, documented here once:
+
+* The rate limit counts every call to ``/api/v4/*`` **and** ``/oauth2/access_token`` that the gateway
+  lets through; calls refused with 429 or 403 do not occupy the window (but every refused call is a
+  violation). ``max_requests_per_second`` in the introspection counts *all* arriving calls, refused or
+  not, over any one-second window, so a test can assert a client never sent more than 7 per second.
+* A PATCH of several leads is atomic: every item is validated first, and if any is invalid the whole
+  request is answered 400 (one ``validation-errors`` entry per bad item) and nothing is changed.
+* Injected faults (``error_rate``) hit ``/api/v4/*`` only unless ``faults_include_oauth``; they are
+  decided after the rate limit and before authentication, and an injected 429 is not a violation.
+  A "timeout" holds the request ``timeout_delay`` seconds, then answers 504; the update is not applied.
+* ``/_fake/*`` (configuration, introspection, helpers for out-of-process tests) is not rate-limited,
+  needs no token and is not logged.
+
+Not faked: anything not listed above (contacts, pipelines, users, lead creation over the API), HTTPS,
+several accounts, amoCRM's 2-second webhook deadline and retries of failed webhook deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from erp.amocrm.fake_api import AmoApi
+from erp.amocrm.fake_control import control
+from erp.amocrm.fake_gateway import Gateway
+from erp.amocrm.fake_http import Request, Response, ServerRunner, asgi_app
+from erp.amocrm.fake_state import (
+    DEFAULT_PIPELINE_ID,
+    DEFAULT_STATUS_ID,
+    STATUS_LOST,
+    STATUS_WON,
+    FakeConfig,
+    Lead,
+)
+from erp.amocrm.fake_values import field_values
+
+__all__ = ["DEFAULT_PIPELINE_ID", "DEFAULT_STATUS_ID", "FakeAmo", "FakeAmoThread", "FakeConfig"]
+
+OAUTH_PATH = "/oauth2/access_token"
+
+
+class FakeAmo:
+    """One fake amoCRM account. All methods are thread-safe; the ``fire_*`` ones are coroutines."""
+
+    def __init__(self, *, client_id: str = "fake-client-id", client_secret: str = "fake-client-secret",
+                 redirect_uri: str | None = None, subdomain: str = "clinic", account_id: int = 31_000_001,
+                 account_name: str = "Клиника (фейк amoCRM)", max_log_entries: int = 100_000,
+                 **knobs: Any) -> None:
+        self.config = FakeConfig()
+        self.config.update(knobs)
+        self._lock = threading.RLock()
+        self._clock_offset = 0.0
+        self.api = AmoApi(self.config, self._now, account_id=account_id, subdomain=subdomain,
+                          account_name=account_name, client_id=client_id, client_secret=client_secret,
+                          redirect_uri=redirect_uri)
+        self.gateway = Gateway(self.config, max_log_entries)
+        self._runner = ServerRunner(asgi_app(self._handle))
+        self._deliveries: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------------------ identity
+
+    @property
+    def client_id(self) -> str:
+        return self.api.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.api.client_secret
+
+    @property
+    def redirect_uri(self) -> str | None:
+        return self.api.redirect_uri
+
+    @property
+    def account_id(self) -> int:
+        return self.api.account_id
+
+    @property
+    def subdomain(self) -> str:
+        return self.api.subdomain
+
+    @property
+    def base_url(self) -> str:
+        if not self._runner.port:
+            raise RuntimeError("the fake amoCRM is not running")
+        return self._runner.base_url
+
+    def _now(self) -> float:
+        return time.time() + self._clock_offset
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    async def start(self, *, port: int = 0, host: str = "127.0.0.1") -> None:
+        await self._runner.start(host, port)
+
+    async def stop(self) -> None:
+        await self._runner.stop()
+
+    @asynccontextmanager
+    async def serving(self, *, port: int = 0, host: str = "127.0.0.1") -> AsyncIterator[FakeAmo]:
+        """Serve this instance inside the running event loop for the duration of the block."""
+        await self.start(port=port, host=host)
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, *, port: int = 0, host: str = "127.0.0.1", **options: Any) -> AsyncIterator[FakeAmo]:
+        """``async with FakeAmo.running(port=0, rate_limit=7, ...) as fake: fake.base_url``."""
+        async with cls(**options).serving(port=port, host=host) as fake:
+            yield fake
+
+    def serve_in_thread(self, *, port: int = 0, host: str = "127.0.0.1", timeout: float = 10.0) -> FakeAmoThread:
+        """Serve this instance from a daemon thread with its own event loop."""
+        started = threading.Event()
+        box: dict[str, Any] = {}
+
+        async def main() -> None:
+            try:
+                await self.start(port=port, host=host)
+            except BaseException as exc:
+                box["error"] = exc
+                started.set()
+                return
+            box["loop"], box["stop"] = asyncio.get_running_loop(), asyncio.Event()
+            started.set()
+            try:
+                await box["stop"].wait()
+            finally:
+                await self.stop()
+
+        thread = threading.Thread(target=asyncio.run, args=(main(),), name="fake-amocrm", daemon=True)
+        thread.start()
+        if not started.wait(timeout):
+            raise RuntimeError("the fake amoCRM did not start in time")
+        if "error" in box:
+            raise box["error"]
+        return FakeAmoThread(self, thread, box["loop"], box["stop"])
+
+    @classmethod
+    def start_in_thread(cls, *, port: int = 0, host: str = "127.0.0.1", **options: Any) -> FakeAmoThread:
+        """``handle = FakeAmo.start_in_thread(); handle.base_url; ...; handle.stop()``."""
+        return cls(**options).serve_in_thread(port=port, host=host)
+
+    # -------------------------------------------------------------------------------- knobs
+
+    def configure(self, **knobs: Any) -> dict[str, Any]:
+        """Change knobs (see :class:`FakeConfig`); all-or-nothing, ``ValueError`` on a bad one."""
+        with self._lock:
+            changed = self.config.update(knobs)
+            if "seed" in knobs:
+                self.gateway.rng.seed(self.config.seed)
+            if changed & FakeConfig.CATALOGUE_KNOBS:
+                self.api.rebuild_presets()
+            return self.config.to_json()
+
+    def unblock(self) -> None:
+        """Lift the block (as amoCRM support would) and forget past violations."""
+        with self._lock:
+            self.gateway.unblock()
+
+    @property
+    def blocked(self) -> bool:
+        return self.gateway.blocked
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the account's clock forward: tokens and codes age, the rate limiter does not."""
+        with self._lock:
+            self._clock_offset += seconds
+
+    def expire_access_tokens(self) -> None:
+        """Kill every access token issued so far, as if 24 hours had passed for them."""
+        with self._lock:
+            self.api.expire_access_tokens()
+
+    # ------------------------------------------------------------------------ test data helpers
+
+    def issue_code(self) -> str:
+        """A fresh single-use authorization code, as amoCRM hands to the redirect URI."""
+        with self._lock:
+            return self.api.issue_code()
+
+    def issue_tokens(self) -> dict[str, Any]:
+        """A token pair without the OAuth dance (same shape as ``/oauth2/access_token``'s answer)."""
+        with self._lock:
+            return self.api.issue_pair()
+
+    def add_lead(self, lead_id: int, *, pipeline_id: int = DEFAULT_PIPELINE_ID, status_id: int = DEFAULT_STATUS_ID,
+                 name: str | None = None, price: int = 0,
+                 custom_fields_values: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Create (or replace) a lead, as if a manager had made it in amoCRM. Returns its API JSON."""
+        with self._lock:
+            now = int(self._now())
+            lead = Lead(lead_id, name or f"Сделка #{lead_id}", price, status_id, pipeline_id, now, now)
+            fields_by_id = self.api.fields_by_id()
+            for i, entry in enumerate(custom_fields_values or ()):
+                fld = fields_by_id.get(entry.get("field_id"))
+                values, errors = field_values(fld, entry.get("values"), f"custom_fields_values.{i}.values") \
+                    if fld else (None, [{"path": f"custom_fields_values.{i}.field_id"}])
+                if errors or fld is None:
+                    raise ValueError(f"invalid custom_fields_values for lead {lead_id}: {errors}")
+                if values is not None:
+                    lead.custom_fields[fld.id] = {"field_id": fld.id, "field_name": fld.name,
+                                                  "field_code": fld.code, "field_type": fld.type, "values": values}
+            self.api.leads[lead_id] = lead
+            return lead.to_json(self._origin(), self.account_id)
+
+    def lead(self, lead_id: int) -> dict[str, Any] | None:
+        """The lead as ``GET /api/v4/leads/{id}`` returns it, or ``None``."""
+        with self._lock:
+            lead = self.api.leads.get(lead_id)
+            return lead.to_json(self._origin(), self.account_id) if lead else None
+
+    @property
+    def leads(self) -> dict[int, dict[str, Any]]:
+        with self._lock:
+            return {i: lead.to_json(self._origin(), self.account_id) for i, lead in self.api.leads.items()}
+
+    def field_value(self, lead_id: int, field_name: str) -> Any:
+        """The first stored value of a lead's custom field (numeric fields hold strings), or ``None``."""
+        with self._lock:
+            lead, fld = self.api.leads.get(lead_id), self.api.field_named(field_name)
+            entry = lead.custom_fields.get(fld.id) if lead and fld else None
+            return entry["values"][0]["value"] if entry else None
+
+    def field_id(self, name: str) -> int:
+        with self._lock:
+            fld = self.api.field_named(name)
+        if fld is None:
+            raise KeyError(name)
+        return fld.id
+
+    def enum_id(self, field_name: str, value: str) -> int:
+        with self._lock:
+            fld = self.api.field_named(field_name)
+            enum = fld.enum_by_value(value) if fld else None
+        if enum is None:
+            raise KeyError(f"{field_name}: {value}")
+        return enum["id"]
+
+    def notes(self, lead_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [n.to_json(self._origin(), self.account_id) for n in self.api.notes.get(lead_id, [])]
+
+    @property
+    def webhooks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [w.to_json(self.account_id) for w in self.api.webhooks.values()]
+
+    def _origin(self) -> str:
+        return self._runner.base_url if self._runner.port else f"https://{self.subdomain}.amocrm.ru"
+
+    # -------------------------------------------------------------------------- introspection
+
+    def reset_metrics(self) -> None:
+        """Forget the request log and counters (not the data, tokens or the blocked state)."""
+        with self._lock:
+            self.gateway.reset_metrics()
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log: ``time, method, path, query, status, body_size, response_size, batch_size,
+        fault, duration_ms`` per API/OAuth call, oldest first."""
+        with self._lock:
+            return [dict(entry) for entry in self.gateway.log]
+
+    def count(self, status: int) -> int:
+        """How many API/OAuth calls were answered with ``status``."""
+        with self._lock:
+            return self.gateway.status_counts[status]
+
+    @property
+    def max_requests_per_second(self) -> int:
+        with self._lock:
+            return self.gateway.max_per_second
+
+    @property
+    def refresh_token_uses(self) -> dict[str, int]:
+        """How many times each refresh token was presented to ``/oauth2/access_token``."""
+        with self._lock:
+            return dict(self.api.refresh_presented)
+
+    @property
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(d) for d in self._deliveries]
+
+    def state(self, log_limit: int | None = None) -> dict[str, Any]:
+        """Everything ``GET /_fake/state`` returns; ``log_limit`` keeps only the newest log entries."""
+        with self._lock:
+            origin, api = self._origin(), self.api
+            log = list(self.gateway.log)
+            if log_limit is not None:
+                log = log[-log_limit:] if log_limit else []
+            return {
+                "account": api.account_json(origin),
+                "config": self.config.to_json(),
+                "blocked": self.gateway.blocked,
+                "leads": [lead.to_json(origin, api.account_id) for lead in api.leads.values()],
+                "notes": [n.to_json(origin, api.account_id) for ns in api.notes.values() for n in ns],
+                "custom_fields": [f.to_json(origin, api.account_id) for f in api.fields],
+                "webhooks": self.webhooks,
+                "webhook_deliveries": self.webhook_deliveries,
+                "requests": log,
+                **self.gateway.stats(),
+                "oauth": {
+                    "codes_issued": len(api.codes),
+                    "codes_used": sum(c.used for c in api.codes.values()),
+                    "tokens_issued": len(api.refresh_tokens),
+                    "refresh_token_uses": dict(api.refresh_presented),
+                    "refresh_tokens": [
+                        {"sequence": t.sequence, "token": t.value, "used": t.used,
+                         "presented": api.refresh_presented.get(t.value, 0)}
+                        for t in api.refresh_tokens.values()],
+                    "access_tokens": [
+                        {"token": t.value, "calls": t.calls, "revoked": t.revoked}
+                        for t in api.access_tokens.values()],
+                },
+            }
+
+    # ----------------------------------------------------------------------------- webhooks
+
+    async def fire_status_change(self, lead_id: int, status_id: int = STATUS_LOST, pipeline_id: int | None = None,
+                                 old_status_id: int | None = None) -> list[dict[str, Any]]:
+        """Move the lead (if the fake has it) and send ``status_lead`` webhooks; returns the deliveries."""
+        with self._lock:
+            now = int(self._now())
+            lead = self.api.leads.get(lead_id)
+            old_pipeline = lead.pipeline_id if lead else (pipeline_id or DEFAULT_PIPELINE_ID)
+            old_status = old_status_id if old_status_id is not None else (
+                lead.status_id if lead else DEFAULT_STATUS_ID)
+            pipeline = pipeline_id or old_pipeline
+            if lead:
+                lead.status_id, lead.pipeline_id, lead.updated_at = status_id, pipeline, now
+                lead.closed_at = now if status_id in (STATUS_WON, STATUS_LOST) else None
+            item = {"id": lead_id, "name": lead.name if lead else f"Сделка #{lead_id}",
+                    "status_id": status_id, "old_status_id": old_status, "price": lead.price if lead else 0,
+                    "responsible_user_id": 0, "last_modified": now, "modified_user_id": 0, "created_user_id": 0,
+                    "date_create": lead.created_at if lead else now, "pipeline_id": pipeline,
+                    "old_pipeline_id": old_pipeline, "account_id": self.account_id,
+                    "created_at": lead.created_at if lead else now, "updated_at": now}
+        return await self._deliver("status_lead", "status", item)
+
+    async def fire_delete(self, lead_id: int) -> list[dict[str, Any]]:
+        """Delete the lead (if the fake has it) and send ``delete_lead`` webhooks; returns the deliveries."""
+        with self._lock:
+            lead = self.api.leads.pop(lead_id, None)
+            item = {"id": lead_id, "status_id": lead.status_id if lead else DEFAULT_STATUS_ID,
+                    "pipeline_id": lead.pipeline_id if lead else DEFAULT_PIPELINE_ID}
+        return await self._deliver("delete_lead", "delete", item)
+
+    async def _deliver(self, setting: str, key: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            destinations = [w.destination for w in self.api.webhooks.values() if setting in w.settings]
+            pairs = [(f"leads[{key}][0][{name}]", str(value)) for name, value in item.items()]
+            pairs += [("account[subdomain]", self.subdomain), ("account[id]", str(self.account_id)),
+                      ("account[_links][self]", self._origin())]
+            timeout = self.config.webhook_timeout
+        body = urlencode(pairs)
+        results = []
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            for destination in destinations:
+                result: dict[str, Any] = {"time": time.time(), "event": setting, "lead_id": item["id"],
+                                          "destination": destination}
+                try:
+                    response = await client.post(
+                        destination, content=body,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+                    result["status_code"] = response.status_code
+                except httpx.HTTPError as exc:
+                    result["error"] = f"{type(exc).__name__}: {exc}"
+                results.append(result)
+        with self._lock:
+            self._deliveries.extend(results)
+        return results
+
+    # -------------------------------------------------------------------------------- gateway
+
+    async def _handle(self, request: Request) -> Response:
+        if request.path.startswith("/_fake/"):
+            return await control(self, request)
+        is_oauth = request.path == OAUTH_PATH
+        if not is_oauth and not request.path.startswith("/api/v4/"):
+            return Response.problem(404, "Not Found", "Not an amoCRM API path")
+        wall, started = time.time(), time.monotonic()
+        with self._lock:
+            response, fault = self.gateway.admit(started, is_oauth)
+            latency, timeout_delay = self.config.latency, self.config.timeout_delay
+        if latency:
+            await asyncio.sleep(latency)
+        if fault == "timeout":
+            await asyncio.sleep(timeout_delay)
+        response = response or self.gateway.fault_response(fault)
+        with self._lock:
+            if response is None:
+                response = self.api.oauth(request) if is_oauth else (
+                    self.api.authenticate(request) or self.api.dispatch(request))
+            self.gateway.record({
+                "time": wall, "method": request.method, "path": request.path, "query": request.query_string,
+                "status": response.status, "body_size": len(request.body), "response_size": len(response.body),
+                "batch_size": request.batch_size(), "fault": fault,
+                "duration_ms": round((time.monotonic() - started) * 1000, 3),
+            })
+        return response
+
+
+class FakeAmoThread:
+    """A fake amoCRM served from a background thread. Attribute access falls through to the fake."""
+
+    def __init__(self, fake: FakeAmo, thread: threading.Thread, loop: asyncio.AbstractEventLoop,
+                 stop_event: asyncio.Event) -> None:
+        self.fake, self._thread, self._loop, self._stop_event = fake, thread, loop, stop_event
+
+    @property
+    def base_url(self) -> str:
+        return self.fake.base_url
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop_event.set)
+            self._thread.join(timeout)
+
+    def __enter__(self) -> FakeAmoThread:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fake, name)
