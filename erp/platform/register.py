@@ -1,0 +1,301 @@
+"""Регистр накопления: the accumulation register, declared once.
+
+A register accumulates numbers (resources, ресурсы) along keys (dimensions,
+измерения). Documents (регистраторы) write movements (движения) into it, each
+dated (период):
+
+* a *balance* register (остатки) knows receipts (приход, +1) and expenses
+  (расход, −1), so it has a balance at any moment: stock by warehouse and item,
+  what a client owes;
+* a *turnover* register (обороты) only adds numbers up: sales by service.
+
+From the declaration the register builds three tables:
+
+* ``reg_<stem>_movements``: the movements themselves, always written as the
+  recorder's complete set, which replaces its previous one;
+* ``reg_<stem>_month``: the turnovers of each key per calendar month (итоги
+  по периодам), receipts and expenses apart for balance registers;
+* ``reg_<stem>_balance``: one current balance row per key (текущие итоги),
+  balance registers only.
+
+Both totals tables are kept up to date in the posting transaction (see
+:mod:`erp.platform.register_write`); the virtual tables
+(:mod:`erp.platform.virtual_tables`) read them plus at most half a month of
+movements per edge. Month boundaries are taken in the register's ``timezone``.
+
+Movement records are frozen structs built by :meth:`AccumulationRegister.receipt`,
+:meth:`~AccumulationRegister.expense` and :meth:`~AccumulationRegister.turnover`;
+a posting rule returns them and never touches the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+from piccolo.columns import BigInt, BigSerial, Column, Date, Integer, Numeric, SmallInt, Timestamptz, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table, create_table_class
+
+from .fields import Field, FieldError
+
+if TYPE_CHECKING:
+    import asyncpg
+
+RECEIPT, EXPENSE, TURNOVER = 1, -1, 0
+AMOUNT_TYPES = ("money", "quantity", "percent")
+
+# Column names of the tables and argument names of the virtual tables.
+RESERVED = frozenset({"id", "recorder_kind", "recorder_id", "line_no", "period", "record_type", "month",
+                      "conn", "at", "start", "end", "periodicity", "route", "register", "order_key"})
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+_TZ = re.compile(r"^[A-Za-z0-9_+/-]{1,60}$")
+
+
+def table_stem(name: str) -> str:
+    """The part of table names that comes from an API name (``"-"`` becomes ``"_"``)."""
+    return name.replace("-", "_")
+
+
+def aware(moment: Any, what: str = "period") -> dt.datetime:
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime, got {moment!r}")
+    return moment
+
+
+def amount_column(field: Field) -> Column:
+    """A NOT NULL numeric column with the field's precision and default 0."""
+    precision, scale = (int(x) for x in field.sql_type[len("numeric("):-1].split(","))
+    return Numeric(digits=(precision, scale), default=Decimal(0), null=False)
+
+
+class Movement(msgspec.Struct, frozen=True, kw_only=True):
+    """One movement (движение): values in the order of the register's declaration.
+
+    ``record_type`` is 1 for a receipt, −1 for an expense, 0 in turnover registers.
+    """
+
+    register: str
+    period: dt.datetime
+    record_type: int
+    dimensions: tuple[Any, ...]
+    resources: tuple[Decimal, ...]
+    attributes: tuple[Any, ...] = ()
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return self.dimensions
+
+
+class AccumulationRegister:
+    """The declaration of a регистр накопления (see the module docstring)."""
+
+    def __init__(self, name: str, *, kind: Literal["balance", "turnover"],
+                 dimensions: Sequence[Field], resources: Sequence[Field],
+                 attributes: Sequence[Field] = (), no_negative: Sequence[str] = (),
+                 title: str = "", timezone: str = "UTC") -> None:
+        if not _NAME.match(name):
+            raise ValueError(f"register name {name!r}: lowercase latin letters, digits, '_' or '-'")
+        if kind not in ("balance", "turnover"):
+            raise ValueError(f"register {name}: kind is 'balance' or 'turnover', not {kind!r}")
+        self.name, self.kind, self.title = name, kind, title or name
+        self.dimensions, self.resources = tuple(dimensions), tuple(resources)
+        self.attributes, self.no_negative = tuple(attributes), tuple(no_negative)
+        if not _TZ.match(timezone):
+            raise ValueError(f"register {name}: bad timezone {timezone!r}")
+        self.timezone = timezone  # goes into SQL as a literal, hence the pattern check
+        self.tz = ZoneInfo(timezone)
+        self.stem = table_stem(name)
+        self.movements_table = f"reg_{self.stem}_movements"
+        self.month_table = f"reg_{self.stem}_month"
+        self.balance_table = f"reg_{self.stem}_balance"
+        self._check_declaration()
+        self._tables: list[type[Table]] | None = None
+        self.sql: dict[str, str] = {}  # statements built once per register, see register_write
+
+    def __repr__(self) -> str:
+        return f"AccumulationRegister({self.name!r}, kind={self.kind!r})"
+
+    def _check_declaration(self) -> None:
+        where = f"register {self.name}"
+        if not self.dimensions or not self.resources:
+            raise ValueError(f"{where}: needs at least one dimension and one resource")
+        names = [f.name for f in (*self.dimensions, *self.resources, *self.attributes)]
+        names += [f"{r.name}_{suffix}" for r in self.resources
+                  for suffix in ("receipt", "expense", "turnover", "opening", "closing")]
+        bad = [n for n in names if not _IDENT.match(n) or n in RESERVED]
+        if bad:
+            raise ValueError(f"{where}: bad or reserved names {bad}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"{where}: names must be unique (including <resource>_receipt etc.)")
+        for f in self.resources:
+            if f.type not in AMOUNT_TYPES:
+                raise ValueError(f"{where}: resource {f.name} must be one of {AMOUNT_TYPES}")
+        unknown = set(self.no_negative) - {f.name for f in self.resources}
+        if unknown:
+            raise ValueError(f"{where}: no_negative names unknown resources {unknown}")
+        if self.no_negative and self.kind != "balance":
+            raise ValueError(f"{where}: only a balance register can forbid negative balances")
+
+    @property
+    def is_balance(self) -> bool:
+        return self.kind == "balance"
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.dimensions)
+
+    @property
+    def resource_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.resources)
+
+    def dimension(self, name: str) -> Field:
+        for f in self.dimensions:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    # -- movement records ------------------------------------------------------
+
+    def receipt(self, period: dt.datetime, **values: Any) -> Movement:
+        """Приход: adds the resources to the key's balance."""
+        return self._movement(period, RECEIPT, values)
+
+    def expense(self, period: dt.datetime, **values: Any) -> Movement:
+        """Расход: takes the resources from the key's balance."""
+        return self._movement(period, EXPENSE, values)
+
+    def turnover(self, period: dt.datetime, **values: Any) -> Movement:
+        """A movement of a turnover register."""
+        if self.is_balance:
+            raise TypeError(f"register {self.name} keeps balances: use receipt() or expense()")
+        return Movement(register=self.name, period=aware(period), record_type=TURNOVER,
+                        **self._values(values))
+
+    def _movement(self, period: dt.datetime, record_type: int, values: dict[str, Any]) -> Movement:
+        if not self.is_balance:
+            raise TypeError(f"register {self.name} keeps turnovers only: use turnover()")
+        return Movement(register=self.name, period=aware(period), record_type=record_type,
+                        **self._values(values))
+
+    def _values(self, values: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        unknown = set(values) - {f.name for f in (*self.dimensions, *self.resources, *self.attributes)}
+        if unknown:
+            raise ValueError(f"register {self.name}: unknown fields {sorted(unknown)}")
+        missing = [f.name for f in self.dimensions if values.get(f.name) is None]
+        if missing:
+            raise ValueError(f"register {self.name}: dimensions not given: {missing}")
+        return {
+            "dimensions": tuple(self.parse_value(f, values[f.name]) for f in self.dimensions),
+            "resources": tuple(self._amount(f, values.get(f.name, 0)) for f in self.resources),
+            "attributes": tuple(self.parse_value(f, values.get(f.name)) for f in self.attributes),
+        }
+
+    def parse_value(self, field: Field, value: Any) -> Any:
+        try:
+            return field.parse(value)
+        except FieldError as exc:
+            raise ValueError(f"register {self.name}, {field.name}={value!r}: {exc}") from None
+
+    def _amount(self, field: Field, value: Any) -> Decimal:
+        if isinstance(value, bool | float) or not isinstance(value, int | Decimal):
+            raise TypeError(f"register {self.name}, {field.name}: Decimal or int expected, got {value!r}")
+        return self.parse_value(field, value)
+
+    def as_dict(self, movement: Movement) -> dict[str, Any]:
+        """The movement's values by name (dimensions, resources, attributes)."""
+        names = (*self.dimension_names, *self.resource_names, *(f.name for f in self.attributes))
+        return dict(zip(names, (*movement.dimensions, *movement.resources, *movement.attributes),
+                        strict=True))
+
+    # -- storage ---------------------------------------------------------------
+
+    def tables(self) -> list[type[Table]]:
+        """The movements, month totals and (balance registers) current balance tables."""
+        if self._tables is None:
+            self._tables = [self._movements_class(), self._month_class()]
+            if self.is_balance:
+                self._tables.append(self._balance_class())
+        return self._tables
+
+    def _dimension_columns(self) -> dict[str, Column]:
+        return {f.name: dataclasses.replace(f, index=False).column(null=False) for f in self.dimensions}
+
+    def _class_name(self, suffix: str) -> str:
+        return "Reg" + "".join(part.capitalize() for part in self.stem.split("_")) + suffix
+
+    def _movements_class(self) -> type[Table]:
+        members: dict[str, Any] = {
+            "id": BigSerial(primary_key=True),
+            "recorder_kind": Varchar(length=100, null=False),
+            "recorder_id": BigInt(null=False),
+            "line_no": Integer(null=False),
+            "period": Timestamptz(null=False, default=None),
+            "record_type": SmallInt(null=False, default=0),
+            **self._dimension_columns(),
+            **{f.name: amount_column(f) for f in self.resources},
+            **{f.name: dataclasses.replace(f, index=False).column() for f in self.attributes},
+        }
+        return create_table_class(self._class_name("Movements"),
+                                  class_kwargs={"tablename": self.movements_table}, class_members=members)
+
+    def _month_class(self) -> type[Table]:
+        members: dict[str, Any] = {"id": BigSerial(primary_key=True), "month": Date(null=False, default=None),
+                                   **self._dimension_columns()}
+        for f in self.resources:
+            if self.is_balance:
+                members[f"{f.name}_receipt"] = amount_column(f)
+                members[f"{f.name}_expense"] = amount_column(f)
+            else:
+                members[f.name] = amount_column(f)
+        key = f"{self.month_table}_key"
+        members[key] = Unique(["month", *self.dimension_names], name=key)
+        return create_table_class(self._class_name("Month"),
+                                  class_kwargs={"tablename": self.month_table}, class_members=members)
+
+    def _balance_class(self) -> type[Table]:
+        key = f"{self.balance_table}_key"
+        members: dict[str, Any] = {"id": BigSerial(primary_key=True), **self._dimension_columns(),
+                                   **{f.name: amount_column(f) for f in self.resources},
+                                   key: Unique(list(self.dimension_names), name=key)}
+        return create_table_class(self._class_name("Balance"),
+                                  class_kwargs={"tablename": self.balance_table}, class_members=members)
+
+    def extra_ddl(self) -> list[str]:
+        """Composite indexes Piccolo cannot declare: by recorder, by key and period, by period."""
+        t, dims = self.movements_table, ", ".join(self.dimension_names)
+        return [
+            f"CREATE INDEX IF NOT EXISTS {t}_recorder_idx ON {t} (recorder_kind, recorder_id)",
+            f"CREATE INDEX IF NOT EXISTS {t}_key_idx ON {t} ({dims}, period)",
+            f"CREATE INDEX IF NOT EXISTS {t}_period_idx ON {t} (period)",
+        ]
+
+    # -- virtual tables (виртуальные таблицы) -------------------------------------
+
+    async def balance(self, conn: asyncpg.Connection, at: dt.datetime | None = None,
+                      **filters: Any) -> list[dict[str, Any]]:
+        """Остатки: see :func:`erp.platform.virtual_tables.balance`."""
+        from .virtual_tables import balance
+
+        return await balance(conn, self, at, **filters)
+
+    async def turnovers(self, conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
+                        periodicity: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Обороты: see :func:`erp.platform.virtual_tables.turnovers`."""
+        from .virtual_tables import turnovers
+
+        return await turnovers(conn, self, start, end, periodicity, **filters)
+
+    async def balance_and_turnovers(self, conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
+                                    **filters: Any) -> list[dict[str, Any]]:
+        """Остатки и обороты: see :func:`erp.platform.virtual_tables.balance_and_turnovers`."""
+        from .virtual_tables import balance_and_turnovers
+
+        return await balance_and_turnovers(conn, self, start, end, **filters)

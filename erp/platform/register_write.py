@@ -1,0 +1,270 @@
+"""Запись движений и контроль остатков: writing a recorder's movements into
+an accumulation register, keeping its totals, and balance control.
+
+:func:`write_movements` replaces the recorder's movements with a new set (an
+empty set unposts it) and moves both totals tables by the difference, in one
+SQL statement whatever the number of lines: the old movements are deleted
+(``RETURNING`` what they were), the new ones inserted from arrays, the
+difference aggregated per (month, key) and per key, and upserted in key order,
+so that concurrent postings lock shared keys in the same order. A back-dated
+posting touches one month row per key and the current row, never later
+entries.
+
+Balance control is "write, then check", as in 1C. The upsert of a current
+balance row locks it until commit, so under READ COMMITTED the check that
+follows sees the true balance. The write statement remembers, in a
+transaction-local setting, the keys whose controlled resources it decreased
+(including receipts taken back by re-posting or unposting), and
+:func:`check_balances` looks at those keys only: a rolled-back transaction
+forgets them with everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from .errors import Conflict
+from .register import AccumulationRegister, Movement
+
+
+class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
+    """A key whose controlled resource went negative.
+
+    ``required`` is what the recorder takes from the key (its expenses less its
+    receipts, never below zero); ``available`` is the balance after the write
+    plus ``required``: what the key had without this recorder.
+    """
+
+    register: str
+    dimensions: dict[str, Any]
+    resource: str
+    available: Decimal
+    required: Decimal
+    title: str = ""
+
+    def describe(self) -> str:
+        key = ", ".join(f"{k}={v}" for k, v in self.dimensions.items())
+        if self.required > 0:
+            amounts = f"доступно {self.available}, требуется {self.required}"
+        else:
+            amounts = f"остаток станет {self.available - self.required}"
+        return f"{self.title or self.register} ({key}), {self.resource}: {amounts}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"register": self.register, "dimensions": self.dimensions, "resource": self.resource,
+                "available": str(self.available), "required": str(self.required)}
+
+
+class BalanceShortage(Conflict):
+    """A posting would leave a negative balance; the transaction must roll back."""
+
+    code = "balance_shortage"
+
+    def __init__(self, shortfalls: Sequence[Shortfall]) -> None:
+        super().__init__("Недостаточно остатка: " + "; ".join(s.describe() for s in shortfalls),
+                         details={"shortfalls": [s.as_dict() for s in shortfalls]})
+        self.shortfalls = list(shortfalls)
+
+
+def raise_if_short(shortfalls: Sequence[Shortfall]) -> None:
+    if shortfalls:
+        raise BalanceShortage(shortfalls)
+
+
+def _setting(register: AccumulationRegister) -> str:
+    return f"erp_reg.{register.stem}"
+
+
+def _dims(register: AccumulationRegister, prefix: str = "") -> str:
+    return ", ".join(prefix + d for d in register.dimension_names)
+
+
+def _join_on(register: AccumulationRegister, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{d} = {right}.{d}" for d in register.dimension_names)
+
+
+# -- writing ---------------------------------------------------------------------
+
+
+def _write_sql(reg: AccumulationRegister) -> str:
+    if "write" in reg.sql:
+        return reg.sql["write"]
+    dims, res = _dims(reg), list(reg.resource_names)
+    attrs = [f.name for f in reg.attributes]
+    cols = [*reg.dimension_names, *res, *attrs]
+    types = ["integer", "timestamptz", "smallint",
+             *(f.sql_type for f in (*reg.dimensions, *reg.resources, *reg.attributes))]
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=3))
+    moved = ", ".join(["period", "record_type", *reg.dimension_names, *res])
+    if reg.is_balance:
+        month_cols = [c for r in res for c in (f"{r}_receipt", f"{r}_expense")]
+        month_sums = [f"sum(CASE WHEN record_type = {t} THEN sign * {r} ELSE 0 END) AS {r}_{side}"
+                      for r in res for t, side in ((1, "receipt"), (-1, "expense"))]
+    else:
+        month_cols = res
+        month_sums = [f"sum(sign * {r}) AS {r}" for r in res]
+    nonzero = " OR ".join(f"{c} <> 0" for c in month_cols)
+    add = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in month_cols)
+    sql = f"""
+WITH old AS (
+    DELETE FROM {reg.movements_table} WHERE recorder_kind = $1 AND recorder_id = $2
+    RETURNING {moved}
+), new AS (
+    SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {", ".join(cols)})
+), ins AS (
+    INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {", ".join(cols)})
+    SELECT $1, $2, line_no, period, record_type, {", ".join(cols)} FROM new
+), delta AS (
+    SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims},
+           {", ".join(month_sums)}
+    FROM (SELECT 1 AS sign, {moved} FROM new UNION ALL SELECT -1, {moved} FROM old) AS d
+    GROUP BY 1, {dims}
+), month_up AS (
+    INSERT INTO {reg.month_table} AS t (month, {dims}, {", ".join(month_cols)})
+    SELECT month, {dims}, {", ".join(month_cols)} FROM delta WHERE {nonzero}
+    ORDER BY {dims}, month
+    ON CONFLICT (month, {dims}) DO UPDATE SET {add}
+)"""
+    if reg.is_balance:
+        moves = ", ".join(f"sum({r}_receipt - {r}_expense) AS {r}" for r in res)
+        sql += f""", balance_up AS (
+    INSERT INTO {reg.balance_table} AS t ({dims}, {", ".join(res)})
+    SELECT {dims}, {moves} FROM delta GROUP BY {dims}
+    HAVING {" OR ".join(f"sum({r}_receipt - {r}_expense) <> 0" for r in res)}
+    ORDER BY {dims}
+    ON CONFLICT ({dims}) DO UPDATE SET {", ".join(f"{r} = t.{r} + EXCLUDED.{r}" for r in res)}
+)"""
+    if reg.no_negative:
+        name = _setting(reg)
+        decreased = " OR ".join(f"sum({r}_receipt - {r}_expense) < 0" for r in reg.no_negative)
+        sql += f"""
+SELECT set_config('{name}', (
+    coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb
+    || coalesce((SELECT jsonb_agg(jsonb_build_array($1::text, $2::bigint, {dims}))
+                 FROM (SELECT {dims} FROM delta GROUP BY {dims} HAVING {decreased}) AS k), '[]'::jsonb)
+)::text, true)"""
+    else:
+        sql += "\nSELECT 1"
+    reg.sql["write"] = sql
+    return sql
+
+
+async def write_movements(conn: asyncpg.Connection, register: AccumulationRegister, recorder_kind: str,
+                          recorder_id: int, movements: Sequence[Movement]) -> None:
+    """Replace the recorder's movements in ``register`` and update its totals: one statement.
+
+    Must run inside the caller's transaction, followed by :func:`check_balances`
+    when the register controls balances.
+    """
+    columns: list[list[Any]] = [[] for _ in range(3 + len(register.dimensions) + len(register.resources)
+                                                   + len(register.attributes))]
+    for line_no, m in enumerate(movements, start=1):
+        if m.register != register.name:
+            raise ValueError(f"a movement of {m.register!r} cannot be written into {register.name!r}")
+        for column, value in zip(columns, (line_no, m.period, m.record_type, *m.dimensions, *m.resources,
+                                           *m.attributes), strict=True):
+            column.append(value)
+    await conn.execute(_write_sql(register), recorder_kind, recorder_id, *columns)
+
+
+# -- balance control ---------------------------------------------------------------
+
+
+def _check_sql(reg: AccumulationRegister, first_arg: int) -> str:
+    elements = ", ".join(f"(e->>{i})::{f.sql_type} AS {f.name}" for i, f in enumerate(reg.dimensions, start=2))
+    name = _setting(reg)
+    takes = ", ".join(f"sum(-m.record_type * m.{r}) AS {r}" for r in reg.no_negative)
+    values = ", ".join(f"('{r}', b.{r}, greatest(coalesce(own.{r}, 0), 0))" for r in reg.no_negative)
+    pairs = ", ".join(f"'{d}', b.{d}" for d in reg.dimension_names)
+    return f"""
+SELECT '{reg.name}' AS register, json_build_object({pairs})::text AS dims,
+       x.resource, x.balance, x.required
+FROM (SELECT DISTINCT e->>0 AS kind, (e->>1)::bigint AS rid, {elements}
+      FROM jsonb_array_elements(coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb) AS e) AS k
+JOIN unnest(${first_arg}::text[], ${first_arg + 1}::bigint[]) AS c(kind, rid)
+  ON c.kind = k.kind AND c.rid = k.rid
+JOIN {reg.balance_table} AS b ON {_join_on(reg, "b", "k")}
+CROSS JOIN LATERAL (
+    SELECT {takes} FROM {reg.movements_table} AS m
+    WHERE m.recorder_kind = k.kind AND m.recorder_id = k.rid AND {_join_on(reg, "m", "k")}
+) AS own
+CROSS JOIN LATERAL (VALUES {values}) AS x(resource, balance, required)
+WHERE x.balance < 0"""
+
+
+async def check_balances(conn: asyncpg.Connection,
+                         checks: Sequence[tuple[AccumulationRegister, str, int]]) -> list[Shortfall]:
+    """Контроль остатков, one query: every key that the given recorders' writes
+    in this transaction decreased and whose controlled resource is now negative."""
+    by_register: dict[str, tuple[AccumulationRegister, dict[tuple[str, int], None]]] = {}
+    for register, kind, recorder_id in checks:
+        if register.no_negative:
+            by_register.setdefault(register.name, (register, {}))[1][kind, recorder_id] = None
+    if not by_register:
+        return []
+    parts: list[str] = []
+    args: list[Any] = []
+    for register, recorders in by_register.values():
+        parts.append(_check_sql(register, len(args) + 1))
+        args += [[kind for kind, _ in recorders], [rid for _, rid in recorders]]
+    sql = " UNION ALL ".join(f"({p})" for p in parts) + " ORDER BY register, dims, resource"
+    titles = {name: entry[0].title for name, entry in by_register.items()}
+    return [Shortfall(register=row["register"], dimensions=msgspec.json.decode(row["dims"]),
+                      resource=row["resource"], available=row["balance"] + row["required"],
+                      required=row["required"], title=titles[row["register"]])
+            for row in await conn.fetch(sql, *args)]
+
+
+# -- reading balances for a posting rule -------------------------------------------
+
+
+def key_of(register: AccumulationRegister, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The key tuple (dimension values in declaration order) of a dict, parsed like a movement's."""
+    missing = [d for d in register.dimension_names if values.get(d) is None]
+    if missing:
+        raise ValueError(f"register {register.name}: dimensions not given: {missing}")
+    return tuple(register.parse_value(f, values[f.name]) for f in register.dimensions)
+
+
+def _current_sql(reg: AccumulationRegister) -> str:
+    if "current" in reg.sql:
+        return reg.sql["current"]
+    n = len(reg.dimensions)
+    arrays = ", ".join(f"${i}::{f.sql_type}[]" for i, f in enumerate(reg.dimensions, start=1))
+    own = ", ".join(f"sum(m.record_type * m.{r}) AS {r}" for r in reg.resource_names)
+    values = ", ".join(f"coalesce(b.{r}, 0) - coalesce(o.{r}, 0) AS {r}" for r in reg.resource_names)
+    sql = f"""
+SELECT k.ord, {values}
+FROM unnest({arrays}) WITH ORDINALITY AS k({_dims(reg)}, ord)
+LEFT JOIN {reg.balance_table} AS b ON {_join_on(reg, "b", "k")}
+LEFT JOIN LATERAL (
+    SELECT {own} FROM {reg.movements_table} AS m
+    WHERE m.recorder_kind = ${n + 1} AND m.recorder_id = ${n + 2} AND {_join_on(reg, "m", "k")}
+) AS o ON true"""
+    reg.sql["current"] = sql
+    return sql
+
+
+async def current_balances(conn: asyncpg.Connection, register: AccumulationRegister,
+                           keys: Iterable[Mapping[str, Any]],
+                           exclude_recorder: tuple[str, int] | None = None
+                           ) -> dict[tuple[Any, ...], dict[str, Decimal]]:
+    """The balance now of each key, one query; with ``exclude_recorder``, less
+    that recorder's own movements (a re-posted document must not count itself,
+    e.g. for a moving-average cost). Keys are dimension dicts; the result is
+    keyed by dimension tuples in declaration order."""
+    if not register.is_balance:
+        raise TypeError(f"register {register.name} keeps turnovers only")
+    unique = list(dict.fromkeys(key_of(register, k) for k in keys))
+    if not unique:
+        return {}
+    columns = [list(column) for column in zip(*unique, strict=True)]
+    kind, rid = exclude_recorder if exclude_recorder is not None else (None, None)
+    rows = await conn.fetch(_current_sql(register), *columns, kind, rid)
+    return {unique[row["ord"] - 1]: {r: row[r] for r in register.resource_names} for row in rows}
+

@@ -1,0 +1,95 @@
+"""Итоги регистра накопления: proving and repairing the totals.
+
+The month totals and the current balances are a cache of the movements,
+kept by every posting. :func:`check_totals` recomputes both from the
+movements and lists every difference (a missing row counts as zeros, so a
+zero row left behind by an unposting is no difference); :func:`rebuild_totals`
+recomputes them in one transaction (1C's "пересчёт итогов"), holding off
+postings to the register meanwhile.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from .register import AccumulationRegister
+
+
+class Difference(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored total that differs from the recomputation from movements."""
+
+    register: str
+    table: str
+    key: dict[str, Any]
+    column: str
+    stored: Decimal
+    expected: Decimal
+
+
+def _month_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
+    dims = ", ".join(reg.dimension_names)
+    if reg.is_balance:
+        columns = [c for r in reg.resource_names for c in (f"{r}_receipt", f"{r}_expense")]
+        sums = [f"sum(CASE WHEN record_type = {t} THEN {r} ELSE 0 END) AS {r}_{side}"
+                for r in reg.resource_names for t, side in ((1, "receipt"), (-1, "expense"))]
+    else:
+        columns = list(reg.resource_names)
+        sums = [f"sum({r}) AS {r}" for r in reg.resource_names]
+    sql = (f"SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims}, "
+           f"{', '.join(sums)} FROM {reg.movements_table} GROUP BY 1, {dims}")
+    return columns, sql
+
+
+def _balance_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
+    dims = ", ".join(reg.dimension_names)
+    sums = ", ".join(f"sum(record_type * {r}) AS {r}" for r in reg.resource_names)
+    return list(reg.resource_names), f"SELECT {dims}, {sums} FROM {reg.movements_table} GROUP BY {dims}"
+
+
+def _plans(reg: AccumulationRegister) -> list[tuple[str, str, list[str], list[str], str]]:
+    """(table kind, table, key columns, amount columns, recomputation) for each totals table."""
+    month_cols, month_sql = _month_expected(reg)
+    plans = [("month", reg.month_table, ["month", *reg.dimension_names], month_cols, month_sql)]
+    if reg.is_balance:
+        cols, sql = _balance_expected(reg)
+        plans.append(("balance", reg.balance_table, list(reg.dimension_names), cols, sql))
+    return plans
+
+
+async def check_totals(conn: asyncpg.Connection, register: AccumulationRegister) -> list[Difference]:
+    """Every difference between the stored totals and the movements (one query per table)."""
+    found: list[Difference] = []
+    for kind, table, keys, columns, expected in _plans(register):
+        key_sql = ", ".join(f"coalesce(s.{k}, e.{k}) AS {k}" for k in keys)
+        values = ", ".join(f"('{c}', coalesce(s.{c}, 0), coalesce(e.{c}, 0))" for c in columns)
+        sql = f"""
+SELECT {key_sql}, x.col, x.stored, x.expected
+FROM {table} AS s FULL JOIN ({expected}) AS e ON {" AND ".join(f"s.{k} = e.{k}" for k in keys)}
+CROSS JOIN LATERAL (VALUES {values}) AS x(col, stored, expected)
+WHERE x.stored <> x.expected
+ORDER BY {", ".join(keys)}, x.col"""
+        for row in await conn.fetch(sql):
+            found.append(Difference(register=register.name, table=kind, key={k: row[k] for k in keys},
+                                    column=row["col"], stored=row["stored"], expected=row["expected"]))
+    return found
+
+
+async def rebuild_totals(conn: asyncpg.Connection, register: AccumulationRegister) -> dict[str, int]:
+    """Recompute the month totals and current balances from the movements in
+    one transaction; returns the number of rows written per table."""
+    counts: dict[str, int] = {}
+    async with conn.transaction():
+        # SHARE blocks postings (they write movements) until the rebuild commits.
+        await conn.execute(f"LOCK TABLE {register.movements_table} IN SHARE MODE")
+        for kind, table, keys, columns, expected in _plans(register):
+            await conn.execute(f"DELETE FROM {table}")
+            names = ", ".join([*keys, *columns])
+            status = await conn.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM ({expected}) AS e "
+                f"WHERE {' OR '.join(f'{c} <> 0' for c in columns)} ORDER BY {', '.join(keys)}")
+            counts[kind] = int(status.rsplit(" ", 1)[-1])
+    return counts

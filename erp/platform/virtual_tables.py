@@ -1,0 +1,292 @@
+"""Виртуальные таблицы регистра накопления: остатки (balance), обороты
+(turnovers) and остатки и обороты (balance and turnovers), as in 1C.
+
+None of them sums the whole history. A range of time is cut into whole
+months, read from the month totals, and at most two partial months at its
+edges. For a partial month the cheaper side is read from the raw movements:
+either the part inside the range, or the month's total less the part outside
+it, so at most half a month of movements is read per edge. A balance at a
+moment is either the earlier months' totals plus the partial month, or the
+current balance less the later months and the rest of the partial month; the
+later route is taken for moments within the last year (or in the future),
+the earlier one for older moments.
+
+Daily turnovers are the exception: a day is smaller than any total, so they
+read the movements of the whole range.
+
+Moments are timezone-aware; months and days are taken in the register's
+timezone. Filters name dimensions, with one value or a list of values. Rows
+are dicts of Decimal amounts; keys whose amounts are all zero are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import asyncpg
+
+from .errors import ValidationError
+from .fields import Field, FieldError
+from .register import AccumulationRegister, aware
+
+Periodicity = Literal["day", "month", "year"]
+PERIODICITIES = ("day", "month", "year")
+LATER_ROUTE_MONTHS = 12
+
+# A piece of a query plan:
+#   ("current", sign)                               the current balances
+#   ("months", first, last, sign)                   month totals, first..last inclusive (None: open)
+#   ("raw", lo, lo_inclusive, hi, hi_inclusive, sign)   raw movements between two moments
+Piece = tuple[Any, ...]
+
+
+# -- cutting time into months -------------------------------------------------------
+
+
+def month_of(moment: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    local = moment.astimezone(tz)
+    return dt.date(local.year, local.month, 1)
+
+
+def shift_month(month: dt.date, by: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + by
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_start(month: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime(month.year, month.month, 1, tzinfo=tz)
+
+
+def balance_pieces(at: dt.datetime, tz: dt.tzinfo, *, inclusive: bool = True,
+                   months: Literal["earlier", "later"] | None = None,
+                   partial: Literal["head", "tail"] | None = None,
+                   now: dt.datetime | None = None) -> list[Piece]:
+    """The plan of a balance at ``at`` (movements at ``at`` count when ``inclusive``)."""
+    m = month_of(at, tz)
+    s0, s1 = month_start(m, tz), month_start(shift_month(m, 1), tz)
+    if partial is None:
+        partial = "head" if at - s0 <= s1 - at else "tail"
+    if months is None:
+        current = month_of(now or dt.datetime.now(dt.UTC), tz)
+        behind = (current.year - m.year) * 12 + current.month - m.month
+        months = "later" if behind <= LATER_ROUTE_MONTHS else "earlier"
+    head = partial == "head"
+    if months == "earlier":
+        pieces: list[Piece] = [("months", None, shift_month(m, -1) if head else m, 1)]
+    else:
+        pieces = [("current", 1), ("months", m if head else shift_month(m, 1), None, -1)]
+    if head:
+        pieces.append(("raw", s0, True, at, inclusive, 1))
+    else:
+        pieces.append(("raw", at, not inclusive, s1, False, -1))
+    return pieces
+
+
+def _partial(month: dt.date, lo: dt.datetime, hi: dt.datetime, hi_inclusive: bool,
+             tz: dt.tzinfo) -> list[Piece]:
+    """Movements of ``month`` from ``lo`` (inclusive) to ``hi``, both within the month."""
+    s0, s1 = month_start(month, tz), month_start(shift_month(month, 1), tz)
+    if hi - lo <= (lo - s0) + (s1 - hi):
+        return [("raw", lo, True, hi, hi_inclusive, 1)]
+    pieces: list[Piece] = [("months", month, month, 1)]
+    if lo > s0:
+        pieces.append(("raw", s0, True, lo, False, -1))
+    if hi < s1:
+        pieces.append(("raw", hi, not hi_inclusive, s1, False, -1))
+    return pieces
+
+
+def turnover_pieces(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> list[Piece]:
+    """The plan of the turnovers between ``start`` and ``end``, both inclusive."""
+    if start > end:
+        return []
+    first, last = month_of(start, tz), month_of(end, tz)
+    if first == last:
+        return _partial(first, start, end, True, tz)
+    after_first = shift_month(first, 1)
+    pieces = _partial(first, start, month_start(after_first, tz), False, tz)
+    if after_first < last:
+        pieces.append(("months", after_first, shift_month(last, -1), 1))
+    return pieces + _partial(last, month_start(last, tz), end, True, tz)
+
+
+# -- SQL ------------------------------------------------------------------------------
+
+
+def filter_conditions(owner: str, fields: Mapping[str, Field], filters: Mapping[str, Any],
+                      args: list[Any]) -> list[str]:
+    """SQL conditions for dimension filters (one value or a list), their values appended to ``args``."""
+    conditions = []
+    for name, value in filters.items():
+        field = fields.get(name)
+        if field is None:
+            raise ValidationError.field(name, f"у регистра «{owner}» нет такого измерения",
+                                        code="unknown_dimension")
+        many = isinstance(value, list | tuple | set | frozenset)
+        try:
+            parsed = [field.parse(v) for v in value] if many else field.parse(value)
+        except FieldError as exc:
+            raise ValidationError.field(name, str(exc)) from None
+        args.append(parsed)
+        cast = f"{field.sql_type}[]" if many else field.sql_type
+        conditions.append(f"{name} = {'ANY(' if many else ''}${len(args)}::{cast}{')' if many else ''}")
+    return conditions
+
+
+class _Query:
+    """Builds a UNION ALL of pieces with uniform columns: ``p`` (a date to group
+    by), the dimensions, then per resource ``<r>_o``, ``<r>_r``, ``<r>_e``
+    (balance, receipt, expense) or ``<r>_t`` (turnover registers)."""
+
+    def __init__(self, register: AccumulationRegister, filters: Mapping[str, Any]) -> None:
+        self.reg = register
+        self.args: list[Any] = []
+        self.filters = filter_conditions(register.title, {f.name: f for f in register.dimensions},
+                                         filters, self.args)
+        self.parts: list[str] = []
+
+    def arg(self, value: Any, cast: str) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}::{cast}"
+
+    def add(self, piece: Piece, role: Literal["open", "turn"], by_day: bool = False) -> None:
+        reg, dims = self.reg, ", ".join(self.reg.dimension_names)
+        conditions = list(self.filters)
+        if piece[0] == "current":
+            table, p, sign = reg.balance_table, "NULL::date", piece[1]
+            amounts = {r: (r, "0", "0") for r in reg.resource_names}
+        elif piece[0] == "months":
+            _, first, last, sign = piece
+            table, p = reg.month_table, "month"
+            if first is not None:
+                conditions.append(f"month >= {self.arg(first, 'date')}")
+            if last is not None:
+                conditions.append(f"month <= {self.arg(last, 'date')}")
+            amounts = {r: (f"{r}_receipt - {r}_expense", f"{r}_receipt", f"{r}_expense")
+                       if reg.is_balance else (r, r, "0") for r in reg.resource_names}
+        else:
+            _, lo, lo_in, hi, hi_in, sign = piece
+            table = reg.movements_table
+            p = f"(date_trunc('{'day' if by_day else 'month'}', period AT TIME ZONE '{reg.timezone}'))::date"
+            conditions.append(f"period {'>=' if lo_in else '>'} {self.arg(lo, 'timestamptz')}")
+            conditions.append(f"period {'<=' if hi_in else '<'} {self.arg(hi, 'timestamptz')}")
+            amounts = {r: (f"record_type * {r}", f"CASE WHEN record_type = 1 THEN {r} ELSE 0 END",
+                           f"CASE WHEN record_type = -1 THEN {r} ELSE 0 END")
+                       if reg.is_balance else (r, r, "0") for r in reg.resource_names}
+        signed = "" if sign > 0 else "-"
+        columns = []
+        for r, (balance, receipt, expense) in amounts.items():
+            if not reg.is_balance:
+                columns.append(f"{signed}({receipt})::numeric AS {r}_t")
+            elif role == "open":
+                columns += [f"{signed}({balance})::numeric AS {r}_o", f"0::numeric AS {r}_r", f"0::numeric AS {r}_e"]
+            else:
+                columns += [f"0::numeric AS {r}_o", f"{signed}({receipt})::numeric AS {r}_r",
+                            f"{signed}({expense})::numeric AS {r}_e"]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        self.parts.append(f"SELECT {p} AS p, {dims}, {', '.join(columns)} FROM {table}{where}")
+
+    async def fetch(self, conn: asyncpg.Connection, outputs: Sequence[tuple[str, str]], nonzero: Sequence[str],
+                    period: str | None = None) -> list[dict[str, Any]]:
+        if not self.parts:
+            return []
+        dims = ", ".join(self.reg.dimension_names)
+        head = [f"{period} AS period"] if period else []
+        group = ["period", dims] if period else [dims]
+        sql = (f"SELECT {', '.join([*head, dims, *(f'{e} AS {n}' for n, e in outputs)])}\n"
+               f"FROM ({' UNION ALL '.join(self.parts)}) AS s\n"
+               f"GROUP BY {', '.join(group)}\n"
+               f"HAVING {' OR '.join(f'{e} <> 0' for e in nonzero)}\n"
+               f"ORDER BY {', '.join(group)}")
+        return [dict(row) for row in await conn.fetch(sql, *self.args)]
+
+
+def _require_balance(register: AccumulationRegister) -> None:
+    if not register.is_balance:
+        raise ValidationError(f"Регистр «{register.title}» хранит только обороты, остатков у него нет",
+                              code="not_a_balance_register")
+
+
+def _moment(value: Any, what: str) -> dt.datetime:
+    try:
+        return aware(value, what)
+    except ValueError:
+        raise ValidationError.field(what, "ожидается дата и время с часовым поясом") from None
+
+
+# -- the virtual tables -----------------------------------------------------------------
+
+
+async def balance(conn: asyncpg.Connection, register: AccumulationRegister, at: dt.datetime | None = None,
+                  *, route: tuple[str, str] | None = None, **filters: Any) -> list[dict[str, Any]]:
+    """Остатки: the balance of each key at the moment ``at``, movements exactly
+    at ``at`` included; with ``at=None`` the current balance (every movement,
+    future-dated ones too). Rows: the dimensions and the resources.
+
+    ``route`` forces the plan, ``(months, partial)`` as in :func:`balance_pieces`.
+    """
+    _require_balance(register)
+    q = _Query(register, filters)
+    if at is None:
+        q.add(("current", 1), "open")
+    else:
+        months, partial = route or (None, None)
+        for piece in balance_pieces(_moment(at, "at"), register.tz, months=months, partial=partial):
+            q.add(piece, "open")
+    sums = [(r, f"sum({r}_o)") for r in register.resource_names]
+    return await q.fetch(conn, sums, [e for _, e in sums])
+
+
+async def turnovers(conn: asyncpg.Connection, register: AccumulationRegister, start: dt.datetime,
+                    end: dt.datetime, periodicity: Periodicity | None = None,
+                    **filters: Any) -> list[dict[str, Any]]:
+    """Обороты between ``start`` and ``end``, both moments inclusive.
+
+    Balance registers give ``<r>_receipt``, ``<r>_expense`` and ``<r>_turnover``
+    (receipt less expense); turnover registers give ``<r>``. With a
+    periodicity (``"day"``, ``"month"``, ``"year"``) every row also has
+    ``period``, the date the period starts (a partial first period still
+    shows its own start). Daily turnovers read the range's movements.
+    """
+    if periodicity is not None and periodicity not in PERIODICITIES:
+        raise ValidationError.field("periodicity", f"допустимые значения: {', '.join(PERIODICITIES)}")
+    start, end = _moment(start, "start"), _moment(end, "end")
+    q = _Query(register, filters)
+    if periodicity == "day":
+        pieces: list[Piece] = [("raw", start, True, end, True, 1)] if start <= end else []
+    else:
+        pieces = turnover_pieces(start, end, register.tz)
+    for piece in pieces:
+        q.add(piece, "turn", by_day=periodicity == "day")
+    period = {None: None, "day": "p", "month": "p", "year": "(date_trunc('year', p))::date"}[periodicity]
+    if register.is_balance:
+        outputs = [(n, e) for r in register.resource_names for n, e in (
+            (f"{r}_receipt", f"sum({r}_r)"), (f"{r}_expense", f"sum({r}_e)"),
+            (f"{r}_turnover", f"sum({r}_r) - sum({r}_e)"))]
+        nonzero = [e for n, e in outputs if not n.endswith("_turnover")]
+    else:
+        outputs = [(r, f"sum({r}_t)") for r in register.resource_names]
+        nonzero = [e for _, e in outputs]
+    return await q.fetch(conn, outputs, nonzero, period)
+
+
+async def balance_and_turnovers(conn: asyncpg.Connection, register: AccumulationRegister,
+                                start: dt.datetime, end: dt.datetime, *, route: tuple[str, str] | None = None,
+                                **filters: Any) -> list[dict[str, Any]]:
+    """Остатки и обороты between ``start`` and ``end`` (both inclusive): per key
+    ``<r>_opening`` (before ``start``), ``<r>_receipt``, ``<r>_expense`` and
+    ``<r>_closing`` (at ``end``, inclusive)."""
+    _require_balance(register)
+    start, end = _moment(start, "start"), _moment(end, "end")
+    q = _Query(register, filters)
+    months, partial = route or (None, None)
+    for piece in balance_pieces(start, register.tz, inclusive=False, months=months, partial=partial):
+        q.add(piece, "open")
+    for piece in turnover_pieces(start, end, register.tz):
+        q.add(piece, "turn")
+    outputs = [(n, e) for r in register.resource_names for n, e in (
+        (f"{r}_opening", f"sum({r}_o)"), (f"{r}_receipt", f"sum({r}_r)"), (f"{r}_expense", f"sum({r}_e)"),
+        (f"{r}_closing", f"sum({r}_o) + sum({r}_r) - sum({r}_e)"))]
+    return await q.fetch(conn, outputs, [e for n, e in outputs if not n.endswith("_closing")])
