@@ -13,11 +13,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from erp import __version__
-from erp.api import auth, health, users
+from erp.api import auth, catalogs, documents, health, period_lock, registers, reports, schedule, users
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.security import BearerAuthMiddleware
 from erp.jobs import run_worker
 from erp.platform.db import create_pool
+from erp.platform.metadata import Registry
+from erp.platform.posting import Engine
 from erp.settings import Settings
 
 log = logging.getLogger("erp")
@@ -41,8 +43,12 @@ def _static_routes() -> list:
 
 
 def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
-               with_worker: bool = False, extra_route_handlers: list | None = None) -> Litestar:
-    import erp.configuration  # noqa: F401  (declares the clinic's objects and jobs)
+               with_worker: bool = False, registry: Registry | None = None,
+               extra_route_handlers: list | None = None) -> Litestar:
+    if registry is None:
+        from erp.configuration import registry as configured
+
+        registry = configured()
 
     async def open_pool(app: Litestar) -> None:
         app.state.pool = await create_pool(database_url, max_size=pool_size)
@@ -72,10 +78,14 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         }),
         security=[{"bearer": []}],
     )
-    handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *_static_routes(), *(extra_route_handlers or [])]
+    handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *period_lock.ROUTES, *schedule.ROUTES,
+                *reports.ROUTES,
+                *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
+                *_static_routes(), *(extra_route_handlers or [])]
     return Litestar(
         route_handlers=handlers,
-        state=State({"settings": settings, "database_url": database_url}),
+        state=State({"settings": settings, "database_url": database_url, "registry": registry,
+                     "engine": Engine(registry, settings)}),
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         middleware=[BearerAuthMiddleware],

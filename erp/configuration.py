@@ -1,2 +1,22 @@
-"""The clinic configuration: importing this module declares every catalog,
-document and register of the clinic on top of the platform core."""
+"""The clinic configuration: every catalog, document and register declared
+in ``erp.catalogs``, ``erp.registers`` and ``erp.documents``, one module
+each, collected into the application's registry."""
+
+from __future__ import annotations
+
+from erp.platform.metadata import Registry
+
+PACKAGES = ("erp.catalogs", "erp.registers", "erp.documents")
+_REGISTRY: Registry | None = None
+
+
+def registry() -> Registry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = Registry().discover(*PACKAGES)
+        _subscribe(_REGISTRY)
+    return _REGISTRY
+
+
+def _subscribe(reg: Registry) -> None:
+    """Integrations that listen to documents (e.g. the amoCRM outbox) join here."""

@@ -27,6 +27,27 @@ async def migrate(url: str) -> None:
         result = await run_forwards(app_name="erp", migration_id="all")
     if not result.success:
         raise MigrationFailed(f"{result.message}\n{out.getvalue()}")
+    await ensure_extras(url)
+
+
+async def ensure_extras(url: str) -> None:
+    """What Piccolo's table definitions cannot say, ensured after every migration
+    and idempotent: composite indexes and constraints of the declared objects,
+    and the catalogs' predefined items."""
+    from erp.configuration import registry
+    from erp.platform.catalog_service import ensure_predefined
+    from erp.platform.db import connect
+
+    reg = registry()
+    conn = await connect(url)
+    try:
+        async with conn.transaction():
+            for statement in reg.extra_ddl():
+                await conn.execute(statement)
+            for catalog in reg.catalogs.values():
+                await ensure_predefined(conn, catalog)
+    finally:
+        await conn.close()
 
 
 async def pending_changes(url: str) -> list[str]:

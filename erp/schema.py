@@ -8,6 +8,7 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from erp.auth.tables import LoginFailure, User
+    from erp.configuration import registry
     from erp.platform.tables import Constant, DocumentCounter
 
-    return [User, LoginFailure, Constant, DocumentCounter]
+    return [User, LoginFailure, Constant, DocumentCounter, *registry().tables()]

@@ -40,6 +40,12 @@ class Settings:
         return replace(self, **changes)
 
 
+def timezone_name() -> str:
+    """The configured time zone, for declarations that need it at import
+    (the registers' month boundaries)."""
+    return os.environ.get("ERP_TIMEZONE") or "Europe/Moscow"
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("erp-clinic", appauthor=False))
 

@@ -13,7 +13,7 @@ from piccolo.constraints import Unique
 
 ID = "2026-11-23T19:07:53:931278"
 VERSION = "1.38.0"
-DESCRIPTION = "users, login failures, constants, document counters"
+DESCRIPTION = "clinic configuration: catalogs, documents, registers"
 
 
 async def forwards():

@@ -10,7 +10,7 @@ import asyncpg
 from . import keyset
 from .catalog import Catalog
 from .errors import Conflict, NotFound, ValidationError
-from .fields import FieldError
+from .fields import FieldError, quote
 from .numbering import next_value
 from .refs import check_refs
 
@@ -81,7 +81,7 @@ async def create(conn: asyncpg.Connection, registry, catalog: Catalog, data: Map
         cols = list(values)
         code = str(await next_value(conn, catalog.counter_kind)).zfill(catalog.code_width)
         placeholders = ", ".join(f"${i}" for i in range(2, len(cols) + 2))
-        sql = (f'INSERT INTO "{catalog.table}" (code, {", ".join(cols)}) VALUES ($1, {placeholders})'
+        sql = (f'INSERT INTO "{catalog.table}" (code, {", ".join(map(quote, cols))}) VALUES ($1, {placeholders})'
                " RETURNING *")
         return _row(await conn.fetchrow(sql, code, *values.values()))
 
@@ -111,7 +111,7 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
         await check_refs(conn, registry, _refs(catalog, values))
         if not values:
             return current
-        sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
+        sets = ", ".join(f"{quote(c)} = ${i}" for i, c in enumerate(values, start=2))
         sql = f'UPDATE "{catalog.table}" SET {sets}, updated_at = now() WHERE id = $1 RETURNING *'
         return _row(await conn.fetchrow(sql, item_id, *values.values()))
 
@@ -136,7 +136,7 @@ async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | Non
     where, args = [], []
     if q:
         args.append(f"%{_escape_like(q.strip())}%")
-        where.append("(" + " OR ".join(f"{c}::text ILIKE ${len(args)}" for c in catalog.searchable) + ")")
+        where.append("(" + " OR ".join(f"{quote(c)}::text ILIKE ${len(args)}" for c in catalog.searchable) + ")")
     for name, value in (filters or {}).items():
         if name == "deletion_mark":
             args.append(bool(value))
@@ -149,7 +149,7 @@ async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | Non
                 raise ValidationError.field(name, "неизвестный фильтр") from None
             except FieldError as exc:
                 raise ValidationError.field(name, str(exc)) from None
-        where.append(f"{name} = ${len(args)}")
+        where.append(f"{quote(name)} = ${len(args)}")
     if after:
         last = keyset.decode(after, len(key_cols))
         args.extend(last)
@@ -182,7 +182,7 @@ async def ensure_predefined(conn: asyncpg.Connection, catalog: Catalog) -> None:
         cols = ["code", "predefined", *values]
         placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
         await conn.execute(
-            f'INSERT INTO "{catalog.table}" ({", ".join(cols)}) VALUES ({placeholders})',
+            f'INSERT INTO "{catalog.table}" ({", ".join(map(quote, cols))}) VALUES ({placeholders})',
             code, item.key, *values.values())
 
 
@@ -192,8 +192,8 @@ async def references_to(conn: asyncpg.Connection, registry, catalog: Catalog,
     refs = registry.referrers(catalog.name)
     if not refs or not ids:
         return {}
-    parts = [f"SELECT DISTINCT {col} AS target, '{table}' AS tbl, '{col}' AS fld, {owner} AS owner"
-             f' FROM "{table}" WHERE {col} = ANY($1::bigint[])' for table, col, owner in refs]
+    parts = [f"SELECT DISTINCT {quote(col)} AS target, '{table}' AS tbl, '{col}' AS fld, {owner} AS owner"
+             f' FROM "{table}" WHERE {quote(col)} = ANY($1::bigint[])' for table, col, owner in refs]
     rows = await conn.fetch(" UNION ALL ".join(parts), ids)
     out: dict[int, list[dict]] = {}
     for r in rows:

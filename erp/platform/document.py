@@ -63,6 +63,7 @@ class PostingContext:
     """What the engine hands to a posting rule besides the document."""
 
     balances: Mapping[str, Mapping[tuple, Mapping[str, Any]]] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
     settings: Any = None
 
 
@@ -70,11 +71,12 @@ class PostingContext:
 class BasedOn:
     """Ввод на основании: how a document of this kind is filled from ``source``.
 
-    ``fill(base_doc) -> {"header": {...}, "lines": [...]}`` is pure.
+    ``fill(base_doc) -> {"header": {...}, "lines": [...]}`` is pure; a mapping that
+    needs defaults from the database is a coroutine ``fill(conn, base_doc)``.
     """
 
     source: str
-    fill: Callable[[Doc], Mapping[str, Any]]
+    fill: Callable[..., Any]
 
 
 # Hooks run inside the writing transaction: (conn, kind, old doc or None, new doc, action).
@@ -93,8 +95,16 @@ class DocumentKind:
     # Derive and check values before writing: (header, lines, settings) -> (header, lines),
     # raising ValidationError for bad input. Pure.
     prepare: Callable[[dict, list[dict], Any], tuple[dict, list[dict]]] | None = None
-    # Which balances the posting rule needs: doc -> {register: [key dicts]}.
-    balance_keys: Callable[[Doc], Mapping[Any, Sequence[Mapping[str, Any]]]] | None = None
+    # Before validation, with I/O: fill defaults that live in the database
+    # (conn, header, lines, settings) -> (header, lines); may raise ValidationError.
+    complete: Callable[[Any, dict, list[dict], Any], Awaitable[tuple[dict, list[dict]]]] | None = None
+    # What the posting rule needs to read, loaded by the engine: (conn, doc, settings) -> data.
+    load_context: Callable[[Any, Doc, Any], Awaitable[Mapping[str, Any]]] | None = None
+    # Which balances the posting rule needs: (doc, data) -> {register: [key dicts]}.
+    balance_keys: Callable[[Doc, Mapping[str, Any]], Mapping[Any, Sequence[Mapping[str, Any]]]] | None = None
+    # Extra idempotent DDL (constraints, indexes) and the message for its exclusion conflicts.
+    extra_sql: tuple[str, ...] = ()
+    conflict_message: str = "Документ конфликтует с уже проведённым"
     # Which header field points at the organization, and which of its attributes is the prefix.
     prefix_from: tuple[str, str, str] | None = None  # (field, catalog, attribute)
     organization_field: str | None = None
@@ -145,6 +155,7 @@ class DocumentKind:
             f'CREATE INDEX IF NOT EXISTS "{self.table}_date_idx" ON "{self.table}" (date DESC, id DESC)',
             f'CREATE INDEX IF NOT EXISTS "{self.table}_based_on_idx" ON "{self.table}"'
             " (based_on_kind, based_on_id) WHERE based_on_id IS NOT NULL",
+            *self.extra_sql,
         ]
 
     @cached_property

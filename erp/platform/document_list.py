@@ -13,7 +13,7 @@ from . import keyset
 from .document import Doc, DocumentKind
 from .document_store import load_many
 from .errors import ValidationError
-from .fields import FieldError
+from .fields import FieldError, quote
 
 
 async def list_documents(conn: asyncpg.Connection, kind: DocumentKind, tz: ZoneInfo, *, limit: int = 50,
@@ -44,7 +44,7 @@ async def list_documents(conn: asyncpg.Connection, kind: DocumentKind, tz: ZoneI
             raise ValidationError.field(name, "неизвестный фильтр") from None
         except FieldError as exc:
             raise ValidationError.field(name, str(exc)) from None
-        where.append(f"{name} = ${len(args)}")
+        where.append(f"{quote(name)} = ${len(args)}")
     if after:
         last_date, last_id = keyset.decode(after, 2)
         args += [last_date, last_id]

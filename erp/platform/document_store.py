@@ -14,6 +14,7 @@ import asyncpg
 
 from .document import Doc, DocumentKind
 from .errors import NotFound
+from .fields import quote
 
 LOCK_KEYS_SQL = (
     "(SELECT array_agg(value->>'date') FROM constants WHERE key = 'period_lock'{org}) AS lock_dates"
@@ -82,12 +83,12 @@ async def insert(conn: asyncpg.Connection, kind: DocumentKind, *, number: str, p
               based_on[1] if based_on else None, author_id, *header.values()]
     placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
     return await conn.fetchval(
-        f'INSERT INTO "{kind.table}" ({", ".join(cols)}) VALUES ({placeholders}) RETURNING id', *values)
+        f'INSERT INTO "{kind.table}" ({", ".join(map(quote, cols))}) VALUES ({placeholders}) RETURNING id', *values)
 
 
 async def update_header(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int, date: dt.datetime,
                         header: Mapping[str, Any]) -> None:
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(header, start=3))
+    sets = ", ".join(f"{quote(c)} = ${i}" for i, c in enumerate(header, start=3))
     extra = f", {sets}" if sets else ""
     sql = f'UPDATE "{kind.table}" SET date = $2, updated_at = now(){extra} WHERE id = $1'
     await conn.execute(sql, doc_id, date, *header.values())
@@ -107,7 +108,7 @@ async def replace_lines(conn: asyncpg.Connection, kind: DocumentKind, doc_id: in
     types = ["int"] + [f.sql_type for f in kind.lines]
     unnest = ", ".join(f"${i + 2}::{t}[]" for i, t in enumerate(types))
     await conn.execute(
-        f'INSERT INTO "{kind.lines_table}" (document_id, line_no, {", ".join(cols)})'
+        f'INSERT INTO "{kind.lines_table}" (document_id, line_no, {", ".join(map(quote, cols))})'
         f" SELECT $1, * FROM unnest({unnest})", doc_id, *arrays)
 
 

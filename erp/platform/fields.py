@@ -32,6 +32,12 @@ FieldType = Literal["str", "text", "int", "bool", "money", "quantity", "percent"
 _DIGITS = {"money": (15, 2), "quantity": (15, 3), "percent": (7, 4)}
 
 
+def quote(name: str) -> str:
+    """A column name as an SQL identifier (attribute names such as ``end`` are
+    SQL keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 class FieldError(ValueError):
     """A value does not fit its field; the message is Russian and for people."""
 
@@ -86,7 +92,7 @@ class Field:
             case "bool":
                 return Boolean(default=bool(self.default), **{**kwargs, "null": False})
             case "money" | "quantity" | "percent":
-                return Numeric(digits=_DIGITS[self.type], default=None if nullable else 0, **kwargs)
+                return Numeric(digits=_DIGITS[self.type], default=None if nullable else Decimal(0), **kwargs)
             case "date":
                 return Date(default=None, **kwargs)
             case "time":

@@ -13,7 +13,9 @@ each register is one statement, balance control is one query.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,7 @@ from . import document_store as store
 from .document import Doc, DocumentKind, PostingContext
 from .document_input import parse_document
 from .errors import Conflict, NotFound, ValidationError
+from .fields import quote
 from .lifecycle import State, guard
 from .numbering import format_number, next_value
 from .refs import check_refs
@@ -53,7 +56,9 @@ class Engine:
                      post: bool = False, author_id: int | None = None) -> Doc:
         date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
         date = date or dt.datetime.now(self.tz)
-        async with conn.transaction():
+        async with conn.transaction(), self._conflicts(kind):
+            if kind.complete is not None:
+                header, lines = await kind.complete(conn, header, lines, self.settings)
             await check_refs(conn, self.registry, self._refs(kind, header, lines, based_on))
             lock = await store.lock_for_new(conn, kind, header)
             guard("write", None, self._day(date), lock)
@@ -76,8 +81,10 @@ class Engine:
         """Save a changed document. A posted one is re-posted in the same
         transaction (its movements are replaced); ``post=True`` posts it."""
         date, header, lines, _ = parse_document(kind, data, self.tz, self.settings)
-        async with conn.transaction():
+        async with conn.transaction(), self._conflicts(kind):
             old, lock = await store.load(conn, kind, doc_id, for_update=True)
+            if kind.complete is not None:
+                header, lines = await kind.complete(conn, header, lines, self.settings)
             date = date or old.date
             state = State(old.posted, old.deletion_mark)
             guard("write", state, self._day(old.date), lock, new_day=self._day(date))
@@ -96,7 +103,7 @@ class Engine:
 
     async def post(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
         self._require_postable(kind)
-        async with conn.transaction():
+        async with conn.transaction(), self._conflicts(kind):
             doc, lock = await store.load(conn, kind, doc_id, for_update=True)
             guard("post", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
             return await self._post(conn, kind, doc, doc if doc.posted else None)
@@ -116,7 +123,7 @@ class Engine:
 
     async def set_deletion_mark(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
                                 mark: bool) -> Doc:
-        async with conn.transaction():
+        async with conn.transaction(), self._conflicts(kind):
             doc, lock = await store.load(conn, kind, doc_id, for_update=True)
             guard("mark" if mark else "unmark", State(doc.posted, doc.deletion_mark),
                   self._day(doc.date), lock)
@@ -142,7 +149,8 @@ class Engine:
         base = await self.get(conn, self.kind(source_kind), source_id)
         if base.deletion_mark:
             raise Conflict("Документ-основание помечен на удаление", code="base_marked")
-        filled = mapping.fill(base)
+        filled = await mapping.fill(conn, base) if inspect.iscoroutinefunction(mapping.fill) \
+            else mapping.fill(base)
         return {**filled.get("header", {}), "lines": list(filled.get("lines", [])),
                 "based_on": {"kind": source_kind, "id": source_id}}
 
@@ -150,13 +158,14 @@ class Engine:
 
     async def _post(self, conn: asyncpg.Connection, kind: DocumentKind, doc: Doc, old: Doc | None) -> Doc:
         self._require_postable(kind)
+        posted = _replace(doc, posted=True)
+        data = await kind.load_context(conn, posted, self.settings) if kind.load_context else {}
         balances: dict[str, dict] = {}
         if kind.balance_keys is not None:
-            for register, keys in kind.balance_keys(doc).items():
+            for register, keys in kind.balance_keys(posted, data).items():
                 balances[register.name] = await current_balances(
                     conn, register, list(keys), exclude_recorder=(kind.name, doc.id))
-        posted = _replace(doc, posted=True)
-        moves = kind.movements(posted, PostingContext(balances=balances, settings=self.settings))
+        moves = kind.movements(posted, PostingContext(balances=balances, data=data, settings=self.settings))
         by_name = {(r if isinstance(r, str) else r.name): list(v) for r, v in moves.items()}
         unknown = set(by_name) - {r.name for r in kind.registers}
         if unknown:
@@ -198,7 +207,7 @@ class Engine:
         if header.get(field) is None:
             return ""
         catalog = self.registry.catalogs[catalog_name]
-        return await conn.fetchval(f'SELECT {attribute} FROM "{catalog.table}" WHERE id = $1',
+        return await conn.fetchval(f'SELECT {quote(attribute)} FROM "{catalog.table}" WHERE id = $1',
                                    header[field]) or ""
 
     def _refs(self, kind: DocumentKind, header, lines, based_on) -> list[tuple[str, str, int]]:
@@ -208,6 +217,15 @@ class Engine:
         if based_on:
             refs.append(("based_on", based_on[0], based_on[1]))
         return refs
+
+    @contextlib.asynccontextmanager
+    async def _conflicts(self, kind: DocumentKind):
+        """An exclusion constraint of the kind (e.g. no double booking) as a 409."""
+        try:
+            yield
+        except asyncpg.ExclusionViolationError:
+            raise Conflict(kind.conflict_message, code="exclusion_conflict",
+                           details={"kind": kind.name}) from None
 
     def _day(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.tz).date()

@@ -1,0 +1,38 @@
+"""``/api/reports/...``: reports across documents and registers."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Request, get
+from litestar.params import Parameter
+
+from erp import reports
+from erp.api.security import ANY_USER
+
+
+class InvoiceDue(msgspec.Struct):
+    id: int
+    number: str
+    date: dt.datetime
+    due_date: dt.date | None
+    organization_id: int
+    client_id: int
+    client: str
+    amocrm_lead_id: int | None
+    amount_total: Decimal
+    amount_due: Decimal
+    status: Literal["unpaid", "partially_paid", "paid"]
+
+
+@get("/api/reports/invoices", guards=[ANY_USER], tags=["Отчёты"], summary="Счета по статусу оплаты")
+async def invoices(request: Request, status: Literal["unpaid", "partially_paid", "paid"] | None = None,
+                   client_id: Annotated[int | None, Parameter(ge=1)] = None,
+                   organization_id: Annotated[int | None, Parameter(ge=1)] = None) -> list[InvoiceDue]:
+    async with request.app.state.pool.acquire() as conn:
+        rows = await reports.invoices(conn, status, client_id, organization_id)
+    return [msgspec.convert(r, InvoiceDue, strict=False) for r in rows]
+
+
+ROUTES = [invoices]

@@ -1,0 +1,48 @@
+"""``GET /api/schedule/slots``: who works on a day and their free start times."""
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Request, get
+from litestar.params import Parameter
+
+from erp.api.security import ANY_USER
+from erp.scheduling import free_slots
+
+
+class DoctorFreeTime(msgspec.Struct):
+    id: int
+    name: str
+    slots: list[str]
+    intervals: list[list[str]]
+
+
+class FreeSlots(msgspec.Struct):
+    date: dt.date
+    step_minutes: int
+    duration_minutes: int
+    doctors: list[DoctorFreeTime]
+
+
+async def slots_for_day(request: Request, day: dt.date, doctor_id: int | None,
+                        duration: int | None) -> FreeSlots:
+    settings = request.app.state.settings
+    minutes = duration or settings.default_appointment_minutes
+    async with request.app.state.pool.acquire() as conn:
+        doctors = await free_slots(conn, day, tz=settings.tz, step=settings.slot_step_minutes,
+                                   duration=minutes, doctor_id=doctor_id)
+    return FreeSlots(date=day, step_minutes=settings.slot_step_minutes, duration_minutes=minutes,
+                     doctors=[DoctorFreeTime(d.id, d.name, d.slots,
+                                             [[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in d.intervals])
+                              for d in doctors])
+
+
+@get("/api/schedule/slots", guards=[ANY_USER], tags=["Расписание"], summary="Свободное время врачей на дату")
+async def slots(request: Request, date: dt.date,
+                doctor_id: Annotated[int | None, Parameter(ge=1)] = None,
+                duration: Annotated[int | None, Parameter(ge=1, le=1440)] = None) -> FreeSlots:
+    return await slots_for_day(request, date, doctor_id, duration)
+
+
+ROUTES = [slots]

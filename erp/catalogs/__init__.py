@@ -1,0 +1,1 @@
+"""The clinic configuration's catalogs: one module per object."""

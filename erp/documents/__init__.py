@@ -1,0 +1,1 @@
+"""The clinic configuration's documents: one module per object."""

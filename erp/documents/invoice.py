@@ -1,0 +1,99 @@
+"""Счёт на оплату: what the client is asked to pay. Posting puts the amount due
+into invoice payments; the status (unpaid, partially paid, paid) is derived
+from what is still due."""
+
+from decimal import Decimal
+
+from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
+from erp.platform.errors import ValidationError
+from erp.platform.fields import Field
+from erp.pricing import compute_line, vat_of
+from erp.registers.invoice_payments import invoice_payments
+
+VAT_RATES = ("20", "10", "0", "none")
+
+
+def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
+    lines = [compute_line(line, i) for i, line in enumerate(lines)]
+    return header, lines
+
+
+async def complete(conn, header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
+    """VAT at the organization's rate unless a line says otherwise; the client and the
+    bank account must belong to the invoice's organization."""
+    org = header["organization_id"]
+    row = await conn.fetchrow(
+        "SELECT o.vat_rate, (SELECT organization_id FROM cat_clients WHERE id = $2) AS client_org,"
+        " (SELECT organization_id FROM \"cat_bank_accounts\" WHERE id = $3) AS account_org"
+        " FROM cat_organizations o WHERE o.id = $1", org, header.get("client_id"), header.get("bank_account_id"))
+    if row is None:
+        raise ValidationError.field("organization_id", "организация не найдена")
+    if row["client_org"] and row["client_org"] != org:
+        raise ValidationError.field("client_id", "клиент обслуживается другой организацией")
+    if header.get("bank_account_id") and row["account_org"] != org:
+        raise ValidationError.field("bank_account_id", "банковский счёт принадлежит другой организации")
+    for line in lines:
+        line["vat_rate"] = line.get("vat_rate") or row["vat_rate"] or "none"
+        line["vat_amount"] = vat_of(line["amount"], line["vat_rate"])
+    header["amount_total"] = sum((ln["amount"] for ln in lines), Decimal("0.00"))
+    header["vat_total"] = sum((ln["vat_amount"] for ln in lines), Decimal("0.00"))
+    return header, lines
+
+
+def movements(doc: Doc, _ctx: PostingContext) -> dict:
+    return {invoice_payments: [invoice_payments.receipt(doc.date, invoice_id=doc.id, amount=doc.amount_total)]}
+
+
+async def derived(conn, docs: list[Doc]) -> dict[int, dict]:
+    """Status and amount due, from the invoice payments register."""
+    ids = [d.id for d in docs]
+    rows = await conn.fetch("SELECT invoice_id, amount FROM reg_invoice_payments_balance"
+                            " WHERE invoice_id = ANY($1::bigint[])", ids)
+    due = {r["invoice_id"]: r["amount"] for r in rows}
+    out = {}
+    for doc in docs:
+        total = doc.amount_total or Decimal("0.00")
+        left = due.get(doc.id, Decimal("0.00")) if doc.posted else total
+        status = "paid" if left <= 0 and total > 0 else ("unpaid" if left >= total else "partially_paid")
+        out[doc.id] = {"status": status, "amount_due": max(left, Decimal("0.00"))}
+    return out
+
+
+def _from_sales_doc(base: Doc) -> dict:
+    return {"header": {"organization_id": base.header.get("organization_id"), "client_id": base.client_id,
+                       "amocrm_lead_id": base.header.get("amocrm_lead_id")},
+            "lines": [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"],
+                       "price": ln["price"], "discount_percent": ln.get("discount_percent")}
+                      for ln in base.lines]}
+
+
+invoices = DocumentKind(
+    "invoices", "Счёт на оплату",
+    header=(
+        Field("organization_id", "ref", "Организация", ref="organizations", required=True),
+        Field("bank_account_id", "ref", "Банковский счёт", ref="bank-accounts"),
+        Field("client_id", "ref", "Клиент", ref="clients", required=True),
+        Field("due_date", "date", "Оплатить до"),
+        Field("amocrm_lead_id", "int", "Сделка amoCRM",
+              check=lambda v: None if v > 0 else "номер сделки — положительное число"),
+        Field("amount_total", "money", "Сумма", read_only=True),
+        Field("vat_total", "money", "НДС", read_only=True),
+        Field("comment", "str", "Комментарий", max_length=500),
+    ),
+    lines=(
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("quantity", "quantity", "Количество", required=True),
+        Field("price", "money", "Цена", required=True),
+        Field("discount_percent", "percent", "Скидка, %"),
+        Field("discount_amount", "money", "Скидка"),
+        Field("vat_rate", "enum", "Ставка НДС", choices=VAT_RATES),
+        Field("vat_amount", "money", "НДС"),
+        Field("amount", "money", "Сумма"),
+    ),
+    registers=(invoice_payments,), movements=movements, prepare=prepare, complete=complete,
+    derived=derived,
+    derived_fields=(Field("status", "enum", "Статус оплаты", choices=("unpaid", "partially_paid", "paid")),
+                    Field("amount_due", "money", "Осталось оплатить")),
+    based_on=(BasedOn("requests", _from_sales_doc), BasedOn("service-renderings", _from_sales_doc)),
+    prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
+)

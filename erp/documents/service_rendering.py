@@ -1,0 +1,114 @@
+"""Оказание услуг: services (and goods) rendered to a client.
+
+Posting writes sales turnover, takes goods out of stock at moving-average
+cost (with balance control), and makes the client owe the total. Based on a
+Request it takes the client, the doctor and the lines; an empty Request
+gives one line "Номенклатура AmoCRM" at its price.
+"""
+
+from decimal import Decimal
+
+from erp.catalogs.nomenclature import AMOCRM_SERVICE
+from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
+from erp.platform.errors import ValidationError
+from erp.platform.fields import Field
+from erp.pricing import compute_line, money, vat_of
+from erp.registers.sales import sales
+from erp.registers.settlements import settlements
+from erp.registers.stock import stock
+
+
+def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
+    lines = [compute_line(line, i) for i, line in enumerate(lines)]
+    header["amount_total"] = sum((ln["amount"] for ln in lines), Decimal("0.00"))
+    return header, lines
+
+
+async def load_context(conn, doc: Doc, _settings) -> dict:
+    ids = sorted({ln["nomenclature_id"] for ln in doc.lines})
+    row = await conn.fetchrow(
+        "SELECT (SELECT vat_rate FROM cat_organizations WHERE id = $1) AS vat_rate,"
+        " ARRAY(SELECT id FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods') AS goods",
+        doc.organization_id, ids)
+    return {"vat_rate": row["vat_rate"], "goods": set(row["goods"])}
+
+
+def balance_keys(doc: Doc, data: dict) -> dict:
+    keys = {ln["nomenclature_id"] for ln in doc.lines if ln["nomenclature_id"] in data["goods"]}
+    if keys and not doc.warehouse_id:
+        raise ValidationError.field("warehouse_id", "в документе есть товары: укажите склад")
+    return {stock: [{"warehouse_id": doc.warehouse_id, "nomenclature_id": n} for n in sorted(keys)]} if keys else {}
+
+
+def movements(doc: Doc, ctx: PostingContext) -> dict:
+    vat_rate = ctx.data["vat_rate"]
+    out = {
+        sales: [sales.turnover(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
+                               nomenclature_id=ln["nomenclature_id"], doctor_id=doc.doctor_id,
+                               quantity=ln["quantity"], amount=ln["amount"], vat=vat_of(ln["amount"], vat_rate))
+                for ln in doc.lines],
+        settlements: [settlements.receipt(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
+                                          amount=doc.amount_total)] if doc.amount_total else [],
+    }
+    balances = ctx.balances.get(stock.name, {})
+    left = {key: dict(value) for key, value in balances.items()}
+    expenses = []
+    for ln in doc.lines:
+        if ln["nomenclature_id"] not in ctx.data["goods"]:
+            continue
+        key = (doc.warehouse_id, ln["nomenclature_id"])
+        have = left.setdefault(key, {"quantity": Decimal(0), "cost": Decimal(0)})
+        if have["quantity"] > 0:
+            cost = have["cost"] if ln["quantity"] >= have["quantity"] else \
+                money(have["cost"] * ln["quantity"] / have["quantity"])
+        else:
+            cost = Decimal("0.00")
+        have["quantity"] -= ln["quantity"]
+        have["cost"] -= cost
+        expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id, nomenclature_id=ln["nomenclature_id"],
+                                      quantity=ln["quantity"], cost=cost))
+    out[stock] = expenses
+    return out
+
+
+async def _from_request(conn, base: Doc) -> dict:
+    defaults = await conn.fetchrow(
+        "SELECT (SELECT id FROM cat_organizations WHERE NOT deletion_mark ORDER BY id LIMIT 1) AS organization_id,"
+        " (SELECT id FROM cat_warehouses WHERE NOT deletion_mark ORDER BY id LIMIT 1) AS warehouse_id,"
+        " (SELECT id FROM cat_nomenclature WHERE predefined = $1) AS amocrm_id,"
+        " (SELECT price FROM cat_nomenclature WHERE predefined = $1) AS amocrm_price", AMOCRM_SERVICE)
+    lines = [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"], "price": ln["price"]}
+             for ln in base.lines]
+    if not lines:
+        lines = [{"nomenclature_id": defaults["amocrm_id"], "quantity": Decimal("1.000"),
+                  "price": defaults["amocrm_price"]}]
+    return {"header": {"organization_id": defaults["organization_id"], "client_id": base.client_id,
+                       "doctor_id": base.doctor_id, "warehouse_id": defaults["warehouse_id"]},
+            "lines": lines}
+
+
+service_renderings = DocumentKind(
+    "service-renderings", "Оказание услуг",
+    header=(
+        Field("organization_id", "ref", "Организация", ref="organizations", required=True),
+        Field("client_id", "ref", "Клиент", ref="clients", required=True),
+        Field("doctor_id", "ref", "Врач", ref="doctors", required=True),
+        Field("warehouse_id", "ref", "Склад", ref="warehouses"),
+        Field("amount_total", "money", "Сумма документа", read_only=True),
+        Field("comment", "str", "Комментарий", max_length=500),
+    ),
+    lines=(
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("quantity", "quantity", "Количество", required=True),
+        Field("price", "money", "Цена", required=True),
+        Field("discount_percent", "percent", "Процент скидки"),
+        Field("discount_amount", "money", "Сумма скидки"),
+        Field("amount", "money", "Сумма"),
+        Field("note", "str", "Сертификат/абонемент", max_length=200),
+    ),
+    registers=(sales, stock, settlements), movements=movements, prepare=prepare,
+    load_context=load_context, balance_keys=balance_keys,
+    based_on=(BasedOn("requests", _from_request),),
+    prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
+    lines_title="Работы",
+)

@@ -1,0 +1,62 @@
+"""Установка графиков работы: a month of doctors' working intervals.
+
+A doctor may work several intervals a day; they must not overlap and each
+must start before it ends. Posting writes the intervals into the
+doctor-schedule register.
+"""
+
+import datetime as dt
+import itertools
+
+from erp.platform.document import Doc, DocumentKind, PostingContext
+from erp.platform.errors import ValidationError
+from erp.platform.fields import Field
+from erp.registers.doctor_schedule import doctor_schedule
+
+
+def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
+    month: dt.date = header["month"]
+    if month.day != 1:
+        month = header["month"] = month.replace(day=1)
+    problems: dict[str, str] = {}
+    by_key: dict[tuple, list[tuple[int, dict]]] = {}
+    for i, line in enumerate(lines):
+        day = line["day"]
+        if (day.year, day.month) != (month.year, month.month):
+            problems[f"lines[{i}].day"] = f"день {day:%d.%m.%Y} вне месяца графика {month:%m.%Y}"
+        if line["start"] >= line["end"]:
+            problems[f"lines[{i}].end"] = "окончание должно быть позже начала"
+        by_key.setdefault((line["doctor_id"], day), []).append((i, line))
+    for (_, day), items in by_key.items():
+        items.sort(key=lambda item: item[1]["start"])
+        for (_, a), (j, b) in itertools.pairwise(items):
+            if b["start"] < a["end"]:
+                problems[f"lines[{j}].start"] = (
+                    f"интервалы {a['start']:%H:%M}–{a['end']:%H:%M} и {b['start']:%H:%M}–{b['end']:%H:%M}"
+                    f" пересекаются ({day:%d.%m.%Y})")
+    if problems:
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise ValidationError(f"Неверный график — {summary}", details={"fields": problems})
+    lines.sort(key=lambda ln: (ln["day"], ln["doctor_id"], ln["start"]))
+    return header, lines
+
+
+def movements(doc: Doc, _ctx: PostingContext) -> dict:
+    return {doctor_schedule: [{"doctor_id": ln["doctor_id"], "day": ln["day"], "start": ln["start"],
+                               "end": ln["end"]} for ln in doc.lines]}
+
+
+work_schedules = DocumentKind(
+    "work-schedules", "Установка графиков работы",
+    header=(
+        Field("month", "date", "Месяц графика", required=True),
+        Field("comment", "str", "Комментарий", max_length=500),
+    ),
+    lines=(
+        Field("doctor_id", "ref", "Врач", ref="doctors", required=True),
+        Field("day", "date", "День", required=True),
+        Field("start", "time", "Начало", required=True),
+        Field("end", "time", "Окончание", required=True),
+    ),
+    registers=(doctor_schedule,), movements=movements, prepare=prepare, lines_title="График",
+)

@@ -1,0 +1,1 @@
+"""The clinic configuration's registers: one module per object."""

@@ -1,0 +1,15 @@
+"""Продажи: turnover by organization, client, item and doctor."""
+
+from erp.platform.fields import Field
+from erp.platform.register import AccumulationRegister
+from erp.settings import timezone_name
+
+sales = AccumulationRegister(
+    "sales", kind="turnover", title="Продажи", timezone=timezone_name(),
+    dimensions=(Field("organization_id", "ref", "Организация", ref="organizations", required=True),
+                Field("client_id", "ref", "Клиент", ref="clients", required=True),
+                Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+                Field("doctor_id", "ref", "Врач", ref="doctors", required=True)),
+    resources=(Field("quantity", "quantity", "Количество"), Field("amount", "money", "Сумма"),
+               Field("vat", "money", "НДС")),
+)
