@@ -14,7 +14,7 @@ import signal
 
 import click
 
-from erp.amocrm.fake import FakeAmo
+from erp.amocrm.fake import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeAmo
 
 
 @click.group(name="amocrm", context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,8 +25,9 @@ def amocrm() -> None:
 @amocrm.command(name="fake")
 @click.option("--port", type=int, default=8765, show_default=True, help="Порт (0 — любой свободный).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Адрес, на котором слушать.")
-@click.option("--client-id", default="fake-client-id", show_default=True, help="ID интеграции.")
-@click.option("--client-secret", default="fake-client-secret", show_default=True, help="Секретный ключ интеграции.")
+@click.option("--client-id", default=DEFAULT_CLIENT_ID, show_default=True, help="ID интеграции.")
+@click.option("--client-secret", default=DEFAULT_CLIENT_SECRET, show_default=True,
+              help="Секретный ключ интеграции.")
 @click.option("--redirect-uri", default=None, help="Ожидаемый redirect_uri (по умолчанию любой).")
 @click.option("--subdomain", default="clinic", show_default=True, help="Поддомен аккаунта.")
 @click.option("--account-id", type=int, default=31_000_001, show_default=True, help="ID аккаунта.")

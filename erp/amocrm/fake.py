@@ -40,33 +40,34 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlencode
-
-import httpx
 
 from erp.amocrm.fake_api import AmoApi
 from erp.amocrm.fake_control import control
 from erp.amocrm.fake_gateway import Gateway
 from erp.amocrm.fake_http import Request, Response, ServerRunner, asgi_app
+from erp.amocrm.fake_oauth import OAuth
 from erp.amocrm.fake_state import (
     DEFAULT_PIPELINE_ID,
     DEFAULT_STATUS_ID,
     STATUS_LOST,
-    STATUS_WON,
     FakeConfig,
     Lead,
 )
 from erp.amocrm.fake_values import field_values
+from erp.amocrm.fake_webhooks import delete_payload, deliver, status_payload
 
-__all__ = ["DEFAULT_PIPELINE_ID", "DEFAULT_STATUS_ID", "FakeAmo", "FakeAmoThread", "FakeConfig"]
+__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_PIPELINE_ID", "DEFAULT_STATUS_ID",
+           "FakeAmo", "FakeAmoThread", "FakeConfig"]
 
 OAUTH_PATH = "/oauth2/access_token"
+DEFAULT_CLIENT_ID = "fake-client-id"
+DEFAULT_CLIENT_SECRET = "fake-client-secret-0123456789abcdef0123456789abcdef"
 
 
 class FakeAmo:
     """One fake amoCRM account. All methods are thread-safe; the ``fire_*`` ones are coroutines."""
 
-    def __init__(self, *, client_id: str = "fake-client-id", client_secret: str = "fake-client-secret",
+    def __init__(self, *, client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
                  redirect_uri: str | None = None, subdomain: str = "clinic", account_id: int = 31_000_001,
                  account_name: str = "Клиника (фейк amoCRM)", max_log_entries: int = 100_000,
                  **knobs: Any) -> None:
@@ -75,8 +76,9 @@ class FakeAmo:
         self._lock = threading.RLock()
         self._clock_offset = 0.0
         self.api = AmoApi(self.config, self._now, account_id=account_id, subdomain=subdomain,
-                          account_name=account_name, client_id=client_id, client_secret=client_secret,
-                          redirect_uri=redirect_uri)
+                          account_name=account_name)
+        self.oauth = OAuth(self.config, self._now, client_id=client_id, client_secret=client_secret,
+                           redirect_uri=redirect_uri)
         self.gateway = Gateway(self.config, max_log_entries)
         self._runner = ServerRunner(asgi_app(self._handle))
         self._deliveries: list[dict[str, Any]] = []
@@ -85,15 +87,15 @@ class FakeAmo:
 
     @property
     def client_id(self) -> str:
-        return self.api.client_id
+        return self.oauth.client_id
 
     @property
     def client_secret(self) -> str:
-        return self.api.client_secret
+        return self.oauth.client_secret
 
     @property
     def redirect_uri(self) -> str | None:
-        return self.api.redirect_uri
+        return self.oauth.redirect_uri
 
     @property
     def account_id(self) -> int:
@@ -197,19 +199,26 @@ class FakeAmo:
     def expire_access_tokens(self) -> None:
         """Kill every access token issued so far, as if 24 hours had passed for them."""
         with self._lock:
-            self.api.expire_access_tokens()
+            self.oauth.expire_access_tokens()
 
     # ------------------------------------------------------------------------ test data helpers
 
     def issue_code(self) -> str:
         """A fresh single-use authorization code, as amoCRM hands to the redirect URI."""
         with self._lock:
-            return self.api.issue_code()
+            return self.oauth.issue_code()
 
     def issue_tokens(self) -> dict[str, Any]:
         """A token pair without the OAuth dance (same shape as ``/oauth2/access_token``'s answer)."""
         with self._lock:
-            return self.api.issue_pair()
+            return self.oauth.issue_pair()
+
+    def disposable_token(self, audience: str, *, ttl: float = 60.0, user_id: int = 1, **claims: Any) -> str:
+        """An amoCRM "disposable token" (the widget's ``X-Auth-Token``): a JWT signed HS256 with the
+        client secret. ``audience`` is the integration's origin; ``claims`` override or add claims."""
+        with self._lock:
+            return self.oauth.disposable_token(audience, self.api.account_id, self.api.subdomain,
+                                               ttl=ttl, user_id=user_id, **claims)
 
     def add_lead(self, lead_id: int, *, pipeline_id: int = DEFAULT_PIPELINE_ID, status_id: int = DEFAULT_STATUS_ID,
                  name: str | None = None, price: int = 0,
@@ -304,7 +313,7 @@ class FakeAmo:
     def refresh_token_uses(self) -> dict[str, int]:
         """How many times each refresh token was presented to ``/oauth2/access_token``."""
         with self._lock:
-            return dict(self.api.refresh_presented)
+            return dict(self.oauth.refresh_presented)
 
     @property
     def webhook_deliveries(self) -> list[dict[str, Any]]:
@@ -329,73 +338,32 @@ class FakeAmo:
                 "webhook_deliveries": self.webhook_deliveries,
                 "requests": log,
                 **self.gateway.stats(),
-                "oauth": {
-                    "codes_issued": len(api.codes),
-                    "codes_used": sum(c.used for c in api.codes.values()),
-                    "tokens_issued": len(api.refresh_tokens),
-                    "refresh_token_uses": dict(api.refresh_presented),
-                    "refresh_tokens": [
-                        {"sequence": t.sequence, "token": t.value, "used": t.used,
-                         "presented": api.refresh_presented.get(t.value, 0)}
-                        for t in api.refresh_tokens.values()],
-                    "access_tokens": [
-                        {"token": t.value, "calls": t.calls, "revoked": t.revoked}
-                        for t in api.access_tokens.values()],
-                },
+                "oauth": self.oauth.stats(),
             }
 
     # ----------------------------------------------------------------------------- webhooks
 
     async def fire_status_change(self, lead_id: int, status_id: int = STATUS_LOST, pipeline_id: int | None = None,
                                  old_status_id: int | None = None) -> list[dict[str, Any]]:
-        """Move the lead (if the fake has it) and send ``status_lead`` webhooks; returns the deliveries."""
+        """Move the lead (if the fake has it) and POST ``status_lead`` webhooks; returns the deliveries."""
         with self._lock:
-            now = int(self._now())
-            lead = self.api.leads.get(lead_id)
-            old_pipeline = lead.pipeline_id if lead else (pipeline_id or DEFAULT_PIPELINE_ID)
-            old_status = old_status_id if old_status_id is not None else (
-                lead.status_id if lead else DEFAULT_STATUS_ID)
-            pipeline = pipeline_id or old_pipeline
-            if lead:
-                lead.status_id, lead.pipeline_id, lead.updated_at = status_id, pipeline, now
-                lead.closed_at = now if status_id in (STATUS_WON, STATUS_LOST) else None
-            item = {"id": lead_id, "name": lead.name if lead else f"Сделка #{lead_id}",
-                    "status_id": status_id, "old_status_id": old_status, "price": lead.price if lead else 0,
-                    "responsible_user_id": 0, "last_modified": now, "modified_user_id": 0, "created_user_id": 0,
-                    "date_create": lead.created_at if lead else now, "pipeline_id": pipeline,
-                    "old_pipeline_id": old_pipeline, "account_id": self.account_id,
-                    "created_at": lead.created_at if lead else now, "updated_at": now}
-        return await self._deliver("status_lead", "status", item)
+            payload = status_payload(self.api, int(self._now()), lead_id, status_id, pipeline_id, old_status_id,
+                                     self._origin())
+            destinations = self._destinations("status_lead")
+        return await self._deliver(destinations, payload, "status_lead", lead_id)
 
     async def fire_delete(self, lead_id: int) -> list[dict[str, Any]]:
-        """Delete the lead (if the fake has it) and send ``delete_lead`` webhooks; returns the deliveries."""
+        """Delete the lead (if the fake has it) and POST ``delete_lead`` webhooks; returns the deliveries."""
         with self._lock:
-            lead = self.api.leads.pop(lead_id, None)
-            item = {"id": lead_id, "status_id": lead.status_id if lead else DEFAULT_STATUS_ID,
-                    "pipeline_id": lead.pipeline_id if lead else DEFAULT_PIPELINE_ID}
-        return await self._deliver("delete_lead", "delete", item)
+            payload = delete_payload(self.api, lead_id, self._origin())
+            destinations = self._destinations("delete_lead")
+        return await self._deliver(destinations, payload, "delete_lead", lead_id)
 
-    async def _deliver(self, setting: str, key: str, item: dict[str, Any]) -> list[dict[str, Any]]:
-        with self._lock:
-            destinations = [w.destination for w in self.api.webhooks.values() if setting in w.settings]
-            pairs = [(f"leads[{key}][0][{name}]", str(value)) for name, value in item.items()]
-            pairs += [("account[subdomain]", self.subdomain), ("account[id]", str(self.account_id)),
-                      ("account[_links][self]", self._origin())]
-            timeout = self.config.webhook_timeout
-        body = urlencode(pairs)
-        results = []
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            for destination in destinations:
-                result: dict[str, Any] = {"time": time.time(), "event": setting, "lead_id": item["id"],
-                                          "destination": destination}
-                try:
-                    response = await client.post(
-                        destination, content=body,
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
-                    result["status_code"] = response.status_code
-                except httpx.HTTPError as exc:
-                    result["error"] = f"{type(exc).__name__}: {exc}"
-                results.append(result)
+    def _destinations(self, setting: str) -> list[str]:
+        return [w.destination for w in self.api.webhooks.values() if setting in w.settings]
+
+    async def _deliver(self, destinations: list[str], payload: str, event: str, lead_id: int) -> list[dict[str, Any]]:
+        results = await deliver(destinations, payload, event, lead_id, self.config.webhook_timeout)
         with self._lock:
             self._deliveries.extend(results)
         return results
@@ -408,7 +376,7 @@ class FakeAmo:
         is_oauth = request.path == OAUTH_PATH
         if not is_oauth and not request.path.startswith("/api/v4/"):
             return Response.problem(404, "Not Found", "Not an amoCRM API path")
-        wall, started = time.time(), time.monotonic()
+        wall, started, batch_size = time.time(), time.monotonic(), request.batch_size()
         with self._lock:
             response, fault = self.gateway.admit(started, is_oauth)
             latency, timeout_delay = self.config.latency, self.config.timeout_delay
@@ -419,12 +387,12 @@ class FakeAmo:
         response = response or self.gateway.fault_response(fault)
         with self._lock:
             if response is None:
-                response = self.api.oauth(request) if is_oauth else (
-                    self.api.authenticate(request) or self.api.dispatch(request))
+                response = self.oauth.token_endpoint(request) if is_oauth else (
+                    self.oauth.authenticate(request) or self.api.dispatch(request))
             self.gateway.record({
                 "time": wall, "method": request.method, "path": request.path, "query": request.query_string,
                 "status": response.status, "body_size": len(request.body), "response_size": len(response.body),
-                "batch_size": request.batch_size(), "fault": fault,
+                "batch_size": batch_size, "fault": fault,
                 "duration_ms": round((time.monotonic() - started) * 1000, 3),
             })
         return response
@@ -453,4 +421,6 @@ class FakeAmoThread:
         self.stop()
 
     def __getattr__(self, name: str) -> Any:
+        if name == "fake":
+            raise AttributeError(name)
         return getattr(self.fake, name)

@@ -1,12 +1,11 @@
-"""The amoCRM API v4 and OAuth 2.0 endpoints of the fake amoCRM, as synchronous handlers.
+"""The amoCRM API v4 endpoints of the fake amoCRM, as synchronous handlers.
 
-:class:`AmoApi` owns the account's data (custom fields, leads, notes, webhooks, OAuth codes and
-tokens) and turns a :class:`~erp.amocrm.fake_http.Request` into a
-:class:`~erp.amocrm.fake_http.Response`. It knows nothing about rate limits, injected faults or
-latency: :class:`erp.amocrm.fake.FakeAmo` puts those in front and calls these handlers under its lock.
+:class:`AmoApi` owns the account's data (custom fields, leads, notes, webhooks) and turns a
+:class:`~erp.amocrm.fake_http.Request` into a :class:`~erp.amocrm.fake_http.Response`. It knows
+nothing about rate limits, injected faults, latency or tokens: :class:`erp.amocrm.fake.FakeAmo` puts
+those (and :class:`erp.amocrm.fake_oauth.OAuth`) in front and calls these handlers under its lock.
 
-Faked: ``POST /oauth2/access_token`` (``authorization_code`` and ``refresh_token`` grants, single-use
-codes and refresh tokens), ``GET /api/v4/account``, ``GET``/``POST /api/v4/leads/custom_fields``,
+Faked: ``GET /api/v4/account``, ``GET``/``POST /api/v4/leads/custom_fields``,
 ``GET /api/v4/leads/custom_fields/{id}``, ``GET``/``PATCH /api/v4/leads/{id}``, ``PATCH
 /api/v4/leads``, ``GET``/``POST /api/v4/leads/{id}/notes``, ``POST /api/v4/leads/notes`` and
 ``GET``/``POST``/``DELETE /api/v4/webhooks``. Not faked: listing or creating leads over the API
@@ -17,43 +16,28 @@ expansions and filters.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from erp.amocrm.fake_http import JSON, BadRequestBody, Request, Response
+from erp.amocrm.fake_http import BadRequestBody, Request, Response
 from erp.amocrm.fake_state import (
     ENUM_TYPES,
     FIELD_TYPES,
     STATUS_LOST,
     STATUS_WON,
     TOO_MANY_ENTITIES,
-    AccessToken,
-    AuthorizationCode,
     CustomField,
     FakeConfig,
     Lead,
     Note,
-    RefreshToken,
     Webhook,
     preset_fields,
 )
 from erp.amocrm.fake_values import error, validate_lead_update
 
-OAUTH_PROBLEM = "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
 NOTE_TYPES = {"common", "call_in", "call_out", "service_message", "message_cashier", "geolocation",
               "sms_in", "sms_out", "extended_service_message", "attachment"}
-
-
-def oauth_error(status: int, hint: str, detail: str) -> Response:
-    title = "Некорректный запрос" if status == 400 else "Unauthorized"
-    return Response.json({"hint": hint, "title": title, "type": OAUTH_PROBLEM, "status": status,
-                          "detail": detail}, status, "application/problem+json")
-
-
-def unauthorized(detail: str) -> Response:
-    return Response.problem(401, "Unauthorized", detail)
 
 
 def validation_failed(entries: list[dict[str, Any]]) -> Response:
@@ -66,23 +50,18 @@ def too_many_entities() -> Response:
 
 
 class AmoApi:
-    """One amoCRM account with one integration (client id/secret), as amoCRM would keep it."""
+    """The data of one amoCRM account and the API v4 calls on it (authentication is done before)."""
 
     def __init__(self, config: FakeConfig, clock: Callable[[], float], *, account_id: int, subdomain: str,
-                 account_name: str, client_id: str, client_secret: str, redirect_uri: str | None) -> None:
+                 account_name: str) -> None:
         self.config = config
         self.clock = clock
         self.account_id, self.subdomain, self.account_name = account_id, subdomain, account_name
-        self.client_id, self.client_secret, self.redirect_uri = client_id, client_secret, redirect_uri
         self.created_at = int(clock())
         self.fields: list[CustomField] = preset_fields(config)
         self.leads: dict[int, Lead] = {}
         self.notes: dict[int, list[Note]] = {}
         self.webhooks: dict[str, Webhook] = {}
-        self.codes: dict[str, AuthorizationCode] = {}
-        self.access_tokens: dict[str, AccessToken] = {}
-        self.refresh_tokens: dict[str, RefreshToken] = {}
-        self.refresh_presented: dict[str, int] = {}
         self._next_field_id, self._next_enum_id = 1_100_001, 4_000_001
         self._next_note_id, self._next_webhook_id = 70_000_001, 1
         self._routes: list[tuple[re.Pattern[str], dict[str, Callable[..., Response]]]] = [
@@ -119,81 +98,6 @@ class AmoApi:
             "is_loss_reason_enabled": True, "is_helpbot_enabled": False, "is_technical_account": False,
             "contact_name_display_order": 1, "_links": {"self": {"href": f"{origin}/api/v4/account"}},
         }
-
-    # ------------------------------------------------------------------------------------ OAuth
-
-    def issue_code(self) -> str:
-        code = "def50200" + secrets.token_hex(48)
-        self.codes[code] = AuthorizationCode(code, self.clock())
-        return code
-
-    def issue_pair(self) -> dict[str, Any]:
-        now = self.clock()
-        access, refresh = secrets.token_urlsafe(48), "def50200" + secrets.token_hex(64)
-        self.access_tokens[access] = AccessToken(access, now, refresh)
-        self.refresh_tokens[refresh] = RefreshToken(refresh, now, access, len(self.refresh_tokens) + 1)
-        return {"token_type": "Bearer", "expires_in": int(self.config.access_token_lifetime),
-                "access_token": access, "refresh_token": refresh}
-
-    def oauth(self, request: Request) -> Response:
-        if request.method != "POST":
-            return Response.problem(405, "Method Not Allowed", "Use POST")
-        try:
-            params = request.json_or_form()
-        except BadRequestBody as exc:
-            return oauth_error(400, str(exc), "В запросе отсутствует ряд параметров или параметры невалидны")
-        params = {key: str(value) for key, value in params.items()}
-        if params.get("client_id") != self.client_id or params.get("client_secret") != self.client_secret:
-            return oauth_error(400, "Client authentication failed", "Клиент не найден или секрет неверен")
-        if not params.get("redirect_uri") or (self.redirect_uri and params["redirect_uri"] != self.redirect_uri):
-            return oauth_error(400, "Check the `redirect_uri` parameter", "redirect_uri не совпадает")
-        grant = params.get("grant_type")
-        if grant == "authorization_code":
-            code = self.codes.get(params.get("code", ""))
-            if code is None:
-                return oauth_error(400, "Cannot decrypt the authorization code", "Код авторизации неверен")
-            if code.used:
-                return oauth_error(400, "Authorization code has been revoked", "Код авторизации уже использован")
-            if self.clock() - code.issued_at >= self.config.authorization_code_lifetime:
-                return oauth_error(400, "Authorization code has expired", "Код авторизации истёк")
-            code.used = True
-            return Response.json(self.issue_pair(), content_type=JSON)
-        if grant == "refresh_token":
-            value = params.get("refresh_token", "")
-            self.refresh_presented[value] = self.refresh_presented.get(value, 0) + 1
-            token = self.refresh_tokens.get(value)
-            if token is None:
-                return oauth_error(401, "Cannot decrypt the refresh token", "Refresh token неверен")
-            if token.used:
-                return oauth_error(401, "Token has been revoked", "Refresh token уже использован")
-            if self.clock() - token.issued_at >= self.config.refresh_token_max_age:
-                return oauth_error(401, "Token has expired", "Refresh token истёк")
-            token.used = True
-            old_access = self.access_tokens.get(token.access_token)
-            if old_access is not None:
-                old_access.revoked = True
-            return Response.json(self.issue_pair(), content_type=JSON)
-        return oauth_error(400, "Unsupported grant type", "grant_type должен быть authorization_code "
-                                                          "или refresh_token")
-
-    def authenticate(self, request: Request) -> Response | None:
-        """``None`` if the bearer token is valid (and count the call against it), else a 401."""
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        token = self.access_tokens.get(value.strip()) if scheme.lower() == "bearer" else None
-        if token is None:
-            return unauthorized("Необходима авторизация")
-        if token.revoked:
-            return unauthorized("Access token has been revoked")
-        max_calls = self.config.access_token_max_calls
-        expired_by_calls = max_calls is not None and token.calls >= max_calls
-        if expired_by_calls or self.clock() - token.issued_at >= self.config.access_token_lifetime:
-            return unauthorized("Access token has expired")
-        token.calls += 1
-        return None
-
-    def expire_access_tokens(self) -> None:
-        for token in self.access_tokens.values():
-            token.revoked = True
 
     # ---------------------------------------------------------------------------------- routing
 
