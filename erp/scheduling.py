@@ -34,7 +34,7 @@ async def working_intervals(conn: asyncpg.Connection, day: dt.date,
     rows = await doctor_schedule.slice_last(conn, FAR_FUTURE, **filters)
     out: dict[int, list[tuple[dt.time, dt.time]]] = {}
     for r in rows:
-        out.setdefault(r["doctor_id"], []).append((r["start"], r["end"]))
+        out.setdefault(r["doctor_id"], []).append((r["start_time"], r["end_time"]))
     for intervals in out.values():
         intervals.sort()
     return out

@@ -42,8 +42,8 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
 
 
 def movements(doc: Doc, _ctx: PostingContext) -> dict:
-    return {doctor_schedule: [{"doctor_id": ln["doctor_id"], "day": ln["day"], "start": ln["start"],
-                               "end": ln["end"]} for ln in doc.lines]}
+    return {doctor_schedule: [{"doctor_id": ln["doctor_id"], "day": ln["day"], "start_time": ln["start"],
+                               "end_time": ln["end"]} for ln in doc.lines]}
 
 
 work_schedules = DocumentKind(

@@ -10,5 +10,6 @@ doctor_schedule = InformationRegister(
     "doctor-schedule", periodic=True, title="График работы врачей",
     dimensions=(Field("doctor_id", "ref", "Врач", ref="doctors", required=True),
                 Field("day", "date", "День", required=True)),
-    resources=(Field("start", "time", "Начало", required=True), Field("end", "time", "Окончание", required=True)),
+    resources=(Field("start_time", "time", "Начало", required=True),
+               Field("end_time", "time", "Окончание", required=True)),
 )

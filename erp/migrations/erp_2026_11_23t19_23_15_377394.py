@@ -86,7 +86,7 @@ class WorkSchedulesDocument(Table, tablename="doc_work_schedules", schema=None):
     )
 
 
-ID = "2026-11-23T19:20:50:480597"
+ID = "2026-11-23T19:23:15:377394"
 VERSION = "1.38.0"
 DESCRIPTION = "clinic configuration: catalogs, documents, registers"
 
@@ -97,27 +97,6 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="RegInvoicePaymentsMonth",
-        tablename="reg_invoice_payments_month",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
         class_name="GoodsReceiptsDocument",
         tablename="doc_goods_receipts",
         schema=None,
@@ -125,92 +104,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegSettlementsBalance",
-        tablename="reg_settlements_balance",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegStockMonth",
-        tablename="reg_stock_month",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RequestsDocument",
-        tablename="doc_requests",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="PaymentsDocument",
-        tablename="doc_payments",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
+        class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
         schema=None,
         columns=None,
     )
@@ -218,62 +113,6 @@ async def forwards():
     manager.add_table(
         class_name="InfDoctorSchedule",
         tablename="inf_doctor_schedule",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="ClientsCatalog",
-        tablename="cat_clients",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="BankAccountsCatalog",
-        tablename="cat_bank_accounts",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
         schema=None,
         columns=None,
     )
@@ -293,8 +132,169 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegStockMonth",
+        tablename="reg_stock_month",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RequestsDocument",
+        tablename="doc_requests",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="BankAccountsCatalog",
+        tablename="cat_bank_accounts",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
         class_name="InvoicesDocument",
         tablename="doc_invoices",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegInvoicePaymentsMonth",
+        tablename="reg_invoice_payments_month",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="ClientsCatalog",
+        tablename="cat_clients",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="PaymentsDocument",
+        tablename="doc_payments",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegSettlementsBalance",
+        tablename="reg_settlements_balance",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
         schema=None,
         columns=None,
     )
@@ -304,579 +304,6 @@ async def forwards():
         tablename="doc_goods_receipts_lines",
         schema=None,
         columns=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMonth",
-        tablename="reg_invoice_payments_month",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMonth",
-        tablename="reg_invoice_payments_month",
-        column_name="month",
-        db_column_name="month",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMonth",
-        tablename="reg_invoice_payments_month",
-        column_name="invoice_id",
-        db_column_name="invoice_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMonth",
-        tablename="reg_invoice_payments_month",
-        column_name="amount_receipt",
-        db_column_name="amount_receipt",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMonth",
-        tablename="reg_invoice_payments_month",
-        column_name="amount_expense",
-        db_column_name="amount_expense",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="predefined",
-        db_column_name="predefined",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="parent_id",
-        db_column_name="parent_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="is_group",
-        db_column_name="is_group",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WarehousesCatalog",
-        tablename="cat_warehouses",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="recorder_kind",
-        db_column_name="recorder_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="recorder_id",
-        db_column_name="recorder_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="period",
-        db_column_name="period",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="record_type",
-        db_column_name="record_type",
-        column_class_name="SmallInt",
-        column_class=SmallInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="doctor_id",
-        db_column_name="doctor_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMovements",
-        tablename="reg_sales_movements",
-        column_name="vat",
-        db_column_name="vat",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
     )
 
     manager.add_column(
@@ -1198,8 +625,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
         column_name="id",
         db_column_name="id",
         column_class_name="BigSerial",
@@ -1218,8 +645,1278 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="number",
+        db_column_name="number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="number_prefix",
+        db_column_name="number_prefix",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="number_year",
+        db_column_name="number_year",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="date",
+        db_column_name="date",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="posted",
+        db_column_name="posted",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="based_on_kind",
+        db_column_name="based_on_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="based_on_id",
+        db_column_name="based_on_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="author_id",
+        db_column_name="author_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="month",
+        db_column_name="month",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        column_name="comment",
+        db_column_name="comment",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="recorder_kind",
+        db_column_name="recorder_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="recorder_id",
+        db_column_name="recorder_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="period",
+        db_column_name="period",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="order_key",
+        db_column_name="order_key",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="doctor_id",
+        db_column_name="doctor_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="start_time",
+        db_column_name="start_time",
+        column_class_name="Time",
+        column_class=Time,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InfDoctorSchedule",
+        tablename="inf_doctor_schedule",
+        column_name="end_time",
+        db_column_name="end_time",
+        column_class_name="Time",
+        column_class=Time,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsBalance",
+        tablename="reg_invoice_payments_balance",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsBalance",
+        tablename="reg_invoice_payments_balance",
+        column_name="invoice_id",
+        db_column_name="invoice_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsBalance",
+        tablename="reg_invoice_payments_balance",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockBalance",
+        tablename="reg_stock_balance",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockBalance",
+        tablename="reg_stock_balance",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockBalance",
+        tablename="reg_stock_balance",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockBalance",
+        tablename="reg_stock_balance",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockBalance",
+        tablename="reg_stock_balance",
+        column_name="cost",
+        db_column_name="cost",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="number",
+        db_column_name="number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="number_prefix",
+        db_column_name="number_prefix",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="number_year",
+        db_column_name="number_year",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="date",
+        db_column_name="date",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="posted",
+        db_column_name="posted",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="based_on_kind",
+        db_column_name="based_on_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="based_on_id",
+        db_column_name="based_on_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="author_id",
+        db_column_name="author_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="doctor_id",
+        db_column_name="doctor_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="amount_total",
+        db_column_name="amount_total",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        column_name="comment",
+        db_column_name="comment",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="recorder_kind",
+        db_column_name="recorder_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="recorder_id",
+        db_column_name="recorder_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="period",
+        db_column_name="period",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="record_type",
+        db_column_name="record_type",
+        column_class_name="SmallInt",
+        column_class=SmallInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockMovements",
+        tablename="reg_stock_movements",
+        column_name="cost",
+        db_column_name="cost",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="code",
         db_column_name="code",
         column_class_name="Varchar",
@@ -1240,8 +1937,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="name",
         db_column_name="name",
         column_class_name="Varchar",
@@ -1262,8 +1959,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="deletion_mark",
         db_column_name="deletion_mark",
         column_class_name="Boolean",
@@ -1283,8 +1980,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="predefined",
         db_column_name="predefined",
         column_class_name="Varchar",
@@ -1305,8 +2002,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="parent_id",
         db_column_name="parent_id",
         column_class_name="BigInt",
@@ -1326,8 +2023,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="is_group",
         db_column_name="is_group",
         column_class_name="Boolean",
@@ -1347,8 +2044,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1368,8 +2065,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
         column_name="updated_at",
         db_column_name="updated_at",
         column_class_name="Timestamptz",
@@ -1389,14 +2086,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
-        column_name="kind",
-        db_column_name="kind",
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
+        column_name="color",
+        db_column_name="color",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 250,
+            "length": 7,
             "default": "",
             "null": True,
             "primary_key": False,
@@ -1411,15 +2108,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
-        column_name="unit",
-        db_column_name="unit",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
+        column_name="sort_order",
+        db_column_name="sort_order",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 20,
-            "default": "",
+            "default": None,
             "null": True,
             "primary_key": False,
             "unique": False,
@@ -1433,15 +2129,145 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
-        column_name="article",
-        db_column_name="article",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
         params={
-            "length": 50,
-            "default": "",
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="document_id",
+        db_column_name="document_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": InvoicesDocument,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="price",
+        db_column_name="price",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="discount_percent",
+        db_column_name="discount_percent",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (7, 4),
             "null": True,
             "primary_key": False,
             "unique": False,
@@ -1455,8 +2281,30 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="discount_amount",
+        db_column_name="discount_amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
         column_name="vat_rate",
         db_column_name="vat_rate",
         column_class_name="Varchar",
@@ -1477,10 +2325,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
-        column_name="price",
-        db_column_name="price",
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        column_name="vat_amount",
+        db_column_name="vat_amount",
         column_class_name="Numeric",
         column_class=Numeric,
         params={
@@ -1499,99 +2347,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="NomenclatureCatalog",
-        tablename="cat_nomenclature",
-        column_name="duration_minutes",
-        db_column_name="duration_minutes",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsBalance",
-        tablename="reg_settlements_balance",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsBalance",
-        tablename="reg_settlements_balance",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsBalance",
-        tablename="reg_settlements_balance",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsBalance",
-        tablename="reg_settlements_balance",
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
         column_name="amount",
         db_column_name="amount",
         column_class_name="Numeric",
         column_class=Numeric,
         params={
-            "default": decimal.Decimal("0"),
+            "default": None,
             "digits": (15, 2),
-            "null": False,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -2198,3568 +2963,6 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="month",
-        db_column_name="month",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="doctor_id",
-        db_column_name="doctor_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        column_name="vat",
-        db_column_name="vat",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="predefined",
-        db_column_name="predefined",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="parent_id",
-        db_column_name="parent_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="is_group",
-        db_column_name="is_group",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="full_name",
-        db_column_name="full_name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 300,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="specialty",
-        db_column_name="specialty",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        column_name="active",
-        db_column_name="active",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": True,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        column_name="month",
-        db_column_name="month",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        column_name="amount_receipt",
-        db_column_name="amount_receipt",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        column_name="amount_expense",
-        db_column_name="amount_expense",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="recorder_kind",
-        db_column_name="recorder_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="recorder_id",
-        db_column_name="recorder_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="period",
-        db_column_name="period",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="record_type",
-        db_column_name="record_type",
-        column_class_name="SmallInt",
-        column_class=SmallInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="warehouse_id",
-        db_column_name="warehouse_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockMovements",
-        tablename="reg_stock_movements",
-        column_name="cost",
-        db_column_name="cost",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="document_id",
-        db_column_name="document_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": ServiceRenderingsDocument,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="price",
-        db_column_name="price",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="discount_percent",
-        db_column_name="discount_percent",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (7, 4),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="discount_amount",
-        db_column_name="discount_amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsLine",
-        tablename="doc_service_renderings_lines",
-        column_name="note",
-        db_column_name="note",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="number",
-        db_column_name="number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="number_prefix",
-        db_column_name="number_prefix",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="number_year",
-        db_column_name="number_year",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="date",
-        db_column_name="date",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="posted",
-        db_column_name="posted",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="based_on_kind",
-        db_column_name="based_on_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="based_on_id",
-        db_column_name="based_on_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="author_id",
-        db_column_name="author_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="doctor_id",
-        db_column_name="doctor_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="warehouse_id",
-        db_column_name="warehouse_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="amount_total",
-        db_column_name="amount_total",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        column_name="comment",
-        db_column_name="comment",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 500,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="predefined",
-        db_column_name="predefined",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="parent_id",
-        db_column_name="parent_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="is_group",
-        db_column_name="is_group",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="color",
-        db_column_name="color",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 7,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        column_name="sort_order",
-        db_column_name="sort_order",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="number",
-        db_column_name="number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="number_prefix",
-        db_column_name="number_prefix",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="number_year",
-        db_column_name="number_year",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="date",
-        db_column_name="date",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="posted",
-        db_column_name="posted",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="based_on_kind",
-        db_column_name="based_on_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="based_on_id",
-        db_column_name="based_on_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="author_id",
-        db_column_name="author_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="method",
-        db_column_name="method",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="invoice_id",
-        db_column_name="invoice_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        column_name="comment",
-        db_column_name="comment",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 500,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="recorder_kind",
-        db_column_name="recorder_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="recorder_id",
-        db_column_name="recorder_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="period",
-        db_column_name="period",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="record_type",
-        db_column_name="record_type",
-        column_class_name="SmallInt",
-        column_class=SmallInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="invoice_id",
-        db_column_name="invoice_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsMovements",
-        tablename="reg_invoice_payments_movements",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="recorder_kind",
-        db_column_name="recorder_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="recorder_id",
-        db_column_name="recorder_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="period",
-        db_column_name="period",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="order_key",
-        db_column_name="order_key",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="doctor_id",
-        db_column_name="doctor_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="start",
-        db_column_name="start",
-        column_class_name="Time",
-        column_class=Time,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InfDoctorSchedule",
-        tablename="inf_doctor_schedule",
-        column_name="end",
-        db_column_name="end",
-        column_class_name="Time",
-        column_class=Time,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="recorder_kind",
-        db_column_name="recorder_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="recorder_id",
-        db_column_name="recorder_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="period",
-        db_column_name="period",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="record_type",
-        db_column_name="record_type",
-        column_class_name="SmallInt",
-        column_class=SmallInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="client_id",
-        db_column_name="client_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegSettlementsMovements",
-        tablename="reg_settlements_movements",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        column_name="document_id",
-        db_column_name="document_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": RequestsDocument,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 3),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        column_name="price",
-        db_column_name="price",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="predefined",
-        db_column_name="predefined",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="parent_id",
-        db_column_name="parent_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="is_group",
-        db_column_name="is_group",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="inn",
-        db_column_name="inn",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 12,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="kpp",
-        db_column_name="kpp",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 9,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="phone",
-        db_column_name="phone",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 50,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="email",
-        db_column_name="email",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        column_name="organization_id",
-        db_column_name="organization_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="predefined",
-        db_column_name="predefined",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="parent_id",
-        db_column_name="parent_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="is_group",
-        db_column_name="is_group",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="full_name",
-        db_column_name="full_name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 500,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="inn",
-        db_column_name="inn",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 12,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="kpp",
-        db_column_name="kpp",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 9,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="ogrn",
-        db_column_name="ogrn",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 15,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="address",
-        db_column_name="address",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 500,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="director",
-        db_column_name="director",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="chief_accountant",
-        db_column_name="chief_accountant",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="vat_rate",
-        db_column_name="vat_rate",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        column_name="number_prefix",
-        db_column_name="number_prefix",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 5,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="document_id",
-        db_column_name="document_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": WorkSchedulesDocument,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="line_no",
-        db_column_name="line_no",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="doctor_id",
-        db_column_name="doctor_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="start",
-        db_column_name="start",
-        column_class_name="Time",
-        column_class=Time,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        column_name="end",
-        db_column_name="end",
-        column_class_name="Time",
-        column_class=Time,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
         table_class_name="BankAccountsCatalog",
         tablename="cat_bank_accounts",
         column_name="id",
@@ -6081,8 +3284,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
         column_name="id",
         db_column_name="id",
         column_class_name="BigSerial",
@@ -6101,14 +3304,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
         column_name="document_id",
         db_column_name="document_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": InvoicesDocument,
+            "references": WorkSchedulesDocument,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -6125,8 +3328,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
         column_name="line_no",
         db_column_name="line_no",
         column_class_name="Integer",
@@ -6146,10 +3349,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
+        column_name="doctor_id",
+        db_column_name="doctor_id",
         column_class_name="BigInt",
         column_class=BigInt,
         params={
@@ -6167,418 +3370,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="price",
-        db_column_name="price",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="discount_percent",
-        db_column_name="discount_percent",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (7, 4),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="discount_amount",
-        db_column_name="discount_amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="vat_rate",
-        db_column_name="vat_rate",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="vat_amount",
-        db_column_name="vat_amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (15, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="number",
-        db_column_name="number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="number_prefix",
-        db_column_name="number_prefix",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="number_year",
-        db_column_name="number_year",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="date",
-        db_column_name="date",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="posted",
-        db_column_name="posted",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="deletion_mark",
-        db_column_name="deletion_mark",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="based_on_kind",
-        db_column_name="based_on_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="based_on_id",
-        db_column_name="based_on_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="author_id",
-        db_column_name="author_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="month",
-        db_column_name="month",
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
+        column_name="day",
+        db_column_name="day",
         column_class_name="Date",
         column_class=Date,
         params={
@@ -6596,56 +3391,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        column_name="comment",
-        db_column_name="comment",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
+        column_name="start",
+        db_column_name="start",
+        column_class_name="Time",
+        column_class=Time,
         params={
-            "length": 500,
-            "default": "",
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsBalance",
-        tablename="reg_invoice_payments_balance",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegInvoicePaymentsBalance",
-        tablename="reg_invoice_payments_balance",
-        column_name="invoice_id",
-        db_column_name="invoice_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
+            "default": None,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -6659,121 +3412,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="RegInvoicePaymentsBalance",
-        tablename="reg_invoice_payments_balance",
-        column_name="amount",
-        db_column_name="amount",
-        column_class_name="Numeric",
-        column_class=Numeric,
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
+        column_name="end",
+        db_column_name="end",
+        column_class_name="Time",
+        column_class=Time,
         params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockBalance",
-        tablename="reg_stock_balance",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockBalance",
-        tablename="reg_stock_balance",
-        column_name="warehouse_id",
-        db_column_name="warehouse_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockBalance",
-        tablename="reg_stock_balance",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockBalance",
-        tablename="reg_stock_balance",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockBalance",
-        tablename="reg_stock_balance",
-        column_name="cost",
-        db_column_name="cost",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 2),
+            "default": None,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -7212,6 +3858,3360 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="RegInvoicePaymentsMonth",
+        tablename="reg_invoice_payments_month",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMonth",
+        tablename="reg_invoice_payments_month",
+        column_name="month",
+        db_column_name="month",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMonth",
+        tablename="reg_invoice_payments_month",
+        column_name="invoice_id",
+        db_column_name="invoice_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMonth",
+        tablename="reg_invoice_payments_month",
+        column_name="amount_receipt",
+        db_column_name="amount_receipt",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMonth",
+        tablename="reg_invoice_payments_month",
+        column_name="amount_expense",
+        db_column_name="amount_expense",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        column_name="month",
+        db_column_name="month",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        column_name="amount_receipt",
+        db_column_name="amount_receipt",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        column_name="amount_expense",
+        db_column_name="amount_expense",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="predefined",
+        db_column_name="predefined",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="parent_id",
+        db_column_name="parent_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="is_group",
+        db_column_name="is_group",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="full_name",
+        db_column_name="full_name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="inn",
+        db_column_name="inn",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 12,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="kpp",
+        db_column_name="kpp",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 9,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="ogrn",
+        db_column_name="ogrn",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 15,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="address",
+        db_column_name="address",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="director",
+        db_column_name="director",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="chief_accountant",
+        db_column_name="chief_accountant",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="vat_rate",
+        db_column_name="vat_rate",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        column_name="number_prefix",
+        db_column_name="number_prefix",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 5,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="month",
+        db_column_name="month",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="doctor_id",
+        db_column_name="doctor_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        column_name="vat",
+        db_column_name="vat",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="predefined",
+        db_column_name="predefined",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="parent_id",
+        db_column_name="parent_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="is_group",
+        db_column_name="is_group",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="inn",
+        db_column_name="inn",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 12,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="kpp",
+        db_column_name="kpp",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 9,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="phone",
+        db_column_name="phone",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 50,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="email",
+        db_column_name="email",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="predefined",
+        db_column_name="predefined",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="parent_id",
+        db_column_name="parent_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="is_group",
+        db_column_name="is_group",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="WarehousesCatalog",
+        tablename="cat_warehouses",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        column_name="document_id",
+        db_column_name="document_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": RequestsDocument,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 3),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        column_name="price",
+        db_column_name="price",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="predefined",
+        db_column_name="predefined",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="parent_id",
+        db_column_name="parent_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="is_group",
+        db_column_name="is_group",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="full_name",
+        db_column_name="full_name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 300,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="specialty",
+        db_column_name="specialty",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        column_name="active",
+        db_column_name="active",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": True,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="recorder_kind",
+        db_column_name="recorder_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="recorder_id",
+        db_column_name="recorder_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="period",
+        db_column_name="period",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="record_type",
+        db_column_name="record_type",
+        column_class_name="SmallInt",
+        column_class=SmallInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="invoice_id",
+        db_column_name="invoice_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegInvoicePaymentsMovements",
+        tablename="reg_invoice_payments_movements",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="number",
+        db_column_name="number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="number_prefix",
+        db_column_name="number_prefix",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="number_year",
+        db_column_name="number_year",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="date",
+        db_column_name="date",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="posted",
+        db_column_name="posted",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="based_on_kind",
+        db_column_name="based_on_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="based_on_id",
+        db_column_name="based_on_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="author_id",
+        db_column_name="author_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="method",
+        db_column_name="method",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="invoice_id",
+        db_column_name="invoice_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        column_name="comment",
+        db_column_name="comment",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="deletion_mark",
+        db_column_name="deletion_mark",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="predefined",
+        db_column_name="predefined",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="parent_id",
+        db_column_name="parent_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="is_group",
+        db_column_name="is_group",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="unit",
+        db_column_name="unit",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="article",
+        db_column_name="article",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 50,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="vat_rate",
+        db_column_name="vat_rate",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="price",
+        db_column_name="price",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="NomenclatureCatalog",
+        tablename="cat_nomenclature",
+        column_name="duration_minutes",
+        db_column_name="duration_minutes",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="recorder_kind",
+        db_column_name="recorder_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="recorder_id",
+        db_column_name="recorder_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="period",
+        db_column_name="period",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="record_type",
+        db_column_name="record_type",
+        column_class_name="SmallInt",
+        column_class=SmallInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="doctor_id",
+        db_column_name="doctor_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSalesMovements",
+        tablename="reg_sales_movements",
+        column_name="vat",
+        db_column_name="vat",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="recorder_kind",
+        db_column_name="recorder_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="recorder_id",
+        db_column_name="recorder_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="period",
+        db_column_name="period",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="record_type",
+        db_column_name="record_type",
+        column_class_name="SmallInt",
+        column_class=SmallInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsMovements",
+        tablename="reg_settlements_movements",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsBalance",
+        tablename="reg_settlements_balance",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsBalance",
+        tablename="reg_settlements_balance",
+        column_name="organization_id",
+        db_column_name="organization_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsBalance",
+        tablename="reg_settlements_balance",
+        column_name="client_id",
+        db_column_name="client_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegSettlementsBalance",
+        tablename="reg_settlements_balance",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="document_id",
+        db_column_name="document_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": ServiceRenderingsDocument,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="line_no",
+        db_column_name="line_no",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="price",
+        db_column_name="price",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 2),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="discount_percent",
+        db_column_name="discount_percent",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (7, 4),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="discount_amount",
+        db_column_name="discount_amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="amount",
+        db_column_name="amount",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (15, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceRenderingsLine",
+        tablename="doc_service_renderings_lines",
+        column_name="note",
+        db_column_name="note",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="GoodsReceiptsLine",
         tablename="doc_goods_receipts_lines",
         column_name="id",
@@ -7364,11 +7364,224 @@ async def forwards():
     )
 
     manager.add_constraint(
+        table_class_name="GoodsReceiptsDocument",
+        tablename="doc_goods_receipts",
+        constraint_name="doc_goods_receipts_number_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["number_prefix", "number_year", "number"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="WorkSchedulesDocument",
+        tablename="doc_work_schedules",
+        constraint_name="doc_work_schedules_number_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["number_prefix", "number_year", "number"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RegInvoicePaymentsBalance",
+        tablename="reg_invoice_payments_balance",
+        constraint_name="reg_invoice_payments_balance_key",
+        constraint_class=Unique,
+        params={"columns": ["invoice_id"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RegStockBalance",
+        tablename="reg_stock_balance",
+        constraint_name="reg_stock_balance_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["warehouse_id", "nomenclature_id"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="ServiceRenderingsDocument",
+        tablename="doc_service_renderings",
+        constraint_name="doc_service_renderings_number_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["number_prefix", "number_year", "number"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
+        constraint_name="cat_visit_statuses_code_key",
+        constraint_class=Unique,
+        params={"columns": ["code"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="VisitStatusesCatalog",
+        tablename="cat_visit_statuses",
+        constraint_name="cat_visit_statuses_predefined_key",
+        constraint_class=Unique,
+        params={"columns": ["predefined"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="InvoicesLine",
+        tablename="doc_invoices_lines",
+        constraint_name="doc_invoices_lines_line_key",
+        constraint_class=Unique,
+        params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RegStockMonth",
+        tablename="reg_stock_month",
+        constraint_name="reg_stock_month_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["month", "warehouse_id", "nomenclature_id"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RequestsDocument",
+        tablename="doc_requests",
+        constraint_name="doc_requests_number_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["number_prefix", "number_year", "number"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="BankAccountsCatalog",
+        tablename="cat_bank_accounts",
+        constraint_name="cat_bank_accounts_code_key",
+        constraint_class=Unique,
+        params={"columns": ["code"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="BankAccountsCatalog",
+        tablename="cat_bank_accounts",
+        constraint_name="cat_bank_accounts_predefined_key",
+        constraint_class=Unique,
+        params={"columns": ["predefined"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="WorkSchedulesLine",
+        tablename="doc_work_schedules_lines",
+        constraint_name="doc_work_schedules_lines_line_key",
+        constraint_class=Unique,
+        params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="InvoicesDocument",
+        tablename="doc_invoices",
+        constraint_name="doc_invoices_number_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["number_prefix", "number_year", "number"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
         table_class_name="RegInvoicePaymentsMonth",
         tablename="reg_invoice_payments_month",
         constraint_name="reg_invoice_payments_month_key",
         constraint_class=Unique,
         params={"columns": ["month", "invoice_id"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RegSettlementsMonth",
+        tablename="reg_settlements_month",
+        constraint_name="reg_settlements_month_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["month", "organization_id", "client_id"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        constraint_name="cat_organizations_code_key",
+        constraint_class=Unique,
+        params={"columns": ["code"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="OrganizationsCatalog",
+        tablename="cat_organizations",
+        constraint_name="cat_organizations_predefined_key",
+        constraint_class=Unique,
+        params={"columns": ["predefined"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RegSalesMonth",
+        tablename="reg_sales_month",
+        constraint_name="reg_sales_month_key",
+        constraint_class=Unique,
+        params={
+            "columns": [
+                "month",
+                "organization_id",
+                "client_id",
+                "nomenclature_id",
+                "doctor_id",
+            ],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        constraint_name="cat_clients_code_key",
+        constraint_class=Unique,
+        params={"columns": ["code"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="ClientsCatalog",
+        tablename="cat_clients",
+        constraint_name="cat_clients_predefined_key",
+        constraint_class=Unique,
+        params={"columns": ["predefined"], "nulls_distinct": True},
         schema=None,
     )
 
@@ -7391,9 +7604,36 @@ async def forwards():
     )
 
     manager.add_constraint(
-        table_class_name="GoodsReceiptsDocument",
-        tablename="doc_goods_receipts",
-        constraint_name="doc_goods_receipts_number_key",
+        table_class_name="RequestsLine",
+        tablename="doc_requests_lines",
+        constraint_name="doc_requests_lines_line_key",
+        constraint_class=Unique,
+        params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        constraint_name="cat_doctors_code_key",
+        constraint_class=Unique,
+        params={"columns": ["code"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="DoctorsCatalog",
+        tablename="cat_doctors",
+        constraint_name="cat_doctors_predefined_key",
+        constraint_class=Unique,
+        params={"columns": ["predefined"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="PaymentsDocument",
+        tablename="doc_payments",
+        constraint_name="doc_payments_number_key",
         constraint_class=Unique,
         params={
             "columns": ["number_prefix", "number_year", "number"],
@@ -7433,251 +7673,11 @@ async def forwards():
     )
 
     manager.add_constraint(
-        table_class_name="RegStockMonth",
-        tablename="reg_stock_month",
-        constraint_name="reg_stock_month_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["month", "warehouse_id", "nomenclature_id"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RequestsDocument",
-        tablename="doc_requests",
-        constraint_name="doc_requests_number_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["number_prefix", "number_year", "number"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RegSalesMonth",
-        tablename="reg_sales_month",
-        constraint_name="reg_sales_month_key",
-        constraint_class=Unique,
-        params={
-            "columns": [
-                "month",
-                "organization_id",
-                "client_id",
-                "nomenclature_id",
-                "doctor_id",
-            ],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        constraint_name="cat_doctors_code_key",
-        constraint_class=Unique,
-        params={"columns": ["code"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="DoctorsCatalog",
-        tablename="cat_doctors",
-        constraint_name="cat_doctors_predefined_key",
-        constraint_class=Unique,
-        params={"columns": ["predefined"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RegSettlementsMonth",
-        tablename="reg_settlements_month",
-        constraint_name="reg_settlements_month_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["month", "organization_id", "client_id"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
         table_class_name="ServiceRenderingsLine",
         tablename="doc_service_renderings_lines",
         constraint_name="doc_service_renderings_lines_line_key",
         constraint_class=Unique,
         params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="ServiceRenderingsDocument",
-        tablename="doc_service_renderings",
-        constraint_name="doc_service_renderings_number_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["number_prefix", "number_year", "number"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        constraint_name="cat_visit_statuses_code_key",
-        constraint_class=Unique,
-        params={"columns": ["code"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="VisitStatusesCatalog",
-        tablename="cat_visit_statuses",
-        constraint_name="cat_visit_statuses_predefined_key",
-        constraint_class=Unique,
-        params={"columns": ["predefined"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="PaymentsDocument",
-        tablename="doc_payments",
-        constraint_name="doc_payments_number_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["number_prefix", "number_year", "number"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RequestsLine",
-        tablename="doc_requests_lines",
-        constraint_name="doc_requests_lines_line_key",
-        constraint_class=Unique,
-        params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        constraint_name="cat_clients_code_key",
-        constraint_class=Unique,
-        params={"columns": ["code"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="ClientsCatalog",
-        tablename="cat_clients",
-        constraint_name="cat_clients_predefined_key",
-        constraint_class=Unique,
-        params={"columns": ["predefined"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        constraint_name="cat_organizations_code_key",
-        constraint_class=Unique,
-        params={"columns": ["code"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="OrganizationsCatalog",
-        tablename="cat_organizations",
-        constraint_name="cat_organizations_predefined_key",
-        constraint_class=Unique,
-        params={"columns": ["predefined"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="WorkSchedulesLine",
-        tablename="doc_work_schedules_lines",
-        constraint_name="doc_work_schedules_lines_line_key",
-        constraint_class=Unique,
-        params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="BankAccountsCatalog",
-        tablename="cat_bank_accounts",
-        constraint_name="cat_bank_accounts_code_key",
-        constraint_class=Unique,
-        params={"columns": ["code"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="BankAccountsCatalog",
-        tablename="cat_bank_accounts",
-        constraint_name="cat_bank_accounts_predefined_key",
-        constraint_class=Unique,
-        params={"columns": ["predefined"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="InvoicesLine",
-        tablename="doc_invoices_lines",
-        constraint_name="doc_invoices_lines_line_key",
-        constraint_class=Unique,
-        params={"columns": ["document_id", "line_no"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="WorkSchedulesDocument",
-        tablename="doc_work_schedules",
-        constraint_name="doc_work_schedules_number_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["number_prefix", "number_year", "number"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RegInvoicePaymentsBalance",
-        tablename="reg_invoice_payments_balance",
-        constraint_name="reg_invoice_payments_balance_key",
-        constraint_class=Unique,
-        params={"columns": ["invoice_id"], "nulls_distinct": True},
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RegStockBalance",
-        tablename="reg_stock_balance",
-        constraint_name="reg_stock_balance_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["warehouse_id", "nomenclature_id"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="InvoicesDocument",
-        tablename="doc_invoices",
-        constraint_name="doc_invoices_number_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["number_prefix", "number_year", "number"],
-            "nulls_distinct": True,
-        },
         schema=None,
     )
 
