@@ -24,7 +24,7 @@ async def migrate(url: str) -> None:
     use_database(url)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        result = await run_forwards(app_name="erp", migration_id="all")
+        result = await run_forwards(app_name="all", migration_id="all")
     if not result.success:
         raise MigrationFailed(f"{result.message}\n{out.getvalue()}")
     await ensure_extras(url)
@@ -50,34 +50,45 @@ async def ensure_extras(url: str) -> None:
         await conn.close()
 
 
+def app_names() -> list[str]:
+    """Every Piccolo app of the project (the core ``erp`` and one per area with tables)."""
+    from piccolo.conf.apps import Finder
+
+    return [config.app_name for config in Finder().get_app_configs()]
+
+
 async def pending_changes(url: str) -> list[str]:
-    """The statements an auto-migration would add: empty when the table
-    definitions and the migrations agree."""
+    """The statements an auto-migration would add, over every app: empty when
+    the table definitions and the migrations agree."""
     from piccolo.apps.migrations.commands.new import AutoMigrationManager
     from piccolo.conf.apps import Finder
 
     use_database(url)
-    app_config = Finder().get_app_config("erp")
-    statements = await AutoMigrationManager(auto_input="y").get_alter_statements(
-        app_config=app_config
-    )
-    return [s for group in statements for s in group.statements]
+    out: list[str] = []
+    for app_config in Finder().get_app_configs():
+        groups = await AutoMigrationManager(auto_input="n").get_alter_statements(app_config=app_config)
+        out += [f"{app_config.app_name}: {s}" for group in groups for s in group.statements]
+    return out
 
 
 async def applied(url: str) -> list[str]:
+    """``app:migration id`` of every migration the database has run."""
     from piccolo.apps.migrations.tables import Migration
 
     use_database(url)
     if not await Migration.table_exists():
         return []
-    rows = await Migration.select(Migration.name).where(Migration.app_name == "erp")
-    return [r["name"] for r in rows]
+    rows = await Migration.select(Migration.app_name, Migration.name)
+    return sorted(f"{r['app_name']}:{r['name']}" for r in rows)
 
 
 def known() -> list[str]:
+    """``app:migration id`` of every migration in the code."""
     from piccolo.apps.migrations.commands.base import BaseMigrationManager
     from piccolo.conf.apps import Finder
 
-    app_config = Finder().get_app_config("erp")
-    modules = BaseMigrationManager().get_migration_modules(app_config.resolved_migrations_folder_path)
-    return sorted(modules.keys())
+    out = []
+    for app_config in Finder().get_app_configs():
+        modules = BaseMigrationManager().get_migration_modules(app_config.resolved_migrations_folder_path)
+        out += [f"{app_config.app_name}:{name}" for name in modules]
+    return sorted(out)
