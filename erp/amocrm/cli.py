@@ -32,7 +32,8 @@ def amocrm() -> None:
 @click.option("--subdomain", default="clinic", show_default=True, help="Поддомен аккаунта.")
 @click.option("--account-id", type=int, default=31_000_001, show_default=True, help="ID аккаунта.")
 @click.option("--doctor", "doctors", multiple=True, help="Значение списка «Врач» (можно несколько раз).")
-@click.option("--rate-limit", type=int, default=7, show_default=True, help="Запросов в секунду до 429.")
+@click.option("--rate-limit", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Запросов в секунду до 429 (0 — без ограничения).")
 @click.option("--page-size", type=int, default=2, show_default=True,
               help="Полей на странице GET /api/v4/leads/custom_fields.")
 @click.option("--lead", "leads", type=int, multiple=True, help="Создать сделку с этим ID (можно несколько раз).")
@@ -42,7 +43,7 @@ def fake(port: int, host: str, client_id: str, client_secret: str, redirect_uri:
 
     Настройки сбоев и состояние — через POST /_fake/config и GET /_fake/state.
     """
-    knobs: dict = {"rate_limit": rate_limit, "custom_fields_page_size": page_size}
+    knobs: dict = {"rate_limit": rate_limit or None, "custom_fields_page_size": page_size}
     if doctors:
         knobs["doctors"] = list(doctors)
     try:

@@ -196,7 +196,7 @@ class ServerRunner:
         sock.setblocking(False)
         self.host, self.port = host, sock.getsockname()[1]
         config = uvicorn.Config(
-            self._app, lifespan="off", log_level="warning", access_log=False,
+            self._app, lifespan="off", log_config=None, log_level="warning", access_log=False,
             timeout_graceful_shutdown=1, timeout_keep_alive=30, server_header=False,
         )
         self._server = _QuietServer(config)
