@@ -31,7 +31,7 @@ from piccolo.columns import BigInt, BigSerial, Column, Integer, Timestamptz, Var
 from piccolo.table import Table, create_table_class
 
 from .fields import Field, FieldError
-from .register import aware, table_stem
+from .register import aware, q, table_stem
 from .virtual_tables import filter_conditions
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,44}$")
@@ -94,7 +94,7 @@ class InformationRegister:
     def extra_ddl(self) -> list[str]:
         """Indexes by recorder and by key (then period) for the slice."""
         t = self.table
-        order = ", ".join([*self.dimension_names, *(["period"] if self.periodic else []), "order_key"])
+        order = ", ".join([*map(q, self.dimension_names), *(["period"] if self.periodic else []), "order_key"])
         return [f"CREATE INDEX IF NOT EXISTS {t}_recorder_idx ON {t} (recorder_kind, recorder_id)",
                 f"CREATE INDEX IF NOT EXISTS {t}_key_idx ON {t} ({order})"]
 
@@ -136,7 +136,7 @@ class InformationRegister:
         Parameters: $1 recorder kind, $2 recorder id, $3 order key, $4 period
         (periodic registers), then one array per column.
         """
-        cols = [*self.dimension_names, *self.resource_names]
+        cols = [q(c) for c in (*self.dimension_names, *self.resource_names)]
         types = ["integer", *(f.sql_type for f in (*self.dimensions, *self.resources))]
         arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=self._first_array))
         period, period_value = ("period, ", "$4::timestamptz, ") if self.periodic else ("", "")
@@ -177,7 +177,7 @@ CROSS JOIN (SELECT count(*) FROM gone) AS g"""
         if "independent" not in self._sql:
             n = self._first_array + len(self.dimensions) + len(self.resources)
             where = " AND ".join(["recorder_kind IS NULL",
-                                  *(f"{f.name} = ${n + i}::{f.sql_type}" for i, f in enumerate(self.dimensions, 1)),
+                                  *(f"{q(f.name)} = ${n + i}::{f.sql_type}" for i, f in enumerate(self.dimensions, 1)),
                                   *(["period = $4"] if self.periodic else [])])
             self._sql["independent"] = self._insert_sql(where)
         await conn.execute(self._sql["independent"], *self._head(None, None, order_key, period),
@@ -198,15 +198,15 @@ CROSS JOIN (SELECT count(*) FROM gone) AS g"""
         if self.periodic:
             args.append(aware(at if at is not None else dt.datetime.now(dt.UTC), "at"))
             conditions.append(f"period <= ${len(args)}")
-        dims = ", ".join(self.dimension_names)
+        dims = ", ".join(q(d) for d in self.dimension_names)
         latest = ["period DESC"] if self.periodic else []
         latest += ["order_key DESC", "recorder_kind DESC NULLS LAST", "recorder_id DESC NULLS LAST"]
-        same = [f"i.{d} = w.{d}" for d in self.dimension_names] + [
+        same = [f"i.{q(d)} = w.{q(d)}" for d in self.dimension_names] + [
             "i.order_key = w.order_key", "i.recorder_kind IS NOT DISTINCT FROM w.recorder_kind",
             "i.recorder_id IS NOT DISTINCT FROM w.recorder_id"]
         if self.periodic:
             same.append("i.period = w.period")
-        shown = [*self.dimension_names, *self.resource_names, *(["period"] if self.periodic else []),
+        shown = [*map(q, self.dimension_names), *map(q, self.resource_names), *(["period"] if self.periodic else []),
                  "recorder_kind", "recorder_id"]
         sql = f"""
 WITH w AS (
@@ -217,5 +217,5 @@ WITH w AS (
 )
 SELECT {", ".join("i." + c for c in shown)}
 FROM {self.table} AS i JOIN w ON {" AND ".join(same)}
-ORDER BY {", ".join("i." + d for d in self.dimension_names)}, i.line_no"""
+ORDER BY {", ".join("i." + q(d) for d in self.dimension_names)}, i.line_no"""
         return [dict(row) for row in await conn.fetch(sql, *args)]

@@ -64,6 +64,12 @@ def table_stem(name: str) -> str:
     return name.replace("-", "_")
 
 
+def q(name: str) -> str:
+    """A declared name as an SQL identifier: names such as ``end`` are keywords.
+    Names are checked against a strict pattern, so quoting needs no escaping."""
+    return f'"{name}"'
+
+
 def aware(moment: Any, what: str = "period") -> dt.datetime:
     if not isinstance(moment, dt.datetime) or moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime, got {moment!r}")
@@ -270,7 +276,7 @@ class AccumulationRegister:
 
     def extra_ddl(self) -> list[str]:
         """Composite indexes Piccolo cannot declare: by recorder, by key and period, by period."""
-        t, dims = self.movements_table, ", ".join(self.dimension_names)
+        t, dims = self.movements_table, ", ".join(q(d) for d in self.dimension_names)
         return [
             f"CREATE INDEX IF NOT EXISTS {t}_recorder_idx ON {t} (recorder_kind, recorder_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_key_idx ON {t} ({dims}, period)",

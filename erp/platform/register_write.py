@@ -29,7 +29,7 @@ import asyncpg
 import msgspec
 
 from .errors import Conflict
-from .register import AccumulationRegister, Movement
+from .register import AccumulationRegister, Movement, q
 
 
 class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,11 +81,11 @@ def _setting(register: AccumulationRegister) -> str:
 
 
 def _dims(register: AccumulationRegister, prefix: str = "") -> str:
-    return ", ".join(prefix + d for d in register.dimension_names)
+    return ", ".join(prefix + q(d) for d in register.dimension_names)
 
 
 def _join_on(register: AccumulationRegister, left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{d} = {right}.{d}" for d in register.dimension_names)
+    return " AND ".join(f"{left}.{q(d)} = {right}.{q(d)}" for d in register.dimension_names)
 
 
 # -- writing ---------------------------------------------------------------------
@@ -94,17 +94,18 @@ def _join_on(register: AccumulationRegister, left: str, right: str) -> str:
 def _write_sql(reg: AccumulationRegister) -> str:
     if "write" in reg.sql:
         return reg.sql["write"]
-    dims, res = _dims(reg), list(reg.resource_names)
-    attrs = [f.name for f in reg.attributes]
-    cols = [*reg.dimension_names, *res, *attrs]
+    dims, res = _dims(reg), [q(r) for r in reg.resource_names]
+    cols = ", ".join(q(f.name) for f in (*reg.dimensions, *reg.resources, *reg.attributes))
     types = ["integer", "timestamptz", "smallint",
              *(f.sql_type for f in (*reg.dimensions, *reg.resources, *reg.attributes))]
     arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=3))
-    moved = ", ".join(["period", "record_type", *reg.dimension_names, *res])
+    moved = ", ".join(["period", "record_type", dims, *res])
+    receipt = {r: q(f"{r}_receipt") for r in reg.resource_names}
+    expense = {r: q(f"{r}_expense") for r in reg.resource_names}
     if reg.is_balance:
-        month_cols = [c for r in res for c in (f"{r}_receipt", f"{r}_expense")]
-        month_sums = [f"sum(CASE WHEN record_type = {t} THEN sign * {r} ELSE 0 END) AS {r}_{side}"
-                      for r in res for t, side in ((1, "receipt"), (-1, "expense"))]
+        month_cols = [c for r in reg.resource_names for c in (receipt[r], expense[r])]
+        month_sums = [f"sum(CASE WHEN record_type = {t} THEN sign * {q(r)} ELSE 0 END) AS {side[r]}"
+                      for r in reg.resource_names for t, side in ((1, receipt), (-1, expense))]
     else:
         month_cols = res
         month_sums = [f"sum(sign * {r}) AS {r}" for r in res]
@@ -115,10 +116,10 @@ WITH old AS (
     DELETE FROM {reg.movements_table} WHERE recorder_kind = $1 AND recorder_id = $2
     RETURNING {moved}
 ), new AS (
-    SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {", ".join(cols)})
+    SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {cols})
 ), ins AS (
-    INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {", ".join(cols)})
-    SELECT $1, $2, line_no, period, record_type, {", ".join(cols)} FROM new
+    INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {cols})
+    SELECT $1, $2, line_no, period, record_type, {cols} FROM new
 ), delta AS (
     SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims},
            {", ".join(month_sums)}
@@ -130,18 +131,18 @@ WITH old AS (
     ORDER BY {dims}, month
     ON CONFLICT (month, {dims}) DO UPDATE SET {add}
 )"""
+    change = {r: f"sum({receipt[r]} - {expense[r]})" for r in reg.resource_names}
     if reg.is_balance:
-        moves = ", ".join(f"sum({r}_receipt - {r}_expense) AS {r}" for r in res)
         sql += f""", balance_up AS (
     INSERT INTO {reg.balance_table} AS t ({dims}, {", ".join(res)})
-    SELECT {dims}, {moves} FROM delta GROUP BY {dims}
-    HAVING {" OR ".join(f"sum({r}_receipt - {r}_expense) <> 0" for r in res)}
+    SELECT {dims}, {", ".join(f"{change[r]} AS {q(r)}" for r in reg.resource_names)} FROM delta GROUP BY {dims}
+    HAVING {" OR ".join(f"{change[r]} <> 0" for r in reg.resource_names)}
     ORDER BY {dims}
     ON CONFLICT ({dims}) DO UPDATE SET {", ".join(f"{r} = t.{r} + EXCLUDED.{r}" for r in res)}
 )"""
     if reg.no_negative:
         name = _setting(reg)
-        decreased = " OR ".join(f"sum({r}_receipt - {r}_expense) < 0" for r in reg.no_negative)
+        decreased = " OR ".join(f"{change[r]} < 0" for r in reg.no_negative)
         sql += f"""
 SELECT set_config('{name}', (
     coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb
@@ -176,11 +177,12 @@ async def write_movements(conn: asyncpg.Connection, register: AccumulationRegist
 
 
 def _check_sql(reg: AccumulationRegister, first_arg: int) -> str:
-    elements = ", ".join(f"(e->>{i})::{f.sql_type} AS {f.name}" for i, f in enumerate(reg.dimensions, start=2))
+    elements = ", ".join(f"(e->>{i})::{f.sql_type} AS {q(f.name)}"
+                         for i, f in enumerate(reg.dimensions, start=2))
     name = _setting(reg)
-    takes = ", ".join(f"sum(-m.record_type * m.{r}) AS {r}" for r in reg.no_negative)
-    values = ", ".join(f"('{r}', b.{r}, greatest(coalesce(own.{r}, 0), 0))" for r in reg.no_negative)
-    pairs = ", ".join(f"'{d}', b.{d}" for d in reg.dimension_names)
+    takes = ", ".join(f"sum(-m.record_type * m.{q(r)}) AS {q(r)}" for r in reg.no_negative)
+    values = ", ".join(f"('{r}', b.{q(r)}, greatest(coalesce(own.{q(r)}, 0), 0))" for r in reg.no_negative)
+    pairs = ", ".join(f"'{d}', b.{q(d)}" for d in reg.dimension_names)
     return f"""
 SELECT '{reg.name}' AS register, json_build_object({pairs})::text AS dims,
        x.resource, x.balance, x.required
@@ -236,8 +238,8 @@ def _current_sql(reg: AccumulationRegister) -> str:
         return reg.sql["current"]
     n = len(reg.dimensions)
     arrays = ", ".join(f"${i}::{f.sql_type}[]" for i, f in enumerate(reg.dimensions, start=1))
-    own = ", ".join(f"sum(m.record_type * m.{r}) AS {r}" for r in reg.resource_names)
-    values = ", ".join(f"coalesce(b.{r}, 0) - coalesce(o.{r}, 0) AS {r}" for r in reg.resource_names)
+    own = ", ".join(f"sum(m.record_type * m.{q(r)}) AS {q(r)}" for r in reg.resource_names)
+    values = ", ".join(f"coalesce(b.{q(r)}, 0) - coalesce(o.{q(r)}, 0) AS {q(r)}" for r in reg.resource_names)
     sql = f"""
 SELECT k.ord, {values}
 FROM unnest({arrays}) WITH ORDINALITY AS k({_dims(reg)}, ord)

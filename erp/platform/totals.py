@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from .register import AccumulationRegister
+from .register import AccumulationRegister, q
 
 
 class Difference(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,22 +31,22 @@ class Difference(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _month_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
-    dims = ", ".join(reg.dimension_names)
+    dims = ", ".join(q(d) for d in reg.dimension_names)
     if reg.is_balance:
         columns = [c for r in reg.resource_names for c in (f"{r}_receipt", f"{r}_expense")]
-        sums = [f"sum(CASE WHEN record_type = {t} THEN {r} ELSE 0 END) AS {r}_{side}"
+        sums = [f"sum(CASE WHEN record_type = {t} THEN {q(r)} ELSE 0 END) AS {q(f'{r}_{side}')}"
                 for r in reg.resource_names for t, side in ((1, "receipt"), (-1, "expense"))]
     else:
         columns = list(reg.resource_names)
-        sums = [f"sum({r}) AS {r}" for r in reg.resource_names]
+        sums = [f"sum({q(r)}) AS {q(r)}" for r in reg.resource_names]
     sql = (f"SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims}, "
            f"{', '.join(sums)} FROM {reg.movements_table} GROUP BY 1, {dims}")
     return columns, sql
 
 
 def _balance_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
-    dims = ", ".join(reg.dimension_names)
-    sums = ", ".join(f"sum(record_type * {r}) AS {r}" for r in reg.resource_names)
+    dims = ", ".join(q(d) for d in reg.dimension_names)
+    sums = ", ".join(f"sum(record_type * {q(r)}) AS {q(r)}" for r in reg.resource_names)
     return list(reg.resource_names), f"SELECT {dims}, {sums} FROM {reg.movements_table} GROUP BY {dims}"
 
 
@@ -64,14 +64,14 @@ async def check_totals(conn: asyncpg.Connection, register: AccumulationRegister)
     """Every difference between the stored totals and the movements (one query per table)."""
     found: list[Difference] = []
     for kind, table, keys, columns, expected in _plans(register):
-        key_sql = ", ".join(f"coalesce(s.{k}, e.{k}) AS {k}" for k in keys)
-        values = ", ".join(f"('{c}', coalesce(s.{c}, 0), coalesce(e.{c}, 0))" for c in columns)
+        key_sql = ", ".join(f"coalesce(s.{q(k)}, e.{q(k)}) AS {q(k)}" for k in keys)
+        values = ", ".join(f"('{c}', coalesce(s.{q(c)}, 0), coalesce(e.{q(c)}, 0))" for c in columns)
         sql = f"""
 SELECT {key_sql}, x.col, x.stored, x.expected
-FROM {table} AS s FULL JOIN ({expected}) AS e ON {" AND ".join(f"s.{k} = e.{k}" for k in keys)}
+FROM {table} AS s FULL JOIN ({expected}) AS e ON {" AND ".join(f"s.{q(k)} = e.{q(k)}" for k in keys)}
 CROSS JOIN LATERAL (VALUES {values}) AS x(col, stored, expected)
 WHERE x.stored <> x.expected
-ORDER BY {", ".join(keys)}, x.col"""
+ORDER BY {", ".join(q(k) for k in keys)}, x.col"""
         for row in await conn.fetch(sql):
             found.append(Difference(register=register.name, table=kind, key={k: row[k] for k in keys},
                                     column=row["col"], stored=row["stored"], expected=row["expected"]))
@@ -87,9 +87,9 @@ async def rebuild_totals(conn: asyncpg.Connection, register: AccumulationRegiste
         await conn.execute(f"LOCK TABLE {register.movements_table} IN SHARE MODE")
         for kind, table, keys, columns, expected in _plans(register):
             await conn.execute(f"DELETE FROM {table}")
-            names = ", ".join([*keys, *columns])
+            names = ", ".join(q(c) for c in (*keys, *columns))
             status = await conn.execute(
                 f"INSERT INTO {table} ({names}) SELECT {names} FROM ({expected}) AS e "
-                f"WHERE {' OR '.join(f'{c} <> 0' for c in columns)} ORDER BY {', '.join(keys)}")
+                f"WHERE {' OR '.join(f'{q(c)} <> 0' for c in columns)} ORDER BY {', '.join(q(k) for k in keys)}")
             counts[kind] = int(status.rsplit(" ", 1)[-1])
     return counts

@@ -29,7 +29,7 @@ import asyncpg
 
 from .errors import ValidationError
 from .fields import Field, FieldError
-from .register import AccumulationRegister, aware
+from .register import AccumulationRegister, aware, q
 
 Periodicity = Literal["day", "month", "year"]
 PERIODICITIES = ("day", "month", "year")
@@ -131,7 +131,7 @@ def filter_conditions(owner: str, fields: Mapping[str, Field], filters: Mapping[
             raise ValidationError.field(name, str(exc)) from None
         args.append(parsed)
         cast = f"{field.sql_type}[]" if many else field.sql_type
-        conditions.append(f"{name} = {'ANY(' if many else ''}${len(args)}::{cast}{')' if many else ''}")
+        conditions.append(f"{q(name)} = {'ANY(' if many else ''}${len(args)}::{cast}{')' if many else ''}")
     return conditions
 
 
@@ -152,11 +152,11 @@ class _Query:
         return f"${len(self.args)}::{cast}"
 
     def add(self, piece: Piece, role: Literal["open", "turn"], by_day: bool = False) -> None:
-        reg, dims = self.reg, ", ".join(self.reg.dimension_names)
+        reg, dims = self.reg, ", ".join(q(d) for d in self.reg.dimension_names)
         conditions = list(self.filters)
         if piece[0] == "current":
             table, p, sign = reg.balance_table, "NULL::date", piece[1]
-            amounts = {r: (r, "0", "0") for r in reg.resource_names}
+            amounts = {r: (q(r), "0", "0") for r in reg.resource_names}
         elif piece[0] == "months":
             _, first, last, sign = piece
             table, p = reg.month_table, "month"
@@ -164,17 +164,17 @@ class _Query:
                 conditions.append(f"month >= {self.arg(first, 'date')}")
             if last is not None:
                 conditions.append(f"month <= {self.arg(last, 'date')}")
-            amounts = {r: (f"{r}_receipt - {r}_expense", f"{r}_receipt", f"{r}_expense")
-                       if reg.is_balance else (r, r, "0") for r in reg.resource_names}
+            amounts = {r: (f"{q(r + '_receipt')} - {q(r + '_expense')}", q(r + "_receipt"), q(r + "_expense"))
+                       if reg.is_balance else (q(r), q(r), "0") for r in reg.resource_names}
         else:
             _, lo, lo_in, hi, hi_in, sign = piece
             table = reg.movements_table
             p = f"(date_trunc('{'day' if by_day else 'month'}', period AT TIME ZONE '{reg.timezone}'))::date"
             conditions.append(f"period {'>=' if lo_in else '>'} {self.arg(lo, 'timestamptz')}")
             conditions.append(f"period {'<=' if hi_in else '<'} {self.arg(hi, 'timestamptz')}")
-            amounts = {r: (f"record_type * {r}", f"CASE WHEN record_type = 1 THEN {r} ELSE 0 END",
-                           f"CASE WHEN record_type = -1 THEN {r} ELSE 0 END")
-                       if reg.is_balance else (r, r, "0") for r in reg.resource_names}
+            amounts = {r: (f"record_type * {q(r)}", f"CASE WHEN record_type = 1 THEN {q(r)} ELSE 0 END",
+                           f"CASE WHEN record_type = -1 THEN {q(r)} ELSE 0 END")
+                       if reg.is_balance else (q(r), q(r), "0") for r in reg.resource_names}
         signed = "" if sign > 0 else "-"
         columns = []
         for r, (balance, receipt, expense) in amounts.items():
@@ -192,10 +192,10 @@ class _Query:
                     period: str | None = None) -> list[dict[str, Any]]:
         if not self.parts:
             return []
-        dims = ", ".join(self.reg.dimension_names)
+        dims = ", ".join(q(d) for d in self.reg.dimension_names)
         head = [f"{period} AS period"] if period else []
         group = ["period", dims] if period else [dims]
-        sql = (f"SELECT {', '.join([*head, dims, *(f'{e} AS {n}' for n, e in outputs)])}\n"
+        sql = (f"SELECT {', '.join([*head, dims, *(f'{e} AS {q(n)}' for n, e in outputs)])}\n"
                f"FROM ({' UNION ALL '.join(self.parts)}) AS s\n"
                f"GROUP BY {', '.join(group)}\n"
                f"HAVING {' OR '.join(f'{e} <> 0' for e in nonzero)}\n"
