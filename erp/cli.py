@@ -237,5 +237,15 @@ def user_list(ctx: Context) -> None:
     Console().print(table)
 
 
+def _add_groups() -> None:
+    from erp.amocrm.cli import amocrm
+    from erp.cli_totals import totals
+
+    main.add_command(totals)
+    main.add_command(amocrm)
+
+
+_add_groups()
+
 if __name__ == "__main__":
     main()

@@ -19,10 +19,8 @@ from erp.platform.register import AccumulationRegister
 
 def all_registers() -> list[AccumulationRegister]:
     """Every accumulation register of the configuration, by name."""
-    try:
-        from erp.configuration import registry
-    except ImportError:  # a configuration without the module-level registry
-        from erp.platform.metadata import registry  # type: ignore[attr-defined,no-redef]
+    from erp.configuration import registry
+
     return sorted(registry().registers.values(), key=lambda r: r.name)
 
 

@@ -31,16 +31,17 @@ class Subordination(msgspec.Struct):
     tree: Node
 
 
-async def render(conn, kind: DocumentKind, docs: list[Doc], out_t: type) -> list[Any]:
+async def render(conn, kind: DocumentKind, docs: list[Doc], out_t: type, tz) -> list[Any]:
+    """Documents as the API shows them: moments in the configured time zone."""
     derived = await kind.derived(conn, docs) if kind.derived else {}
     out = []
     for doc in docs:
-        body = {"id": doc.id, "number": doc.number, "date": doc.date, "posted": doc.posted,
+        body = {"id": doc.id, "number": doc.number, "date": doc.date.astimezone(tz), "posted": doc.posted,
                 "deletion_mark": doc.deletion_mark,
                 "based_on": {"kind": doc.based_on[0], "id": doc.based_on[1]} if doc.based_on else None,
-                **{k: plain(v) for k, v in doc.header.items()}, **derived.get(doc.id, {})}
+                **{k: plain(v, tz) for k, v in doc.header.items()}, **derived.get(doc.id, {})}
         if kind.lines:
-            body["lines"] = [{"line_no": i, **{k: plain(v) for k, v in line.items()}}
+            body["lines"] = [{"line_no": i, **{k: plain(v, tz) for k, v in line.items()}}
                              for i, line in enumerate(doc.lines, start=1)]
         out.append(msgspec.convert(body, out_t, strict=False))
     return out
@@ -60,7 +61,7 @@ def document_routes(registry, kind: DocumentKind) -> list:
     async def one(request: Request, work) -> Any:
         async def run(conn):
             doc = await work(conn)
-            return (await render(conn, kind, [doc], out_t))[0]
+            return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
 
         return await in_transaction(request.app.state.pool, run)
 
@@ -73,7 +74,7 @@ def document_routes(registry, kind: DocumentKind) -> list:
             docs, cursor = await document_list.list_documents(
                 conn, kind, engine(request).tz, limit=limit, after=after, start=start, end=end,
                 posted=posted, deletion_mark=deletion_mark, filters=filters)
-            return page_t(items=await render(conn, kind, docs, out_t), next=cursor)
+            return page_t(items=await render(conn, kind, docs, out_t, engine(request).tz), next=cursor)
 
     async def create(request: Request, data, post_: bool = Parameter(query="post", default=False)) -> Any:
         user = request.user
@@ -82,7 +83,8 @@ def document_routes(registry, kind: DocumentKind) -> list:
 
     async def read(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
         async with request.app.state.pool.acquire() as conn:
-            return (await render(conn, kind, [await engine(request).get(conn, kind, doc_id)], out_t))[0]
+            doc = await engine(request).get(conn, kind, doc_id)
+            return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
 
     async def replace(request: Request, data, doc_id: int = Parameter(ge=1),
                       post_: bool = Parameter(query="post", default=False)) -> Any:
@@ -159,8 +161,9 @@ def _based_route(registry, target: DocumentKind, source: str, in_t: type):
     async def based(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
         async with request.app.state.pool.acquire() as conn:
             filled = await request.app.state.engine.fill_based_on(conn, target, source, doc_id)
-        return msgspec.convert({k: plain(v) for k, v in filled.items()}
-                               | {"lines": [{k: plain(v) for k, v in ln.items()} for ln in filled["lines"]]},
+        tz = request.app.state.settings.tz
+        return msgspec.convert({k: plain(v, tz) for k, v in filled.items()}
+                               | {"lines": [{k: plain(v, tz) for k, v in ln.items()} for ln in filled["lines"]]},
                                in_t, strict=False)
 
     based.__annotations__["return"] = in_t

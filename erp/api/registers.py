@@ -44,8 +44,8 @@ def _moment(raw: str | None, tz, field: str, *, end: bool = False) -> dt.datetim
     return parse_moment(raw, tz, field)
 
 
-def _rows(rows) -> list[dict[str, Any]]:
-    return [{k: plain(v) for k, v in row.items()} for row in rows]
+def _rows(rows, tz=None) -> list[dict[str, Any]]:
+    return [{k: plain(v, tz) for k, v in row.items()} for row in rows]
 
 
 def register_routes(register) -> list:

@@ -108,8 +108,10 @@ def to_input(value: msgspec.Struct) -> dict[str, Any]:
     return out
 
 
-def plain(value: Any) -> Any:
-    """Stored values as they go out: times as HH:MM, the rest as is."""
+def plain(value: Any, tz: Any = None) -> Any:
+    """Stored values as they go out: times as HH:MM, moments in ``tz``, the rest as is."""
+    if isinstance(value, dt.datetime) and tz is not None and value.tzinfo is not None:
+        return value.astimezone(tz)
     if isinstance(value, dt.time):
         return value.strftime("%H:%M") if not value.second else value.isoformat()
     return value

@@ -1,0 +1,74 @@
+"""Adding a document kind and a register takes one new module each, and no edit
+of the engine; the platform core never imports the configuration."""
+
+import ast
+import sys
+import textwrap
+from pathlib import Path
+
+from litestar.testing import AsyncTestClient
+
+import erp.platform
+from erp.platform.ddl import create_tables
+from erp.platform.metadata import Registry
+
+REGISTER_MODULE = '''
+from erp.platform.fields import Field
+from erp.platform.register import AccumulationRegister
+
+visits = AccumulationRegister("visits", kind="turnover", title="Визиты",
+                              dimensions=(Field("room", "int", required=True),),
+                              resources=(Field("count", "quantity"),))
+'''
+
+DOCUMENT_MODULE = '''
+from erp.platform.document import DocumentKind
+from erp.platform.fields import Field
+from plugin_pkg.visits import visits
+
+
+def movements(doc, ctx):
+    return {visits: [visits.turnover(doc.date, room=doc.room, count=1)]}
+
+
+visit_logs = DocumentKind("visit-logs", "Журнал визитов", header=(Field("room", "int", "Кабинет", required=True),),
+                          registers=(visits,), movements=movements)
+'''
+
+
+async def test_a_new_document_and_register_are_one_module_each(tmp_path, db, settings, database_url, users):
+    package = tmp_path / "plugin_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "visits.py").write_text(textwrap.dedent(REGISTER_MODULE))
+    (package / "visit_log.py").write_text(textwrap.dedent(DOCUMENT_MODULE))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        registry = Registry().discover("plugin_pkg")
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert set(registry.documents) == {"visit-logs"} and set(registry.registers) == {"visits"}
+    await create_tables(db, registry.tables(), extra=registry.extra_ddl())
+    from erp.app import create_app
+
+    h = await users.headers("accountant")
+    async with AsyncTestClient(app=create_app(settings, database_url, registry=registry)) as client:
+        for room in (3, 3, 5):
+            r = await client.post("/api/documents/visit-logs?post=true", json={"room": room}, headers=h)
+            assert r.status_code == 201, r.text
+        today = r.json()["date"][:10]
+        counts = (await client.get(f"/api/registers/visits/turnovers?start={today}&end={today}", headers=h)).json()
+    assert {row["room"]: row["count"] for row in counts} == {3: "2.000", 5: "1.000"}
+
+
+def test_the_platform_core_never_imports_the_configuration():
+    root = Path(erp.platform.__file__).parent
+    forbidden = ("erp.catalogs", "erp.documents", "erp.registers", "erp.configuration", "erp.demo",
+                 "erp.amocrm", "erp.printing", "ui")
+    offenders = []
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith(forbidden)]
+    assert offenders == []
