@@ -33,7 +33,8 @@ def api_type(f: Field) -> Any:
 
 
 def _optional(f: Field) -> tuple:
-    return (f.name, api_type(f) | None, None)
+    # Unset, not None: a field left out gets its declared default.
+    return (f.name, api_type(f) | None | msgspec.UnsetType, msgspec.UNSET)
 
 
 def _unset(f: Field) -> tuple:
