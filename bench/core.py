@@ -1,0 +1,299 @@
+"""The benchmark protocol: rows, targets, the run's context, and timing helpers.
+
+A benchmark module is any module of the ``bench`` package that defines::
+
+    ORDER = 50                      # optional: modules run by (ORDER, name); HTTP rows < 90 < memory
+
+    async def rows(ctx: Context) -> list[Row]:
+        ...
+
+``python -m bench`` imports every such module, awaits ``rows(ctx)`` one module
+at a time (never two at once: the machine is shared and noisy) and prints one
+table. The acceptance table of issue 8 is :data:`SKELETON`: a row a module
+returns replaces the skeleton row with the same ``id``; a skeleton row that no
+module returned shows "not measured (module missing)" when its module is not
+there, "not measured (...)" with the reason otherwise; rows with new ids are
+added at the end. A module that raises makes its rows "not measured (error: ...)"
+and the run goes on.
+
+A row reports a **ratio**: the figure divided by its comparison measured in
+the same run (a ceiling, a peer query, today's posting), or by its limit
+when the target is absolute (p95 ≤ 15 ms gives ratio = p95 / 15 ms). Its
+:class:`Target` says how the ratio must compare with a bound, and the verdict is
+PASS or MISS from that alone. Build rows with :func:`versus`, :func:`limit`
+or :func:`count`.
+
+The :class:`Context` gives a module the size (``"smoke"`` runs in CI in
+seconds, ``"full"`` is the issue's volumes), the benchmark database (migrated,
+dropped at the end), the clinic's registry, engine and settings, a shared pool,
+the base catalogs (:meth:`Context.clinic`), a real ``erp serve`` process
+(:meth:`Context.server`), and :meth:`Context.once` to build a data set or
+measure a ceiling once per run and share it between modules. Nothing a row
+measures may be cached: ``once`` is for inputs, never for the answer timed.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+
+if TYPE_CHECKING:
+    import asyncpg
+
+    from erp.platform.metadata import Registry
+    from erp.platform.posting import Engine
+    from erp.settings import Settings
+
+    from .clinic import Clinic
+    from .server import Server
+
+Size = Literal["smoke", "full"]
+SIZES: tuple[Size, ...] = ("smoke", "full")
+NOT_MEASURED = "not measured"
+
+
+class Target(msgspec.Struct, frozen=True):
+    """``ratio <op> bound``; ``text`` is how the table shows it (e.g. "≥ 0.5 × ceiling")."""
+
+    op: Literal[">=", "<=", "=="]
+    bound: float
+    text: str
+
+    def met(self, ratio: float) -> bool:
+        if self.op == ">=":
+            return ratio >= self.bound
+        if self.op == "<=":
+            return ratio <= self.bound
+        return ratio == self.bound
+
+
+class Row(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of the table. ``ratio`` is None when the row was not measured,
+    and ``note`` then says why."""
+
+    id: str
+    title: str
+    target: Target
+    workload: str = ""
+    measured: str = ""
+    comparison: str = ""
+    ratio: float | None = None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.ratio is None or math.isnan(self.ratio):
+            return f"{NOT_MEASURED} ({self.note})" if self.note else NOT_MEASURED
+        return "PASS" if self.target.met(self.ratio) else "MISS"
+
+    def unmeasured(self, reason: str) -> Row:
+        return msgspec.structs.replace(self, ratio=None, measured="", comparison="", note=reason)
+
+
+# -- formatting and row builders ---------------------------------------------------------
+
+
+def fmt(value: float, unit: str) -> str:
+    """A number as the table shows it: three significant digits, thin thousands."""
+    if unit == "s" and value < 1:
+        return fmt(value * 1000, "ms")
+    if value == 0 or abs(value) >= 100:
+        text = f"{value:,.0f}".replace(",", " ")
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    elif abs(value) >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3f}"
+    return f"{text} {unit}".strip()
+
+
+def versus(id: str, title: str, workload: str, value: float, unit: str, comparison: float,
+           comparison_label: str, *, at_least: float | None = None, at_most: float | None = None,
+           target_text: str = "", note: str = "") -> Row:
+    """A figure against a comparison measured in the same run: ratio = value / comparison."""
+    op, bound = (">=", at_least) if at_least is not None else ("<=", at_most)
+    assert bound is not None, "give at_least= or at_most="
+    text = target_text or f"{'≥' if op == '>=' else '≤'} {bound:g} × {comparison_label}"
+    ratio = value / comparison if comparison else math.inf
+    return Row(id=id, title=title, workload=workload, measured=fmt(value, unit),
+               comparison=f"{comparison_label} {fmt(comparison, unit)}", ratio=ratio,
+               target=Target(op, bound, text), note=note)
+
+
+def limit(id: str, title: str, workload: str, value: float, unit: str, *, at_most: float | None = None,
+          at_least: float | None = None, comparison: str = "", note: str = "") -> Row:
+    """A figure against an absolute limit: ratio = value / limit."""
+    op, bound = ("<=", at_most) if at_most is not None else (">=", at_least)
+    assert bound, "give a non-zero at_most= or at_least="
+    text = f"{'≤' if op == '<=' else '≥'} {fmt(bound, unit)}"
+    return Row(id=id, title=title, workload=workload, measured=fmt(value, unit), comparison=comparison,
+               ratio=value / bound, target=Target(op, 1.0, text), note=note)
+
+
+def count(id: str, title: str, workload: str, value: int, unit: str, *, at_most: int = 0,
+          comparison: str = "", note: str = "") -> Row:
+    """A count with a small ceiling (statements per posting, differences, 429s):
+    the ratio is the count itself, against ``at_most``."""
+    text = f"= {at_most} {unit}" if at_most == 0 else f"≤ {at_most} {unit}"
+    return Row(id=id, title=title, workload=workload, measured=f"{value} {unit}", comparison=comparison,
+               ratio=float(value), target=Target("<=", float(at_most), text.strip()), note=note)
+
+
+# -- the acceptance table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    id: str
+    module: str
+    title: str
+    target: Target
+
+
+def _t(op: Literal[">=", "<=", "=="], bound: float, text: str) -> Target:
+    return Target(op, bound, text)
+
+
+SKELETON: tuple[Expected, ...] = (
+    Expected("1a", "posting", "Posting throughput, service layer (8 tasks)", _t(">=", 0.5, "≥ 0.5 × ceiling")),
+    Expected("1b", "api", "Posting throughput, HTTP API (16 clients)", _t(">=", 0.25, "≥ 0.25 × ceiling")),
+    Expected("2a", "posting", "Statements per posting, 5 lines", _t("<=", 8, "≤ 8 statements")),
+    Expected("2b", "posting", "Statements per posting, 200 lines", _t("<=", 8, "≤ 8 statements")),
+    Expected("3", "posting", "Back-dated posting (24 months back) vs today", _t("<=", 1.5, "≤ 1.5 × today")),
+    Expected("4a", "balances", "balance(at, key), p50", _t("<=", 1, "≤ 1 ms")),
+    Expected("4b", "balances", "balance(at, key), p99", _t("<=", 1, "≤ 5 ms")),
+    Expected("4c", "balances", "Naive SUM over movements vs balance()", _t(">=", 100, "≥ 100 × balance() p50")),
+    Expected("4d", "balances", "A year of monthly turnovers for one key, p50", _t("<=", 1, "≤ 5 ms")),
+    Expected("5a", "slots", "Free slots, HTTP p95", _t("<=", 1, "≤ 15 ms")),
+    Expected("5b", "slots", "Free slots, amoCRM widget with JWT, HTTP p95", _t("<=", 1, "≤ 25 ms")),
+    Expected("6a", "lists", "List, keyset pages first/middle/last, HTTP p95", _t("<=", 1, "≤ 50 ms")),
+    Expected("6b", "lists", "List filtered by client, first/middle/last, HTTP p95", _t("<=", 1, "≤ 50 ms")),
+    Expected("6c", "lists", "List filtered by period, first/middle/last, HTTP p95", _t("<=", 1, "≤ 50 ms")),
+    Expected("7a", "pdf", "PDF: one 10-line invoice", _t("<=", 1, "≤ 0.3 s")),
+    Expected("7b", "pdf", "PDF: 100 invoices in one PDF", _t("<=", 1, "≤ 10 s")),
+    Expected("8a", "amocrm_latency", "amoCRM: 10 000 postings, 10 000 leads delivered, zero 429s",
+             _t("<=", 1, "≤ 35 s, 0 × 429")),
+    Expected("8b", "amocrm_latency", "amoCRM: median commit → PATCH at low load", _t("<=", 1, "≤ 1 s")),
+    Expected("9", "memory", "erp serve RSS after the HTTP rows", _t("<=", 1, "≤ 250 MB")),
+    Expected("10a", "generator", "erp bench seed: stock movements by COPY", _t("<=", 1, "≤ 300 s per 10 M")),
+    Expected("10b", "generator", "Totals consistent after the seed (erp totals check)", _t("<=", 0, "= 0 differences")),
+)
+
+
+def merge(produced: Sequence[Row], present: set[str], errors: dict[str, str]) -> list[Row]:
+    """The skeleton with the produced rows in place, then the extra rows."""
+    by_id = {row.id: row for row in produced}
+    out: list[Row] = []
+    for e in SKELETON:
+        row = by_id.pop(e.id, None)
+        if row is not None:
+            out.append(row)
+            continue
+        blank = Row(id=e.id, title=e.title, target=e.target)
+        if e.module not in present:
+            out.append(blank.unmeasured("module missing"))
+        elif e.module in errors:
+            out.append(blank.unmeasured(f"error: {errors[e.module]}"))
+        else:
+            out.append(blank.unmeasured(f"bench/{e.module}.py gave no row {e.id}"))
+    return out + list(by_id.values())
+
+
+# -- timing -------------------------------------------------------------------------------
+
+
+def percentile(samples: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty sample."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], times: int, *, warmup: int = 3) -> list[float]:
+    """Seconds taken by each of ``times`` sequential awaits of ``fn()``, after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        await fn()
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        await fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+# -- the run's context ------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What a benchmark module gets (see the module docstring)."""
+
+    size: Size
+    database_url: str
+    admin_url: str
+    settings: Settings
+    registry: Registry
+    engine: Engine
+    work_dir: Path
+    quiet: bool = False
+    _memo: dict[str, Any] = field(default_factory=dict)
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def pick(self, smoke: Any, full: Any) -> Any:
+        """A size-dependent parameter."""
+        return smoke if self.size == "smoke" else full
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            print(f"  · {message}", file=sys.stderr, flush=True)
+
+    async def once(self, key: str, make: Callable[[], Awaitable[Any]]) -> Any:
+        """``await make()`` the first time ``key`` is asked for in this run, then the same value."""
+        if key not in self._memo:
+            self._memo[key] = await make()
+        return self._memo[key]
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        self._closers.append(closer)
+
+    async def close(self) -> None:
+        while self._closers:
+            try:
+                await self._closers.pop()()
+            except Exception as exc:  # closing must go on
+                print(f"  · closing failed: {exc}", file=sys.stderr)
+
+    async def pool(self) -> asyncpg.Pool:
+        """A pool of 20 connections to the benchmark database."""
+        async def make():
+            from erp.platform.db import create_pool
+
+            pool = await create_pool(self.database_url, max_size=20)
+            self.on_close(pool.close)
+            return pool
+
+        return await self.once("pool", make)
+
+    async def clinic(self) -> Clinic:
+        """The base catalogs: organization, warehouses, goods, services, clients, doctors."""
+        from .clinic import create_clinic
+
+        return await self.once("clinic", lambda: create_clinic(self))
+
+    async def server(self) -> Server:
+        """A real ``erp serve`` on the benchmark database, started on first use."""
+        from .server import start_server
+
+        return await self.once("server", lambda: start_server(self))
