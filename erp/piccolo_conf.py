@@ -8,4 +8,4 @@ from piccolo.engine.postgres import PostgresEngine
 
 DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "")})
 
-APP_REGISTRY = AppRegistry(apps=["erp.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["erp.piccolo_app", "erp.websession.piccolo_app"])
