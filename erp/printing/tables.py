@@ -1,0 +1,55 @@
+"""Tables of the printing area: the generated documents registry, facsimiles and stamps."""
+
+from piccolo.columns import Array, BigInt, BigSerial, Boolean, Bytea, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class GeneratedDocument(Table, tablename="generated_documents"):
+    """Every PDF that was generated: what, for whom, by whom, when, and the file itself."""
+
+    id = BigSerial(primary_key=True)
+    document_kind = Varchar(length=100, null=False)
+    document_id = BigInt(null=False)
+    document_number = Varchar(length=40, default="")
+    document_date = Timestamptz(null=True, default=None)
+    amocrm_lead_id = BigInt(null=True, default=None, index=True)
+    form = Varchar(length=50, null=False, index=True)
+    document_type = Varchar(length=100, null=False, index=True)
+    user_id = BigInt(null=True, default=None, index=True)
+    organization_id = BigInt(null=True, default=None, index=True)
+    client_id = BigInt(null=True, default=None)
+    posted = Boolean(default=False)
+    facsimile = Boolean(default=False)
+    file_name = Varchar(length=300, null=False)
+    content = Bytea(null=False)
+    size_bytes = Integer(default=0)
+    sent_to = Varchar(length=300, null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    generated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Facsimile(Table, tablename="printing_facsimiles"):
+    """A user's signature image (факсимиле) as director or accountant of an
+    organization, and the users who may print with it."""
+
+    id = BigSerial(primary_key=True)
+    user_id = BigInt(null=False, unique=True)
+    organization_id = BigInt(null=False, index=True)
+    position = Varchar(length=20, null=False)
+    image = Bytea(null=False)
+    content_type = Varchar(length=20, null=False)
+    allowed_user_ids = Array(base_column=BigInt(), default=list)
+    uploaded_by = BigInt(null=True, default=None)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class Stamp(Table, tablename="printing_stamps"):
+    """An organization's stamp image (печать)."""
+
+    id = BigSerial(primary_key=True)
+    organization_id = BigInt(null=False, unique=True)
+    image = Bytea(null=False)
+    content_type = Varchar(length=20, null=False)
+    uploaded_by = BigInt(null=True, default=None)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
