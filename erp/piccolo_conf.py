@@ -9,4 +9,4 @@ from piccolo.engine.postgres import PostgresEngine
 DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "")})
 
 APP_REGISTRY = AppRegistry(apps=["erp.piccolo_app", "erp.printing.piccolo_app",
-                                 "erp.websession.piccolo_app"])
+                                 "erp.websession.piccolo_app", "erp.amocrm.piccolo_app"])
