@@ -46,7 +46,7 @@ async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dic
         " (SELECT id FROM cat_visit_statuses WHERE predefined = $2) AS status,"
         " (SELECT active FROM cat_doctors WHERE id = $3) AS doctor_active,"
         " (SELECT duration_minutes FROM cat_nomenclature n JOIN unnest($4::bigint[]) WITH ORDINALITY u(id, o)"
-        "   USING (id) WHERE n.duration_minutes IS NOT NULL ORDER BY u.o LIMIT 1) AS duration",
+        "   USING (id) WHERE n.kind = 'service' AND n.duration_minutes IS NOT NULL ORDER BY u.o LIMIT 1) AS duration",
         AMOCRM_CLIENT, BOOKED, header["doctor_id"], nomenclature_ids)
     if row["doctor_active"] is False:
         raise ValidationError.field("doctor_id", "врач не ведёт приём (не активен)")
