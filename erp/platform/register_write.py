@@ -203,6 +203,9 @@ async def check_balances(conn: asyncpg.Connection,
                          checks: Sequence[tuple[AccumulationRegister, str, int]]) -> list[Shortfall]:
     """Контроль остатков, one query: every key that the given recorders' writes
     in this transaction decreased and whose controlled resource is now negative."""
+    if not conn.is_in_transaction():
+        # Outside a transaction each write forgot its keys when it committed.
+        raise RuntimeError("check_balances() must run in the transaction that wrote the movements")
     by_register: dict[str, tuple[AccumulationRegister, dict[tuple[str, int], None]]] = {}
     for register, kind, recorder_id in checks:
         if register.no_negative:

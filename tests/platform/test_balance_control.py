@@ -119,7 +119,14 @@ async def test_only_keys_the_writes_decreased_are_checked(db, stock):
 
 
 async def test_registers_without_control_are_not_checked(db, sales):
-    assert await check_balances(db, [(sales, "sale", 1)]) == []
+    async with db.transaction():
+        assert await check_balances(db, [(sales, "sale", 1)]) == []
+
+
+async def test_the_check_must_share_the_writing_transaction(db, stock):
+    await write_movements(db, stock, "issue", 1, [expense(stock, 1, 1)])
+    with pytest.raises(RuntimeError, match="in the transaction that wrote"):
+        await check_balances(db, [(stock, "issue", 1)])
 
 
 async def test_concurrent_postings_on_hot_keys_never_go_negative(db, database_url, stock):
