@@ -10,12 +10,18 @@ from decimal import Decimal
 
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
-from erp.platform.errors import ValidationError
+from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.pricing import compute_line, money, vat_of
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
+
+
+class GoodsShortage(Conflict):
+    """Not enough goods in the warehouse for the document (the same code as the engine's balance control)."""
+
+    code = "balance_shortage"
 
 
 def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
@@ -28,9 +34,13 @@ async def load_context(conn, doc: Doc, _settings) -> dict:
     ids = sorted({ln["nomenclature_id"] for ln in doc.lines})
     row = await conn.fetchrow(
         "SELECT (SELECT vat_rate FROM cat_organizations WHERE id = $1) AS vat_rate,"
-        " ARRAY(SELECT id FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods') AS goods",
-        doc.organization_id, ids)
-    return {"vat_rate": row["vat_rate"], "goods": set(row["goods"])}
+        " (SELECT name FROM cat_warehouses WHERE id = $3) AS warehouse,"
+        " ARRAY(SELECT id FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods' ORDER BY id) AS goods,"
+        " ARRAY(SELECT name FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods' ORDER BY id)"
+        " AS names",
+        doc.organization_id, ids, doc.warehouse_id)
+    return {"vat_rate": row["vat_rate"], "goods": dict(zip(row["goods"], row["names"], strict=True)),
+            "warehouse": row["warehouse"]}
 
 
 def balance_keys(doc: Doc, data: dict) -> dict:
@@ -67,8 +77,30 @@ def movements(doc: Doc, ctx: PostingContext) -> dict:
         have["cost"] -= cost
         expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id, nomenclature_id=ln["nomenclature_id"],
                                       quantity=ln["quantity"], cost=cost))
+    _refuse_shortfalls(doc, ctx, balances)
     out[stock] = expenses
     return out
+
+
+def _refuse_shortfalls(doc: Doc, ctx: PostingContext, balances: dict) -> None:
+    """Name every item the warehouse lacks, with what is there and what the document
+    takes. The engine's balance control stays the guard under concurrency."""
+    required: dict[int, Decimal] = {}
+    for ln in doc.lines:
+        if ln["nomenclature_id"] in ctx.data["goods"]:
+            required[ln["nomenclature_id"]] = required.get(ln["nomenclature_id"], Decimal(0)) + ln["quantity"]
+    short = []
+    for item, need in required.items():
+        have = (balances.get((doc.warehouse_id, item), {}).get("quantity") or Decimal(0)).quantize(Decimal("0.001"))
+        if need > have:
+            short.append({"register": stock.name, "dimensions": {"warehouse_id": doc.warehouse_id,
+                                                                 "nomenclature_id": item},
+                          "resource": "quantity", "item": ctx.data["goods"][item],
+                          "available": str(have), "required": str(need)})
+    if short:
+        listed = "; ".join(f"«{s['item']}»: доступно {s['available']}, требуется {s['required']}" for s in short)
+        raise GoodsShortage(f"Недостаточно товара на складе «{ctx.data['warehouse']}» — {listed}",
+                              details={"shortfalls": short})
 
 
 async def _from_request(conn, base: Doc) -> dict:
