@@ -32,7 +32,8 @@ async def invoices(request: Request, status: Literal["unpaid", "partially_paid",
                    organization_id: Annotated[int | None, Parameter(ge=1)] = None) -> list[InvoiceDue]:
     async with request.app.state.pool.acquire() as conn:
         rows = await reports.invoices(conn, status, client_id, organization_id)
-    return [msgspec.convert(r, InvoiceDue, strict=False) for r in rows]
+    tz = request.app.state.settings.tz
+    return [msgspec.convert(r | {"date": r["date"].astimezone(tz)}, InvoiceDue, strict=False) for r in rows]
 
 
 ROUTES = [invoices]

@@ -59,11 +59,25 @@ async def derived(conn, docs: list[Doc]) -> dict[int, dict]:
     return out
 
 
-def _from_sales_doc(base: Doc) -> dict:
-    return {"header": {"organization_id": base.header.get("organization_id"), "client_id": base.client_id,
-                       "amocrm_lead_id": base.header.get("amocrm_lead_id")},
+async def _from_sales_doc(conn, base: Doc) -> dict:
+    """Ввод на основании заявки или оказания услуг: the client, the lines and the
+    amoCRM lead (a rendering's comes from its request); the organization is the
+    base's or the first one, the bank account its default one."""
+    row = await conn.fetchrow(
+        "SELECT o.id, (SELECT b.id FROM cat_bank_accounts b WHERE b.organization_id = o.id AND NOT b.deletion_mark"
+        "   ORDER BY b.is_default DESC, b.id LIMIT 1) AS account,"
+        " (SELECT r.amocrm_lead_id FROM doc_requests r WHERE r.id = $2) AS lead"
+        " FROM cat_organizations o WHERE NOT o.deletion_mark AND ($1::bigint IS NULL OR o.id = $1)"
+        " ORDER BY o.id LIMIT 1",
+        base.header.get("organization_id"), base.based_on[1] if base.based_on and base.based_on[0] == "requests"
+        else None)
+    found = dict(row) if row else {}
+    return {"header": {"organization_id": found.get("id"), "bank_account_id": found.get("account"),
+                       "client_id": base.client_id,
+                       "amocrm_lead_id": base.header.get("amocrm_lead_id") or found.get("lead")},
             "lines": [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"],
-                       "price": ln["price"], "discount_percent": ln.get("discount_percent")}
+                       "price": ln["price"], "discount_percent": ln.get("discount_percent"),
+                       "discount_amount": ln.get("discount_amount")}
                       for ln in base.lines]}
 
 

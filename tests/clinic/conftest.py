@@ -22,8 +22,8 @@ class Api:
         assert r.status_code == status, f"{method} {path}: {r.status_code} {r.text}"
         return r.json() if r.content else None
 
-    async def get(self, path: str, status: int = 200, **params) -> Any:
-        return await self.call("GET", path, status=status, params=params or None)
+    async def get(self, path: str, expect: int = 200, **params) -> Any:
+        return await self.call("GET", path, status=expect, params=params or None)
 
     async def post(self, path: str, json: Any = None, status: int = 200, **params) -> Any:
         return await self.call("POST", path, status=status, json=json, params=params or None)
