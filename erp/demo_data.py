@@ -3,7 +3,8 @@ the seed's December 2021 schedule (exactly as in its table), a schedule for
 the current and the next month so the demo is alive today, goods with stock,
 services, clients, and some posted Requests, ServiceRenderings, Invoices and
 Payments. Every object is found by a stable key before it is created, so
-loading twice changes nothing."""
+loading twice changes nothing. Each step takes the connection and, optionally,
+the settings (the CLI's come from the environment)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from erp.configuration import registry
 from erp.demo import demo_step
 from erp.platform import catalog_service
 from erp.platform.posting import Engine
-from erp.settings import load_settings
+from erp.settings import Settings, load_settings
 
 EFIMOVA, THIRD, ISHAEVA = "Ефимова Е.В.", "Петрова О.Н.", "Ишаева М.И."
 M, A, E, S, L = "08:15-13:00", "15:30-20:00", "08:00-16:00", "08:30-15:00", "15:30-19:45"
@@ -74,7 +75,7 @@ async def _document(conn: asyncpg.Connection, engine: Engine, kind_name: str, ke
 
 
 @demo_step("Справочники клиники")
-async def catalogs(conn: asyncpg.Connection) -> None:
+async def catalogs(conn: asyncpg.Connection, settings: Settings | None = None) -> None:
     org = await _item(conn, "organizations", "Клиника «Здоровье»", {
         "full_name": "Общество с ограниченной ответственностью «Клиника Здоровье»", "inn": "7812345675",
         "kpp": "781201001", "ogrn": "1027800123450", "address": "191000, Санкт-Петербург, Невский пр., д. 1",
@@ -111,8 +112,8 @@ async def _ids(conn: asyncpg.Connection, table: str, names: list[str]) -> list[i
 
 
 @demo_step("Графики работы врачей")
-async def schedules(conn: asyncpg.Connection) -> None:
-    engine = Engine(registry(), load_settings())
+async def schedules(conn: asyncpg.Connection, settings: Settings | None = None) -> None:
+    engine = Engine(registry(), settings or load_settings())
     doctors = tuple(await _ids(conn, "cat_doctors", [EFIMOVA, THIRD, ISHAEVA]))
     await _document(conn, engine, "work-schedules", "ws-2021-12", {
         "date": "2021-12-08T00:00:00", "month": "2021-12-01", "lines": seed_schedule_lines(doctors)})
@@ -126,8 +127,8 @@ async def schedules(conn: asyncpg.Connection) -> None:
 
 
 @demo_step("Документы: поступление, заявки, услуги, счета, оплаты")
-async def documents(conn: asyncpg.Connection) -> None:
-    engine = Engine(registry(), load_settings())
+async def documents(conn: asyncpg.Connection, settings: Settings | None = None) -> None:
+    engine = Engine(registry(), settings or load_settings())
     org, = await _ids(conn, "cat_organizations", ["Клиника «Здоровье»"])
     account, = await _ids(conn, "cat_bank_accounts", ["Расчётный счёт в ПАО Сбербанк"])
     warehouse, = await _ids(conn, "cat_warehouses", ["Основной склад"])

@@ -1,0 +1,46 @@
+"""Acceptance point 8: the demo data (``erp demo``) loads the seed's December
+2021 schedule exactly as its table, a live schedule and documents, and loading
+it twice changes nothing."""
+
+import datetime as dt
+
+from erp import demo
+from erp.registers.doctor_schedule import doctor_schedule
+from erp.scheduling import FAR_FUTURE
+from tests.clinic.conftest import counts
+from tests.clinic.seed import seed_intervals
+
+
+async def load(db, settings) -> None:
+    async with db.transaction():
+        for _title, step in demo.steps():
+            await step(db, settings)
+
+
+async def test_demo_loads_the_seed_schedule_and_is_idempotent(db, settings):
+    await load(db, settings)
+    first = await counts(db)
+    await load(db, settings)
+    assert await counts(db) == first
+
+    doctors = {r["name"]: r["id"] for r in await db.fetch("SELECT id, name FROM cat_doctors")}
+    columns = {doctors["Ефимова Е.В."]: 0, doctors["Ишаева М.И."]: 2}
+    columns |= {i: 1 for name, i in doctors.items() if name not in ("Ефимова Е.В.", "Ишаева М.И.")}
+    assert len(doctors) == 3
+    december = [dt.date(2021, 12, d) for d in range(1, 32)]
+    rows = await doctor_schedule.slice_last(db, FAR_FUTURE, day=december)
+    loaded = {(columns[r["doctor_id"]], r["day"].isoformat()): (f"{r['start_time']:%H:%M}", f"{r['end_time']:%H:%M}")
+              for r in rows}
+    assert len(rows) == len(loaded) == len(seed_intervals())
+    assert loaded == seed_intervals()
+
+    # the rest of the demo is alive: an organization with a bank account, goods in stock, posted documents
+    assert await db.fetchval("SELECT count(*) FROM cat_bank_accounts b JOIN cat_organizations o"
+                             " ON o.id = b.organization_id") == 1
+    assert await db.fetchval("SELECT count(*) FROM reg_stock_balance WHERE quantity > 0") >= 3
+    for table in ("doc_work_schedules", "doc_requests", "doc_service_renderings", "doc_invoices", "doc_payments",
+                  "doc_goods_receipts"):
+        assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE posted") >= 1, table
+    this_month = dt.datetime.now(settings.tz).date().replace(day=1)
+    assert await db.fetchval("SELECT count(DISTINCT date_trunc('month', day)) FROM inf_doctor_schedule"
+                             " WHERE day >= $1", this_month) == 2
