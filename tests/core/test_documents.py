@@ -210,3 +210,27 @@ async def test_sixteen_concurrent_postings_never_go_negative(database_url, regis
 async def test_unique_violation_is_not_swallowed(db):
     with pytest.raises(asyncpg.UndefinedTableError):
         await db.execute("SELECT * FROM no_such_table")
+
+
+async def test_overlapping_keys_in_any_line_order_never_deadlock_for_the_user(database_url, registry, settings,
+                                                                              shop, db):
+    engine = Engine(registry, settings)
+    things = registry.catalogs["things"]
+    a = (await svc.create(db, registry, things, {"name": "А"}))["id"]
+    b = (await svc.create(db, registry, things, {"name": "Б"}))["id"]
+    await engine.create(db, registry.documents["arrivals"],
+                        {"shop_id": shop, "lines": lines(a, 100) + lines(b, 100)}, post=True)
+    pool = await create_pool(database_url, max_size=16)
+    try:
+        async def take(i):
+            first, second = (a, b) if i % 2 else (b, a)
+            body = {"shop_id": shop, "lines": lines(first, 1) + lines(second, 2)}
+            return await in_transaction(pool, lambda conn: engine.create(
+                conn, registry.documents["departures"], body, post=True))
+
+        docs = await asyncio.gather(*(take(i) for i in range(16)))
+    finally:
+        await pool.close()
+    assert len(docs) == 16
+    balance = {row["thing_id"]: row["qty"] for row in await registry.registers["boxes"].balance(db)}
+    assert balance == {a: Decimal("100") - 8 - 16, b: Decimal("100") - 8 - 16}
