@@ -20,6 +20,7 @@ from erp.jobs import run_worker
 from erp.platform.db import create_pool
 from erp.platform.metadata import Registry
 from erp.platform.posting import Engine
+from erp.printing import api as printing_api
 from erp.settings import Settings
 
 log = logging.getLogger("erp")
@@ -81,6 +82,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
     handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *period_lock.ROUTES, *schedule.ROUTES,
                 *reports.ROUTES,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
+                *printing_api.routes(registry),
                 *_static_routes(), *(extra_route_handlers or [])]
     return Litestar(
         route_handlers=handlers,
