@@ -1,6 +1,6 @@
 """Tables of the printing area: the generated documents registry, facsimiles and stamps."""
 
-from piccolo.columns import Array, BigInt, BigSerial, Boolean, Bytea, Integer, Timestamptz, Varchar
+from piccolo.columns import Array, BigInt, BigSerial, Boolean, Bytea, Date, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -12,7 +12,7 @@ class GeneratedDocument(Table, tablename="generated_documents"):
     document_kind = Varchar(length=100, null=False)
     document_id = BigInt(null=False)
     document_number = Varchar(length=40, default="")
-    document_date = Timestamptz(null=True, default=None)
+    document_date = Date(null=True, default=None)
     amocrm_lead_id = BigInt(null=True, default=None, index=True)
     form = Varchar(length=50, null=False, index=True)
     document_type = Varchar(length=100, null=False, index=True)

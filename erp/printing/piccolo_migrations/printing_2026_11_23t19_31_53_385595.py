@@ -1,12 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Array
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import BigSerial
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Bytea
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Array, BigInt, BigSerial, Boolean, Bytea, Date, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
@@ -128,8 +121,8 @@ async def forwards():
         tablename="generated_documents",
         column_name="document_date",
         db_column_name="document_date",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
+        column_class_name="Date",
+        column_class=Date,
         params={
             "default": None,
             "null": True,

@@ -1,0 +1,265 @@
+"""Печатные формы: which forms exist, and what data each one prints.
+
+A :class:`Form` names a template and the document kind it prints. Its data
+are a :class:`PrintData`: plain, immutable values that the template lays out
+and nothing else (the supplier's and the buyer's requisites, the recipient's
+bank, the lines with nomenclature names and units, totals, VAT, the amount in
+words, who signs). :func:`load` builds them for many documents at once with a
+fixed number of queries, and refuses, with a message naming the field, what
+would print as a broken form: a missing bank account, an organization without
+requisites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from erp.platform.document import Doc, DocumentKind
+from erp.platform.document_store import load_many
+from erp.platform.errors import NotFound, ValidationError
+from erp.pricing import vat_of
+
+from .formatting import long_date, money, short_date
+from .words import amount_in_words
+
+
+@dataclass(frozen=True)
+class Form:
+    """One print form of one document kind."""
+
+    name: str            # in URLs: /print/{name}
+    title: str           # "Счёт на оплату"
+    kind: str            # the document kind it prints
+    template: str        # templates/{template}
+    document_type: str   # the registry's "document type" (Документы 2.0 "Типы документов")
+    needs_bank_account: bool = False
+    count_label: str = "Всего наименований"
+
+
+FORMS: dict[str, Form] = {f.name: f for f in (
+    Form("invoice", "Счёт на оплату", "invoices", "invoice.html", "Счёт", needs_bank_account=True),
+    Form("act", "Акт об оказании услуг", "service-renderings", "act.html", "Акт",
+         count_label="Всего оказано услуг"),
+)}
+
+
+def forms_for(kind: str) -> list[Form]:
+    """The forms that print documents of ``kind`` (the "Печать ▾" menu)."""
+    return [f for f in FORMS.values() if f.kind == kind]
+
+
+def find_form(kind: str, name: str | None) -> Form:
+    """The form ``name`` of ``kind``, or its first form when ``name`` is empty."""
+    available = forms_for(kind)
+    if not available:
+        raise NotFound(f"У документов вида «{kind}» нет печатных форм", code="no_print_forms")
+    if not name:
+        return available[0]
+    for form in available:
+        if form.name == name:
+            return form
+    names = ", ".join(f.name for f in available)
+    raise ValidationError(f"form: у документа нет печатной формы «{name}» (есть: {names})",
+                          code="unknown_print_form", details={"fields": {"form": f"допустимые: {names}"}})
+
+
+@dataclass(frozen=True)
+class Party:
+    """Поставщик, покупатель, исполнитель, заказчик: a name and its requisites."""
+
+    name: str
+    inn: str = ""
+    kpp: str = ""
+    address: str = ""
+
+    @property
+    def requisites(self) -> str:
+        """``"ООО «Клиника», ИНН 7707083893, КПП 773601001, Москва, …"`` as 1C prints it."""
+        parts = [self.name, self.inn and f"ИНН {self.inn}", self.kpp and f"КПП {self.kpp}", self.address]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    bank_name: str
+    bik: str
+    correspondent_account: str
+    account_number: str
+
+
+@dataclass(frozen=True)
+class Line:
+    no: int
+    name: str
+    quantity: Decimal
+    unit: str
+    price: Decimal
+    discount: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class VatRow:
+    label: str                # "В том числе НДС (20%)" or "Без налога (НДС)"
+    amount: Decimal | None    # None prints as "-"
+
+
+@dataclass(frozen=True)
+class PrintData:
+    form: Form
+    kind: str
+    doc_id: int
+    number: str               # as stored: "К0000000012"
+    print_number: str         # as printed: "12"
+    date: dt.date
+    posted: bool
+    organization_id: int
+    client_id: int | None
+    amocrm_lead_id: int | None
+    client_email: str
+    supplier: Party
+    buyer: Party
+    bank: BankDetails | None
+    lines: tuple[Line, ...]
+    total: Decimal
+    vat_rows: tuple[VatRow, ...]
+    director: str
+    accountant: str
+    comment: str = ""
+
+    @property
+    def heading(self) -> str:
+        """``"Счёт на оплату № 12 от 22 декабря 2021 г."``."""
+        return f"{self.form.title} № {self.print_number} от {long_date(self.date)}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.form.title} № {self.print_number} от {short_date(self.date)}.pdf"
+
+    @property
+    def has_discount(self) -> bool:
+        return any(line.discount for line in self.lines)
+
+    @property
+    def amount_in_words(self) -> str:
+        return amount_in_words(self.total)
+
+    @property
+    def count_text(self) -> str:
+        """``"Всего наименований 2, на сумму 1 650,00 руб."``."""
+        return f"{self.form.count_label} {len(self.lines)}, на сумму {money(self.total)} руб."
+
+
+def print_number(number: str, prefix: str) -> str:
+    """The number without the organization prefix and leading zeros, as 1C prints it."""
+    rest = number[len(prefix):] if prefix and number.startswith(prefix) else number
+    return rest.lstrip("0") or rest or number
+
+
+ORG_REQUISITES = (("inn", "ИНН"), ("address", "адрес"))
+BANK_REQUISITES = (("bank_name", "банк"), ("bik", "БИК"), ("correspondent_account", "корр. счёт"),
+                   ("account_number", "номер счёта"))
+
+
+async def load(conn: asyncpg.Connection, registry, form: Form, ids: Sequence[int], tz) -> list[PrintData]:
+    """The print data of documents ``ids`` (in that order) for ``form``."""
+    kind: DocumentKind = registry.documents[form.kind]
+    docs = await load_many(conn, kind, ids)
+    missing = sorted(set(ids) - {d.id for d in docs})
+    if missing:
+        raise NotFound(f"Документ «{kind.title}» с id {missing[0]} не найден", code="document_not_found",
+                       details={"kind": kind.name, "id": missing[0]})
+    refs = await _references(conn, kind, docs)
+    return [_print_data(form, kind, doc, refs, tz) for doc in docs]
+
+
+async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[Doc]) -> dict[str, Any]:
+    """Everything the documents point at, one query per catalog, whatever their number."""
+
+    def ids(field: str, in_lines: bool = False) -> list[int]:
+        rows = [line for d in docs for line in d.lines] if in_lines else [d.header for d in docs]
+        return sorted({row.get(field) for row in rows if row.get(field)})
+
+    orgs = await conn.fetch("SELECT id, name, full_name, inn, kpp, address, director, chief_accountant,"
+                            " vat_rate, number_prefix FROM cat_organizations WHERE id = ANY($1::bigint[])",
+                            ids("organization_id"))
+    accounts = await conn.fetch("SELECT id, organization_id, bank_name, bik, correspondent_account, account_number"
+                                " FROM cat_bank_accounts WHERE id = ANY($1::bigint[])", ids("bank_account_id"))
+    clients = await conn.fetch("SELECT id, name, kind, inn, kpp, email FROM cat_clients"
+                               " WHERE id = ANY($1::bigint[])", ids("client_id"))
+    goods = await conn.fetch("SELECT id, name, unit FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
+                             ids("nomenclature_id", in_lines=True))
+    bases = sorted({d.based_on[1] for d in docs if d.based_on and d.based_on[0] == "requests"})
+    leads = await conn.fetch("SELECT id, amocrm_lead_id FROM doc_requests WHERE id = ANY($1::bigint[])",
+                             bases) if bases else []
+    return {"orgs": {r["id"]: r for r in orgs}, "accounts": {r["id"]: r for r in accounts},
+            "clients": {r["id"]: r for r in clients}, "goods": {r["id"]: r for r in goods},
+            "leads": {r["id"]: r["amocrm_lead_id"] for r in leads}}
+
+
+def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], tz) -> PrintData:
+    org = refs["orgs"][doc.header["organization_id"]]
+    number = print_number(doc.number, org["number_prefix"] or "")
+    where = f"{kind.title} № {number}"
+    _require(org, ORG_REQUISITES, f"{where}: у организации «{org['name']}» не заполнены реквизиты",
+             "organization_requisites_missing", "organization_id")
+    bank = None
+    if form.needs_bank_account:
+        account = refs["accounts"].get(doc.header.get("bank_account_id"))
+        if account is None:
+            raise ValidationError(
+                f"{where}: не указан банковский счёт организации — выберите его в поле «Банковский счёт»",
+                code="bank_account_missing", details={"fields": {"bank_account_id": "не указан банковский счёт"}})
+        _require(account, BANK_REQUISITES, f"{where}: в банковском счёте не заполнены реквизиты",
+                 "bank_requisites_missing", "bank_account_id")
+        bank = BankDetails(account["bank_name"], account["bik"], account["correspondent_account"],
+                           account["account_number"])
+    client = refs["clients"].get(doc.header.get("client_id"))
+    lines = tuple(_line(i, ln, refs["goods"]) for i, ln in enumerate(doc.lines, start=1))
+    total = sum((ln.amount for ln in lines), Decimal("0.00"))
+    lead = doc.header.get("amocrm_lead_id") or (
+        refs["leads"].get(doc.based_on[1]) if doc.based_on and doc.based_on[0] == "requests" else None)
+    return PrintData(
+        form=form, kind=kind.name, doc_id=doc.id, number=doc.number, print_number=number,
+        date=doc.date.astimezone(tz).date(), posted=doc.posted, organization_id=org["id"],
+        client_id=client["id"] if client else None, amocrm_lead_id=lead,
+        client_email=(client["email"] or "") if client else "",
+        supplier=Party(org["full_name"] or org["name"], org["inn"], org["kpp"], org["address"]),
+        buyer=Party(client["name"], client["inn"] or "", client["kpp"] or "") if client else Party(""),
+        bank=bank, lines=lines, total=total, vat_rows=_vat_rows(doc, lines, org["vat_rate"]),
+        director=org["director"] or "", accountant=org["chief_accountant"] or "",
+        comment=doc.header.get("comment") or "")
+
+
+def _require(row, fields: tuple[tuple[str, str], ...], message: str, code: str, field: str) -> None:
+    empty = [title for name, title in fields if not (row[name] or "").strip()]
+    if empty:
+        raise ValidationError(f"{message}: {', '.join(empty)}", code=code,
+                              details={"fields": {field: f"не заполнено: {', '.join(empty)}"}})
+
+
+def _line(no: int, line: dict, goods: dict) -> Line:
+    item = goods.get(line["nomenclature_id"])
+    return Line(no=no, name=item["name"] if item else "", quantity=line["quantity"],
+                unit=(item["unit"] or "") if item else "", price=line["price"],
+                discount=line.get("discount_amount") or Decimal("0.00"), amount=line["amount"])
+
+
+def _vat_rows(doc: Doc, lines: tuple[Line, ...], org_rate: str | None) -> tuple[VatRow, ...]:
+    """One row per VAT rate of the lines: the invoice's own rates and amounts, or,
+    for documents without VAT in their lines, the organization's rate (as posting does)."""
+    by_rate: dict[str, Decimal] = {}
+    for source, line in zip(doc.lines, lines, strict=True):
+        rate = source.get("vat_rate", org_rate) or "none"
+        amount = source["vat_amount"] if source.get("vat_amount") is not None else vat_of(line.amount, rate)
+        by_rate[rate] = by_rate.get(rate, Decimal("0.00")) + amount
+    if not by_rate:
+        by_rate[org_rate or "none"] = Decimal("0.00")
+    return tuple(VatRow("Без налога (НДС)", None) if rate == "none" else
+                 VatRow(f"В том числе НДС ({rate}%)", amount) for rate, amount in by_rate.items())
