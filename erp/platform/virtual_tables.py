@@ -177,14 +177,16 @@ class _Query:
                        if reg.is_balance else (q(r), q(r), "0") for r in reg.resource_names}
         signed = "" if sign > 0 else "-"
         columns = []
-        for r, (balance, receipt, expense) in amounts.items():
+        for f in reg.resources:
+            # Cast to the resource's type so that sums keep its scale (0.000, not 0).
+            balance, receipt, expense = (f"({signed}({e}))::{f.sql_type}" for e in amounts[f.name])
+            zero = f"0::{f.sql_type}"
             if not reg.is_balance:
-                columns.append(f"{signed}({receipt})::numeric AS {r}_t")
-            elif role == "open":
-                columns += [f"{signed}({balance})::numeric AS {r}_o", f"0::numeric AS {r}_r", f"0::numeric AS {r}_e"]
+                columns.append(f"{receipt} AS {q(f.name + '_t')}")
             else:
-                columns += [f"0::numeric AS {r}_o", f"{signed}({receipt})::numeric AS {r}_r",
-                            f"{signed}({expense})::numeric AS {r}_e"]
+                opening, received, spent = (balance, zero, zero) if role == "open" else (zero, receipt, expense)
+                columns += [f"{opening} AS {q(f.name + '_o')}", f"{received} AS {q(f.name + '_r')}",
+                            f"{spent} AS {q(f.name + '_e')}"]
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         self.parts.append(f"SELECT {p} AS p, {dims}, {', '.join(columns)} FROM {table}{where}")
 

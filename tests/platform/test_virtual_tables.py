@@ -107,6 +107,8 @@ async def test_balance_and_turnovers(db, history, route):
     names = ("warehouse_id", "quantity_opening", "quantity_receipt", "quantity_expense", "quantity_closing")
     assert amounts(rows, *names) == [(1, D(7), D(0), D(2), D(5)), (2, D(0), D(5), D(0), D(5))]
     assert rows[0]["cost_closing"] == D(50)
+    # Amounts keep the resource's scale, zeros included (what the API prints).
+    assert (str(rows[1]["quantity_opening"]), str(rows[1]["cost_expense"])) == ("0.000", "0.00")
     # A key with no movements in the range still shows its balance.
     rows = await history.balance_and_turnovers(db, at(2024, 4, 1), at(2024, 4, 30), warehouse_id=2)
     assert amounts(rows, *names) == [(2, D(5), D(0), D(0), D(5))]
