@@ -1,0 +1,250 @@
+"""The deliverer: the background job that empties the outbox into amoCRM.
+
+It runs inside ``erp serve`` (unless ``ERP_WORKER_IN_SERVE=0``) and in every ``erp worker``, woken
+by ``NOTIFY amocrm_outbox`` at the commit of a posting, and every second for retries that come due.
+Any number of processes may run it: the one that gets the account's gate (an advisory lock, see
+:mod:`erp.amocrm.gate`) delivers, the others return at once. It claims due events with
+``FOR UPDATE SKIP LOCKED``, groups them per lead, and sends:
+
+* one ``PATCH /api/v4/leads`` per 50 leads, each lead's item carrying its current total (see
+  :mod:`erp.amocrm.updates`), its appointment fields and its stage;
+* one ``POST /api/v4/leads/notes`` per 50 notes.
+
+What each answer means for the events of a call:
+
+* 2xx: delivered (with what was sent, in ``result``);
+* 429, 5xx, timeouts: back to pending, next attempt after an exponential backoff with jitter
+  (a 429 also holds all sending for a moment);
+* 401: one single-flight token refresh and one retry (in the gate); if that fails too, or the
+  refresh itself is refused, delivery pauses until amoCRM is connected again;
+* 400: the events amoCRM's ``validation-errors`` point at are parked as failed with those errors
+  (a retry button puts them back); the rest of the batch is sent again;
+* 403: the account is blocked: all delivery pauses, and the status and the UI show the alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from erp.amocrm import connection as connections
+from erp.amocrm import updates
+from erp.amocrm.client import Blocked, Invalid, RateLimited, Transient
+from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
+from erp.amocrm.outbox import CHANNEL, LEAD_UPDATES
+from erp.amocrm.tokens import DUE_SQL, EXPIRY_MARGIN, IDLE_REFRESH, ReconnectNeeded
+from erp.jobs import job
+from erp.settings import Settings
+
+log = logging.getLogger("erp.amocrm")
+POLICY = DEFAULT_POLICY
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    kind: str
+    lead_id: int
+    payload: dict[str, Any]
+
+
+@job("amocrm-delivery", every=1.0, channels=(CHANNEL,))
+async def delivery_job(pool: asyncpg.Pool, settings: Settings) -> None:
+    await deliver(pool, settings)
+
+
+async def deliver(pool: asyncpg.Pool, settings: Settings, policy: Policy | None = None, transport=None) -> int:
+    """Deliver every due event if this process gets the gate; the number of events handled."""
+    policy = policy or POLICY
+    if not await pool.fetchval(
+            f"SELECT paused_at IS NULL AND ({DUE_SQL} OR EXISTS (SELECT 1 FROM amocrm_events WHERE direction = 'out'"
+            " AND (state = 'in_flight' OR (state = 'pending' AND next_attempt_at <= now()))))"
+            " FROM amocrm_connections WHERE id = $1 AND client_id <> ''", connections.ROW_ID, EXPIRY_MARGIN,
+            IDLE_REFRESH):
+        return 0
+    async with pool.acquire() as conn:
+        gate = await Gate.enter(conn, settings, policy=policy, transport=transport)
+        if gate is None:
+            return 0
+        async with gate:
+            if gate.account is None or gate.account.paused:
+                return 0
+            # Whatever is in flight now was left by a holder that died: only the holder sets it.
+            await pool.execute("UPDATE amocrm_events SET state = 'pending' WHERE direction = 'out'"
+                               " AND state = 'in_flight'")
+            return await _run(gate, pool, settings, policy)
+
+
+async def _run(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy) -> int:
+    handled, claimed = 0, []
+    try:
+        await gate.fresh_token()
+        while claimed := await _claim(pool, policy.claim_limit):
+            await _deliver_events(gate, pool, settings, policy, claimed)
+            handled += len(claimed)
+            claimed = []
+    except Blocked as exc:
+        await connections.pause(pool, "blocked", "amoCRM заблокировал доступ интеграции (403) — обычно за превышение "
+                                "7 запросов в секунду. Обмен приостановлен; после разблокировки нажмите "
+                                f"«Возобновить» (erp amocrm resume). {exc.message}")
+        log.error("amoCRM answered 403: delivery paused")
+    except ReconnectNeeded as exc:
+        await connections.pause(pool, "reconnect", exc.message)
+        log.error("amoCRM refused the tokens: delivery paused until it is connected again")
+    except Transient as exc:
+        log.warning("amoCRM unavailable: %s", exc.message)
+    finally:
+        if claimed:
+            await pool.execute("UPDATE amocrm_events SET state = 'pending', attempts = greatest(attempts - 1, 0)"
+                               " WHERE id = ANY($1::bigint[]) AND state = 'in_flight'", [e.id for e in claimed])
+    return handled
+
+
+async def _claim(pool: asyncpg.Pool, limit: int) -> list[Event]:
+    rows = await pool.fetch(
+        "UPDATE amocrm_events e SET state = 'in_flight', attempts = e.attempts + 1, claimed_at = now()"
+        " FROM (SELECT id FROM amocrm_events WHERE direction = 'out' AND state = 'pending'"
+        "       AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
+        " WHERE e.id = due.id RETURNING e.id, e.kind, e.lead_id, e.payload", limit)
+    return sorted((Event(r["id"], r["kind"], r["lead_id"], r["payload"] or {}) for r in rows), key=lambda e: e.id)
+
+
+async def _deliver_events(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy,
+                          events: list[Event]) -> None:
+    by_lead: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        if event.kind in LEAD_UPDATES:
+            by_lead[event.lead_id].append(event)
+    leads, size = sorted(by_lead), policy.batch_size
+    for i in range(0, len(leads), size):
+        await _send_leads(gate, pool, settings, policy, {lead: by_lead[lead] for lead in leads[i:i + size]})
+    notes = [e for e in events if e.kind == "note"]
+    for i in range(0, len(notes), policy.batch_size):
+        await _send_notes(gate, pool, policy, notes[i:i + policy.batch_size])
+    unknown = [e.id for e in events if e.kind not in (*LEAD_UPDATES, "note")]
+    if unknown:
+        await _fail(pool, unknown, "Неизвестный вид события", None)
+
+
+async def _pipelines(gate: Gate, pool: asyncpg.Pool, policy: Policy, chunk: dict[int, list[Event]]) -> dict[int, int]:
+    """The pipeline of each lead that must move to 142 (``GET /api/v4/leads/{id}``); a lead whose
+    read failed keeps its ``won`` events out of this round."""
+    found: dict[int, int] = {}
+    for lead_id, events in chunk.items():
+        won = [e for e in events if e.kind == "won"]
+        if not won:
+            continue
+        try:
+            lead = await gate.call("GET", f"/api/v4/leads/{lead_id}")
+        except Transient as exc:
+            await _retry(pool, [e.id for e in won], exc.message, policy, exc)
+            gate.client.limiter.hold(policy.hold_after_429 if isinstance(exc, RateLimited) else 0)
+        except Invalid as exc:
+            await _fail(pool, [e.id for e in won], exc.message, exc.details)
+        else:
+            if isinstance(lead, dict) and isinstance(lead.get("pipeline_id"), int):
+                found[lead_id] = lead["pipeline_id"]
+            else:
+                await _fail(pool, [e.id for e in won], f"Сделка {lead_id} не найдена в amoCRM", None)
+        if lead_id not in found:
+            chunk[lead_id] = [e for e in events if e.kind != "won"]
+    return found
+
+
+async def _send_leads(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy,
+                      chunk: dict[int, list[Event]]) -> None:
+    pipelines = await _pipelines(gate, pool, policy, chunk)
+    chunk = {lead: events for lead, events in chunk.items() if events}
+    async with pool.acquire() as conn:
+        sums = await updates.totals(conn, [lead for lead, evs in chunk.items() if any(e.kind == "budget" for e in evs)])
+    lead_fields = gate.account.lead_fields if gate.account else {}
+    items: dict[int, updates.LeadUpdate] = {}
+    for lead_id, events in chunk.items():
+        values: dict[str, str] = {}
+        for event in events:
+            if event.kind == "fields":
+                values.update(event.payload.get("values") or {})
+        items[lead_id] = updates.lead_update(lead_id, lead_fields, settings.tz, total=sums.get(lead_id),
+                                             values=values or None, pipeline_id=pipelines.get(lead_id))
+    empty = [e.id for lead, u in items.items() if u.empty for e in chunk[lead]]
+    if empty:
+        await _delivered(pool, {i: "Нечего отправлять: ни одно поле не найдено в amoCRM" for i in empty})
+    items = {lead: u for lead, u in items.items() if not u.empty}
+    if not items:
+        return
+    ids = {lead: [e.id for e in chunk[lead]] for lead in items}
+    try:
+        await gate.call("PATCH", "/api/v4/leads", json=[u.item for u in items.values()])
+    except Transient as exc:
+        await _retry(pool, [i for lead in ids for i in ids[lead]], exc.message, policy, exc)
+        if isinstance(exc, RateLimited):
+            gate.client.limiter.hold(policy.hold_after_429)
+    except Invalid as exc:
+        bad = _pointed_at(exc.details, {str(lead) for lead in ids})
+        if bad is None:
+            await _fail(pool, [i for lead in ids for i in ids[lead]], exc.message, exc.details)
+            return
+        await _fail(pool, [i for lead in ids if str(lead) in bad for i in ids[lead]], exc.message,
+                    [e for e in exc.details if str(e.get("request_id")) in bad])
+        await _retry(pool, [i for lead in ids if str(lead) not in bad for i in ids[lead]],
+                     "Пакет отклонён из-за другой сделки; отправляется снова", policy, None)
+    else:
+        await _delivered(pool, {i: f"Сделка {lead}: " + ", ".join(items[lead].said) for lead in ids for i in ids[lead]})
+
+
+async def _send_notes(gate: Gate, pool: asyncpg.Pool, policy: Policy, notes: list[Event]) -> None:
+    body = [{"entity_id": e.lead_id, "note_type": "common", "params": {"text": e.payload.get("text") or ""},
+             "request_id": str(e.id)} for e in notes]
+    try:
+        await gate.call("POST", "/api/v4/leads/notes", json=body)
+    except Transient as exc:
+        await _retry(pool, [e.id for e in notes], exc.message, policy, exc)
+        if isinstance(exc, RateLimited):
+            gate.client.limiter.hold(policy.hold_after_429)
+    except Invalid as exc:
+        bad = _pointed_at(exc.details, {str(e.id) for e in notes})
+        if bad is None:
+            await _fail(pool, [e.id for e in notes], exc.message, exc.details)
+            return
+        await _fail(pool, [e.id for e in notes if str(e.id) in bad], exc.message,
+                    [d for d in exc.details if str(d.get("request_id")) in bad])
+        await _retry(pool, [e.id for e in notes if str(e.id) not in bad],
+                     "Пакет отклонён из-за другого примечания; отправляется снова", policy, None)
+    else:
+        await _delivered(pool, {e.id: f"Примечание в сделке {e.lead_id}: {e.payload.get('text')}" for e in notes})
+
+
+def _pointed_at(details: Any, ours: set[str]) -> set[str] | None:
+    """The request ids amoCRM's ``validation-errors`` blame, if they are all ours."""
+    if not isinstance(details, list) or not details:
+        return None
+    blamed = {str(d.get("request_id")) for d in details if isinstance(d, dict)}
+    return blamed if blamed and blamed <= ours else None
+
+
+async def _delivered(pool: asyncpg.Pool, results: dict[int, str]) -> None:
+    await pool.execute(
+        "UPDATE amocrm_events e SET state = 'delivered', delivered_at = now(), result = r.result, last_error = '',"
+        " error_details = NULL FROM unnest($1::bigint[], $2::text[]) AS r(id, result) WHERE e.id = r.id",
+        list(results), list(results.values()))
+
+
+async def _fail(pool: asyncpg.Pool, ids: list[int], message: str, details: Any) -> None:
+    if ids:
+        await pool.execute("UPDATE amocrm_events SET state = 'failed', last_error = $2, error_details = $3"
+                           " WHERE id = ANY($1::bigint[])", ids, message, details)
+
+
+async def _retry(pool: asyncpg.Pool, ids: list[int], message: str, policy: Policy, exc: Exception | None) -> None:
+    """Back to pending; after a failure, exponentially later with jitter (half fixed, half random)."""
+    if not ids:
+        return
+    base = policy.backoff_base if exc is not None else 0.0
+    await pool.execute(
+        "UPDATE amocrm_events SET state = 'pending', last_error = $2, next_attempt_at = now() + make_interval("
+        "secs => least($4::float8, $3::float8 * power(2, greatest(attempts - 1, 0))) * (0.5 + random() / 2))"
+        " WHERE id = ANY($1::bigint[])", ids, message, base, policy.backoff_cap)
