@@ -20,3 +20,6 @@ def registry() -> Registry:
 
 def _subscribe(reg: Registry) -> None:
     """Integrations that listen to documents (e.g. the amoCRM outbox) join here."""
+    from erp.amocrm import deliver, outbox  # noqa: F401  (deliver registers the amoCRM delivery job)
+
+    outbox.subscribe(reg)
