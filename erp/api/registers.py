@@ -58,7 +58,8 @@ def register_routes(register) -> list:
         tz = request.app.state.settings.tz
         filters = dimension_filters(register, request.query_params)
         async with request.app.state.pool.acquire() as conn:
-            return _rows(await register.balance(conn, at=_moment(at, tz, "at"), **filters))
+            # a date alone means its end: the balance on 15.12 includes that day (as 1C reports do)
+            return _rows(await register.balance(conn, at=_moment(at, tz, "at", end=True), **filters))
 
     async def turnovers(request: Request, start: str, end: str,
                         periodicity: Literal["day", "month", "year"] | None = None) -> list[dict[str, Any]]:
@@ -97,7 +98,7 @@ def info_register_routes(register) -> list:
     async def slice_last(request: Request, at: str | None = None) -> list[dict[str, Any]]:
         tz = request.app.state.settings.tz
         filters = dimension_filters(register, request.query_params)
-        moment = _moment(at, tz, "at") or dt.datetime.now(tz)
+        moment = _moment(at, tz, "at", end=True) or dt.datetime.now(tz)
         async with request.app.state.pool.acquire() as conn:
             return _rows(await register.slice_last(conn, moment, **filters))
 

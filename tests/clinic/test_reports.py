@@ -24,16 +24,17 @@ async def test_stock_debt_sales_and_invoices_reports(api, clinic):
         rows = await api.balance("stock", at=at, warehouse_id=clinic.warehouse)
         return [(r["nomenclature_id"], r["quantity"], r["cost"]) for r in rows]
 
-    assert await stock_on("2021-12-05") == [(clinic.goods, "10.000", "120.00")]
-    assert await stock_on("2021-12-12") == [(clinic.goods, "20.000", "250.00")]
-    assert await stock_on("2021-12-15T23:59:59") == [(clinic.goods, "16.000", "200.00")]
+    assert await stock_on("2021-12-09") == [(clinic.goods, "10.000", "120.00")]
+    assert await stock_on("2021-12-10") == [(clinic.goods, "20.000", "250.00")]  # a date includes its day
+    assert await stock_on("2021-12-15T11:59:59") == [(clinic.goods, "20.000", "250.00")]
+    assert await stock_on("2021-12-15") == [(clinic.goods, "16.000", "200.00")]
 
     async def debt_on(at: str, client: int = clinic.client) -> str:
         rows = await api.balance("settlements", at=at, client_id=client)
         return rows[0]["amount"] if rows else "0"
 
     assert await debt_on("2021-12-14") == "0"
-    assert await debt_on("2021-12-31") == "1600.00"
+    assert await debt_on("2021-12-15") == "1600.00"
     assert await debt_on("2022-01-13") == "3100.00"
     assert await debt_on("2022-01-31") == "2100.00"
     assert await debt_on("2022-01-31", other["id"]) == "3000.00"
