@@ -49,6 +49,10 @@ def compute_line(line: dict, index: int, *, discounts: bool = True) -> dict:
             discount = money(gross * percent / HUNDRED)
         if discount > gross:
             raise _invalid({f"{path}.discount_amount": f"скидка {discount} больше суммы строки {gross}"})
+        if given is not None and percent is not None and gross and discount != money(gross * percent / HUNDRED) \
+                and (discount * HUNDRED / gross).quantize(Decimal("0.0001")) != percent:
+            raise _invalid({f"{path}.discount_amount":
+                            f"скидка {discount} не равна {percent.normalize():f}% от суммы строки {gross}"})
         line["discount_amount"] = discount
         line["discount_percent"] = percent if percent is not None else (
             (discount * HUNDRED / gross).quantize(Decimal("0.0001")) if gross else Decimal(0))

@@ -62,7 +62,9 @@ async def test_quantities_and_discounts_out_of_range(api, db, clinic):
             ({"discount_percent": "100.5"}, "discount_percent", "скидка в процентах — от 0 до 100"),
             ({"discount_percent": "-5"}, "discount_percent", "скидка в процентах — от 0 до 100"),
             ({"discount_amount": "2000.01"}, "discount_amount", "скидка 2000.01 больше суммы строки 2000.00"),
-            ({"discount_amount": "-1"}, "discount_amount", "скидка не может быть отрицательной")):
+            ({"discount_amount": "-1"}, "discount_amount", "скидка не может быть отрицательной"),
+            ({"discount_percent": "10", "discount_amount": "50"}, "discount_amount",
+             "скидка 50.00 не равна 10% от суммы строки 2000.00")):
         for kind, doc in (("service-renderings", rendering(clinic, {**svc, "quantity": "2", **discount})),
                           ("invoices", {"organization_id": clinic.org, "client_id": clinic.client,
                                         "lines": [{**svc, "quantity": "2", **discount}]})):
