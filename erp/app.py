@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from erp import __version__
+from erp.amocrm import api as amocrm_api
 from erp.api import auth, catalogs, documents, health, period_lock, registers, reports, schedule, users
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.security import BearerAuthMiddleware
@@ -83,6 +84,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
                 *reports.ROUTES,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
                 *printing_api.routes(registry),
+                *amocrm_api.ROUTES,
                 *_static_routes(), *(extra_route_handlers or [])]
     return Litestar(
         route_handlers=handlers,

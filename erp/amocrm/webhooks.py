@@ -1,0 +1,130 @@
+"""Incoming webhooks: a lead lost (status 143) or deleted in amoCRM frees the doctor's time.
+
+amoCRM posts ``application/x-www-form-urlencoded`` bodies in PHP's nested notation
+(``leads[status][0][id]=…&leads[status][0][status_id]=143&account[id]=…``) and signs nothing, so
+the URL carries a secret (compared in constant time) and ``account[id]`` must be the connected
+account's. For each lost or deleted lead, its posted Requests are unposted, except one that already
+has a posted ServiceRendering: that one is kept, and the exchange log says why. Repeats change
+nothing (there is nothing posted left to unpost), and events we do not handle are answered 200 and
+ignored, as amoCRM expects.
+
+``erp amocrm webhook register`` subscribes our URL to ``status_lead`` and ``delete_lead``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+import asyncpg
+
+from erp.amocrm import connection as connections
+from erp.amocrm.client import AmoError
+from erp.amocrm.gate import Gate
+from erp.amocrm.oauth import AmoUnavailable
+from erp.amocrm.outbox import people_number
+from erp.platform.errors import ErpError, Forbidden, NotFound
+from erp.platform.posting import Engine
+from erp.settings import Settings
+
+log = logging.getLogger("erp.amocrm")
+LOST = 143
+SETTINGS = ["status_lead", "delete_lead"]
+_KEY = re.compile(r"[^\[\]]+")
+
+
+def parse_form(body: bytes) -> dict[str, Any]:
+    """``a[b][0][c]=1`` → ``{"a": {"b": {"0": {"c": "1"}}}}``."""
+    out: dict[str, Any] = {}
+    for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        path = _KEY.findall(key)
+        if not path:
+            continue
+        node = out
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def _items(tree: dict[str, Any], event: str) -> list[dict[str, Any]]:
+    group = (tree.get("leads") or {}).get(event)
+    return [item for item in group.values() if isinstance(item, dict)] if isinstance(group, dict) else []
+
+
+def _lead_ids(items: list[dict[str, Any]]) -> list[int]:
+    return [int(item["id"]) for item in items if str(item.get("id", "")).isdigit()]
+
+
+async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, secret: str, body: bytes) -> dict:
+    """Check the webhook, then release the Requests of every lost or deleted lead."""
+    account = await connections.load(conn, settings.secret_key)
+    if account is None or not account.webhook_secret:
+        raise NotFound("amoCRM не подключён", code="amocrm_not_connected")
+    if not hmac.compare_digest(secret.encode(), account.webhook_secret.encode()):
+        raise Forbidden("Неверный адрес вебхука", code="webhook_secret")
+    tree = parse_form(body)
+    if str((tree.get("account") or {}).get("id", "")) != str(account.account_id):
+        raise Forbidden("Вебхук пришёл от другого аккаунта amoCRM", code="webhook_account")
+    lost = _lead_ids([i for i in _items(tree, "status") if str(i.get("status_id")) == str(LOST)])
+    deleted = _lead_ids(_items(tree, "delete"))
+    for lead_id in lost:
+        await release(conn, engine, lead_id, "lead_lost", "Сделка закрыта и не реализована (143)")
+    for lead_id in deleted:
+        await release(conn, engine, lead_id, "lead_deleted", "Сделка удалена")
+    return {"released_leads": sorted(set(lost + deleted))}
+
+
+async def release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:
+    """Unpost the lead's posted Requests that have no posted ServiceRendering; log what happened."""
+    requests_kind = engine.registry.documents["requests"]
+    said: list[str] = []
+    async with conn.transaction():
+        rows = await conn.fetch(
+            "SELECT r.id, r.number, (SELECT s.number FROM doc_service_renderings s WHERE s.based_on_kind = 'requests'"
+            " AND s.based_on_id = r.id AND s.posted ORDER BY s.id LIMIT 1) AS rendering"
+            " FROM doc_requests r WHERE r.amocrm_lead_id = $1 AND r.posted ORDER BY r.id FOR UPDATE OF r", lead_id)
+        for row in rows:
+            number = people_number(row["number"])
+            if row["rendering"]:
+                said.append(f"заявка № {number} оставлена: по ней проведено «Оказание услуг» "
+                            f"№ {people_number(row['rendering'])}")
+                continue
+            try:
+                await engine.unpost(conn, requests_kind, row["id"])
+            except ErpError as exc:
+                said.append(f"заявка № {number} не отменена: {exc.message}")
+            else:
+                said.append(f"заявка № {number} отменена, время врача освобождено")
+        result = f"{reason}: " + ("; ".join(said) if said else "проведённых заявок нет")
+        await conn.execute(
+            "INSERT INTO amocrm_events (direction, kind, lead_id, state, attempts, result, delivered_at)"
+            " VALUES ('in', $1, $2, 'delivered', 1, $3, now())", kind, lead_id, result)
+    log.info("webhook for lead %s: %s", lead_id, result)
+    return result
+
+
+async def register(conn: asyncpg.Connection, settings: Settings, public_url: str | None = None,
+                   transport=None) -> dict[str, Any]:
+    """Subscribe ``{public_url}/api/amocrm/webhook/{secret}`` to lost and deleted leads."""
+    gate = await Gate.wait_for(conn, settings, transport=transport)
+    try:
+        async with gate:
+            account = gate.account
+            if account is None:
+                raise ErpError("amoCRM не подключён: выполните «erp amocrm connect»", code="amocrm_not_connected",
+                               status=409)
+            base = (public_url or account.our_origin).rstrip("/")
+            destination = f"{base}/api/amocrm/webhook/{account.webhook_secret}"
+            answer = await gate.call("POST", "/api/v4/webhooks", json={"destination": destination,
+                                                                      "settings": SETTINGS})
+    except AmoError as exc:
+        raise AmoUnavailable(exc.message, details={"amocrm_status": exc.status}) from None
+    shown = f"{base}/api/amocrm/webhook/{account.webhook_secret[:4]}…"
+    return {"destination": shown, "settings": SETTINGS, "id": (answer or {}).get("id")}

@@ -1,0 +1,170 @@
+"""The widget's API in the lead card: free slots, and booking an appointment as a posted Request.
+
+The widget runs on the account's amoCRM pages and calls us with amoCRM's disposable token in
+``X-Auth-Token``: a JWT signed HS256 with the integration's client secret, valid 30 minutes. It is
+checked strictly: only HS256 (``none`` and every other algorithm are refused before anything else),
+the signature, ``exp``/``nbf`` with a small leeway, ``aud`` (our redirect URI's origin), and that
+``account_id`` (and ``subdomain``) are the connected account's. A failure is 401 with a reason code.
+
+Booking checks what the user could get wrong before writing anything: a doctor who does not work
+at that time is 409, a time off the slot grid is 422, a taken time is 409 (the exclusion constraint
+has the last word under concurrency). The client is found by exact name or created; without a name
+it is the predefined "Клиент из AmoCRM". Then the lead gets its appointment fields and a note
+through the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import asyncpg
+import jwt
+
+from erp.amocrm import connection as connections
+from erp.amocrm import outbox
+from erp.amocrm.connection import Connection
+from erp.catalogs.clients import AMOCRM_CLIENT
+from erp.catalogs.nomenclature import AMOCRM_SERVICE
+from erp.platform import catalog_service
+from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
+from erp.platform.posting import Engine
+from erp.scheduling import free_slots, working_intervals
+from erp.settings import Settings
+
+LEEWAY_SECONDS = 30
+TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+NOT_CONNECTED = "amoCRM не подключён: подключите его на странице «Интеграции»"
+
+
+def _reject(code: str, message: str) -> Unauthorized:
+    return Unauthorized(f"Виджет не авторизован: {message}", code=code)
+
+
+async def authenticate(conn: asyncpg.Connection, settings: Settings, token: str | None) -> Connection:
+    """The connected account, if ``token`` is a valid disposable token for it."""
+    if not token:
+        raise _reject("token_missing", "нет заголовка X-Auth-Token")
+    account = await connections.load(conn, settings.secret_key)
+    if account is None or account.account_id is None:
+        raise ErpError(NOT_CONNECTED, code="amocrm_not_connected", status=409)
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.DecodeError:
+        raise _reject("token_malformed", "токен повреждён") from None
+    if algorithm != "HS256":
+        raise _reject("token_algorithm", f"алгоритм подписи {algorithm!r} не принимается, только HS256")
+    try:
+        claims = jwt.decode(token, account.client_secret, algorithms=["HS256"], leeway=LEEWAY_SECONDS,
+                            audience=[account.our_origin, account.our_origin + "/"],
+                            options={"require": ["exp", "nbf", "iat", "aud", "account_id"]})
+    except jwt.ExpiredSignatureError:
+        raise _reject("token_expired", "срок действия токена истёк") from None
+    except jwt.ImmatureSignatureError:
+        raise _reject("token_not_yet_valid", "токен ещё не действует (nbf)") from None
+    except jwt.InvalidAudienceError:
+        raise _reject("token_audience", f"токен выписан не для {account.our_origin}") from None
+    except jwt.InvalidSignatureError:
+        raise _reject("token_signature", "подпись не сходится (другой секретный ключ интеграции)") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise _reject("token_claims", f"в токене нет поля {exc.claim}") from None
+    except jwt.InvalidTokenError:
+        raise _reject("token_invalid", "токен не прошёл проверку") from None
+    if claims.get("account_id") != account.account_id or (
+            claims.get("subdomain") and account.subdomain and claims["subdomain"] != account.subdomain):
+        raise _reject("token_account", "токен выписан для другого аккаунта amoCRM")
+    return account
+
+
+async def appointment_minutes(conn: asyncpg.Connection, settings: Settings) -> int:
+    """How long an appointment booked from amoCRM lasts: "Номенклатура AmoCRM"'s duration, else the setting."""
+    minutes = await conn.fetchval("SELECT duration_minutes FROM cat_nomenclature WHERE predefined = $1",
+                                  AMOCRM_SERVICE)
+    return minutes or settings.default_appointment_minutes
+
+
+async def slots(conn: asyncpg.Connection, settings: Settings, day: dt.date, doctor_id: int | None = None) -> dict:
+    minutes = await appointment_minutes(conn, settings)
+    doctors = await free_slots(conn, day, tz=settings.tz, step=settings.slot_step_minutes, duration=minutes,
+                               doctor_id=doctor_id)
+    return {"date": day, "step_minutes": settings.slot_step_minutes, "duration_minutes": minutes,
+            "doctors": [{"id": d.id, "name": d.name, "slots": d.slots} for d in doctors]}
+
+
+def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
+    problems: dict[str, str] = {}
+    lead_id, doctor_id = data.get("lead_id"), data.get("doctor_id")
+    if not isinstance(lead_id, int) or isinstance(lead_id, bool) or not 0 < lead_id < 2**63:
+        problems["lead_id"] = "номер сделки — положительное целое число"
+    if not isinstance(doctor_id, int) or isinstance(doctor_id, bool) or not 0 < doctor_id < 2**63:
+        problems["doctor_id"] = "выберите врача из списка"
+    day = None
+    try:
+        day = dt.date.fromisoformat(data.get("date") or "")
+    except (TypeError, ValueError):
+        problems["date"] = "дата в формате ГГГГ-ММ-ДД"
+    match = TIME.match(data.get("time") or "") if isinstance(data.get("time"), str) else None
+    if match is None:
+        problems["time"] = "время в формате ЧЧ:ММ, из списка свободного времени"
+    client_name = data.get("client_name") or ""
+    if not isinstance(client_name, str) or len(client_name.strip()) > 250:
+        problems["client_name"] = "ФИО клиента — строка не длиннее 250 символов"
+    unknown = set(data) - {"lead_id", "date", "doctor_id", "time", "client_name"}
+    problems.update({key: "неизвестное поле" for key in sorted(unknown)})
+    if problems:
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
+    return lead_id, day, doctor_id, dt.time(int(match[1]), int(match[2])), client_name.strip()
+
+
+async def _check_time(conn: asyncpg.Connection, settings: Settings, doctor: asyncpg.Record, day: dt.date,
+                      at: dt.time, minutes: int) -> dt.datetime:
+    tz, step = settings.tz, settings.slot_step_minutes
+    starts = dt.datetime.combine(day, at, tz)
+    ends = starts + dt.timedelta(minutes=minutes)
+    intervals = (await working_intervals(conn, day, doctor["id"])).get(doctor["id"], [])
+    hours = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in intervals) or "не работает"
+    for start, end in intervals:
+        first, last = dt.datetime.combine(day, start, tz), dt.datetime.combine(day, end, tz)
+        if first <= starts and ends <= last:
+            if (starts - first) % dt.timedelta(minutes=step):
+                raise ValidationError.field("time", f"время {at:%H:%M} не на сетке записи: приём начинается "
+                                                    f"с {start:%H:%M} с шагом {step} мин")
+            return starts
+    raise Conflict(f"{doctor['name']} не принимает {day:%d.%m.%Y} в {at:%H:%M} ({minutes} мин); график: {hours}",
+                   code="doctor_not_working", details={"working_intervals": hours})
+
+
+async def _client(conn: asyncpg.Connection, engine: Engine, name: str) -> int:
+    if not name:
+        return await conn.fetchval("SELECT id FROM cat_clients WHERE predefined = $1", AMOCRM_CLIENT)
+    found = await conn.fetchval("SELECT id FROM cat_clients WHERE name = $1 AND NOT deletion_mark ORDER BY id LIMIT 1",
+                                name)
+    if found:
+        return found
+    return (await catalog_service.create(conn, engine.registry, engine.registry.catalogs["clients"],
+                                         {"name": name}))["id"]
+
+
+async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, data: dict[str, Any]) -> dict:
+    """Create and post the Request; queue the lead's fields and note. ``{"request_id", "number"}``."""
+    lead_id, day, doctor_id, at, client_name = _parse(data)
+    doctor = await conn.fetchrow("SELECT id, name FROM cat_doctors WHERE id = $1 AND active AND NOT deletion_mark",
+                                 doctor_id)
+    if doctor is None:
+        raise ValidationError.field("doctor_id", "врач не найден или не ведёт приём")
+    minutes = await appointment_minutes(conn, settings)
+    starts = await _check_time(conn, settings, doctor, day, at, minutes)
+    service = await conn.fetchrow("SELECT id, price FROM cat_nomenclature WHERE predefined = $1", AMOCRM_SERVICE)
+    async with conn.transaction():
+        client_id = await _client(conn, engine, client_name)
+        request = await engine.create(conn, engine.registry.documents["requests"], {
+            "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
+            "duration_minutes": minutes, "amocrm_lead_id": lead_id,
+            "comment": f"Из amoCRM, сделка {lead_id}",
+            "lines": [{"nomenclature_id": service["id"], "quantity": "1", "price": str(service["price"] or 0)}],
+        }, post=True)
+        await outbox.enqueue_appointment(conn, lead_id, request, doctor=doctor["name"], day=day.isoformat(),
+                                         time=f"{at:%H:%M}")
+    return {"request_id": request.id, "number": outbox.people_number(request.number)}
