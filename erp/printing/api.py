@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from erp.api.security import ANY_USER
 from erp.platform.db import in_transaction
@@ -122,8 +122,8 @@ def print_routes(kind: DocumentKind) -> list:
     tags = [f"Документ: {kind.title}"]
     names = ", ".join(f"`{f.name}` ({f.title})" for f in forms.forms_for(kind.name))
 
-    async def print_form(request: Request, form: str, doc_id: int = Parameter(ge=1),
-                         format_: Literal["pdf", "html"] = Parameter(query="format", default="pdf"),
+    async def print_form(request: Request, form: str, doc_id: Annotated[int, Parameter(ge=1)],
+                         format_: Annotated[Literal["pdf", "html"], QueryParameter(name="format")] = "pdf",
                          facsimile: bool = False) -> Response:
         settings = request.app.state.settings
         if format_ == "html":
@@ -136,7 +136,7 @@ def print_routes(kind: DocumentKind) -> list:
             config=request.app.state.registry))
         return pdf_response(printed.content, printed.file_name, printed.generated_ids)
 
-    async def send(request: Request, data: SendRequest, doc_id: int = Parameter(ge=1)) -> Sent:
+    async def send(request: Request, data: JSONBody[SendRequest], doc_id: Annotated[int, Parameter(ge=1)]) -> Sent:
         settings = request.app.state.settings
         async with request.app.state.pool.acquire() as conn:
             sent = await mail.send_to_client(conn, kind.name, doc_id, data.form, _user_id(request), data.facsimile,
@@ -176,7 +176,7 @@ async def list_forms(kind: str | None = None) -> list[FormOut]:
 @post("/api/print/batch", guards=[ANY_USER], tags=TAGS, status_code=200,
       summary="Пакетная печать: несколько документов одним PDF",
       description="`form` — для всех документов; без него у каждого вида — его первая форма.")
-async def print_batch(request: Request, data: BatchRequest) -> Response:
+async def print_batch(request: Request, data: JSONBody[BatchRequest]) -> Response:
     settings = request.app.state.settings
     printed = await in_transaction(request.app.state.pool, lambda conn: service.render_batch(
         conn, [(d.kind, d.id) for d in data.documents], data.form, _user_id(request), data.facsimile,

@@ -22,7 +22,7 @@ import msgspec
 from litestar import Request, Response, delete, get, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 
 from erp.api.security import ANY_USER, allow
 from erp.platform.db import in_transaction
@@ -135,7 +135,7 @@ async def read_defaults(request: Request) -> DefaultsBody:
 
 @put("/api/settings/document-defaults", guards=ADMIN, tags=TAGS, summary="Изменить значения по умолчанию",
      description="Организация, банковский счёт (этой организации), скидка в процентах или суммой, ставка НДС.")
-async def write_defaults(request: Request, data: DefaultsBody) -> DefaultsBody:
+async def write_defaults(request: Request, data: JSONBody[DefaultsBody]) -> DefaultsBody:
     values = defaults.DocumentDefaults(**msgspec.structs.asdict(data))
     await in_transaction(request.app.state.pool, lambda conn: defaults.set_defaults(conn, values))
     return data
@@ -150,7 +150,7 @@ async def read_smtp(request: Request) -> SmtpOut | None:
 
 @put("/api/settings/smtp", guards=ADMIN, tags=TAGS, summary="Изменить настройки почты (SMTP)",
      description="Пароль только записывается; без поля `password` остаётся прежний.")
-async def write_smtp(request: Request, data: SmtpBody) -> SmtpOut:
+async def write_smtp(request: Request, data: JSONBody[SmtpBody]) -> SmtpOut:
     values = mail.SmtpSettings(**{**msgspec.structs.asdict(data), "password": data.password or ""})
     secret = request.app.state.settings.secret_key
     smtp = await in_transaction(request.app.state.pool, lambda conn: mail.set_smtp(
@@ -208,7 +208,7 @@ async def read_facsimile(request: Request, user_id: int) -> FacsimileOut:
 
 @put("/api/print/facsimiles/{user_id:int}/allowed-users", guards=ADMIN, tags=TAGS,
      summary="Кому разрешено печатать с факсимиле")
-async def write_allowed(request: Request, user_id: int, data: AllowedUsers) -> FacsimileOut:
+async def write_allowed(request: Request, user_id: int, data: JSONBody[AllowedUsers]) -> FacsimileOut:
     async with request.app.state.pool.acquire() as conn:
         return FacsimileOut(**await images.set_allowed_users(conn, user_id, data.user_ids))
 

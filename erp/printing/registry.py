@@ -60,7 +60,7 @@ async def store(conn: asyncpg.Connection, items: Sequence[tuple[PrintData, bytes
     names = ", ".join(cols)
     rows = await conn.fetch(
         f"INSERT INTO generated_documents ({names}, user_id, facsimile, sent_to, sent_at)"
-        f" SELECT u.*, $1::bigint, $2::boolean, $3::text, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END"
+        f" SELECT {names}, $1::bigint, $2::boolean, $3::text, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END"
         f" FROM unnest({unnest}) WITH ORDINALITY AS u({names}, ord) ORDER BY ord RETURNING id",
         user_id, facsimile, sent_to, *cols.values())
     return [r["id"] for r in rows]
