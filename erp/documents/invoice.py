@@ -4,6 +4,7 @@ from what is still due."""
 
 from decimal import Decimal
 
+from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field
@@ -60,25 +61,30 @@ async def derived(conn, docs: list[Doc]) -> dict[int, dict]:
 
 
 async def _from_sales_doc(conn, base: Doc) -> dict:
-    """Ввод на основании заявки или оказания услуг: the client, the lines and the
+    """Ввод на основании заявки или оказания услуг: the client, the lines (an empty
+    request gives "Номенклатура AmoCRM" at its price, as for a rendering) and the
     amoCRM lead (a rendering's comes from its request); the organization is the
     base's or the first one, the bank account its default one."""
     row = await conn.fetchrow(
-        "SELECT o.id, (SELECT b.id FROM cat_bank_accounts b WHERE b.organization_id = o.id AND NOT b.deletion_mark"
-        "   ORDER BY b.is_default DESC, b.id LIMIT 1) AS account,"
-        " (SELECT r.amocrm_lead_id FROM doc_requests r WHERE r.id = $2) AS lead"
-        " FROM cat_organizations o WHERE NOT o.deletion_mark AND ($1::bigint IS NULL OR o.id = $1)"
-        " ORDER BY o.id LIMIT 1",
-        base.header.get("organization_id"), base.based_on[1] if base.based_on and base.based_on[0] == "requests"
-        else None)
-    found = dict(row) if row else {}
-    return {"header": {"organization_id": found.get("id"), "bank_account_id": found.get("account"),
+        "WITH o AS (SELECT id FROM cat_organizations WHERE NOT deletion_mark AND ($1::bigint IS NULL OR id = $1)"
+        "           ORDER BY id LIMIT 1)"
+        " SELECT (SELECT id FROM o) AS organization_id,"
+        " (SELECT b.id FROM cat_bank_accounts b JOIN o ON o.id = b.organization_id WHERE NOT b.deletion_mark"
+        "   ORDER BY b.is_default DESC, b.id LIMIT 1) AS bank_account_id,"
+        " (SELECT amocrm_lead_id FROM doc_requests WHERE id = $2) AS lead,"
+        " (SELECT id FROM cat_nomenclature WHERE predefined = $3) AS amocrm_id,"
+        " (SELECT price FROM cat_nomenclature WHERE predefined = $3) AS amocrm_price",
+        base.header.get("organization_id"),
+        base.based_on[1] if base.based_on and base.based_on[0] == "requests" else None, AMOCRM_SERVICE)
+    lines = [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"], "price": ln["price"],
+              "discount_percent": ln.get("discount_percent"), "discount_amount": ln.get("discount_amount")}
+             for ln in base.lines]
+    if not lines and base.kind == "requests":
+        lines = [{"nomenclature_id": row["amocrm_id"], "quantity": Decimal("1.000"), "price": row["amocrm_price"]}]
+    return {"header": {"organization_id": row["organization_id"], "bank_account_id": row["bank_account_id"],
                        "client_id": base.client_id,
-                       "amocrm_lead_id": base.header.get("amocrm_lead_id") or found.get("lead")},
-            "lines": [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"],
-                       "price": ln["price"], "discount_percent": ln.get("discount_percent"),
-                       "discount_amount": ln.get("discount_amount")}
-                      for ln in base.lines]}
+                       "amocrm_lead_id": base.header.get("amocrm_lead_id") or row["lead"]},
+            "lines": lines}
 
 
 invoices = DocumentKind(

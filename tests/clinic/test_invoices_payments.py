@@ -94,6 +94,19 @@ async def test_invoice_based_on_a_request(api, clinic):
         (clinic.service, "1.000", "1500.00")]
     inv = await api.create("invoices", filled, post=True)
     assert (inv["amount_total"], inv["amocrm_lead_id"], inv["based_on"]["kind"]) == ("1500.00", 219219, "requests")
+    assert inv["bank_account_id"] == clinic.account
+    # an empty request is billed as "Номенклатура AmoCRM"; a rendering based on a request brings its lead
+    await api.patch(f"/api/catalogs/nomenclature/{clinic.amocrm_service}", {"price": "150.00"})
+    empty = await api.create("requests", {"doctor_id": clinic.efimova, "starts_at": "2021-12-22T11:00:00",
+                                          "amocrm_lead_id": 219220}, post=True)
+    filled = await api.get(f"/api/documents/requests/{empty['id']}/based/invoices")
+    assert [(ln["nomenclature_id"], ln["quantity"], ln["price"]) for ln in filled["lines"]] == [
+        (clinic.amocrm_service, "1.000", "150.00")]
+    rendering = await api.create("service-renderings", await api.get(
+        f"/api/documents/requests/{empty['id']}/based/service-renderings"), post=True)
+    filled = await api.get(f"/api/documents/service-renderings/{rendering['id']}/based/invoices")
+    assert (filled["amocrm_lead_id"], filled["organization_id"], filled["lines"][0]["price"]) == (
+        219220, clinic.org, "150.00")
 
 
 async def test_bad_payments_and_invoices_are_refused_and_write_nothing(api, db, clinic):
