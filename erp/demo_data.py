@@ -3,7 +3,8 @@ the seed's December 2021 schedule (exactly as in its table), a schedule for
 the current and the next month so the demo is alive today, goods with stock,
 services, clients, and some posted Requests, ServiceRenderings, Invoices and
 Payments. Every object is found by a stable key before it is created, so
-loading twice changes nothing. Each step takes the connection and, optionally,
+loading twice changes nothing, on the same day or a later one (a later month
+only adds its own schedule). Each step takes the connection and, optionally,
 the settings (the CLI's come from the environment)."""
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
         "Бахилы, пара", "Шприц 5 мл", "Перчатки нитриловые, пара"])
     today = dt.datetime.now(engine.tz).date()
     month_start = today.replace(day=1)
-    await _document(conn, engine, "goods-receipts", f"receipt-{month_start:%Y-%m}", {
+    await _document(conn, engine, "goods-receipts", "receipt", {
         "date": dt.datetime.combine(month_start, dt.time(9)).isoformat(), "supplier_id": supplier,
         "warehouse_id": warehouse, "lines": [
             {"nomenclature_id": covers, "quantity": "500", "price": "4.50"},
@@ -152,26 +153,26 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
                 ("req-3", romashka, ishaeva, "11:00", therapy, "1500")]
     requests = {}
     for key, client, doctor, time, service, price in bookings:
-        requests[key] = await _document(conn, engine, "requests", f"{key}-{day:%Y-%m-%d}", {
+        requests[key] = await _document(conn, engine, "requests", key, {
             "date": dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12)).isoformat(),
             "client_id": client, "doctor_id": doctor, "starts_at": f"{day}T{time}:00",
             "amocrm_lead_id": 219219 if key == "req-1" else None,
             "lines": [{"nomenclature_id": service, "quantity": "1", "price": price}]})
-    rendering = await _document(conn, engine, "service-renderings", f"sr-{day:%Y-%m-%d}", {
+    rendering = await _document(conn, engine, "service-renderings", "sr-1", {
         "date": f"{day}T10:00:00", "organization_id": org, "client_id": ivanov, "doctor_id": ishaeva,
         "warehouse_id": warehouse, "based_on": {"kind": "requests", "id": requests["req-1"]},
         "lines": [{"nomenclature_id": uzi, "quantity": "1", "price": "2500"},
                   {"nomenclature_id": covers, "quantity": "1", "price": "10"}]})
-    invoice = await _document(conn, engine, "invoices", f"inv-{day:%Y-%m-%d}", {
+    invoice = await _document(conn, engine, "invoices", "inv-1", {
         "date": f"{day}T10:30:00", "organization_id": org, "bank_account_id": account, "client_id": ivanov,
         "due_date": (day + dt.timedelta(days=5)).isoformat(), "amocrm_lead_id": 219219,
         "based_on": {"kind": "service-renderings", "id": rendering},
         "lines": [{"nomenclature_id": uzi, "quantity": "1", "price": "2500"},
                   {"nomenclature_id": covers, "quantity": "1", "price": "10"}]})
-    await _document(conn, engine, "payments", f"pay-{day:%Y-%m-%d}", {
+    await _document(conn, engine, "payments", "pay-1", {
         "date": f"{day}T11:00:00", "organization_id": org, "client_id": ivanov, "amount": "1000.00",
         "method": "cash", "invoice_id": invoice})
-    await _document(conn, engine, "invoices", f"inv-romashka-{day:%Y-%m-%d}", {
+    await _document(conn, engine, "invoices", "inv-romashka", {
         "date": f"{day}T12:00:00", "organization_id": org, "bank_account_id": account, "client_id": romashka,
         "due_date": (day + dt.timedelta(days=10)).isoformat(),
         "lines": [{"nomenclature_id": therapy, "quantity": "2", "price": "1500"},
