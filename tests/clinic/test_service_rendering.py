@@ -116,7 +116,7 @@ async def test_posting_moves_stock_at_average_cost_sales_and_debt_and_reposting_
 
 async def test_a_shortfall_is_a_409_listing_each_item_and_writes_nothing(api, db, clinic):
     other = await api.item("nomenclature", {"name": "Перчатки", "kind": "goods", "price": "15"})
-    await receipt(api, clinic, (clinic.goods, "3", "10.00"))
+    arrived = await receipt(api, clinic, (clinic.goods, "3", "10.00"))
     before = await counts(db)
     short = await api.create("service-renderings", rendering(
         clinic, {"nomenclature_id": clinic.goods, "quantity": "2", "price": "25"},
@@ -130,3 +130,10 @@ async def test_a_shortfall_is_a_409_listing_each_item_and_writes_nothing(api, db
                                 "требуется 4.000; «Перчатки»: доступно 0.000, требуется 1.000")
     assert await counts(db) == before
     assert await stock(api, clinic, clinic.goods) == ("3.000", "30.00")
+    # goods already rendered can't be taken back by unposting their receipt
+    await api.create("service-renderings", rendering(clinic, {"nomenclature_id": clinic.goods, "quantity": "3",
+                                                              "price": "25"}), post=True)
+    back = await api.post(f"/api/documents/goods-receipts/{arrived['id']}/unpost", status=409)
+    assert back["code"] == "balance_shortage" and back["details"]["shortfalls"][0]["resource"] == "quantity"
+    assert (await api.get(f"/api/documents/goods-receipts/{arrived['id']}"))["posted"] is True
+    assert await stock(api, clinic, clinic.goods) == ("0", "0")
