@@ -1,5 +1,10 @@
 """``erp amocrm ...``: commands around the amoCRM integration.
 
+``connect`` exchanges an authorization code and resolves the lead fields, ``status`` shows the
+account, the tokens, the queue and the failed events, ``fields`` resolves the fields again,
+``webhook register`` subscribes our webhook, ``resume`` lifts a pause, ``widget-zip`` builds the
+widget's archive for amoCRM. Each is a thin shell over a service of :mod:`erp.amocrm`.
+
 ``erp amocrm fake`` runs the fake amoCRM (:mod:`erp.amocrm.fake`) until Ctrl-C, for the demo and for
 tests and benchmarks that need it in a separate process. It prints the base URL to configure as the
 amoCRM address, the integration's credentials and a single-use authorization code; more codes come
@@ -82,6 +87,143 @@ async def _serve(instance: FakeAmo, host: str, port: int) -> None:
         await stop.wait()
     finally:
         await instance.stop()
+
+
+def _context():
+    from erp.cli import Context
+
+    return click.get_current_context().ensure_object(Context)
+
+
+def _with_db(work):
+    """Run ``work(conn, settings)`` on the configured database (migrated first)."""
+    from erp.cli import run
+    from erp.migrate import migrate
+    from erp.platform.db import connect
+
+    ctx = _context()
+    url = ctx.url
+
+    async def go():
+        await migrate(url)
+        conn = await connect(url)
+        try:
+            return await work(conn, ctx.settings)
+        finally:
+            await conn.close()
+
+    return run(go())
+
+
+def _moment(value) -> str:
+    return value.astimezone().strftime("%d.%m.%Y %H:%M:%S") if value else "—"
+
+
+def _print_status(status: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console()
+    if not status["connected"]:
+        out.print("amoCRM не подключён: erp amocrm connect --help")
+    else:
+        table = Table(show_header=False, box=None)
+        table.add_row("Аккаунт", f"{status['subdomain']} (id {status['account_id']}), {status['base_url']}")
+        table.add_row("Интеграция", f"client_id {status['client_id']}, redirect_uri {status['redirect_uri']}")
+        table.add_row("Токен действует до", _moment(status["token_expires_at"]))
+        table.add_row("Токены обновлены", _moment(status["token_refreshed_at"]))
+        fields = ", ".join(f"{name}: {fid}" for name, fid in status["fields"].items()) or "не найдены"
+        table.add_row("Поля сделки", fields)
+        out.print(table)
+        if status["alert"]:
+            out.print(f"[bold red]Обмен приостановлен:[/] {status['alert']['message']}")
+    queue = status["queue"]
+    out.print(f"Очередь: ожидают {queue['pending']}, отправляются {queue['in_flight']}, "
+              f"доставлено {queue['delivered']}, с ошибкой {queue['failed']}"
+              + (f"; самое старое ожидает с {_moment(status['oldest_pending_at'])}" if status["oldest_pending_at"]
+                 else ""))
+    if status["failed_events"]:
+        table = Table("id", "вид", "сделка", "попыток", "ошибка", title="События с ошибкой")
+        for e in status["failed_events"]:
+            table.add_row(str(e["id"]), e["kind"], str(e["lead_id"]), str(e["attempts"]), e["last_error"])
+        out.print(table)
+
+
+@amocrm.command(name="connect")
+@click.option("--base-url", required=True, help="Адрес аккаунта, например https://clinic.amocrm.ru.")
+@click.option("--client-id", required=True, help="ID интеграции.")
+@click.option("--client-secret", prompt="Секретный ключ интеграции", hide_input=True,
+              help="Секретный ключ интеграции (без опции спрашивается).")
+@click.option("--redirect-uri", required=True, help="Redirect URI интеграции (наш адрес).")
+@click.option("--code", required=True, help="Код авторизации (одноразовый, живёт 20 минут).")
+@click.option("--create-fields", is_flag=True, help="Создать недостающие поля сделки в amoCRM.")
+def connect(base_url: str, client_id: str, client_secret: str, redirect_uri: str, code: str,
+            create_fields: bool) -> None:
+    """Подключить аккаунт amoCRM: обменять код на токены, прочитать аккаунт и найти поля сделки."""
+    from erp.amocrm import oauth
+
+    status = _with_db(lambda conn, settings: oauth.connect(
+        conn, settings, base_url=base_url, client_id=client_id, client_secret=client_secret,
+        redirect_uri=redirect_uri, code=code, create_fields=create_fields))
+    click.echo(f"amoCRM подключён: {status['subdomain']} (id {status['account_id']}).")
+    _print_status(status)
+
+
+@amocrm.command(name="status")
+def status() -> None:
+    """Аккаунт, срок токена, очередь обмена и события с ошибкой."""
+    from erp.amocrm import connection
+
+    _print_status(_with_db(lambda conn, _settings: connection.status(conn)))
+
+
+@amocrm.command(name="fields")
+@click.option("--create-fields", is_flag=True, help="Создать недостающие поля сделки в amoCRM.")
+def fields_command(create_fields: bool) -> None:
+    """Найти поля сделки заново (после изменений в amoCRM)."""
+    from erp.amocrm import oauth
+
+    found = _with_db(lambda conn, settings: oauth.refresh_fields(conn, settings, create=create_fields))
+    for name, info in found.items():
+        click.echo(f"  {name}: id {info['id']} ({info['type']})")
+
+
+@amocrm.command(name="resume")
+def resume() -> None:
+    """Возобновить обмен после паузы (403 от amoCRM или отозванные токены)."""
+    from erp.amocrm import connection
+
+    done = _with_db(lambda conn, _settings: connection.resume(conn))
+    click.echo("Обмен возобновлён." if done else "Обмен не был приостановлен.")
+
+
+@amocrm.group(name="webhook")
+def webhook() -> None:
+    """Вебхуки amoCRM."""
+
+
+@webhook.command(name="register")
+@click.option("--public-url", default=None,
+              help="Наш адрес, доступный amoCRM (по умолчанию — источник redirect URI).")
+def webhook_register(public_url: str | None) -> None:
+    """Подписать наш адрес на события «сделка сменила этап» и «сделка удалена»."""
+    from erp.amocrm import webhooks
+
+    result = _with_db(lambda conn, settings: webhooks.register(conn, settings, public_url))
+    click.echo(f"Вебхук зарегистрирован: {result['destination']} ({', '.join(result['settings'])}).")
+
+
+@amocrm.command(name="widget-zip")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default="widget.zip",
+              show_default=True, help="Куда записать архив.")
+def widget_zip(out: str) -> None:
+    """Собрать архив виджета для загрузки в amoCRM."""
+    from pathlib import Path
+
+    from erp.amocrm.widget_zip import build
+
+    names = build(Path(out))
+    click.echo(f"Архив {out}: {len(names)} файлов ({', '.join(names)}).")
 
 
 if __name__ == "__main__":
