@@ -67,6 +67,19 @@ async def list_users(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     )
 
 
+async def set_role(conn: asyncpg.Connection, user_id: int, role: str) -> None:
+    if role not in ROLES:
+        raise ValidationError.field("role", f"роль должна быть одной из: {', '.join(ROLES)}")
+    if await conn.execute("UPDATE users SET role = $2 WHERE id = $1", user_id, role) == "UPDATE 0":
+        raise ValidationError.field("user_id", "пользователь не найден")
+
+
+async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> None:
+    """Deactivated users cannot log in; their tokens and sessions stop working."""
+    if await conn.execute("UPDATE users SET active = $2 WHERE id = $1", user_id, active) == "UPDATE 0":
+        raise ValidationError.field("user_id", "пользователь не найден")
+
+
 async def authenticate(conn: asyncpg.Connection, username: str, password: str,
                        remote: str = "") -> Principal:
     """Check the password; after MAX_FAILURES wrong ones for a username (or
