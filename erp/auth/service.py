@@ -75,7 +75,7 @@ async def set_role(conn: asyncpg.Connection, user_id: int, role: str) -> None:
 
 
 async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> None:
-    """Deactivated users cannot log in; their tokens and sessions stop working."""
+    """A deactivated user cannot log in, and their UI sessions end."""
     if await conn.execute("UPDATE users SET active = $2 WHERE id = $1", user_id, active) == "UPDATE 0":
         raise ValidationError.field("user_id", "пользователь не найден")
 
