@@ -9,7 +9,10 @@ day is read in two queries and computed in one pass.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -56,18 +59,43 @@ async def bookings(conn: asyncpg.Connection, day: dt.date, tz: ZoneInfo, doctor_
 
 def slots_for(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time]],
               busy: list[tuple[dt.datetime, dt.datetime]], step: int, duration: int) -> list[str]:
-    """The free start times, as "HH:MM"; pure."""
-    length = dt.timedelta(minutes=duration)
-    stride = dt.timedelta(minutes=step)
-    busy = sorted(busy)
+    """The free start times, as "HH:MM"; pure.
+
+    One pass in integer seconds: the Requests sorted by start with the running
+    maximum of their ends, so a candidate ``t`` is taken exactly when some
+    Request starting before ``t + duration`` ends after ``t`` (a bisection).
+    Start times step by wall-clock minutes, as the day's grid shows them."""
+    spans = sorted((math.floor(b.timestamp()), math.ceil(e.timestamp())) for b, e in busy)
+    starts = [b for b, _ in spans]
+    reach = list(itertools.accumulate((e for _, e in spans), max))  # latest end among the first k Requests
+    length, stride = duration * 60, step * 60
     out: list[str] = []
     for start, end in intervals:
-        t = dt.datetime.combine(day, start, tz)
-        stop = dt.datetime.combine(day, end, tz)
-        while t + length <= stop:
-            if not any(b_start < t + length and t < b_end for b_start, b_end in busy):
-                out.append(t.strftime("%H:%M"))
-            t += stride
+        first = dt.datetime.combine(day, start, tz)
+        last = dt.datetime.combine(day, end, tz)
+        offset = first.utcoffset()
+        if offset != last.utcoffset():  # the clock moves within the interval: take the exact, slow way
+            out += _slots_across_shift(first, last, spans, step, duration)
+            continue
+        wall = start.hour * 3600 + start.minute * 60 + start.second
+        base = int(first.timestamp()) - wall
+        stop = wall + int((last - first).total_seconds())
+        for t in range(wall, stop - length + 1, stride):
+            k = bisect.bisect_left(starts, base + t + length)
+            if k == 0 or reach[k - 1] <= base + t:
+                out.append(f"{t // 3600:02d}:{t // 60 % 60:02d}")
+    return out
+
+
+def _slots_across_shift(first: dt.datetime, last: dt.datetime, spans: list[tuple[int, int]], step: int,
+                        duration: int) -> list[str]:
+    length, stride, out = dt.timedelta(minutes=duration), dt.timedelta(minutes=step), []
+    t = first
+    while t + length <= last:
+        lo, hi = (t + length).timestamp(), t.timestamp()
+        if not any(b < lo and hi < e for b, e in spans):
+            out.append(t.strftime("%H:%M"))
+        t += stride
     return out
 
 
