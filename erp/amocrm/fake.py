@@ -11,6 +11,8 @@ Tests, benchmarks and the demo point the integration's base URL at it instead of
 * amoCRM's gateway: at most ``rate_limit`` (7) requests per sliding second; over it → 429 with an HTML
   body and no ``Retry-After``; ``block_threshold`` (5) such violations within ``block_window`` (60 s)
   block the account → 403 (HTML) on every call until :meth:`FakeAmo.unblock`.
+* The consent page (``GET /oauth?client_id=&state=``) agrees at once and redirects to the redirect URI
+  with a fresh code, the ``state`` and ``referer`` (our host), as amoCRM does after the user agrees.
 * Outgoing webhooks: :meth:`FakeAmo.fire_status_change` / :meth:`FakeAmo.fire_delete` POST amoCRM's
   form-encoded payload to every registered destination.
 
@@ -60,6 +62,7 @@ __all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_PIPELINE_ID", 
            "FakeAmo", "FakeAmoThread", "FakeConfig"]
 
 OAUTH_PATH = "/oauth2/access_token"
+CONSENT_PATH = "/oauth"
 DEFAULT_CLIENT_ID = "fake-client-id"
 DEFAULT_CLIENT_SECRET = "fake-client-secret-0123456789abcdef0123456789abcdef"
 
@@ -273,6 +276,12 @@ class FakeAmo:
             raise KeyError(f"{field_name}: {value}")
         return enum["id"]
 
+    def price_history(self, lead_id: int) -> list[tuple[float, int]]:
+        """``(time, price)`` after every update that set the lead's price, oldest first."""
+        with self._lock:
+            lead = self.api.leads.get(lead_id)
+            return list(lead.price_history) if lead else []
+
     def notes(self, lead_id: int) -> list[dict[str, Any]]:
         with self._lock:
             return [n.to_json(self._origin(), self.account_id) for n in self.api.notes.get(lead_id, [])]
@@ -336,6 +345,7 @@ class FakeAmo:
                 "custom_fields": [f.to_json(origin, api.account_id) for f in api.fields],
                 "webhooks": self.webhooks,
                 "webhook_deliveries": self.webhook_deliveries,
+                "price_history": {str(i): [list(p) for p in lead.price_history] for i, lead in api.leads.items()},
                 "requests": log,
                 **self.gateway.stats(),
                 "oauth": self.oauth.stats(),
@@ -373,6 +383,9 @@ class FakeAmo:
     async def _handle(self, request: Request) -> Response:
         if request.path.startswith("/_fake/"):
             return await control(self, request)
+        if request.path == CONSENT_PATH:
+            with self._lock:
+                return self.oauth.consent(request)
         is_oauth = request.path == OAUTH_PATH
         if not is_oauth and not request.path.startswith("/api/v4/"):
             return Response.problem(404, "Not Found", "Not an amoCRM API path")

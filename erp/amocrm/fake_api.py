@@ -16,6 +16,7 @@ expansions and filters.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -221,6 +222,8 @@ class AmoApi:
             lead = self.leads[update.lead_id]
             for key, value in update.scalars.items():
                 setattr(lead, key, value)
+            if "price" in update.scalars:
+                lead.price_history.append((time.time(), lead.price))
             if "status_id" in update.scalars:
                 lead.closed_at = now if lead.status_id in (STATUS_WON, STATUS_LOST) else None
             for fld, values in update.custom_fields:

@@ -9,6 +9,8 @@ are not rate-limited and are not logged. Each mirrors a :class:`erp.amocrm.fake.
 ``POST /_fake/leads``              ``add_lead(...)`` for an object or an array of ``{"id", ...}``
 ``POST /_fake/codes``              ``issue_code()`` → ``{"code"}``
 ``POST /_fake/tokens``             ``issue_tokens()`` → a token pair
+``POST /_fake/disposable_token``   ``disposable_token(body["audience"], **rest)`` → ``{"token"}`` (what
+                                   a widget's ``$authorizedAjax`` sends as ``X-Auth-Token``)
 ``POST /_fake/unblock``            ``unblock()``
 ``POST /_fake/expire_tokens``      ``expire_access_tokens()``
 ``POST /_fake/advance_clock``      ``advance_clock(body["seconds"])``
@@ -53,6 +55,9 @@ async def control(fake: FakeAmo, request: Request) -> Response:
             return _ok({"code": fake.issue_code()}, 201)
         if route == ("POST", "/_fake/tokens"):
             return _ok(fake.issue_tokens(), 201)
+        if route == ("POST", "/_fake/disposable_token"):
+            claims = dict(body)
+            return _ok({"token": fake.disposable_token(str(claims.pop("audience")), **claims)}, 201)
         if route == ("POST", "/_fake/unblock"):
             fake.unblock()
             return _ok({"blocked": False})

@@ -20,6 +20,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 
@@ -105,6 +106,22 @@ class OAuth:
             return Response.json(self.issue_pair(), content_type=JSON)
         return oauth_error(400, "Unsupported grant type", "grant_type должен быть authorization_code "
                                                           "или refresh_token")
+
+    def consent(self, request: Request) -> Response:
+        """``GET /oauth?client_id=&state=``: amoCRM's consent page, where the user always agrees; it
+        redirects to the integration's redirect URI (or the ``redirect_uri`` query parameter when the
+        fake was started without one) with ``code``, ``state``, ``referer`` and ``client_id``."""
+        if request.method != "GET":
+            return Response.problem(405, "Method Not Allowed", "Use GET")
+        if request.query_one("client_id") != self.client_id:
+            return Response.html(400, "Bad Request")
+        target = self.redirect_uri or request.query_one("redirect_uri")
+        if not target:
+            return Response.html(400, "Bad Request")
+        query = urlencode({"code": self.issue_code(), "state": request.query_one("state") or "",
+                           "referer": request.headers.get("host", ""), "client_id": self.client_id})
+        separator = "&" if "?" in target else "?"
+        return Response(302, b"", None, [("location", f"{target}{separator}{query}")])
 
     def authenticate(self, request: Request) -> Response | None:
         """``None`` if the bearer token is valid (and count the call against it), else a 401."""

@@ -27,7 +27,7 @@ EXPIRY_MARGIN = dt.timedelta(minutes=10)
 IDLE_REFRESH = dt.timedelta(days=25)
 TOKEN_PATH = "/oauth2/access_token"
 
-DUE_SQL = "(expires_at IS NULL OR expires_at < now() + $2 OR refreshed_at < now() - $3)"
+DUE_SQL = "(expires_at IS NULL OR expires_at < now() + $2::interval OR refreshed_at < now() - $3::interval)"
 
 
 class ReconnectNeeded(AmoError):
