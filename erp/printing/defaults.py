@@ -6,9 +6,7 @@ When nothing is set and the clinic has exactly one organization, that one is
 the default, with its main bank account (1C does the same for a single legal
 entity). A new document of any kind gets the organization and the bank
 account in its header when it has such fields, and the discount and the VAT
-rate as the defaults of its new lines; a document filled "on the basis of"
-another gets the organization and the bank account where the mapping left
-them empty.
+rate as the defaults of its new lines.
 """
 
 from __future__ import annotations
@@ -123,21 +121,3 @@ async def new_document(conn: asyncpg.Connection, kind: DocumentKind) -> dict[str
                      if value is not None and name in line_fields}
     return {"document": document, "line_defaults": line_defaults}
 
-
-async def fill_empty(conn: asyncpg.Connection, kind: DocumentKind, filled: dict[str, Any]) -> dict[str, Any]:
-    """Ввод на основании: the organization and the bank account from the defaults
-    where the mapping left them empty (and the kind has them)."""
-    names = {f.name for f in kind.header}
-    if "organization_id" not in names:
-        return filled
-    defaults = await get_defaults(conn)
-    out = dict(filled)
-    if not out.get("organization_id"):
-        org = await _organization(conn, defaults)
-        if org:
-            out["organization_id"] = org
-    if "bank_account_id" in names and not out.get("bank_account_id") and out.get("organization_id"):
-        account = await bank_account_for(conn, out["organization_id"], defaults)
-        if account:
-            out["bank_account_id"] = account
-    return out
