@@ -9,9 +9,7 @@ day is read in two queries and computed in one pass.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import itertools
 import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -57,37 +55,47 @@ async def bookings(conn: asyncpg.Connection, day: dt.date, tz: ZoneInfo, doctor_
     return out
 
 
+LABELS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60)]
+
+
 def slots_for(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time]],
               busy: list[tuple[dt.datetime, dt.datetime]], step: int, duration: int) -> list[str]:
     """The free start times, as "HH:MM"; pure.
 
-    One pass in integer seconds: the Requests sorted by start with the running
-    maximum of their ends, so a candidate ``t`` is taken exactly when some
-    Request starting before ``t + duration`` ends after ``t`` (a bisection).
-    Start times step by wall-clock minutes, as the day's grid shows them."""
-    spans = sorted((math.floor(b.timestamp()), math.ceil(e.timestamp())) for b, e in busy)
-    starts = [b for b, _ in spans]
-    reach = list(itertools.accumulate((e for _, e in spans), max))  # latest end among the first k Requests
+    One pass in integer seconds: the Requests, merged where they touch, leave
+    free gaps in each working interval, and the grid's starts that fit in a
+    gap are counted out with arithmetic rather than tried one by one. Start
+    times step by wall-clock minutes, as the day's grid shows them."""
+    spans: list[list[int]] = []
+    for b, e in sorted((math.floor(b.timestamp()), math.ceil(e.timestamp())) for b, e in busy):
+        if spans and b <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], e)
+        else:
+            spans.append([b, e])
     length, stride = duration * 60, step * 60
     out: list[str] = []
     for start, end in intervals:
         first = dt.datetime.combine(day, start, tz)
         last = dt.datetime.combine(day, end, tz)
-        offset = first.utcoffset()
-        if offset != last.utcoffset():  # the clock moves within the interval: take the exact, slow way
+        if first.utcoffset() != last.utcoffset():  # the clock moves within the interval: the exact, slow way
             out += _slots_across_shift(first, last, spans, step, duration)
             continue
         wall = start.hour * 3600 + start.minute * 60 + start.second
-        base = int(first.timestamp()) - wall
-        stop = wall + int((last - first).total_seconds())
-        for t in range(wall, stop - length + 1, stride):
-            k = bisect.bisect_left(starts, base + t + length)
-            if k == 0 or reach[k - 1] <= base + t:
-                out.append(f"{t // 3600:02d}:{t // 60 % 60:02d}")
+        origin = int(first.timestamp())  # the interval's first start, in absolute seconds
+        stop = origin + int((last - first).total_seconds())
+        gap_start = origin
+        for b, e in [*spans, [stop, stop]]:
+            gap_end = min(b, stop)
+            if gap_end - gap_start >= length:  # starts k with gap_start <= t and t + length <= gap_end
+                for k in range(-(-(gap_start - origin) // stride), (gap_end - length - origin) // stride + 1):
+                    out.append(LABELS[(wall + k * stride) // 60])
+            gap_start = max(gap_start, e)
+            if gap_start >= stop:
+                break
     return out
 
 
-def _slots_across_shift(first: dt.datetime, last: dt.datetime, spans: list[tuple[int, int]], step: int,
+def _slots_across_shift(first: dt.datetime, last: dt.datetime, spans: list[list[int]], step: int,
                         duration: int) -> list[str]:
     length, stride, out = dt.timedelta(minutes=duration), dt.timedelta(minutes=step), []
     t = first
