@@ -115,6 +115,10 @@ def fmt(value: float, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
+def thousands(value: int) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
 def versus(id: str, title: str, workload: str, value: float, unit: str, comparison: float,
            comparison_label: str, *, at_least: float | None = None, at_most: float | None = None,
            target_text: str = "", note: str = "") -> Row:
@@ -129,11 +133,11 @@ def versus(id: str, title: str, workload: str, value: float, unit: str, comparis
 
 
 def limit(id: str, title: str, workload: str, value: float, unit: str, *, at_most: float | None = None,
-          at_least: float | None = None, comparison: str = "", note: str = "") -> Row:
+          at_least: float | None = None, comparison: str = "", note: str = "", target_text: str = "") -> Row:
     """A figure against an absolute limit: ratio = value / limit."""
     op, bound = ("<=", at_most) if at_most is not None else (">=", at_least)
     assert bound, "give a non-zero at_most= or at_least="
-    text = f"{'≤' if op == '<=' else '≥'} {fmt(bound, unit)}"
+    text = target_text or f"{'≤' if op == '<=' else '≥'} {fmt(bound, unit)}"
     return Row(id=id, title=title, workload=workload, measured=fmt(value, unit), comparison=comparison,
                ratio=value / bound, target=Target(op, 1.0, text), note=note)
 

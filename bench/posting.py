@@ -1,0 +1,163 @@
+"""Posting rows: throughput against the raw-SQL ceiling (1a), statements per
+posting (2a, 2b) and back-dated posting against posting today (3).
+
+Throughput posts ServiceRenderings of 5 lines (2 goods, 3 services) through
+the service layer, ``Engine.create(..., post=True)`` (write and post in one
+transaction, as "Провести и закрыть" on a new document does), with 8
+concurrent tasks on a pool of 8 connections. The ceiling (:mod:`bench.ceiling`)
+runs on the same pool right before and right after, and the ratio divides by
+the mean of the two, which cancels slow drift of a shared machine.
+
+Statements are counted on the connection (asyncpg's query logger), without
+the transaction's own BEGIN/COMMIT and without balance control's single
+check, for ``Engine.post`` of a written document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from erp.platform.db import create_pool
+
+from .ceiling import ceiling_rate
+from .clinic import Clinic
+from .core import Context, Row, count, fmt, thousands, versus
+from .datasets import stock_history
+from .workload import Plan, concurrently, plans
+
+ORDER = 20
+TASKS = 8
+KIND = "service-renderings"
+TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+@contextlib.asynccontextmanager
+async def pool_of(ctx: Context, size: int):
+    pool = await create_pool(ctx.database_url, min_size=size, max_size=size)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def engine_rate(ctx: Context, pool: asyncpg.Pool, clinic: Clinic, items: list[Plan], tasks: int) -> float:
+    """Documents per second through ``Engine.create(post=True)``."""
+    kind = ctx.registry.documents[KIND]
+
+    async def one(plan: Plan) -> None:
+        async with pool.acquire() as conn:
+            await ctx.engine.create(conn, kind, plan.as_input(clinic.organization), post=True)
+
+    warm = tasks * 3
+    await concurrently(tasks, items[:warm], one)
+    seconds = await concurrently(tasks, items[warm:], one)
+    return (len(items) - warm) / seconds
+
+
+async def ceiling(ctx: Context, pool: asyncpg.Pool, clinic: Clinic, n: int, seed: int) -> float:
+    return await ceiling_rate(pool, clinic, ctx.registry.registers["stock"], plans(clinic, n, seed=seed), TASKS)
+
+
+async def throughput(ctx: Context, clinic: Clinic) -> Row:
+    n = ctx.pick(smoke=120, full=4000)
+    async with pool_of(ctx, TASKS) as pool:
+        before = await ceiling(ctx, pool, clinic, n, seed=11)
+        rate = await engine_rate(ctx, pool, clinic, plans(clinic, n, seed=12), TASKS)
+        after = await ceiling(ctx, pool, clinic, n, seed=13)
+    ctx.log(f"ceiling {before:.0f} and {after:.0f} docs/s, engine {rate:.0f} docs/s")
+    return versus("1a", "Posting throughput, service layer (8 tasks)",
+                  f"{n} ServiceRenderings × 5 lines (2 goods, 3 services), write+post, 8 tasks",
+                  rate, "docs/s", (before + after) / 2, "ceiling", at_least=0.5,
+                  note=f"ceiling before {fmt(before, 'docs/s')}, after {fmt(after, 'docs/s')}")
+
+
+# -- statements ---------------------------------------------------------------------------------
+
+
+def is_balance_check(sql: str) -> bool:
+    return "current_setting('erp_reg." in sql and "x.balance < 0" in sql
+
+
+async def statements_of(conn: asyncpg.Connection, work: Callable[[], Awaitable[object]]) -> list[str]:
+    """The SQL statements ``work()`` sends on ``conn``, transaction control left out."""
+    seen: list[str] = []
+
+    def log(record) -> None:
+        seen.append(record.query)
+
+    conn.add_query_logger(log)
+    try:
+        await work()
+    finally:
+        conn.remove_query_logger(log)
+    return [s for s in seen if not TRANSACTION.match(s)]
+
+
+async def statement_rows(ctx: Context, clinic: Clinic) -> list[Row]:
+    kind = ctx.registry.documents[KIND]
+    engine = ctx.engine
+    out = []
+    async with pool_of(ctx, 1) as pool, pool.acquire() as conn:
+        for row_id, goods, services in (("2a", 2, 3), ("2b", 80, 120)):
+            lines = goods + services
+            warm, warm_draft, draft, fresh = plans(clinic, 4, goods=goods, services=services, seed=20 + lines)
+            # The connection prepares every statement (and learns the row types) first.
+            await engine.create(conn, kind, warm.as_input(clinic.organization), post=True)
+            warmed = await engine.create(conn, kind, warm_draft.as_input(clinic.organization))
+            await engine.post(conn, kind, warmed.id)
+            doc = await engine.create(conn, kind, draft.as_input(clinic.organization))
+            posting = await statements_of(conn, lambda d=doc: engine.post(conn, kind, d.id))
+            both = await statements_of(conn, lambda p=fresh: engine.create(conn, kind, p.as_input(clinic.organization),
+                                                                           post=True))
+            checks = sum(map(is_balance_check, posting))
+            counted, together = len(posting) - checks, len(both) - sum(map(is_balance_check, both))
+            ctx.log(f"{lines} lines: post {len(posting)} statements ({checks} balance check), "
+                    f"write+post {len(both)}")
+            out.append(count(row_id, f"Statements per posting, {lines} lines",
+                             f"Engine.post of a written ServiceRendering, {goods} goods + {services} services",
+                             counted, "statements", at_most=8,
+                             comparison=f"write+post in one transaction: {together}",
+                             note=f"balance control: {checks} query, not counted"))
+    return out
+
+
+# -- back-dated posting ---------------------------------------------------------------------------
+
+
+async def back_dated(ctx: Context, clinic: Clinic, history_rows: int) -> Row:
+    kind = ctx.registry.documents[KIND]
+    engine = ctx.engine
+    pairs = ctx.pick(smoke=15, full=100)
+    now = dt.datetime.now(dt.UTC)
+    back = now - dt.timedelta(days=730)
+    today_times, back_times = [], []
+    async with pool_of(ctx, 1) as pool, pool.acquire() as conn:
+        today_docs = [await engine.create(conn, kind, p.as_input(clinic.organization))
+                      for p in plans(clinic, pairs + 3, seed=31, date=now)]
+        back_docs = [await engine.create(conn, kind, p.as_input(clinic.organization))
+                     for p in plans(clinic, pairs + 3, seed=32, date=back)]
+        for i, (today_doc, back_doc) in enumerate(zip(today_docs, back_docs, strict=True)):
+            for doc, times in ((today_doc, today_times), (back_doc, back_times)):
+                started = time.perf_counter()
+                await engine.post(conn, kind, doc.id)
+                if i >= 3:  # the first three warm the connection up
+                    times.append(time.perf_counter() - started)
+    today_ms, back_ms = statistics.median(today_times) * 1000, statistics.median(back_times) * 1000
+    return versus("3", "Back-dated posting (24 months back) vs today",
+                  f"Engine.post, 5 lines, {pairs} pairs alternating; stock history {thousands(history_rows)} "
+                  "movements", back_ms, "ms", today_ms, "today", at_most=1.5,
+                  target_text="≤ 1.5 × today", note="medians")
+
+
+async def rows(ctx: Context) -> list[Row]:
+    history = await stock_history(ctx)
+    clinic = history.clinic
+    return [await throughput(ctx, clinic), *await statement_rows(ctx, clinic),
+            await back_dated(ctx, clinic, history.report.rows)]

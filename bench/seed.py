@@ -1,0 +1,267 @@
+"""The data generator behind ``erp bench seed`` and the benchmark's large data sets.
+
+* **Stock history**: N movements of the stock register over its keys
+  (warehouses × goods) and Y years ending now, streamed with ``COPY`` while a
+  thread generates the next chunk. The register's secondary indexes are
+  dropped during the load and rebuilt after it (one sort per index is far
+  cheaper than N index insertions); then the totals are recomputed with the
+  register's own :func:`~erp.platform.totals.rebuild_totals` and the tables
+  vacuumed and analysed. Each key opens with a receipt large enough that its
+  balance never goes negative; then, day by day in time order, movements
+  pick a random key and mix receipts (1–20) and expenses (1–10) priced at the
+  item's price, so a key's movements are scattered over the table as in a
+  live database. They belong to synthetic recorders of the kind
+  :data:`HISTORY_RECORDER` (one per day): no document is behind them, and
+  nothing that reads balances or totals looks at recorders.
+* **ServiceRenderings** for the lists: N unposted documents (drafts: a
+  posted one would need its movements too) of three lines each, over Y
+  years, numbered per year through the kind's own counters, copied with
+  ``COPY``.
+* **A day of appointments**: a posted WorkSchedule for every doctor on the
+  day and posted Requests spread over it, through the posting engine.
+
+Every step reports to an optional ``progress(description, advance, total)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import asyncpg
+
+from erp.platform.numbering import format_number
+from erp.platform.register import AccumulationRegister
+from erp.platform.totals import rebuild_totals
+
+from .clinic import Clinic
+
+HISTORY_RECORDER = "bench-history"
+CHUNK_BYTES = 1 << 20
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(_description: str, _advance: int, _total: int) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    rows: int
+    seconds: float
+    steps: dict[str, float]  # step → seconds
+
+
+# -- streaming ------------------------------------------------------------------------------
+
+
+async def _prefetched(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Yield ``chunks`` while a thread already builds the next one."""
+    loop = asyncio.get_running_loop()
+    pending = loop.run_in_executor(None, next, chunks, None)
+    while (chunk := await pending) is not None:
+        pending = loop.run_in_executor(None, next, chunks, None)
+        yield chunk
+
+
+def _batched(lines: Iterator[str], advance: Callable[[int], None]) -> Iterator[bytes]:
+    buffer, size, count = [], 0, 0
+    for text, n in lines:
+        buffer.append(text)
+        size += len(text)
+        count += n
+        if size >= CHUNK_BYTES:
+            advance(count)
+            yield "".join(buffer).encode()
+            buffer, size, count = [], 0, 0
+    if buffer:
+        advance(count)
+        yield "".join(buffer).encode()
+
+
+async def _secondary_indexes(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
+    """(name, definition) of the table's indexes that back no constraint."""
+    rows = await conn.fetch(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' AND i.tablename = $1"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)", table)
+    return [(r["indexname"], r["indexdef"]) for r in rows]
+
+
+# -- stock history ------------------------------------------------------------------------------
+
+
+def _utc_days(start: dt.datetime, days: int) -> list[str]:
+    return [(start + dt.timedelta(days=i)).strftime("%Y-%m-%d ") for i in range(days)]
+
+
+def history_lines(keys: Sequence[tuple[int, int]], prices: dict[int, int], movements: int, start: dt.datetime,
+                  days: int, seed: int = 8) -> Iterator[tuple[str, int]]:
+    """COPY text of the stock history in time order, a day at a time: (text, movements in it).
+
+    Day 0 opens every key with a receipt larger than all its later expenses
+    can take; every later movement picks a random key, so a key's movements
+    lie scattered over the table as they do in a live database."""
+    rnd = random.Random(seed)
+    day_text = _utc_days(start, days)
+    seconds = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00\t" for s in range(86400)]
+    # Half receipts of 1..20, half expenses of 1..10: every (key, movement) tail, drawn uniformly.
+    quantities = [(1, q) for q in range(1, 21)] + [(-1, q) for q in range(1, 11)] * 2
+    tails = [f"{rt}\t{w}\t{g}\t{q}\t{q * prices[g]}\n" for w, g in keys for rt, q in quantities]
+    opening = 10 * (movements // len(keys) + 1) + 100  # more than every expense of a key together
+    first = [f"{HISTORY_RECORDER}\t1\t{i}\t{day_text[0]}00:00:00+00\t1\t{w}\t{g}\t{opening}\t{opening * prices[g]}\n"
+             for i, (w, g) in enumerate(keys, start=1)]
+    yield "".join(first[:movements]), min(movements, len(keys))
+    left = movements - len(keys)
+    for day in range(days):
+        n = left // (days - day)
+        left -= n
+        if n <= 0:
+            continue
+        head = f"{HISTORY_RECORDER}\t{day + 2}\t"
+        moments = sorted(rnd.choices(seconds[1:] if day == 0 else seconds, k=n))  # "HH:MM:SS" sorts as time
+        picks = zip(range(1, n + 1), moments, rnd.choices(tails, k=n), strict=True)
+        date = day_text[day]
+        yield "".join([f"{head}{line}\t{date}{m}{t}" for line, m, t in picks]), n
+
+
+async def seed_stock_history(conn: asyncpg.Connection, register: AccumulationRegister, clinic: Clinic,
+                             movements: int, years: int, *, now: dt.datetime | None = None,
+                             progress: Progress = _quiet) -> SeedReport:
+    """Load ``movements`` stock movements over ``years`` years and make the totals agree."""
+    now = now or dt.datetime.now(dt.UTC)
+    start = dt.datetime.combine((now - dt.timedelta(days=365 * years)).date(), dt.time(), dt.UTC)
+    days = (now.date() - start.date()).days
+    steps: dict[str, float] = {}
+    began = time.perf_counter()
+    table = register.movements_table
+    await conn.execute("SET maintenance_work_mem = '512MB'")
+    indexes = await _secondary_indexes(conn, table)
+    for name, _ in indexes:
+        await conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+    columns = ["recorder_kind", "recorder_id", "line_no", "period", "record_type",
+               *register.dimension_names, *register.resource_names]
+    lines = history_lines(clinic.stock_keys, dict(clinic.prices), movements, start, days)
+    chunks = _batched(lines, lambda n: progress("Движения остатков (COPY)", n, movements))
+    try:
+        await conn.copy_to_table(table, source=_prefetched(chunks), columns=columns)
+    finally:
+        steps["copy"] = time.perf_counter() - began
+        mark = time.perf_counter()
+        for _, definition in indexes:
+            progress("Индексы движений", 1, len(indexes))
+            await conn.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+        steps["indexes"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    progress("Итоги: пересчёт по движениям", 1, 1)
+    await rebuild_totals(conn, register)
+    steps["totals"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    progress("VACUUM ANALYZE", 1, 1)
+    for t in (table, register.month_table, register.balance_table):
+        await conn.execute(f'VACUUM (ANALYZE) "{t}"')
+    steps["vacuum"] = time.perf_counter() - mark
+    return SeedReport(rows=movements, seconds=time.perf_counter() - began, steps=steps)
+
+
+# -- service renderings for the lists ----------------------------------------------------------------
+
+
+async def _reserve_numbers(conn: asyncpg.Connection, kind: str, prefix: str, year: int, count: int) -> int:
+    """The first of ``count`` numbers reserved for ``kind`` in ``year``."""
+    last = await conn.fetchval(
+        "INSERT INTO document_counters (kind, prefix, year, last) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + EXCLUDED.last"
+        " RETURNING last", kind, prefix, year, count)
+    return last - count + 1
+
+
+async def seed_renderings(conn: asyncpg.Connection, kind, clinic: Clinic, count: int, years: int, *,
+                          now: dt.datetime | None = None, tz: dt.tzinfo = dt.UTC,
+                          progress: Progress = _quiet) -> SeedReport:
+    """Copy ``count`` unposted ServiceRenderings (a goods line and two services each) over ``years``."""
+    now = now or dt.datetime.now(dt.UTC)
+    rnd = random.Random(6)
+    span = int(dt.timedelta(days=365 * years).total_seconds())
+    moments = sorted(now - dt.timedelta(seconds=rnd.randrange(span)) for _ in range(count))
+    began = time.perf_counter()
+    async with conn.transaction():
+        await conn.execute(f'LOCK TABLE "{kind.table}" IN SHARE ROW EXCLUSIVE MODE')
+        sequence = await conn.fetchval("SELECT pg_get_serial_sequence($1, 'id')", kind.table)
+        first_id = await conn.fetchval("SELECT nextval($1::regclass)", sequence)
+        await conn.execute("SELECT setval($1::regclass, $2)", sequence, first_id + count - 1)
+        by_year: dict[int, int] = {}
+        for m in moments:
+            by_year[m.astimezone(tz).year] = by_year.get(m.astimezone(tz).year, 0) + 1
+        next_number = {y: await _reserve_numbers(conn, kind.name, clinic.prefix, y, n) for y, n in by_year.items()}
+        docs, lines = _rendering_rows(clinic, moments, first_id, next_number, tz, rnd)
+        doc_columns = ["id", "number", "number_prefix", "number_year", "date", "organization_id", "client_id",
+                       "doctor_id", "warehouse_id", "amount_total"]
+        line_columns = ["document_id", "line_no", "nomenclature_id", "quantity", "price", "discount_percent",
+                        "discount_amount", "amount"]
+        await conn.copy_to_table(kind.table, columns=doc_columns, source=_prefetched(
+            _batched(docs, lambda n: progress("Оказание услуг (COPY)", n, count))))
+        await conn.copy_to_table(kind.lines_table, columns=line_columns, source=_prefetched(
+            _batched(lines, lambda n: progress("Строки документов (COPY)", n, 3 * count))))
+    for table in (kind.table, kind.lines_table):
+        await conn.execute(f'VACUUM (ANALYZE) "{table}"')
+    return SeedReport(rows=count, seconds=time.perf_counter() - began, steps={})
+
+
+def _rendering_rows(clinic: Clinic, moments: list[dt.datetime], first_id: int, next_number: dict[int, int],
+                    tz: dt.tzinfo, rnd: random.Random) -> tuple[Iterator[tuple[str, int]], Iterator[tuple[str, int]]]:
+    plan = []
+    for offset, moment in enumerate(moments):
+        year = moment.astimezone(tz).year
+        number = format_number(clinic.prefix, next_number[year])
+        next_number[year] += 1
+        goods = rnd.choice(clinic.goods)
+        services = rnd.sample(clinic.services, 2) if len(clinic.services) > 1 else list(clinic.services) * 2
+        items = [(goods, 1 + offset % 3), (services[0], 1), (services[1], 1)]
+        plan.append((first_id + offset, number, year, moment, rnd.choice(clinic.clients),
+                     rnd.choice(clinic.doctors), items))
+
+    def docs() -> Iterator[tuple[str, int]]:
+        for doc_id, number, year, moment, client, doctor, items in plan:
+            total = sum(q * clinic.prices[n] for n, q in items)
+            yield (f"{doc_id}\t{number}\t{clinic.prefix}\t{year}\t{moment.isoformat()}\t{clinic.organization}\t"
+                   f"{client}\t{doctor}\t{clinic.warehouses[0]}\t{total}.00\n", 1)
+
+    def lines() -> Iterator[tuple[str, int]]:
+        for doc_id, *_, items in plan:
+            yield "".join(f"{doc_id}\t{i}\t{n}\t{q}\t{clinic.prices[n]}\t0\t0\t{q * clinic.prices[n]}\n"
+                          for i, (n, q) in enumerate(items, start=1)), 3
+
+    return docs(), lines()
+
+
+# -- a day of appointments ------------------------------------------------------------------------------
+
+
+async def seed_day(conn: asyncpg.Connection, engine, clinic: Clinic, day: dt.date, requests: int, *,
+                   progress: Progress = _quiet) -> list[int]:
+    """Every doctor works 08:00–20:00 on ``day``; ``requests`` posted Requests spread over the doctors,
+    one every hour from 08:00 (40 minutes each). Returns the Requests' ids."""
+    registry = engine.registry
+    schedule = registry.documents["work-schedules"]
+    lines = [{"doctor_id": d, "day": day.isoformat(), "start": "08:00", "end": "20:00"} for d in clinic.doctors]
+    await engine.create(conn, schedule, {"month": day.replace(day=1).isoformat(), "lines": lines}, post=True)
+    kind = registry.documents["requests"]
+    per_doctor = -(-requests // len(clinic.doctors))
+    if per_doctor > 12:
+        raise ValueError(f"{requests} Requests do not fit into 12 hours of {len(clinic.doctors)} doctors")
+    ids = []
+    for i in range(requests):
+        doctor, hour = clinic.doctors[i % len(clinic.doctors)], 8 + i // len(clinic.doctors)
+        starts = dt.datetime.combine(day, dt.time(hour, 5 * (i % 3)), engine.tz)
+        doc = await engine.create(conn, kind, {
+            "doctor_id": doctor, "client_id": clinic.clients[i % len(clinic.clients)], "starts_at": starts,
+            "duration_minutes": 40, "lines": [{"nomenclature_id": clinic.services[0], "quantity": Decimal(1),
+                                               "price": Decimal(clinic.prices[clinic.services[0]])}]}, post=True)
+        ids.append(doc.id)
+        progress("Заявки на день", 1, requests)
+    return ids
