@@ -1,10 +1,10 @@
-"""Acceptance point 6: GoodsReceipt raises stock; an Invoice («Счёт на оплату»)
+"""Acceptance point 6 (GoodsReceipt raising stock is in test_service_rendering): an Invoice («Счёт на оплату»)
 puts its amount due into invoice payments with VAT per line; a Payment
 («Поступление оплаты») for it lowers what is due and what the client owes, and
 the invoice's status follows: unpaid → partially paid → paid."""
 
 from tests.clinic.conftest import counts
-from tests.clinic.test_service_rendering import debt, receipt, rendering, stock
+from tests.clinic.test_service_rendering import debt, rendering
 from tests.clinic.test_work_schedule import line, ws
 
 
@@ -21,14 +21,6 @@ def pay(clinic, amount: str, invoice_id: int | None = None, method: str = "bank"
 async def status(api, invoice_id: int) -> tuple[str, str]:
     doc = await api.get(f"/api/documents/invoices/{invoice_id}")
     return doc["status"], doc["amount_due"]
-
-
-async def test_goods_receipt_raises_stock_quantity_and_cost(api, clinic):
-    doc = await receipt(api, clinic, (clinic.goods, "10", "11.50"), (clinic.goods, "2", "12.00"))
-    assert [ln["amount"] for ln in doc["lines"]] == ["115.00", "24.00"]
-    assert await stock(api, clinic, clinic.goods) == ("12.000", "139.00")
-    await api.post(f"/api/documents/goods-receipts/{doc['id']}/unpost")
-    assert await stock(api, clinic, clinic.goods) == ("0", "0")
 
 
 async def test_vat_per_line_at_the_organizations_rate_or_without_vat(api, clinic):

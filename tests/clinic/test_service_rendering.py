@@ -1,6 +1,7 @@
 """Acceptance point 5: ServiceRendering («Оказание услуг»), filled on the basis
 of a Request, posts sales, the client's debt and the stock expense of goods at
-moving-average cost, never below zero; re-posting replaces what it wrote."""
+moving-average cost, never below zero; re-posting replaces what it wrote.
+GoodsReceipt («Поступление товаров», point 6) brings the stock in."""
 
 from tests.clinic.conftest import counts
 from tests.clinic.test_work_schedule import line, ws
@@ -76,8 +77,10 @@ async def test_line_amounts_are_computed_or_checked(api, db, clinic):
 
 
 async def test_posting_moves_stock_at_average_cost_sales_and_debt_and_reposting_replaces_it(api, db, clinic):
-    await receipt(api, clinic, (clinic.goods, "10", "11.00"))
-    await receipt(api, clinic, (clinic.goods, "10", "14.00"), date="2021-12-02T09:00:00")
+    first = await receipt(api, clinic, (clinic.goods, "10", "11.00"))
+    assert [(ln["quantity"], ln["amount"]) for ln in first["lines"]] == [("10.000", "110.00")]
+    assert await stock(api, clinic, clinic.goods) == ("10.000", "110.00")
+    await receipt(api, clinic, (clinic.goods, "4", "14.00"), (clinic.goods, "6", "14.00"), date="2021-12-02T09:00:00")
     assert await stock(api, clinic, clinic.goods) == ("20.000", "250.00")
     doc = await api.create("service-renderings", rendering(
         clinic, {"nomenclature_id": clinic.service, "quantity": "1", "price": "1500"},
