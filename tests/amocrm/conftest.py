@@ -103,6 +103,14 @@ async def render(db, engine: Engine, clinic: Clinic, request_id: int, amount: st
     return await engine.create(db, kind, filled, post=post)
 
 
+async def repost(db, engine: Engine, clinic: Clinic, sr, amount: str):
+    """Save the posted ServiceRendering with a new price: 1C re-posts it."""
+    kind = registry().documents["service-renderings"]
+    return await engine.update(db, kind, sr.id, {
+        **{k: v for k, v in sr.header.items() if k != "amount_total"}, "date": sr.date.isoformat(),
+        "lines": [{"nomenclature_id": clinic.service, "quantity": "1", "price": amount}]})
+
+
 async def lead_total(db, lead_id: int) -> Decimal:
     from erp.amocrm.updates import totals
 
