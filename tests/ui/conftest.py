@@ -1,0 +1,88 @@
+"""Fixtures of the web UI tests: a browser-like client per role (logged in
+through the login form, with its session and CSRF cookies) and a small clinic."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.clinic.conftest import Api, Clinic, api, clinic  # noqa: F401  (fixtures reused by the UI tests)
+
+PASSWORD = "password-123"
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "the page has a CSRF token"
+    return found.group(1)
+
+
+class Browser:
+    """The in-process app as a browser sees it: cookies, forms, CSRF."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.token = ""
+
+    async def get(self, path: str, status: int = 200, **kwargs):
+        r = await self.client.get(path, **kwargs)
+        assert r.status_code == status, f"GET {path}: {r.status_code} {r.text[:2000]}"
+        if "text/html" in r.headers.get("content-type", "") and "_csrf_token" in r.text:
+            self.token = csrf_of(r.text)
+        return r
+
+    async def post(self, path: str, data: dict | list | None = None, status: int = 303, htmx: bool = False,
+                   csrf: bool = True, **kwargs):
+        if not self.token:
+            await self.get("/login")
+        body = list(data.items()) if isinstance(data, dict) else list(data or [])
+        if csrf:
+            body.append(("_csrf_token", self.token))
+        headers = {"HX-Request": "true"} if htmx else {}
+        kwargs.setdefault("follow_redirects", False)
+        r = await self.client.post(path, data=_encode(body), headers=headers, **kwargs)
+        assert r.status_code == status, f"POST {path}: {r.status_code} {r.text[:3000]}"
+        return r
+
+    async def login(self, username: str, password: str = PASSWORD):
+        await self.get("/login")
+        return await self.post("/login", {"username": username, "password": password})
+
+
+def _encode(pairs: list[tuple[str, object]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append("" if value is None else str(value))
+    return out
+
+
+@pytest.fixture
+async def browser(client, users) -> Browser:
+    """An admin, logged in through the login form."""
+    await users.headers("admin")
+    b = Browser(client)
+    await b.login("admin-user")
+    return b
+
+
+@pytest.fixture
+async def login_as(app, users):
+    """``await login_as("manager")``: a separate logged-in browser of that role."""
+    from litestar.testing import AsyncTestClient
+
+    clients = []
+
+    async def make(role: str) -> Browser:
+        await users.headers(role)
+        c = AsyncTestClient(app=app)
+        await c.__aenter__()
+        clients.append(c)
+        b = Browser(c)
+        await b.login(f"{role}-user")
+        return b
+
+    yield make
+    for c in clients:
+        await c.__aexit__(None, None, None)

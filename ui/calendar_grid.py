@@ -1,0 +1,118 @@
+"""The geometry of the appointment calendar (окно записи), pure.
+
+Time runs down in rows of ``step`` minutes from the day's start to its end;
+each column is a doctor on a day (the day view: doctors side by side; the
+week view: one doctor's seven days). A row is white where the doctor works
+and grey elsewhere; an appointment is a block placed by its start and sized
+by its length; today gets a red line at the current minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from erp.ui_queries import Appointment
+
+ROW_PX = 22
+STEPS = (5, 10, 15, 30, 60)
+
+
+@dataclass(frozen=True)
+class Cell:
+    time: dt.time
+    moment: str  # "YYYY-MM-DDTHH:MM", the start a new Request gets
+    working: bool
+
+
+@dataclass(frozen=True)
+class Block:
+    appointment: Appointment
+    top: int
+    height: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Column:
+    doctor_id: int
+    day: dt.date
+    title: str
+    subtitle: str
+    cells: list[Cell]
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Grid:
+    day_start: dt.time
+    day_end: dt.time
+    step: int
+    times: list[dt.time]
+    columns: list[Column]
+    now_top: int | None  # the current-time line, in px from the top, when today is shown
+    height: int
+
+
+def times(day_start: dt.time, day_end: dt.time, step: int) -> list[dt.time]:
+    out, t = [], dt.datetime.combine(dt.date.min, day_start)
+    stop = dt.datetime.combine(dt.date.min, day_end)
+    while t < stop:
+        out.append(t.time())
+        t += dt.timedelta(minutes=step)
+    return out
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def working(t: dt.time, step: int, intervals: list[tuple[dt.time, dt.time]]) -> bool:
+    """A row is white when its start lies inside a working interval."""
+    m = _minutes(t)
+    return any(_minutes(a) <= m < _minutes(b) for a, b in intervals)
+
+
+def place(appointment: Appointment, day: dt.date, tz, day_start: dt.time, day_end: dt.time, step: int) -> Block | None:
+    """The block of an appointment on ``day``'s grid, clipped to the shown hours."""
+    top_of_day = dt.datetime.combine(day, day_start, tz)
+    bottom = dt.datetime.combine(day, day_end, tz)
+    start, end = max(appointment.starts_at, top_of_day), min(appointment.ends_at, bottom)
+    if end <= start:
+        return None
+    top = round((start - top_of_day).total_seconds() / 60 / step * ROW_PX)
+    height = max(round((end - start).total_seconds() / 60 / step * ROW_PX), ROW_PX - 4)
+    local = appointment.starts_at.astimezone(tz)
+    return Block(appointment, top, height, f"{local:%H:%M}", f"{appointment.ends_at.astimezone(tz):%H:%M}")
+
+
+def column(doctor_id: int, day: dt.date, title: str, subtitle: str, intervals: list[tuple[dt.time, dt.time]],
+           appointments: list[Appointment], tz, day_start: dt.time, day_end: dt.time, step: int) -> Column:
+    cells = [Cell(t, f"{day.isoformat()}T{t:%H:%M}", working(t, step, intervals))
+             for t in times(day_start, day_end, step)]
+    blocks = []
+    for a in appointments:
+        if a.doctor_id == doctor_id and a.starts_at.astimezone(tz).date() <= day <= a.ends_at.astimezone(tz).date():
+            block = place(a, day, tz, day_start, day_end, step)
+            if block:
+                blocks.append(block)
+    return Column(doctor_id, day, title, subtitle, cells, blocks)
+
+
+def now_line(now: dt.datetime, days: list[dt.date], day_start: dt.time, day_end: dt.time, step: int) -> int | None:
+    if now.date() not in days or not (day_start <= now.time() < day_end):
+        return None
+    minutes = (dt.datetime.combine(now.date(), now.time()) - dt.datetime.combine(now.date(), day_start))
+    return round(minutes.total_seconds() / 60 / step * ROW_PX)
+
+
+def grid(columns: list[Column], day_start: dt.time, day_end: dt.time, step: int, now: dt.datetime) -> Grid:
+    rows = times(day_start, day_end, step)
+    return Grid(day_start, day_end, step, rows, columns,
+                now_line(now, sorted({c.day for c in columns}), day_start, day_end, step), len(rows) * ROW_PX)
+
+
+def week_of(day: dt.date) -> list[dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return [monday + dt.timedelta(days=i) for i in range(7)]

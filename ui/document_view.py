@@ -1,0 +1,125 @@
+"""What a document form shows besides its inputs: the names behind the
+references, the derived values (an invoice's status), the kinds that can be
+created on its basis, the totals, the movements as tables per register, and
+a stock shortage told in names, not ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from litestar import Request
+
+from erp import ui_queries
+from erp.platform.document import Doc, DocumentKind
+from erp.platform.register_write import BalanceShortage
+from ui import context, i18n
+from ui.formdata import COMPUTED_LINE_FIELDS, FormState
+from ui.i18n import gettext as _
+
+
+@dataclass
+class DocumentView:
+    names: dict[tuple[str, int], str]
+    derived: dict[str, Any]
+    based_on_targets: list[DocumentKind]
+    based_on_text: str
+    total: Decimal | None
+    title: str
+    computed: frozenset[str] = field(default=COMPUTED_LINE_FIELDS)
+
+
+def _ids(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+
+
+def state_refs(kind: DocumentKind, state: FormState) -> dict[str, set[int]]:
+    wanted: dict[str, set[int]] = {}
+    for f in kind.header:
+        if f.type == "ref" and _ids(state.header.get(f.name)) is not None:
+            wanted.setdefault(f.ref, set()).add(_ids(state.header[f.name]))
+    for line in state.lines:
+        for f in kind.lines:
+            if f.type == "ref" and _ids(line.get(f.name)) is not None:
+                wanted.setdefault(f.ref, set()).add(_ids(line[f.name]))
+    if state.based_on:
+        wanted.setdefault(state.based_on[0], set()).add(state.based_on[1])
+    return wanted
+
+
+def _total(kind: DocumentKind, state: FormState, doc: Doc | None) -> Decimal | None:
+    if doc is not None and doc.header.get("amount_total") is not None:
+        return doc.header["amount_total"]
+    if not any(f.name == "amount" for f in kind.lines):
+        return None
+    total = Decimal(0)
+    for line in state.lines:
+        try:
+            total += Decimal(str(line.get("amount") or 0).replace(",", "."))
+        except InvalidOperation:
+            continue
+    return total
+
+
+async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc | None) -> DocumentView:
+    registry = context.registry(request)
+    tz = context.settings(request).tz
+    async with context.acquire(request) as conn:
+        names = await ui_queries.ref_names(conn, registry, state_refs(kind, state), tz)
+        derived = (await kind.derived(conn, [doc])).get(doc.id, {}) if doc is not None and kind.derived else {}
+    targets = [k for k in registry.documents.values() if k.based_on_source(kind.name) is not None]
+    based_on_text = names.get(state.based_on, "") if state.based_on else ""
+    if doc is not None:
+        title = f"{_(kind.title)} № {doc.number} {_('от')} {i18n.datetime(doc.date, tz)}"
+    else:
+        title = f"{_(kind.title)} ({_('создание')})"
+    return DocumentView(names, derived, targets, based_on_text, _total(kind, state, doc), title)
+
+
+async def describe_shortage(request: Request, exc: BalanceShortage) -> list[str]:
+    """Each shortfall as a person reads it: «Шприц 5 мл, Основной склад: доступно 2, требуется 5»."""
+    registry = context.registry(request)
+    wanted: dict[str, set[int]] = {}
+    for s in exc.shortfalls:
+        register = registry.registers.get(s.register)
+        for f in register.dimensions if register else ():
+            if f.type == "ref" and s.dimensions.get(f.name) is not None:
+                wanted.setdefault(f.ref, set()).add(s.dimensions[f.name])
+    async with context.acquire(request) as conn:
+        names = await ui_queries.ref_names(conn, registry, wanted)
+    lines = []
+    for s in exc.shortfalls:
+        register = registry.registers.get(s.register)
+        parts = [names.get((f.ref, s.dimensions.get(f.name)), str(s.dimensions.get(f.name)))
+                 for f in (register.dimensions if register else ()) if f.type == "ref"]
+        key = ", ".join(reversed(parts))
+        lines.append(_("%(key)s: доступно %(available)s, требуется %(required)s") % {
+            "key": key, "available": i18n.number(s.available), "required": i18n.number(s.required)})
+    return lines
+
+
+@dataclass(frozen=True)
+class MovementTable:
+    title: str
+    columns: list[Any]
+    rows: list[dict[str, Any]]
+    balance: bool
+
+
+async def movement_tables(request: Request, kind: DocumentKind, moves: dict[str, list[dict]]) -> list[MovementTable]:
+    """Движения документа: one table per register the kind writes, with names for references."""
+    registry = context.registry(request)
+    tz = context.settings(request).tz
+    wanted: dict[str, set[int]] = {}
+    for register in kind.registers:
+        ui_queries.collect_refs(registry, register.dimensions, moves.get(register.name, []), wanted)
+    async with context.acquire(request) as conn:
+        names = await ui_queries.ref_names(conn, registry, wanted, tz)
+    tables = []
+    for register in kind.registers:
+        columns = [*register.dimensions, *register.resources, *getattr(register, "attributes", ())]
+        rows = moves.get(register.name, [])
+        tables.append(MovementTable(_(register.title), columns, [{**r, "_names": names} for r in rows],
+                                    getattr(register, "kind", "") == "balance"))
+    return tables

@@ -1,0 +1,168 @@
+"""Document forms (формы документов).
+
+The header with reference pickers, the tabular section with live totals,
+and 1C's command bar: Записать, Провести, Провести и закрыть, Отменить
+проведение, Пометить на удаление, Создать на основании ▾, Печать ▾,
+Движения документа and Структура подчинённости. Every action goes through
+the posting engine; a refusal comes back as the same form, as typed, with
+each field error next to its field and a posting error (a stock shortage)
+with its full list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect
+
+from erp.platform import document_list, subordination
+from erp.platform.errors import ErpError
+from erp.platform.posting import Engine
+from erp.platform.register_write import BalanceShortage
+from ui import context, document_view, printing
+from ui.formdata import FormErrors, FormState, errors_from, parse_document_form, state_from_values
+from ui.i18n import gettext as _
+from ui.lists import kind_of
+from ui.render import page, render
+
+ACTIONS = ("write", "post", "post_close", "unpost", "mark", "unmark")
+NOTICES = {"written": "Документ записан", "posted": "Документ проведён", "unposted": "Проведение отменено",
+           "marked": "Документ помечен на удаление", "unmarked": "Пометка удаления снята"}
+CUSTOM_FORMS = {"work-schedules": "/schedule/work-schedules"}
+
+
+async def engine_for(request: Request) -> Engine:
+    """The engine with the stored preferences (e.g. the default appointment length)."""
+    base = context.engine(request)
+    return Engine(base.registry, (await context.prefs(request)).apply_to(base.settings))
+
+
+async def _render_form(request: Request, kind, state: FormState, *, doc=None, errors: FormErrors | None = None,
+                       status: int = 200, notice: str = "") -> Response:
+    view = await document_view.build(request, kind, state, doc)
+    return render(request, "forms/document.html", status=status, section="documents", kind=kind, state=state,
+                  doc=doc, view=view, errors=errors or FormErrors(), notice=_(NOTICES.get(notice, "")),
+                  can_write=context.can_write(request, kind), print_forms=printing.forms_for(kind.name),
+                  print_url=printing.url)
+
+
+@get("/documents/{kind_name:str}/new", name="ui_document_new")
+async def new_document(request: Request, kind_name: str) -> Response:
+    kind = kind_of(request, kind_name)
+    if kind.name in CUSTOM_FORMS:
+        return Redirect(f"{CUSTOM_FORMS[kind.name]}/new?" + urlencode(dict(request.query_params)))
+    context.require_write(request, kind)
+    params = request.query_params
+    tz = context.settings(request).tz
+    base_kind, base_id = params.get("based_on_kind"), params.get("based_on_id", "")
+    if base_kind and base_id.isdigit():
+        async with context.acquire(request) as conn:
+            filled = await (await engine_for(request)).fill_based_on(conn, kind, base_kind, int(base_id))
+        state = state_from_values(kind, filled, filled["lines"], dt.datetime.now(tz), tz, (base_kind, int(base_id)))
+    else:
+        prefill = {f.name: params[f.name] for f in kind.header if params.get(f.name)}
+        state = state_from_values(kind, {}, [], dt.datetime.now(tz), tz)
+        state.header.update({k: (v == "true") if isinstance(state.header.get(k), bool) else v
+                             for k, v in prefill.items()})
+    if kind.lines and not state.lines:
+        state.lines.append({f.name: "" for f in kind.lines})
+    return await _render_form(request, kind, state)
+
+
+@get("/documents/{kind_name:str}/{doc_id:int}", name="ui_document")
+async def open_document(request: Request, kind_name: str, doc_id: int, notice: str = "") -> Response:
+    kind = kind_of(request, kind_name)
+    if kind.name in CUSTOM_FORMS:
+        return Redirect(f"{CUSTOM_FORMS[kind.name]}/{doc_id}")
+    async with context.acquire(request) as conn:
+        doc = await context.engine(request).get(conn, kind, doc_id)
+    tz = context.settings(request).tz
+    state = state_from_values(kind, doc.header, doc.lines, doc.date, tz, doc.based_on)
+    return await _render_form(request, kind, state, doc=doc, notice=notice)
+
+
+async def _act(request: Request, kind, doc_id: int | None, action: str, data: dict[str, Any]):
+    """Run one command; return the document it leaves."""
+    engine = await engine_for(request)
+    user = request.scope["user"]
+    async with context.acquire(request) as conn:
+        if action in ("write", "post", "post_close"):
+            posting = action != "write"
+            if doc_id is None:
+                return await engine.create(conn, kind, data, post=posting, author_id=user.user_id)
+            return await engine.update(conn, kind, doc_id, data, post=posting or None)
+        if action == "unpost":
+            return await engine.unpost(conn, kind, doc_id)
+        return await engine.set_deletion_mark(conn, kind, doc_id, action == "mark")
+
+
+async def _submit(request: Request, kind, doc_id: int | None) -> Response:
+    context.require_write(request, kind)
+    form = await context.form_data(request)
+    action = str(form.get("action", "write"))
+    if action not in ACTIONS or (doc_id is None and action not in ("write", "post", "post_close")):
+        action = "write"
+    state, data, origins = parse_document_form(kind, form)
+    try:
+        doc = await _act(request, kind, doc_id, action, data)
+    except ErpError as exc:
+        errors = errors_from(exc.details, origins)
+        shown = {f.name for f in kind.header} | {"date"}
+        errors.other += [f"{key}: {text}" for key, text in errors.header.items() if key not in shown]
+        errors.header = {key: text for key, text in errors.header.items() if key in shown}
+        if exc.status == 422 and (errors.header or errors.lines):
+            errors.other.insert(0, _("Документ не записан: исправьте отмеченные поля"))
+        elif isinstance(exc, BalanceShortage):
+            errors.other[:0] = [_("Документ не проведён: недостаточно остатков"),
+                                *await document_view.describe_shortage(request, exc)]
+        else:
+            errors.other.insert(0, _(exc.message))
+        current = None
+        if doc_id is not None:
+            async with context.acquire(request) as conn:
+                current = await context.engine(request).get(conn, kind, doc_id)
+            if action in ("unpost", "mark", "unmark"):
+                tz = context.settings(request).tz
+                state = state_from_values(kind, current.header, current.lines, current.date, tz, current.based_on)
+        return await _render_form(request, kind, state, doc=current, errors=errors, status=exc.status)
+    if action == "post_close":
+        return Redirect(f"/documents/{kind.name}", status_code=303)
+    notice = {"write": "written", "post": "posted", "unpost": "unposted", "mark": "marked",
+              "unmark": "unmarked"}[action]
+    return Redirect(f"/documents/{kind.name}/{doc.id}?notice={notice}", status_code=303)
+
+
+@post("/documents/{kind_name:str}/new", name="ui_document_create")
+async def create_document(request: Request, kind_name: str) -> Response:
+    return await _submit(request, kind_of(request, kind_name), None)
+
+
+@post("/documents/{kind_name:str}/{doc_id:int}", name="ui_document_save")
+async def save_document(request: Request, kind_name: str, doc_id: int) -> Response:
+    return await _submit(request, kind_of(request, kind_name), doc_id)
+
+
+@get("/documents/{kind_name:str}/{doc_id:int}/movements", name="ui_document_movements")
+async def movements(request: Request, kind_name: str, doc_id: int) -> Response:
+    kind = kind_of(request, kind_name)
+    async with context.acquire(request) as conn:
+        doc = await context.engine(request).get(conn, kind, doc_id)
+        moves = await document_list.movements_of(conn, kind, doc_id)
+    tables = await document_view.movement_tables(request, kind, moves)
+    return page(request, "forms/movements.html", "forms/_movements.html", section="documents", kind=kind,
+                doc=doc, tables=tables)
+
+
+@get("/documents/{kind_name:str}/{doc_id:int}/structure", name="ui_document_structure")
+async def structure(request: Request, kind_name: str, doc_id: int) -> Response:
+    kind = kind_of(request, kind_name)
+    async with context.acquire(request) as conn:
+        tree = await subordination.structure(conn, context.registry(request), kind.name, doc_id)
+    return page(request, "forms/structure.html", "forms/_structure.html", section="documents", kind=kind,
+                tree=tree, current=(kind.name, doc_id))
+
+
+ROUTES = [new_document, open_document, create_document, save_document, movements, structure]

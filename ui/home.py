@@ -1,0 +1,28 @@
+"""Главное: the home page — today's appointments, unpaid invoices, low stock
+and failed exchange events, each a link to where it can be dealt with."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Request, Response, get
+
+from erp import ui_queries
+from ui import context, integrations
+from ui.render import render
+
+
+@get("/", name="ui_home")
+async def home(request: Request) -> Response:
+    day = context.today(request)
+    prefs = await context.prefs(request)
+    async with context.acquire(request) as conn:
+        board = await ui_queries.dashboard(conn, context.registry(request),
+                                           dt.datetime.combine(day, dt.time(), context.settings(request).tz),
+                                           prefs.low_stock_threshold)
+    failed = await integrations.failed_events(request, limit=10)
+    return render(request, "home.html", section="home", day=day, board=board, failed=failed,
+                  threshold=prefs.low_stock_threshold)
+
+
+ROUTES = [home]

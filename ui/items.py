@@ -1,0 +1,114 @@
+"""Catalog item forms (формы элементов справочников): create, change, mark
+for deletion. Predefined items (e.g. the visit statuses "Записан", "Пришел",
+"Не пришел") can be edited but never marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect
+
+from erp import ui_queries
+from erp.platform import catalog_service
+from erp.platform.errors import ErpError
+from ui import context
+from ui.formdata import errors_from, input_value, parse_item_form
+from ui.i18n import gettext as _
+from ui.lists import catalog_of
+from ui.render import render
+
+NOTICES = {"saved": "Элемент записан", "marked": "Элемент помечен на удаление",
+           "unmarked": "Пометка удаления снята"}
+
+
+def _state(catalog, row: dict[str, Any]) -> dict[str, Any]:
+    state = {"name": row.get("name", "")}
+    state |= {f.name: input_value(f, row.get(f.name)) for f in catalog.fields}
+    if catalog.hierarchical:
+        state["parent_id"] = str(row.get("parent_id") or "")
+        state["is_group"] = bool(row.get("is_group"))
+    return state
+
+
+async def _render(request: Request, catalog, state: dict[str, Any], item: dict | None, *, errors=None,
+                  status: int = 200, notice: str = "") -> Response:
+    wanted: dict[str, set[int]] = {}
+    for f in catalog.fields:
+        if f.type == "ref" and str(state.get(f.name, "")).isdigit():
+            wanted.setdefault(f.ref, set()).add(int(state[f.name]))
+    if catalog.hierarchical and str(state.get("parent_id", "")).isdigit():
+        wanted.setdefault(catalog.name, set()).add(int(state["parent_id"]))
+    async with context.acquire(request) as conn:
+        names = await ui_queries.ref_names(conn, context.registry(request), wanted)
+    return render(request, "forms/item.html", status=status, section="catalogs", catalog=catalog, state=state,
+                  item=item, names=names, errors=errors or errors_from({}),
+                  notice=_(NOTICES.get(notice, "")), can_write=context.can_write(request, catalog))
+
+
+@get("/catalogs/{name:str}/new", name="ui_item_new")
+async def new_item(request: Request, name: str) -> Response:
+    catalog = catalog_of(request, name)
+    context.require_write(request, catalog)
+    defaults = {f.name: f.default for f in catalog.fields}
+    prefill = {k: v for k, v in request.query_params.items() if k in ("name", *catalog.field_names)}
+    return await _render(request, catalog, {**_state(catalog, defaults), **prefill}, None)
+
+
+@get("/catalogs/{name:str}/{item_id:int}", name="ui_item")
+async def open_item(request: Request, name: str, item_id: int, notice: str = "") -> Response:
+    catalog = catalog_of(request, name)
+    async with context.acquire(request) as conn:
+        item = await catalog_service.get(conn, catalog, item_id)
+    return await _render(request, catalog, _state(catalog, item), item, notice=notice)
+
+
+async def _submit(request: Request, catalog, item_id: int | None) -> Response:
+    context.require_write(request, catalog)
+    form = await context.form_data(request)
+    action = str(form.get("action", "save"))
+    registry = context.registry(request)
+    state, data = parse_item_form(catalog, form)
+    try:
+        async with context.acquire(request) as conn:
+            if item_id is None:
+                item = await catalog_service.create(conn, registry, catalog, data)
+            elif action in ("mark", "unmark"):
+                item = await catalog_service.set_deletion_mark(conn, catalog, item_id, action == "mark")
+            else:
+                item = await catalog_service.update(conn, registry, catalog, item_id, data)
+    except ErpError as exc:
+        errors = errors_from(exc.details)
+        shown = {"name", "parent_id", *catalog.field_names}
+        errors.other = [_("Элемент не записан: исправьте отмеченные поля") if errors.header else _(exc.message)]
+        errors.other += [f"{k}: {v}" for k, v in errors.header.items() if k not in shown]
+        current = None
+        if item_id is not None:
+            async with context.acquire(request) as conn:
+                current = await catalog_service.get(conn, catalog, item_id)
+            if action in ("mark", "unmark"):
+                state = _state(catalog, current)
+        return await _render(request, catalog, state, current, errors=errors, status=exc.status)
+    notice = {"mark": "marked", "unmark": "unmarked"}.get(action, "saved")
+    return Redirect(f"/catalogs/{catalog.name}/{item['id']}?notice={notice}", status_code=303)
+
+
+@post("/catalogs/{name:str}/new", name="ui_item_create")
+async def create_item(request: Request, name: str) -> Response:
+    return await _submit(request, catalog_of(request, name), None)
+
+
+@post("/catalogs/{name:str}/{item_id:int}", name="ui_item_save")
+async def save_item(request: Request, name: str, item_id: int) -> Response:
+    return await _submit(request, catalog_of(request, name), item_id)
+
+
+@get("/lookup/{target:str}", name="ui_lookup")
+async def lookup(request: Request, target: str, q: str = "") -> Response:
+    """Options of a reference picker: matching, unmarked items."""
+    async with context.acquire(request) as conn:
+        options = await ui_queries.lookup(conn, context.registry(request), target, q[:100])
+    return render(request, "forms/_options.html", options=options, target=target)
+
+
+ROUTES = [new_item, open_item, create_item, save_item, lookup]

@@ -1,0 +1,159 @@
+"""Lists of every catalog and document (формы списков).
+
+Search as you type, filters, sortable columns, keyset paging with a page
+size of 25/50/100/200 that the session remembers, 1C's posted and marked
+icons, checkboxes for batch printing, and "Excel": the same filtered list as
+a real .xlsx file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+
+from erp import ui_queries
+from erp.platform.errors import NotFound
+from erp.platform.keyset import PAGE_SIZES
+from ui import context, excel, printing
+from ui.i18n import gettext as _
+from ui.listing import ListQuery, catalog_columns, document_columns, filter_fields, parse_query
+from ui.render import page, render
+
+EXPORT_LIMIT = 10_000
+
+
+def catalog_of(request: Request, name: str):
+    found = context.registry(request).catalogs.get(name)
+    if found is None:
+        raise NotFound(_("Справочник не найден"))
+    return found
+
+
+def kind_of(request: Request, name: str):
+    found = context.registry(request).documents.get(name)
+    if found is None:
+        raise NotFound(_("Вид документа не найден"))
+    return found
+
+
+async def _query(request: Request, fields, default_sort: str, default_desc: bool) -> ListQuery:
+    from ui.session import remember, session_value
+
+    remembered = session_value(request, "page_size", 50)
+    query = parse_query(request.query_params, default_sort=default_sort, default_desc=default_desc,
+                        remembered_limit=remembered, filter_names={f.name for f in filter_fields(fields)})
+    if "limit" in request.query_params and query.limit != remembered:
+        await remember(request, page_size=query.limit)
+    return query
+
+
+async def _catalog_page(request: Request, catalog, query: ListQuery, limit: int | None = None,
+                        after: str | None = None) -> tuple[ui_queries.Page, dict]:
+    async with context.acquire(request) as conn:
+        result = await ui_queries.browse_catalog(
+            conn, catalog, q=query.q, filters=query.filters, deletion_mark=query.deletion_mark, sort=query.sort,
+            descending=query.desc, limit=limit or query.limit, after=after or query.after,
+            before=None if after else query.before)
+        names = await ui_queries.ref_names(conn, context.registry(request), ui_queries.collect_refs(
+            context.registry(request), catalog.fields, result.rows))
+        filter_names = await ui_queries.ref_names(conn, context.registry(request), _filter_refs(
+            catalog.fields, query.filters))
+    return result, {**names, **filter_names}
+
+
+def _filter_refs(fields, filters: dict[str, str]) -> dict[str, set[int]]:
+    wanted: dict[str, set[int]] = {}
+    for f in fields:
+        if f.type == "ref" and str(filters.get(f.name, "")).isdigit():
+            wanted.setdefault(f.ref, set()).add(int(filters[f.name]))
+    return wanted
+
+
+@get("/catalogs", name="ui_catalogs")
+async def catalogs_index(request: Request) -> Response:
+    return render(request, "lists/index.html", section="catalogs", title=_("Справочники"), base="/catalogs",
+                  objects=list(context.registry(request).catalogs.values()))
+
+
+@get("/documents", name="ui_documents")
+async def documents_index(request: Request) -> Response:
+    return render(request, "lists/index.html", section="documents", title=_("Документы"), base="/documents",
+                  objects=list(context.registry(request).documents.values()))
+
+
+@get("/catalogs/{name:str}", name="ui_catalog_list")
+async def catalog_list(request: Request, name: str) -> Response:
+    catalog = catalog_of(request, name)
+    query = await _query(request, list(catalog.fields), "name", False)
+    result, names = await _catalog_page(request, catalog, query)
+    columns = catalog_columns(catalog, ui_queries.catalog_sorts(catalog))
+    return page(request, "lists/catalog.html", "lists/_catalog_rows.html", section="catalogs", obj=catalog,
+                query=query, result=result, columns=columns, names=names, base=f"/catalogs/{name}",
+                filters=filter_fields(list(catalog.fields)), page_sizes=PAGE_SIZES,
+                can_write=context.can_write(request, catalog))
+
+
+async def _documents_page(request: Request, kind, query: ListQuery, limit: int | None = None,
+                          after: str | None = None) -> tuple[ui_queries.Page, dict]:
+    registry = context.registry(request)
+    tz = context.settings(request).tz
+    async with context.acquire(request) as conn:
+        result = await ui_queries.browse_documents(
+            conn, registry, kind, tz, q=query.q, start=query.start, end=query.end, posted=query.posted,
+            deletion_mark=query.deletion_mark, filters=query.filters, sort=query.sort, descending=query.desc,
+            limit=limit or query.limit, after=after or query.after, before=None if after else query.before)
+        wanted = ui_queries.docs_refs(registry, kind, [doc for doc, _extra in result.rows])
+        for target, ids in _filter_refs(kind.header, query.filters).items():
+            wanted.setdefault(target, set()).update(ids)
+        names = await ui_queries.ref_names(conn, registry, wanted, tz)
+    return result, names
+
+
+@get("/documents/{kind_name:str}", name="ui_document_list")
+async def document_list(request: Request, kind_name: str) -> Response:
+    kind = kind_of(request, kind_name)
+    query = await _query(request, list(kind.header), "date", True)
+    result, names = await _documents_page(request, kind, query)
+    columns = document_columns(kind, ui_queries.document_sorts(kind))
+    return page(request, "lists/documents.html", "lists/_document_rows.html", section="documents", obj=kind,
+                query=query, result=result, columns=columns, names=names, base=f"/documents/{kind_name}",
+                filters=filter_fields(list(kind.header)), page_sizes=PAGE_SIZES,
+                can_write=context.can_write(request, kind), print_forms=printing.forms_for(kind.name))
+
+
+async def _all_pages(fetch) -> list[Any]:
+    rows, after = [], None
+    while len(rows) < EXPORT_LIMIT:
+        result, names = await fetch(after)
+        rows.append((result, names))
+        after = result.next
+        if not after:
+            break
+    return rows
+
+
+@get("/catalogs/{name:str}/export.xlsx", name="ui_catalog_export")
+async def catalog_export(request: Request, name: str) -> Response:
+    catalog = catalog_of(request, name)
+    query = await _query(request, list(catalog.fields), "name", False)
+    columns = catalog_columns(catalog, {}, limit=100)
+    pages = await _all_pages(lambda after: _catalog_page(request, catalog, query, 200, after))
+    rows = [excel.catalog_row(catalog, columns, row, names) for result, names in pages for row in result.rows]
+    return excel.response(_(catalog.title), [_(c.title) for c in columns], rows, f"{catalog.name}.xlsx")
+
+
+@get("/documents/{kind_name:str}/export.xlsx", name="ui_document_export")
+async def document_export(request: Request, kind_name: str) -> Response:
+    kind = kind_of(request, kind_name)
+    query = await _query(request, list(kind.header), "date", True)
+    columns = document_columns(kind, {}, limit=100)
+    tz = context.settings(request).tz
+    pages = await _all_pages(lambda after: _documents_page(request, kind, query, 200, after))
+    rows = [excel.document_row(columns, doc, extra, names, tz) for result, names in pages
+            for doc, extra in result.rows]
+    headers = [_("Проведён"), _("Пометка удаления"), *(_(c.title) for c in columns)]
+    return excel.response(_(kind.title), headers, rows, f"{kind.name}.xlsx")
+
+
+ROUTES = [catalogs_index, documents_index, catalog_list, document_list, catalog_export, document_export]

@@ -1,0 +1,64 @@
+"""The "Печать ▾" menu and batch printing from a list.
+
+The forms come from :mod:`erp.printing`, and printing goes through its
+service — the same calls the print API (``/api/documents/{kind}/{id}/print/{form}``,
+``/api/print/batch``) makes, here behind the UI's session and CSRF instead of
+a bearer token. Every PDF lands in the registry of generated documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from litestar import Request, Response, get, post
+
+from erp.platform.db import in_transaction
+from erp.printing import forms as print_forms
+from erp.printing import service
+from erp.printing.api import pdf_response
+from ui import context
+
+
+@dataclass(frozen=True)
+class PrintForm:
+    name: str
+    title: str
+
+
+def forms_for(kind: str) -> list[PrintForm]:
+    return [PrintForm(f.name, f.title) for f in print_forms.forms_for(kind)]
+
+
+def url(kind: str, doc_id: int, form: str, *, preview: bool = False) -> str:
+    return f"/print/{kind}/{doc_id}/{form}" + ("?format=html" if preview else "")
+
+
+@get("/print/{kind:str}/{doc_id:int}/{form:str}", name="ui_print")
+async def print_one(request: Request, kind: str, doc_id: int, form: str,
+                    format: Literal["pdf", "html"] = "pdf") -> Response:
+    settings, user_id = context.settings(request), request.scope["user"].user_id
+    if format == "html":
+        async with context.acquire(request) as conn:
+            text = await service.render_preview(conn, kind, doc_id, form, user_id, tz=settings.tz,
+                                                config=context.registry(request))
+        return Response(text, media_type="text/html; charset=utf-8")
+    printed = await in_transaction(request.app.state.pool, lambda conn: service.render_pdf(
+        conn, kind, doc_id, form, user_id, tz=settings.tz, config=context.registry(request)))
+    return pdf_response(printed.content, printed.file_name, printed.generated_ids)
+
+
+@post("/print/batch", name="ui_print_batch")
+async def print_batch(request: Request) -> Response:
+    """The documents ticked in a list, in one PDF."""
+    data = await context.form_data(request)
+    raw = data.get("doc", [])
+    ids = [int(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).isdigit()]
+    kind, form = str(data.get("kind", "")), str(data.get("form", "")) or None
+    settings, user_id = context.settings(request), request.scope["user"].user_id
+    printed = await in_transaction(request.app.state.pool, lambda conn: service.render_batch(
+        conn, [(kind, i) for i in ids], form, user_id, tz=settings.tz, config=context.registry(request)))
+    return pdf_response(printed.content, printed.file_name, printed.generated_ids)
+
+
+ROUTES = [print_one, print_batch]
