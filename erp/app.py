@@ -23,6 +23,7 @@ from erp.platform.metadata import Registry
 from erp.platform.posting import Engine
 from erp.printing import api as printing_api
 from erp.settings import Settings
+from ui.app import UIPlugin
 
 log = logging.getLogger("erp")
 
@@ -95,5 +96,6 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         middleware=[BearerAuthMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
+        plugins=[UIPlugin(settings)],
         debug=False,
     )
