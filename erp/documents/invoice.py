@@ -31,7 +31,7 @@ async def complete(conn, header: dict, lines: list[dict], _settings) -> tuple[di
         raise ValidationError.field("organization_id", "организация не найдена")
     if row["client_org"] and row["client_org"] != org:
         raise ValidationError.field("client_id", "клиент обслуживается другой организацией")
-    if header.get("bank_account_id") and row["account_org"] != org:
+    if row["account_org"] is not None and row["account_org"] != org:
         raise ValidationError.field("bank_account_id", "банковский счёт принадлежит другой организации")
     for line in lines:
         line["vat_rate"] = line.get("vat_rate") or row["vat_rate"] or "none"

@@ -56,12 +56,18 @@ async def test_slots_follow_the_intervals_and_only_posted_requests_take_time(api
     assert list(await slots(api, "2021-12-22")) == ["Ефимова Е.В."]
 
 
-async def test_an_interval_off_the_grid_keeps_its_own_start(clinic, settings, database_url, admin):
-    app = create_app(settings.with_(slot_step_minutes=60), database_url, pool_size=2)
+async def test_an_interval_off_the_grid_keeps_its_own_start_and_settings_apply(clinic, settings, database_url,
+                                                                                  admin):
+    app = create_app(settings.with_(slot_step_minutes=60, default_appointment_minutes=45), database_url, pool_size=2)
     async with AsyncTestClient(app=app) as client:
         api = Api(client, admin)
         await api.create("work-schedules", ws("2021-12-01", [
             line(clinic.efimova, "2021-12-23", "15:30", "19:45")]), post=True)
         found = await api.get("/api/schedule/slots", date="2021-12-23")
-        assert found["step_minutes"] == 60 and found["duration_minutes"] == 30
+        assert found["step_minutes"] == 60 and found["duration_minutes"] == 45
         assert found["doctors"][0]["slots"] == ["15:30", "16:30", "17:30", "18:30"]
+        booked = await api.create("requests", {"doctor_id": clinic.efimova, "starts_at": "2021-12-23T16:30:00"},
+                                  post=True)
+        assert (booked["duration_minutes"], booked["ends_at"]) == (45, "2021-12-23T17:15:00+03:00")
+        found = await api.get("/api/schedule/slots", date="2021-12-23")
+        assert found["doctors"][0]["slots"] == ["15:30", "17:30", "18:30"]
