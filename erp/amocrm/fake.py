@@ -220,8 +220,9 @@ class FakeAmo:
         """An amoCRM "disposable token" (the widget's ``X-Auth-Token``): a JWT signed HS256 with the
         client secret. ``audience`` is the integration's origin; ``claims`` override or add claims."""
         with self._lock:
-            return self.oauth.disposable_token(audience, self.api.account_id, self.api.subdomain,
-                                               ttl=ttl, user_id=user_id, **claims)
+            account_id, subdomain = claims.pop("account_id", self.api.account_id), claims.pop("subdomain",
+                                                                                            self.api.subdomain)
+            return self.oauth.disposable_token(audience, account_id, subdomain, ttl=ttl, user_id=user_id, **claims)
 
     def add_lead(self, lead_id: int, *, pipeline_id: int = DEFAULT_PIPELINE_ID, status_id: int = DEFAULT_STATUS_ID,
                  name: str | None = None, price: int = 0,

@@ -169,9 +169,8 @@ async def test_never_more_than_7_requests_per_second_and_the_window_passes_betwe
                                                                                            fake, connected):
     fake.reset_metrics()
     for _ in range(3):  # three "processes" one after another, each bursting
-        async with pool.acquire() as conn:
-            async with await Gate.wait_for(conn, settings) as gate:
-                for _ in range(7):
-                    await gate.call("GET", "/api/v4/account")
+        async with pool.acquire() as conn, await Gate.wait_for(conn, settings) as gate:
+            for _ in range(7):
+                await gate.call("GET", "/api/v4/account")
     assert fake.max_requests_per_second <= 7
     assert fake.count(429) == 0 and fake.count(200) == 21
