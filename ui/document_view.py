@@ -13,7 +13,6 @@ from litestar import Request
 
 from erp import ui_queries
 from erp.platform.document import Doc, DocumentKind
-from erp.platform.register_write import BalanceShortage
 from ui import context, i18n
 from ui.formdata import COMPUTED_LINE_FIELDS, FormState
 from ui.i18n import gettext as _
@@ -77,25 +76,27 @@ async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc
     return DocumentView(names, derived, targets, based_on_text, _total(kind, state, doc), title)
 
 
-async def describe_shortage(request: Request, exc: BalanceShortage) -> list[str]:
-    """Each shortfall as a person reads it: «Шприц 5 мл, Основной склад: доступно 2, требуется 5»."""
+async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) -> list[str]:
+    """Each shortfall of a posting error (``details["shortfalls"]``: register,
+    dimensions, available, required) as a person reads it:
+    «Основной склад, Шприц 5 мл: доступно 2, требуется 5»."""
     registry = context.registry(request)
     wanted: dict[str, set[int]] = {}
-    for s in exc.shortfalls:
-        register = registry.registers.get(s.register)
+    for s in shortfalls:
+        register = registry.registers.get(s.get("register"))
         for f in register.dimensions if register else ():
-            if f.type == "ref" and s.dimensions.get(f.name) is not None:
-                wanted.setdefault(f.ref, set()).add(s.dimensions[f.name])
+            if f.type == "ref" and s.get("dimensions", {}).get(f.name) is not None:
+                wanted.setdefault(f.ref, set()).add(s["dimensions"][f.name])
     async with context.acquire(request) as conn:
         names = await ui_queries.ref_names(conn, registry, wanted)
     lines = []
-    for s in exc.shortfalls:
-        register = registry.registers.get(s.register)
-        parts = [names.get((f.ref, s.dimensions.get(f.name)), str(s.dimensions.get(f.name)))
-                 for f in (register.dimensions if register else ()) if f.type == "ref"]
-        key = ", ".join(reversed(parts))
+    for s in shortfalls:
+        register = registry.registers.get(s.get("register"))
+        dims = s.get("dimensions", {})
+        key = ", ".join(names.get((f.ref, dims.get(f.name)), str(dims.get(f.name)))
+                        for f in (register.dimensions if register else ()) if f.type == "ref")
         lines.append(_("%(key)s: доступно %(available)s, требуется %(required)s") % {
-            "key": key, "available": i18n.number(s.available), "required": i18n.number(s.required)})
+            "key": key, "available": i18n.number(s.get("available")), "required": i18n.number(s.get("required"))})
     return lines
 
 

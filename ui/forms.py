@@ -21,7 +21,6 @@ from litestar.response import Redirect
 from erp.platform import document_list, subordination
 from erp.platform.errors import ErpError
 from erp.platform.posting import Engine
-from erp.platform.register_write import BalanceShortage
 from ui import context, document_view, printing
 from ui.formdata import FormErrors, FormState, errors_from, parse_document_form, state_from_values
 from ui.i18n import gettext as _
@@ -115,9 +114,9 @@ async def _submit(request: Request, kind, doc_id: int | None) -> Response:
         errors.header = {key: text for key, text in errors.header.items() if key in shown}
         if exc.status == 422 and (errors.header or errors.lines):
             errors.other.insert(0, _("Документ не записан: исправьте отмеченные поля"))
-        elif isinstance(exc, BalanceShortage):
+        elif (exc.details or {}).get("shortfalls"):
             errors.other[:0] = [_("Документ не проведён: недостаточно остатков"),
-                                *await document_view.describe_shortage(request, exc)]
+                                *await document_view.describe_shortage(request, exc.details["shortfalls"])]
         else:
             errors.other.insert(0, _(exc.message))
         current = None

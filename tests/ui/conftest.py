@@ -86,3 +86,20 @@ async def login_as(app, users):
     yield make
     for c in clients:
         await c.__aexit__(None, None, None)
+
+
+DAY = "2030-01-14"  # a Monday, far from today: calendar tests do not depend on the clock
+
+
+async def schedule_month(rest: Api, ids: Clinic, day: str = DAY, post: bool = True) -> dict:
+    """A posted WorkSchedule: Ефимова 08:15–13:00 and Ишаева 08:00–16:00 on ``day``."""
+    return await rest.create("work-schedules", {
+        "date": f"{day[:8]}01T00:00:00", "month": f"{day[:8]}01",
+        "lines": [{"doctor_id": ids.efimova, "day": day, "start": "08:15", "end": "13:00"},
+                  {"doctor_id": ids.ishaeva, "day": day, "start": "08:00", "end": "16:00"}]}, post=post)
+
+
+def form_of(html: str, action: str) -> str:
+    """The HTML of the form that posts to ``action``."""
+    start = html.index(f'action="{action}"')
+    return html[html.rindex("<form", 0, start):html.index("</form>", start)]
