@@ -31,16 +31,15 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
 
 
 async def load_context(conn, doc: Doc, _settings) -> dict:
+    """The organization's VAT rate, the warehouse's name, and which lines are goods
+    (by id, with their names for a shortfall message)."""
     ids = sorted({ln["nomenclature_id"] for ln in doc.lines})
     row = await conn.fetchrow(
         "SELECT (SELECT vat_rate FROM cat_organizations WHERE id = $1) AS vat_rate,"
         " (SELECT name FROM cat_warehouses WHERE id = $3) AS warehouse,"
-        " ARRAY(SELECT id FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods' ORDER BY id) AS goods,"
-        " ARRAY(SELECT name FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods' ORDER BY id)"
-        " AS names",
-        doc.organization_id, ids, doc.warehouse_id)
-    return {"vat_rate": row["vat_rate"], "goods": dict(zip(row["goods"], row["names"], strict=True)),
-            "warehouse": row["warehouse"]}
+        " ARRAY(SELECT ROW(id, name) FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods')"
+        " AS goods", doc.organization_id, ids, doc.warehouse_id)
+    return {"vat_rate": row["vat_rate"], "warehouse": row["warehouse"], "goods": dict(row["goods"])}
 
 
 def balance_keys(doc: Doc, data: dict) -> dict:
@@ -100,7 +99,7 @@ def _refuse_shortfalls(doc: Doc, ctx: PostingContext, balances: dict) -> None:
     if short:
         listed = "; ".join(f"«{s['item']}»: доступно {s['available']}, требуется {s['required']}" for s in short)
         raise GoodsShortage(f"Недостаточно товара на складе «{ctx.data['warehouse']}» — {listed}",
-                              details={"shortfalls": short})
+                            details={"shortfalls": short})
 
 
 async def _from_request(conn, base: Doc) -> dict:
