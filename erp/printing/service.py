@@ -12,7 +12,6 @@ printed over the signature lines; without it the lines stay blank for a pen.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -93,7 +92,7 @@ async def render_pdf(conn: asyncpg.Connection, kind: str, doc_id: int, form: str
     """One document's PDF; with ``store`` it is kept in the registry (``generated_ids``)."""
     [data] = await load_documents(conn, [(kind, doc_id)], form, tz=tz, config=config)
     [signatures] = await _signatures(conn, [data], user_id, facsimile)
-    pdf, _ = await render.to_pdf([render.render_html(data, signatures, inline_css=False)])
+    [pdf] = await render.to_pdfs([render.render_html(data, signatures, inline_css=False)])
     ids = await registry.store(conn, [(data, pdf)], user_id=user_id, facsimile=facsimile) if store else []
     return Printed(pdf, data.file_name, (data,), tuple(ids))
 
@@ -110,12 +109,7 @@ async def render_batch(conn: asyncpg.Connection, documents: Sequence[tuple[str, 
     datas = await load_documents(conn, documents, form, tz=tz, config=config)
     signatures = await _signatures(conn, datas, user_id, facsimile)
     htmls = [render.render_html(d, s, inline_css=False) for d, s in zip(datas, signatures, strict=True)]
-    # A batch builds a large object graph; the cyclic collector only slows it down.
-    gc.disable()
-    try:
-        combined, singles = await render.to_pdf(htmls, each=True)
-    finally:
-        gc.enable()
+    combined, singles = await render.to_pdf(htmls)
     ids = await registry.store(conn, list(zip(datas, singles, strict=True)), user_id=user_id, facsimile=facsimile)
     name = datas[0].file_name if len(datas) == 1 else f"Пакет документов ({len(datas)}).pdf"
     return Printed(combined, name, tuple(datas), tuple(ids))

@@ -116,3 +116,19 @@ async def test_registry_pages_by_25_50_100_200(api, clinic, db):
     assert (await api.get("/api/generated-documents", limit=200))["next"] is None
     error = await api.get("/api/generated-documents", limit=30, status=422)
     assert error["details"]["fields"] == {"limit": "размер страницы: 25, 50, 100, 200"}
+
+
+async def test_a_large_batch_is_shared_between_worker_processes_and_keeps_its_order(api, clinic, db):
+    from erp.printing.render import PARALLEL_FROM
+
+    count = PARALLEL_FROM + 1
+    docs = [await api.create("invoices", invoice_data(clinic, (clinic.service, "1", f"{100 + n}")), post=True)
+            for n in range(count)]
+    r = await api.raw("POST", "/api/print/batch", json={
+        "documents": [{"kind": "invoices", "id": d["id"]} for d in reversed(docs)]})
+    pages = pdf_pages(r.content)
+    assert len(pages) == count
+    for page, n in zip(pages, reversed(range(count)), strict=True):
+        assert f"Счёт на оплату № {n + 1} от 22 декабря 2021 г." in page
+        assert f"Всего к оплате: {100 + n},00" in page
+    assert await generated_count(db) == count
