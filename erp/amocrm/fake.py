@@ -11,6 +11,7 @@ Tests, benchmarks and the demo point the integration's base URL at it instead of
 * amoCRM's gateway: at most ``rate_limit`` (7) requests per sliding second; over it → 429 with an HTML
   body and no ``Retry-After``; ``block_threshold`` (5) such violations within ``block_window`` (60 s)
   block the account → 403 (HTML) on every call until :meth:`FakeAmo.unblock`.
+* Pages added with :meth:`FakeAmo.add_page` (a lead card for a widget test) on the account's origin.
 * The consent page (``GET /oauth?client_id=&state=``) agrees at once and redirects to the redirect URI
   with a fresh code, the ``state`` and ``referer`` (our host), as amoCRM does after the user agrees.
 * Outgoing webhooks: :meth:`FakeAmo.fire_status_change` / :meth:`FakeAmo.fire_delete` POST amoCRM's
@@ -85,6 +86,7 @@ class FakeAmo:
         self.gateway = Gateway(self.config, max_log_entries)
         self._runner = ServerRunner(asgi_app(self._handle))
         self._deliveries: list[dict[str, Any]] = []
+        self._pages: dict[str, tuple[bytes, str]] = {}
 
     # ------------------------------------------------------------------------------ identity
 
@@ -292,6 +294,12 @@ class FakeAmo:
         with self._lock:
             return [w.to_json(self.account_id) for w in self.api.webhooks.values()]
 
+    def add_page(self, path: str, body: bytes, content_type: str) -> None:
+        """Serve ``body`` at ``GET path`` on the account's origin, e.g. a lead card hosting a widget, as
+        amoCRM's own pages would (not rate-limited, not logged)."""
+        with self._lock:
+            self._pages[path] = (body, content_type)
+
     def _origin(self) -> str:
         return self._runner.base_url if self._runner.port else f"https://{self.subdomain}.amocrm.ru"
 
@@ -384,6 +392,9 @@ class FakeAmo:
     async def _handle(self, request: Request) -> Response:
         if request.path.startswith("/_fake/"):
             return await control(self, request)
+        page = self._pages.get(request.path) if request.method == "GET" else None
+        if page is not None:
+            return Response(200, page[0], page[1])
         if request.path == CONSENT_PATH:
             with self._lock:
                 return self.oauth.consent(request)
