@@ -12,6 +12,7 @@ from erp.catalogs.visit_statuses import BOOKED
 from erp.platform.document import Doc, DocumentKind, PostingContext
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
+from erp.platform.period_lock import PeriodClosed, get_lock
 from erp.scheduling import inside_intervals, working_intervals
 
 NOT_WORKING = "Врач не работает в это время"
@@ -36,7 +37,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
 async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dict, list[dict]]:
     """Defaults from the database: the client "Клиент из AmoCRM", the visit status
     "Записан", the duration (the request's, else the first service's, else the
-    setting), and the doctor must be active."""
+    setting); the doctor must be active and the visit outside a closed period."""
     starts = header["starts_at"]
     if starts.tzinfo is None:
         starts = header["starts_at"] = starts.replace(tzinfo=settings.tz)
@@ -50,6 +51,13 @@ async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dic
         AMOCRM_CLIENT, BOOKED, header["doctor_id"], nomenclature_ids)
     if row["doctor_active"] is False:
         raise ValidationError.field("doctor_id", "врач не ведёт приём (не активен)")
+    day = starts.astimezone(settings.tz).date()
+    lock = await get_lock(conn)
+    if lock is not None and day <= lock:
+        # the visit itself is an accounting fact: it can't be booked into a closed period
+        raise PeriodClosed(f"Период закрыт: дата запрета изменения {lock:%d.%m.%Y}. "
+                           f"Нельзя записать на приём {day:%d.%m.%Y}.",
+                           details={"lock_date": lock.isoformat(), "fields": {"starts_at": "период закрыт"}})
     header["client_id"] = header.get("client_id") or row["client"]
     header["visit_status_id"] = header.get("visit_status_id") or row["status"]
     duration = header.get("duration_minutes") or row["duration"] or settings.default_appointment_minutes

@@ -23,6 +23,11 @@ async def test_a_request_in_a_closed_period_names_the_lock_date(api, users, db, 
     assert closed["code"] == "period_closed"
     assert "дата запрета изменения 31.12.2021" in closed["message"]
     assert closed["details"]["lock_date"] == "2021-12-31"
+    # today's request for a visit in the closed period is refused as well
+    visit = await api.create("requests", {"doctor_id": clinic.efimova, "starts_at": "2021-12-22T11:00:00"},
+                             status=409, post=True)
+    assert visit["message"] == "Период закрыт: дата запрета изменения 31.12.2021. Нельзя записать на приём 22.12.2021."
+    assert "starts_at" in visit["details"]["fields"]
     unpost = await api.post(f"/api/documents/requests/{booked['id']}/unpost", status=409)
     assert "31.12.2021" in unpost["message"]
     moved = await api.put(f"/api/documents/requests/{booked['id']}", {
