@@ -69,6 +69,11 @@ class Clinic:
 
 @pytest.fixture
 async def clinic(api: Api) -> Clinic:
+    return await make_clinic(api)
+
+
+async def make_clinic(api: Api) -> Clinic:
+    """An organization with full requisites and a bank account, clients, services, goods, a doctor."""
     org = await api.item("organizations", {
         "name": "Клиника", "full_name": "ООО «Клиника Здоровье»", "inn": "7707083893", "kpp": "773601001",
         "ogrn": "1027700132195", "address": "191000, Санкт-Петербург, Невский пр., д. 1",
