@@ -48,7 +48,7 @@ async def print_one(request: Request, kind: str, doc_id: int, form: str,
     return pdf_response(printed.content, printed.file_name, printed.generated_ids)
 
 
-@post("/print/batch", name="ui_print_batch")
+@post("/print/batch", name="ui_print_batch", status_code=200)
 async def print_batch(request: Request) -> Response:
     """The documents ticked in a list, in one PDF."""
     data = await context.form_data(request)

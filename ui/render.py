@@ -59,7 +59,7 @@ def _env() -> Environment:
                       extensions=["jinja2.ext.i18n"], undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True)
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(money=i18n.money, number=i18n.number, date=i18n.date, time=i18n.time,
+    env.filters.update(money=i18n.money, number=i18n.number, date=i18n.date, time=i18n.time, datetime=i18n.datetime,
                        month=i18n.month, weekday=i18n.weekday, day_long=i18n.day_long, choice=choice_label)
     env.globals.update(static=STATIC_URL)
     return env
@@ -91,7 +91,6 @@ def render(request: Request, template: str, *, status: int = 200, section: str =
         "sections": sections_for(role) if user else [], "section": section,
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
         "tz": settings.tz, "path": request.url.path,
-        "dt": lambda value: i18n.datetime(value, settings.tz),
     }
     return html(ENV.get_template(template).render(**base, **context), status, headers)
 
