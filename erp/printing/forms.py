@@ -131,7 +131,6 @@ class PrintData:
     vat_rows: tuple[VatRow, ...]
     director: str
     accountant: str
-    comment: str = ""
 
     @property
     def heading(self) -> str:
@@ -233,8 +232,7 @@ def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], 
         supplier=Party(org["full_name"] or org["name"], org["inn"], org["kpp"], org["address"]),
         buyer=Party(client["name"], client["inn"] or "", client["kpp"] or "") if client else Party(""),
         bank=bank, lines=lines, total=total, vat_rows=_vat_rows(doc, lines, org["vat_rate"]),
-        director=org["director"] or "", accountant=org["chief_accountant"] or "",
-        comment=doc.header.get("comment") or "")
+        director=org["director"] or "", accountant=org["chief_accountant"] or "")
 
 
 def _require(row, fields: tuple[tuple[str, str], ...], message: str, code: str, field: str) -> None:

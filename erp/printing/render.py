@@ -101,11 +101,13 @@ def _layout(html: str):
 def _render_each(htmls: Sequence[str]) -> list[bytes]:
     """Each document's own PDF. Runs on the printing thread or in a worker process."""
     # Laying out builds large object graphs; the cyclic collector only slows it down.
+    enabled = gc.isenabled()
     gc.disable()
     try:
         return [_layout(html).write_pdf() for html in htmls]
     finally:
-        gc.enable()
+        if enabled:
+            gc.enable()
 
 
 WORKERS = min(os.cpu_count() or 1, 4)
