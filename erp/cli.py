@@ -146,6 +146,11 @@ def serve(ctx: Context, with_demo: bool, host: str | None, port: int | None, wor
         run(_demo(ctx))
     host = host or ctx.settings.host
     port = port or ctx.settings.port
+    if with_demo:  # the fake amoCRM beside the demo, so its exchange log is alive
+        from erp.amocrm import demo as amocrm_demo
+
+        amocrm_demo.start(ctx.settings, url, f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}",
+                          console.print)
     os.environ["DATABASE_URL"] = url
     console.print(f"Сервер: http://{host}:{port}  (API: /schema/swagger)")
     uvicorn.run("erp.asgi:create", factory=True, host=host, port=port, workers=workers,
