@@ -174,3 +174,12 @@ async def test_never_more_than_7_requests_per_second_and_the_window_passes_betwe
                 await gate.call("GET", "/api/v4/account")
     assert fake.max_requests_per_second <= 7
     assert fake.count(429) == 0 and fake.count(200) == 21
+
+
+async def test_a_token_about_to_expire_is_refreshed_before_use(db, pool, settings, engine, clinic, fake, connected):
+    await booked(db, engine, clinic, fake)
+    await db.execute("UPDATE amocrm_connections SET expires_at = now() + interval '3 minutes'")
+    await deliver(pool, settings)
+    assert fake.lead(LEAD)["price"] == 150
+    assert list(fake.refresh_token_uses.values()) == [1] and fake.count(401) == 0, "refreshed first, no 401 needed"
+    assert await db.fetchval("SELECT expires_at > now() + interval '23 hours' FROM amocrm_connections")

@@ -107,3 +107,31 @@ async def test_the_worker_wakes_on_notify_not_on_a_poll(db, pool, settings, engi
     finally:
         stop.set()
         await asyncio.wait_for(worker, 10)
+
+
+async def test_the_exchange_log_filters_and_pages(client, db, engine, clinic, users):
+    for lead in (310_001, 310_002):
+        request = await request_for_lead(db, engine, clinic, lead)
+        for amount in range(15):
+            await render(db, engine, clinic, request.id, f"{amount + 1}.00")
+    manager = await users.headers("manager")
+    first = (await client.get("/api/amocrm/exchange-log", headers=manager, params={"limit": 25})).json()
+    assert len(first["items"]) == 25 and first["next"]
+    ids = [e["id"] for e in first["items"]]
+    assert ids == sorted(ids, reverse=True), "newest first"
+    rest = (await client.get("/api/amocrm/exchange-log", headers=manager,
+                             params={"limit": 25, "after": first["next"]})).json()
+    assert len(rest["items"]) == 5 and rest["next"] is None
+    assert min(ids) > max(e["id"] for e in rest["items"])
+
+    one = (await client.get("/api/amocrm/exchange-log", headers=manager,
+                            params={"lead_id": 310_002, "state": "pending", "kind": "budget", "direction": "out",
+                                    "start": "2000-01-01", "end": "2999-12-31"})).json()
+    assert len(one["items"]) == 15 and {e["lead_id"] for e in one["items"]} == {310_002}
+    assert one["items"][0]["document_kind"] == "service-renderings" and one["items"][0]["attempts"] == 0
+    none = (await client.get("/api/amocrm/exchange-log", headers=manager, params={"end": "2000-01-01"})).json()
+    assert none["items"] == []
+    bad = await client.get("/api/amocrm/exchange-log", headers=manager, params={"state": "lost"})
+    assert bad.status_code == 422 and "state" in bad.json()["details"]["fields"]
+    anonymous = await client.get("/api/amocrm/exchange-log")
+    assert anonymous.status_code == 401
