@@ -116,7 +116,8 @@ def _with_db(work):
 
 
 def _moment(value) -> str:
-    return value.astimezone().strftime("%d.%m.%Y %H:%M:%S") if value else "—"
+    """A moment in the clinic's time zone (ERP_TIMEZONE)."""
+    return value.astimezone(_context().settings.tz).strftime("%d.%m.%Y %H:%M:%S") if value else "—"
 
 
 def _print_status(status: dict) -> None:
