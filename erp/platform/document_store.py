@@ -15,6 +15,7 @@ import asyncpg
 from .document import Doc, DocumentKind
 from .errors import NotFound
 from .fields import quote
+from .numbering import next_number_cte, number_sql
 
 LOCK_KEYS_SQL = (
     "(SELECT array_agg(value->>'date') FROM constants WHERE key = 'period_lock'{org}) AS lock_dates"
@@ -63,6 +64,47 @@ async def lock_for_new(conn: asyncpg.Connection, kind: DocumentKind,
     dates = await conn.fetchval(
         "SELECT array_agg(value->>'date') FROM constants WHERE key = ANY($1::text[])", keys)
     return lock_date({"lock_dates": dates})
+
+
+async def prepare_new(conn: asyncpg.Connection, kind: DocumentKind, header: Mapping[str, Any],
+                      prefix_from: tuple[str, str, int] | None) -> tuple[dt.date | None, str, int]:
+    """For a new document, in one round trip: the lock date in force, the number
+    prefix (``prefix_from`` is (catalog table, attribute, item id)) and its id."""
+    org = header.get(kind.organization_field) if kind.organization_field else None
+    keys = ["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])
+    prefix = (f'(SELECT {quote(prefix_from[1])} FROM "{prefix_from[0]}" WHERE id = $2)' if prefix_from
+              else "NULL::text")
+    row = await conn.fetchrow(
+        "SELECT (SELECT array_agg(value->>'date') FROM constants WHERE key = ANY($1::text[])) AS lock_dates,"
+        f" {prefix} AS prefix, nextval(pg_get_serial_sequence('\"{kind.table}\"', 'id')) AS id",
+        keys, *([prefix_from[2]] if prefix_from else []))
+    return lock_date(row), row["prefix"] or "", row["id"]
+
+
+async def insert_new(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: int, prefix: str, year: int,
+                     date: dt.datetime, header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
+                     based_on: tuple[str, int] | None, author_id: int | None, posted: bool) -> str:
+    """Number the document and insert it with its lines: one statement whatever the
+    number of lines. The counter's row stays locked to the end of the transaction
+    (gapless numbers), so this comes as late in it as the posting allows."""
+    cols = ["id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
+            "author_id", "posted", *header]
+    args = [kind.name, prefix, year, doc_id, date, based_on[0] if based_on else None,
+            based_on[1] if based_on else None, author_id, posted, *header.values()]
+    params = ["$4", f"(SELECT {number_sql('$2', kind.number_width)} FROM num)", "$2", "$3",
+              *(f"${i}" for i in range(5, len(args) + 1))]
+    sql = (f"WITH {next_number_cte('$1', '$2', '$3')},"
+           f' doc AS (INSERT INTO "{kind.table}" ({", ".join(map(quote, cols))}) VALUES ({", ".join(params)})'
+           " RETURNING number)")
+    if kind.lines and lines:
+        names = [f.name for f in kind.lines]
+        types = ["int"] + [f.sql_type for f in kind.lines]
+        first = len(args) + 1
+        unnest = ", ".join(f"${first + i}::{t}[]" for i, t in enumerate(types))
+        sql += (f', lines AS (INSERT INTO "{kind.lines_table}" (document_id, line_no, {", ".join(map(quote, names))})'
+                f" SELECT $4, * FROM unnest({unnest}))")
+        args += [list(range(1, len(lines) + 1))] + [[ln.get(c) for ln in lines] for c in names]
+    return await conn.fetchval(sql + " SELECT number FROM doc", *args)
 
 
 async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:

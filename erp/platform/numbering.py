@@ -20,6 +20,20 @@ async def next_value(conn: asyncpg.Connection, kind: str, prefix: str = "", year
     return await conn.fetchval(NEXT_SQL, kind, prefix, year)
 
 
+def next_number_cte(kind: str, prefix: str, year: str) -> str:
+    """``num AS (...)``: the counter's next value as ``num.last``, for a statement
+    that numbers what it inserts (``kind``, ``prefix``, ``year`` are SQL
+    parameters, e.g. ``"$1"``). The row lock is the same as :func:`next_value`'s."""
+    return (f"num AS (INSERT INTO document_counters (kind, prefix, year, last) VALUES ({kind}, {prefix}, {year}, 1)"
+            " ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last)")
+
+
+def number_sql(prefix: str, width: int) -> str:
+    """:func:`format_number` in SQL, of ``num.last`` (see :func:`next_number_cte`)."""
+    digits = "num.last::text"
+    return f"{prefix} || lpad({digits}, greatest({int(width)} - length({prefix}), 1, length({digits})), '0')"
+
+
 def format_number(prefix: str, value: int, width: int = 11) -> str:
     """``"00000000219"``, or with a prefix ``"КЛ-000000219"``: always ``width`` long
     unless the value needs more digits."""

@@ -8,7 +8,10 @@ control ("write, then check"), then the subscribers, e.g. an outbox. Either
 everything happens or nothing does.
 
 Round trips do not depend on the number of lines: loading is one query,
-each register is one statement, balance control is one query.
+all the accumulation registers are one statement, balance control is one
+query. A new document is numbered as late as possible (the counter row stays
+locked until commit, which keeps numbers gapless), so concurrent postings
+queue on it for a few statements only.
 """
 
 from __future__ import annotations
@@ -25,12 +28,10 @@ from . import document_store as store
 from .document import Doc, DocumentKind, PostingContext
 from .document_input import parse_document
 from .errors import Conflict, NotFound, ValidationError
-from .fields import quote
 from .lifecycle import State, guard
-from .numbering import format_number, next_value
 from .refs import check_refs
 from .register import AccumulationRegister
-from .register_write import check_balances, current_balances, raise_if_short, write_movements
+from .register_write import check_balances, current_balances, raise_if_short, write_registers
 
 
 class Engine:
@@ -54,26 +55,37 @@ class Engine:
 
     async def create(self, conn: asyncpg.Connection, kind: DocumentKind, data: Mapping[str, Any], *,
                      post: bool = False, author_id: int | None = None) -> Doc:
+        """Write a new document (and post it with ``post=True``, "Провести и закрыть").
+
+        Everything that only reads comes first: references, the lock date, the
+        prefix and the id in one query, then the posting rule's context and
+        balances. Only then is the document numbered and inserted with its
+        lines, so the counter's row lock (gapless numbers) is held for the
+        inserts, the movements and the balance check alone."""
         date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
         date = date or dt.datetime.now(self.tz)
+        if post:
+            self._require_postable(kind)
         async with conn.transaction(), self._conflicts(kind):
             if kind.complete is not None:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
             await check_refs(conn, self.registry, self._refs(kind, header, lines, based_on))
-            lock = await store.lock_for_new(conn, kind, header)
+            lock, prefix, doc_id = await store.prepare_new(conn, kind, header, self._prefix_source(kind, header))
             guard("write", None, self._day(date), lock)
-            prefix = await self._prefix(conn, kind, header)
-            year = date.astimezone(self.tz).year
-            value = await next_value(conn, kind.name, prefix, year)
-            number = format_number(prefix, value, kind.number_width)
-            doc_id = await store.insert(conn, kind, number=number, prefix=prefix, year=year, date=date,
-                                        header=header, based_on=based_on, author_id=author_id)
-            await store.replace_lines(conn, kind, doc_id, lines, had_lines=False)
-            doc = Doc(kind.name, doc_id, number, date, False, False, header, tuple(lines), based_on)
-            await self._emit(conn, kind, None, doc, "write")
             if post:
                 guard("post", State(False, False), self._day(date), lock)
-                doc = await self._post(conn, kind, doc, None)
+            doc = Doc(kind.name, doc_id, "", date, False, False, header, tuple(lines), based_on)
+            moves = await self._movements(conn, kind, _replace(doc, posted=True)) if post else {}
+            number = await store.insert_new(conn, kind, doc_id=doc_id, prefix=prefix,
+                                            year=date.astimezone(self.tz).year, date=date, header=header,
+                                            lines=lines, based_on=based_on, author_id=author_id, posted=post)
+            doc = _replace(doc, number=number)
+            await self._emit(conn, kind, None, doc, "write")
+            if post:
+                doc = _replace(doc, posted=True)
+                await self._write_all(conn, kind, doc, moves)
+                await self._check(conn, kind, doc)
+                await self._emit(conn, kind, None, doc, "post")
             return doc
 
     async def update(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
@@ -113,8 +125,7 @@ class Engine:
         async with conn.transaction():
             doc, lock = await store.load(conn, kind, doc_id, for_update=True)
             guard("unpost", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
-            for register in kind.registers:
-                await self._write(conn, register, kind, doc, [])
+            await self._write_all(conn, kind, doc, {})
             await self._check(conn, kind, doc)
             await store.set_flags(conn, kind, doc_id, posted=False)
             new = _replace(doc, posted=False)
@@ -159,32 +170,41 @@ class Engine:
     async def _post(self, conn: asyncpg.Connection, kind: DocumentKind, doc: Doc, old: Doc | None) -> Doc:
         self._require_postable(kind)
         posted = _replace(doc, posted=True)
-        data = await kind.load_context(conn, posted, self.settings) if kind.load_context else {}
-        balances: dict[str, dict] = {}
-        if kind.balance_keys is not None:
-            for register, keys in kind.balance_keys(posted, data).items():
-                balances[register.name] = await current_balances(
-                    conn, register, list(keys), exclude_recorder=(kind.name, doc.id))
-        moves = kind.movements(posted, PostingContext(balances=balances, data=data, settings=self.settings))
-        by_name = {(r if isinstance(r, str) else r.name): list(v) for r, v in moves.items()}
-        unknown = set(by_name) - {r.name for r in kind.registers}
-        if unknown:
-            raise AssertionError(f"{kind.name}.movements() wrote undeclared registers {unknown}")
-        for register in kind.registers:
-            await self._write(conn, register, kind, posted, by_name.get(register.name, []))
+        await self._write_all(conn, kind, posted, await self._movements(conn, kind, posted))
         await self._check(conn, kind, posted)
         if not doc.posted:
             await store.set_flags(conn, kind, doc.id, posted=True)
         await self._emit(conn, kind, old, posted, "post")
         return posted
 
+    async def _movements(self, conn: asyncpg.Connection, kind: DocumentKind, posted: Doc) -> dict[str, list]:
+        """The posting rule's records by register name: its context and balances read, then the pure rule."""
+        data = await kind.load_context(conn, posted, self.settings) if kind.load_context else {}
+        balances: dict[str, dict] = {}
+        if kind.balance_keys is not None:
+            for register, keys in kind.balance_keys(posted, data).items():
+                balances[register.name] = await current_balances(
+                    conn, register, list(keys), exclude_recorder=(kind.name, posted.id))
+        moves = kind.movements(posted, PostingContext(balances=balances, data=data, settings=self.settings))
+        by_name = {(r if isinstance(r, str) else r.name): list(v) for r, v in moves.items()}
+        unknown = set(by_name) - {r.name for r in kind.registers}
+        if unknown:
+            raise AssertionError(f"{kind.name}.movements() wrote undeclared registers {unknown}")
+        return by_name
+
+    async def _write_all(self, conn, kind: DocumentKind, doc: Doc, moves: Mapping[str, list]) -> None:
+        """Replace the document's records in every register it declares: the
+        accumulation registers in one statement, then each information register."""
+        sets = [(r, moves.get(r.name, [])) for r in kind.registers if isinstance(r, AccumulationRegister)]
+        if sets:
+            await write_registers(conn, kind.name, doc.id, sets)
+        for register in kind.registers:
+            if not isinstance(register, AccumulationRegister):
+                await self._write(conn, register, kind, doc, moves.get(register.name, []))
+
     async def _write(self, conn, register, kind: DocumentKind, doc: Doc, records: list) -> None:
         try:
-            if isinstance(register, AccumulationRegister):
-                await write_movements(conn, register, kind.name, doc.id, records)
-            else:
-                await register.write_records(conn, kind.name, doc.id, records, period=doc.date,
-                                             order_key=_order_key(doc))
+            await register.write_records(conn, kind.name, doc.id, records, period=doc.date, order_key=_order_key(doc))
         except asyncpg.ExclusionViolationError:
             message = getattr(register, "conflict_message", None) or "Запись конфликтует с существующей"
             raise Conflict(message, code=getattr(register, "conflict_code", "conflict"),
@@ -200,15 +220,12 @@ class Engine:
         for hook in (*kind.hooks, *self.registry.hooks_for(kind.name)):
             await hook(conn, kind, old, new, action)
 
-    async def _prefix(self, conn, kind: DocumentKind, header: Mapping[str, Any]) -> str:
-        if not kind.prefix_from:
-            return ""
+    def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
+        """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""
+        if not kind.prefix_from or header.get(kind.prefix_from[0]) is None:
+            return None
         field, catalog_name, attribute = kind.prefix_from
-        if header.get(field) is None:
-            return ""
-        catalog = self.registry.catalogs[catalog_name]
-        return await conn.fetchval(f'SELECT {quote(attribute)} FROM "{catalog.table}" WHERE id = $1',
-                                   header[field]) or ""
+        return self.registry.catalogs[catalog_name].table, attribute, header[field]
 
     def _refs(self, kind: DocumentKind, header, lines, based_on) -> list[tuple[str, str, int]]:
         refs = [(f.name, f.ref, header.get(f.name)) for f in kind.header if f.type == "ref"]

@@ -8,7 +8,8 @@ SQL statement whatever the number of lines: the old movements are deleted
 difference aggregated per (month, key) and per key, and upserted in key order,
 so that concurrent postings lock shared keys in the same order. A back-dated
 posting touches one month row per key and the current row, never later
-entries.
+entries. :func:`write_registers` puts several registers' writes into that one
+statement, so a posting costs one round trip for all its registers.
 
 Balance control is "write, then check", as in 1C. The upsert of a current
 balance row locks it until commit, so under READ COMMITTED the check that
@@ -91,14 +92,15 @@ def _join_on(register: AccumulationRegister, left: str, right: str) -> str:
 # -- writing ---------------------------------------------------------------------
 
 
-def _write_sql(reg: AccumulationRegister) -> str:
-    if "write" in reg.sql:
-        return reg.sql["write"]
+def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int) -> tuple[str, str | None]:
+    """The CTEs writing one register (names suffixed with ``tag``, arrays from
+    ``$first_arg`` on; ``$1``/``$2`` are the recorder) and, for a register with
+    balance control, the expression remembering the keys it decreased."""
     dims, res = _dims(reg), [q(r) for r in reg.resource_names]
     cols = ", ".join(q(f.name) for f in (*reg.dimensions, *reg.resources, *reg.attributes))
     types = ["integer", "timestamptz", "smallint",
              *(f.sql_type for f in (*reg.dimensions, *reg.resources, *reg.attributes))]
-    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=3))
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=first_arg))
     moved = ", ".join(["period", "record_type", dims, *res])
     receipt = {r: q(f"{r}_receipt") for r in reg.resource_names}
     expense = {r: q(f"{r}_expense") for r in reg.resource_names}
@@ -111,48 +113,77 @@ def _write_sql(reg: AccumulationRegister) -> str:
         month_sums = [f"sum(sign * {r}) AS {r}" for r in res]
     nonzero = " OR ".join(f"{c} <> 0" for c in month_cols)
     add = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in month_cols)
-    sql = f"""
-WITH old AS (
+    old, new, delta = f"old{tag}", f"new{tag}", f"delta{tag}"
+    sql = f"""old{tag} AS (
     DELETE FROM {reg.movements_table} WHERE recorder_kind = $1 AND recorder_id = $2
     RETURNING {moved}
-), new AS (
+), {new} AS (
     SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {cols})
-), ins AS (
+), ins{tag} AS (
     INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {cols})
-    SELECT $1, $2, line_no, period, record_type, {cols} FROM new
-), delta AS (
+    SELECT $1, $2, line_no, period, record_type, {cols} FROM {new}
+), {delta} AS (
     SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims},
            {", ".join(month_sums)}
-    FROM (SELECT 1 AS sign, {moved} FROM new UNION ALL SELECT -1, {moved} FROM old) AS d
+    FROM (SELECT 1 AS sign, {moved} FROM {new} UNION ALL SELECT -1, {moved} FROM {old}) AS d
     GROUP BY 1, {dims}
-), month_up AS (
+), month_up{tag} AS (
     INSERT INTO {reg.month_table} AS t (month, {dims}, {", ".join(month_cols)})
-    SELECT month, {dims}, {", ".join(month_cols)} FROM delta WHERE {nonzero}
+    SELECT month, {dims}, {", ".join(month_cols)} FROM {delta} WHERE {nonzero}
     ORDER BY {dims}, month
     ON CONFLICT (month, {dims}) DO UPDATE SET {add}
 )"""
     change = {r: f"sum({receipt[r]} - {expense[r]})" for r in reg.resource_names}
     if reg.is_balance:
-        sql += f""", balance_up AS (
+        sql += f""", balance_up{tag} AS (
     INSERT INTO {reg.balance_table} AS t ({dims}, {", ".join(res)})
-    SELECT {dims}, {", ".join(f"{change[r]} AS {q(r)}" for r in reg.resource_names)} FROM delta GROUP BY {dims}
+    SELECT {dims}, {", ".join(f"{change[r]} AS {q(r)}" for r in reg.resource_names)} FROM {delta} GROUP BY {dims}
     HAVING {" OR ".join(f"{change[r]} <> 0" for r in reg.resource_names)}
     ORDER BY {dims}
     ON CONFLICT ({dims}) DO UPDATE SET {", ".join(f"{r} = t.{r} + EXCLUDED.{r}" for r in res)}
 )"""
-    if reg.no_negative:
-        name = _setting(reg)
-        decreased = " OR ".join(f"{change[r]} < 0" for r in reg.no_negative)
-        sql += f"""
-SELECT set_config('{name}', (
+    if not reg.no_negative:
+        return sql, None
+    name = _setting(reg)
+    decreased = " OR ".join(f"{change[r]} < 0" for r in reg.no_negative)
+    remember = f"""set_config('{name}', (
     coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb
     || coalesce((SELECT jsonb_agg(jsonb_build_array($1::text, $2::bigint, {dims}))
-                 FROM (SELECT {dims} FROM delta GROUP BY {dims} HAVING {decreased}) AS k), '[]'::jsonb)
+                 FROM (SELECT {dims} FROM {delta} GROUP BY {dims} HAVING {decreased}) AS k), '[]'::jsonb)
 )::text, true)"""
-    else:
-        sql += "\nSELECT 1"
-    reg.sql["write"] = sql
-    return sql
+    return sql, remember
+
+
+def _arity(reg: AccumulationRegister) -> int:
+    """How many arrays one register's movements take (line_no, period, record_type and every field)."""
+    return 3 + len(reg.dimensions) + len(reg.resources) + len(reg.attributes)
+
+
+def _write_sql(*registers: AccumulationRegister) -> str:
+    """One statement writing every register of ``registers``, built once per
+    combination and kept by the first of them."""
+    key = "write:" + ",".join(reg.name for reg in registers)
+    if key not in registers[0].sql:
+        ctes, remembers, arg = [], [], 3
+        for i, reg in enumerate(registers):
+            cte, remember = _write_ctes(reg, f"_{i}" if len(registers) > 1 else "", arg)
+            ctes.append(cte)
+            if remember:
+                remembers.append(remember)
+            arg += _arity(reg)
+        registers[0].sql[key] = "\nWITH " + ",\n".join(ctes) + "\nSELECT " + (", ".join(remembers) or "1")
+    return registers[0].sql[key]
+
+
+def _columns(register: AccumulationRegister, movements: Sequence[Movement]) -> list[list[Any]]:
+    columns: list[list[Any]] = [[] for _ in range(_arity(register))]
+    for line_no, m in enumerate(movements, start=1):
+        if m.register != register.name:
+            raise ValueError(f"a movement of {m.register!r} cannot be written into {register.name!r}")
+        for column, value in zip(columns, (line_no, m.period, m.record_type, *m.dimensions, *m.resources,
+                                           *m.attributes), strict=True):
+            column.append(value)
+    return columns
 
 
 async def write_movements(conn: asyncpg.Connection, register: AccumulationRegister, recorder_kind: str,
@@ -162,15 +193,19 @@ async def write_movements(conn: asyncpg.Connection, register: AccumulationRegist
     Must run inside the caller's transaction, followed by :func:`check_balances`
     when the register controls balances.
     """
-    columns: list[list[Any]] = [[] for _ in range(3 + len(register.dimensions) + len(register.resources)
-                                                   + len(register.attributes))]
-    for line_no, m in enumerate(movements, start=1):
-        if m.register != register.name:
-            raise ValueError(f"a movement of {m.register!r} cannot be written into {register.name!r}")
-        for column, value in zip(columns, (line_no, m.period, m.record_type, *m.dimensions, *m.resources,
-                                           *m.attributes), strict=True):
-            column.append(value)
-    await conn.execute(_write_sql(register), recorder_kind, recorder_id, *columns)
+    await write_registers(conn, recorder_kind, recorder_id, [(register, movements)])
+
+
+async def write_registers(conn: asyncpg.Connection, recorder_kind: str, recorder_id: int,
+                          sets: Sequence[tuple[AccumulationRegister, Sequence[Movement]]]) -> None:
+    """:func:`write_movements` for several registers at once, still one statement
+    (a posting writes all its registers in one round trip)."""
+    if not sets:
+        return
+    args: list[Any] = []
+    for register, movements in sets:
+        args += _columns(register, movements)
+    await conn.execute(_write_sql(*(register for register, _ in sets)), recorder_kind, recorder_id, *args)
 
 
 # -- balance control ---------------------------------------------------------------
