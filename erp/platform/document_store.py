@@ -116,18 +116,6 @@ async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[
     return [by_id[i] for i in ids if i in by_id]
 
 
-async def insert(conn: asyncpg.Connection, kind: DocumentKind, *, number: str, prefix: str, year: int,
-                 date: dt.datetime, header: Mapping[str, Any], based_on: tuple[str, int] | None,
-                 author_id: int | None) -> int:
-    cols = ["number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
-            "author_id", *header]
-    values = [number, prefix, year, date, based_on[0] if based_on else None,
-              based_on[1] if based_on else None, author_id, *header.values()]
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchval(
-        f'INSERT INTO "{kind.table}" ({", ".join(map(quote, cols))}) VALUES ({placeholders}) RETURNING id', *values)
-
-
 async def update_header(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int, date: dt.datetime,
                         header: Mapping[str, Any]) -> None:
     sets = ", ".join(f"{quote(c)} = ${i}" for i, c in enumerate(header, start=3))
