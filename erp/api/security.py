@@ -47,7 +47,8 @@ def allow(*roles: str):
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        # A coroutine: Litestar runs a plain-function guard in a worker thread on every request.
         user = connection.scope.get("user")
         if not isinstance(user, Principal):
             raise Unauthorized("Требуется вход", code="missing_token")
