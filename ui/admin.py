@@ -71,7 +71,7 @@ async def change_user(request: Request, user_id: int) -> Response:
             await users.set_active(conn, user_id, action == "activate")
         else:
             raise ValidationError.field("action", _("неизвестное действие"))
-        if action != "activate":
+        if action == "deactivate":
             await store.close_user_sessions(conn, user_id)
     return Redirect("/admin/users?notice=user_changed", status_code=303)
 

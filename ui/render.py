@@ -60,7 +60,8 @@ def _env() -> Environment:
                       lstrip_blocks=True)
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=i18n.money, number=i18n.number, date=i18n.date, time=i18n.time, datetime=i18n.datetime,
-                       month=i18n.month, weekday=i18n.weekday, day_long=i18n.day_long, choice=choice_label)
+                       month=i18n.month, weekday=i18n.weekday, day_long=i18n.day_long, choice=choice_label,
+                       t=i18n.gettext)
     env.globals.update(static=STATIC_URL)
     return env
 

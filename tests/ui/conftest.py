@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from tests.clinic.conftest import Api, Clinic, api, clinic  # noqa: F401  (fixtures reused by the UI tests)
@@ -68,24 +69,22 @@ async def browser(client, users) -> Browser:
 
 
 @pytest.fixture
-async def login_as(app, users):
-    """``await login_as("manager")``: a separate logged-in browser of that role."""
-    from litestar.testing import AsyncTestClient
-
-    clients = []
-
-    async def make(role: str) -> Browser:
-        await users.headers(role)
-        c = AsyncTestClient(app=app)
-        await c.__aenter__()
-        clients.append(c)
-        b = Browser(c)
-        await b.login(f"{role}-user")
+async def login_as(client, users):
+    """``await login_as("manager")``: another browser (its own cookies) on the same app, logged in as that role."""
+    async def make(role: str, username: str | None = None, password: str = PASSWORD) -> Browser:
+        if username is None:
+            await users.headers(role)
+        b = Browser(another_browser(client))
+        await b.login(username or f"{role}-user", password)
         return b
 
-    yield make
-    for c in clients:
-        await c.__aexit__(None, None, None)
+    return make
+
+
+def another_browser(client) -> httpx.AsyncClient:
+    """A second cookie jar on the running app (the app starts once per test). It shares the
+    test client's transport, which the test client closes."""
+    return httpx.AsyncClient(transport=client._transport, base_url=client.base_url, follow_redirects=True)
 
 
 DAY = "2030-01-14"  # a Monday, far from today: calendar tests do not depend on the clock

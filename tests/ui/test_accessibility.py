@@ -1,0 +1,67 @@
+"""Usable by keyboard: every input has a label, focus is visible, and the
+forms and tables know Enter and Tab the way 1C users expect."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from tests.ui.conftest import DAY, schedule_month
+
+
+class Controls(HTMLParser):
+    """Inputs, selects and textareas without a label, an aria-label or a wrapping label."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: set[str] = set()
+        self.controls: list[dict] = []
+        self.in_label = 0
+        self.in_template = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "template":
+            self.in_template += 1
+        if tag == "label":
+            self.in_label += 1
+            if a.get("for"):
+                self.labels.add(a["for"])
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
+            self.controls.append({**a, "_wrapped": self.in_label > 0, "_template": self.in_template > 0})
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.in_label -= 1
+        if tag == "template":
+            self.in_template -= 1
+
+    def unlabelled(self) -> list[str]:
+        return [c.get("name") or c.get("id") or "?" for c in self.controls
+                if not (c["_wrapped"] or c.get("aria-label") or c.get("id") in self.labels)]
+
+
+async def test_every_input_of_the_main_screens_has_a_label(browser, api, clinic):
+    await schedule_month(api, clinic)
+    request = await api.create("requests", {"client_id": clinic.client, "doctor_id": clinic.efimova,
+                                            "starts_at": f"{DAY}T09:00:00"}, post=True)
+    for path in ("/login", "/", "/catalogs/clients", "/catalogs/clients/new", "/documents/service-renderings",
+                 "/documents/service-renderings/new", f"/documents/requests/{request['id']}",
+                 "/schedule/work-schedules/new?month=2030-01", f"/schedule?date={DAY}", "/reports/stock",
+                 "/reports/sales", "/integrations", "/integrations/exchange-log", "/admin/users", "/admin/settings",
+                 "/admin/period-lock"):
+        parser = Controls()
+        parser.feed((await browser.get(path)).text)
+        assert parser.controls or path == "/", path
+        assert parser.unlabelled() == [], path
+
+
+async def test_focus_is_visible_and_enter_tab_habits_are_wired(browser):
+    css = (await browser.get("/static/ui/app.css")).text
+    assert re.search(r":focus-visible\s*\{\s*outline: 3px solid", css)
+    script = (await browser.get("/static/ui/app.js")).text
+    assert 'e.key === "Enter" && (e.ctrlKey || e.metaKey)' in script  # Ctrl+Enter: post and close
+    assert "addRow(form)" in script  # Enter on the last cell adds a row
+    assert 'e.key === "ArrowDown"' in script  # arrows walk list rows and picker options
+    form = (await browser.get("/documents/goods-receipts/new")).text
+    assert 'data-shortcut="ctrl+enter"' in form and 'role="toolbar"' in form and 'role="combobox"' in form
