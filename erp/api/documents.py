@@ -10,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 from erp.api.schemas import document_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import document_list, subordination
-from erp.platform.db import in_transaction
+from erp.platform.db import with_retry
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.posting import Engine
 
@@ -60,10 +60,10 @@ def document_routes(registry, kind: DocumentKind) -> list:
 
     async def one(request: Request, work) -> Any:
         async def run(conn):
-            doc = await work(conn)
+            doc = await work(conn)  # the engine's own transaction
             return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
 
-        return await in_transaction(request.app.state.pool, run)
+        return await with_retry(request.app.state.pool, run)
 
     async def list_docs(request: Request, limit: int = 50, after: str | None = None,
                         start: dt.date | None = None, end: dt.date | None = None,

@@ -95,9 +95,21 @@ async def in_transaction(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection]
                          *, attempts: int = 5) -> T:
     """Run ``work`` in a fresh transaction, retrying deadlocks and
     serialization failures a bounded number of times with jittered backoff."""
+    async def transactional(conn: asyncpg.Connection) -> T:
+        async with conn.transaction():
+            return await work(conn)
+
+    return await with_retry(pool, transactional, attempts=attempts)
+
+
+async def with_retry(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable[T]],
+                     *, attempts: int = 5) -> T:
+    """Run ``work`` on a pooled connection with the retries of :func:`in_transaction`,
+    for work that opens its own transaction (the posting engine does): wrapping
+    it in another would only add a savepoint's two round trips."""
     for attempt in range(1, attempts + 1):
         try:
-            async with pool.acquire() as conn, conn.transaction():
+            async with pool.acquire() as conn:
                 return await work(conn)
         except RETRYABLE as exc:
             if attempt == attempts:

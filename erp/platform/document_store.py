@@ -11,11 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from .document import Doc, DocumentKind
 from .errors import NotFound
 from .fields import quote
 from .numbering import next_number_cte, number_sql
+from .refs import raise_bad_refs, refs_lookup
 
 LOCK_KEYS_SQL = (
     "(SELECT array_agg(value->>'date') FROM constants WHERE key = 'period_lock'{org}) AS lock_dates"
@@ -66,18 +68,29 @@ async def lock_for_new(conn: asyncpg.Connection, kind: DocumentKind,
     return lock_date({"lock_dates": dates})
 
 
-async def prepare_new(conn: asyncpg.Connection, kind: DocumentKind, header: Mapping[str, Any],
-                      prefix_from: tuple[str, str, int] | None) -> tuple[dt.date | None, str, int]:
-    """For a new document, in one round trip: the lock date in force, the number
+async def prepare_new(conn: asyncpg.Connection, registry, kind: DocumentKind, header: Mapping[str, Any],
+                      prefix_from: tuple[str, str, int] | None,
+                      refs: Sequence[tuple[str, str, int]]) -> tuple[dt.date | None, str, int]:
+    """For a new document, in one round trip: its references checked (see
+    :func:`~erp.platform.refs.check_refs`), the lock date in force, the number
     prefix (``prefix_from`` is (catalog table, attribute, item id)) and its id."""
     org = header.get(kind.organization_field) if kind.organization_field else None
-    keys = ["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])
-    prefix = (f'(SELECT {quote(prefix_from[1])} FROM "{prefix_from[0]}" WHERE id = $2)' if prefix_from
-              else "NULL::text")
+    args: list[Any] = [["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])]
+    prefix = "NULL::text"
+    if prefix_from:
+        args.append(prefix_from[2])
+        prefix = f'(SELECT {quote(prefix_from[1])} FROM "{prefix_from[0]}" WHERE id = $2)'
+    lookup = refs_lookup(registry, refs, first_arg=len(args) + 1)
+    found = "NULL::text"
+    if lookup is not None:
+        found = f"(SELECT json_agg(json_build_array(t, id, deletion_mark)) FROM ({lookup[0]}) AS r)::text"
+        args += lookup[1]
     row = await conn.fetchrow(
         "SELECT (SELECT array_agg(value->>'date') FROM constants WHERE key = ANY($1::text[])) AS lock_dates,"
-        f" {prefix} AS prefix, nextval(pg_get_serial_sequence('\"{kind.table}\"', 'id')) AS id",
-        keys, *([prefix_from[2]] if prefix_from else []))
+        f" {prefix} AS prefix, nextval(pg_get_serial_sequence('\"{kind.table}\"', 'id')) AS id, {found} AS refs",
+        *args)
+    if lookup is not None:
+        raise_bad_refs(registry, lookup[2], msgspec.json.decode(row["refs"] or "[]"))
     return lock_date(row), row["prefix"] or "", row["id"]
 
 

@@ -57,8 +57,8 @@ class Engine:
                      post: bool = False, author_id: int | None = None) -> Doc:
         """Write a new document (and post it with ``post=True``, "Провести и закрыть").
 
-        Everything that only reads comes first: references, the lock date, the
-        prefix and the id in one query, then the posting rule's context and
+        Everything that only reads comes first: the references checked, the
+        lock date, the prefix and the id in one query, then the posting rule's context and
         balances. Only then is the document numbered and inserted with its
         lines, so the counter's row lock (gapless numbers) is held for the
         inserts, the movements and the balance check alone."""
@@ -69,8 +69,9 @@ class Engine:
         async with conn.transaction(), self._conflicts(kind):
             if kind.complete is not None:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
-            await check_refs(conn, self.registry, self._refs(kind, header, lines, based_on))
-            lock, prefix, doc_id = await store.prepare_new(conn, kind, header, self._prefix_source(kind, header))
+            lock, prefix, doc_id = await store.prepare_new(conn, self.registry, kind, header,
+                                                           self._prefix_source(kind, header),
+                                                           self._refs(kind, header, lines, based_on))
             guard("write", None, self._day(date), lock)
             if post:
                 guard("post", State(False, False), self._day(date), lock)
