@@ -4,6 +4,7 @@ each, collected into the application's registry."""
 
 from __future__ import annotations
 
+from erp.amocrm import deliver as _amocrm_delivery  # noqa: F401  (its job joins erp serve and erp worker)
 from erp.platform.metadata import Registry
 
 PACKAGES = ("erp.catalogs", "erp.registers", "erp.documents")
@@ -20,6 +21,6 @@ def registry() -> Registry:
 
 def _subscribe(reg: Registry) -> None:
     """Integrations that listen to documents (e.g. the amoCRM outbox) join here."""
-    from erp.amocrm import deliver, outbox  # noqa: F401  (deliver registers the amoCRM delivery job)
+    from erp.amocrm import outbox
 
     outbox.subscribe(reg)
