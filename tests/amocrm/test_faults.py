@@ -106,6 +106,9 @@ async def test_two_workers_and_a_server_stay_within_7_rps_and_never_go_back(serv
             await render(db, engine, clinic, requests[i % len(leads)].id, f"{i % 17 + 1}.25")
             if i % 20 == 19:
                 await asyncio.sleep(0.3)
+            if i == 120:  # from here on only the two workers can deliver
+                server.proc.terminate()
+                await asyncio.to_thread(server.proc.wait, 15)
         assert await eventually(lambda: _drained(db), within=120), f"{await outstanding(db)} events left"
         assert all(w.poll() is None for w in workers), "the workers are still running"
     finally:

@@ -30,6 +30,7 @@ async def test_the_widget_books_an_appointment_in_the_lead_card(server, db, sett
     await oauth.connect(db, settings, base_url=fake.base_url, client_id=fake.client_id,
                         client_secret=fake.client_secret, redirect_uri=f"{server.base_url}/api/amocrm/oauth/callback",
                         code=fake.issue_code())
+    fake.add_lead(LEAD)
     # The card and the widget's files are served from the account's origin, as amoCRM serves them.
     card = f"/leads/detail/{LEAD}"
     fake.add_page(card, HARNESS.read_text(encoding="utf-8").replace("__LEAD__", str(LEAD))
