@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from pathlib import Path
 
 from erp.platform import catalog_service
 
@@ -55,6 +56,23 @@ async def _invoices(ctx: Context, count: int) -> list[int]:
     return ids
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the PDF worker processes so far (Linux /proc):
+    on a shared machine it tells the work done from the time spent waiting for a core."""
+    from erp.printing import render
+
+    pool = render._processes()
+    pids = [os.getpid(), *(pool._processes if pool else {})]  # the executor's own pid map
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 async def rows(ctx: Context) -> list[Row]:
     from erp.printing import service
     from erp.printing.render import WORKERS, warm_up
@@ -83,16 +101,18 @@ async def rows(ctx: Context) -> list[Row]:
                  note=f"median; p95 {fmt(percentile(single, 95), 's')}")]
 
     runs = ctx.pick(smoke=2, full=3)
-    batch = []
+    batch, cpu = [], []
     for _ in range(runs):
         async with pool.acquire() as conn, conn.transaction():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), _cpu_seconds()
             printed = await service.render_batch(conn, [("invoices", i) for i in ids], "invoice", None, False,
                                                  tz=tz, config=ctx.registry)
             batch.append(time.perf_counter() - started)
+            cpu.append(_cpu_seconds() - cpu_started)
         assert printed.content.startswith(b"%PDF-") and len(printed.generated_ids) == BATCH
     out.append(limit("7b", "PDF: 100 invoices in one PDF", f"{BATCH} posted {LINES}-line invoices in one batch "
                      f"PDF, each also kept as its own PDF; {runs} runs", statistics.median(batch), "s",
                      at_most=10, note=f"median of {runs}: " + ", ".join(fmt(b, "s") for b in batch)
-                     + f"; {WORKERS} worker processes; load average {os.getloadavg()[0]:.1f}"))
+                     + f"; {WORKERS} worker processes, CPU {fmt(statistics.median(cpu), 's')} per run;"
+                     f" load average {os.getloadavg()[0]:.1f}"))
     return out
