@@ -18,6 +18,8 @@ from .errors import NotFound
 from .fields import quote
 from .numbering import next_number_cte, number_sql
 from .refs import raise_bad_refs, refs_lookup
+from .register import AccumulationRegister, Movement
+from .register_write import write_arguments, write_parts
 
 LOCK_KEYS_SQL = (
     "(SELECT array_agg(value->>'date') FROM constants WHERE key = 'period_lock'{org}) AS lock_dates"
@@ -96,10 +98,13 @@ async def prepare_new(conn: asyncpg.Connection, registry, kind: DocumentKind, he
 
 async def insert_new(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: int, prefix: str, year: int,
                      date: dt.datetime, header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
-                     based_on: tuple[str, int] | None, author_id: int | None, posted: bool) -> str:
-    """Number the document and insert it with its lines: one statement whatever the
-    number of lines. The counter's row stays locked to the end of the transaction
-    (gapless numbers), so this comes as late in it as the posting allows."""
+                     based_on: tuple[str, int] | None, author_id: int | None, posted: bool,
+                     movements: Sequence[tuple[AccumulationRegister, Sequence[Movement]]] = ()) -> str:
+    """Number the document and insert it with its lines and, when it is posted,
+    its ``movements`` (with the registers' totals, see
+    :func:`~erp.platform.register_write.write_registers`): one statement whatever
+    the number of lines. The counter's row stays locked to the end of the
+    transaction (gapless numbers), so this comes as late in it as the posting allows."""
     cols = ["id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
             "author_id", "posted", *header]
     args = [kind.name, prefix, year, doc_id, date, based_on[0] if based_on else None,
@@ -117,7 +122,13 @@ async def insert_new(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: in
         sql += (f', lines AS (INSERT INTO "{kind.lines_table}" (document_id, line_no, {", ".join(map(quote, names))})'
                 f" SELECT $4, * FROM unnest({unnest}))")
         args += [list(range(1, len(lines) + 1))] + [[ln.get(c) for ln in lines] for c in names]
-    return await conn.fetchval(sql + " SELECT number FROM doc", *args)
+    remembers: list[str] = []
+    if movements:
+        ctes, remembers = write_parts([register for register, _ in movements], len(args) + 1, ("$1", "$4"))
+        sql += f", {ctes}"
+        args += write_arguments(movements)
+    return await conn.fetchval(sql + " SELECT (SELECT number FROM doc)" + "".join(f", {r}" for r in remembers),
+                               *args)
 
 
 async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:

@@ -58,10 +58,10 @@ class Engine:
         """Write a new document (and post it with ``post=True``, "Провести и закрыть").
 
         Everything that only reads comes first: the references checked, the
-        lock date, the prefix and the id in one query, then the posting rule's context and
-        balances. Only then is the document numbered and inserted with its
-        lines, so the counter's row lock (gapless numbers) is held for the
-        inserts, the movements and the balance check alone."""
+        lock date, the prefix and the id in one query, then the posting rule's
+        context and balances. Only then is the document numbered and inserted
+        with its lines and movements in one statement, so the counter's row lock
+        (gapless numbers) is held for that statement and the balance check alone."""
         date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
         date = date or dt.datetime.now(self.tz)
         if post:
@@ -79,12 +79,13 @@ class Engine:
             moves = await self._movements(conn, kind, _replace(doc, posted=True)) if post else {}
             number = await store.insert_new(conn, kind, doc_id=doc_id, prefix=prefix,
                                             year=date.astimezone(self.tz).year, date=date, header=header,
-                                            lines=lines, based_on=based_on, author_id=author_id, posted=post)
+                                            lines=lines, based_on=based_on, author_id=author_id, posted=post,
+                                            movements=self._accumulation(kind, moves) if post else ())
             doc = _replace(doc, number=number)
             await self._emit(conn, kind, None, doc, "write")
             if post:
                 doc = _replace(doc, posted=True)
-                await self._write_all(conn, kind, doc, moves)
+                await self._write_others(conn, kind, doc, moves)
                 await self._check(conn, kind, doc)
                 await self._emit(conn, kind, None, doc, "post")
             return doc
@@ -196,9 +197,16 @@ class Engine:
     async def _write_all(self, conn, kind: DocumentKind, doc: Doc, moves: Mapping[str, list]) -> None:
         """Replace the document's records in every register it declares: the
         accumulation registers in one statement, then each information register."""
-        sets = [(r, moves.get(r.name, [])) for r in kind.registers if isinstance(r, AccumulationRegister)]
+        sets = self._accumulation(kind, moves)
         if sets:
             await write_registers(conn, kind.name, doc.id, sets)
+        await self._write_others(conn, kind, doc, moves)
+
+    @staticmethod
+    def _accumulation(kind: DocumentKind, moves: Mapping[str, list]) -> list[tuple[AccumulationRegister, list]]:
+        return [(r, moves.get(r.name, [])) for r in kind.registers if isinstance(r, AccumulationRegister)]
+
+    async def _write_others(self, conn, kind: DocumentKind, doc: Doc, moves: Mapping[str, list]) -> None:
         for register in kind.registers:
             if not isinstance(register, AccumulationRegister):
                 await self._write(conn, register, kind, doc, moves.get(register.name, []))

@@ -92,10 +92,13 @@ def _join_on(register: AccumulationRegister, left: str, right: str) -> str:
 # -- writing ---------------------------------------------------------------------
 
 
-def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int) -> tuple[str, str | None]:
+def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
+                recorder: tuple[str, str] = ("$1", "$2")) -> tuple[str, str | None]:
     """The CTEs writing one register (names suffixed with ``tag``, arrays from
-    ``$first_arg`` on; ``$1``/``$2`` are the recorder) and, for a register with
-    balance control, the expression remembering the keys it decreased."""
+    ``$first_arg`` on; ``recorder`` names the parameters of the recorder's kind
+    and id) and, for a register with balance control, the expression
+    remembering the keys it decreased."""
+    rk, ri = recorder
     dims, res = _dims(reg), [q(r) for r in reg.resource_names]
     cols = ", ".join(q(f.name) for f in (*reg.dimensions, *reg.resources, *reg.attributes))
     types = ["integer", "timestamptz", "smallint",
@@ -115,13 +118,13 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int) -> tuple[st
     add = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in month_cols)
     old, new, delta = f"old{tag}", f"new{tag}", f"delta{tag}"
     sql = f"""old{tag} AS (
-    DELETE FROM {reg.movements_table} WHERE recorder_kind = $1 AND recorder_id = $2
+    DELETE FROM {reg.movements_table} WHERE recorder_kind = {rk} AND recorder_id = {ri}
     RETURNING {moved}
 ), {new} AS (
     SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {cols})
 ), ins{tag} AS (
     INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {cols})
-    SELECT $1, $2, line_no, period, record_type, {cols} FROM {new}
+    SELECT {rk}, {ri}, line_no, period, record_type, {cols} FROM {new}
 ), {delta} AS (
     SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims},
            {", ".join(month_sums)}
@@ -148,7 +151,7 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int) -> tuple[st
     decreased = " OR ".join(f"{change[r]} < 0" for r in reg.no_negative)
     remember = f"""set_config('{name}', (
     coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb
-    || coalesce((SELECT jsonb_agg(jsonb_build_array($1::text, $2::bigint, {dims}))
+    || coalesce((SELECT jsonb_agg(jsonb_build_array({rk}::text, {ri}::bigint, {dims}))
                  FROM (SELECT {dims} FROM {delta} GROUP BY {dims} HAVING {decreased}) AS k), '[]'::jsonb)
 )::text, true)"""
     return sql, remember
@@ -159,19 +162,33 @@ def _arity(reg: AccumulationRegister) -> int:
     return 3 + len(reg.dimensions) + len(reg.resources) + len(reg.attributes)
 
 
+def write_parts(registers: Sequence[AccumulationRegister], first_arg: int,
+                recorder: tuple[str, str] = ("$1", "$2")) -> tuple[str, list[str]]:
+    """The CTEs writing ``registers`` (without ``WITH``) and the expressions the
+    statement must select, for a statement that also does other things (a new
+    document's insert): arrays are numbered from ``first_arg``, see :func:`write_arguments`."""
+    ctes, remembers, arg = [], [], first_arg
+    for i, reg in enumerate(registers):
+        cte, remember = _write_ctes(reg, f"_{i}" if len(registers) > 1 else "", arg, recorder)
+        ctes.append(cte)
+        if remember:
+            remembers.append(remember)
+        arg += _arity(reg)
+    return ",\n".join(ctes), remembers
+
+
+def write_arguments(sets: Sequence[tuple[AccumulationRegister, Sequence[Movement]]]) -> list[list[Any]]:
+    """The arrays :func:`write_parts` numbers, in its order."""
+    return [column for register, movements in sets for column in _columns(register, movements)]
+
+
 def _write_sql(*registers: AccumulationRegister) -> str:
     """One statement writing every register of ``registers``, built once per
     combination and kept by the first of them."""
     key = "write:" + ",".join(reg.name for reg in registers)
     if key not in registers[0].sql:
-        ctes, remembers, arg = [], [], 3
-        for i, reg in enumerate(registers):
-            cte, remember = _write_ctes(reg, f"_{i}" if len(registers) > 1 else "", arg)
-            ctes.append(cte)
-            if remember:
-                remembers.append(remember)
-            arg += _arity(reg)
-        registers[0].sql[key] = "\nWITH " + ",\n".join(ctes) + "\nSELECT " + (", ".join(remembers) or "1")
+        ctes, remembers = write_parts(registers, 3)
+        registers[0].sql[key] = f"\nWITH {ctes}\nSELECT " + (", ".join(remembers) or "1")
     return registers[0].sql[key]
 
 
@@ -202,10 +219,8 @@ async def write_registers(conn: asyncpg.Connection, recorder_kind: str, recorder
     (a posting writes all its registers in one round trip)."""
     if not sets:
         return
-    args: list[Any] = []
-    for register, movements in sets:
-        args += _columns(register, movements)
-    await conn.execute(_write_sql(*(register for register, _ in sets)), recorder_kind, recorder_id, *args)
+    await conn.execute(_write_sql(*(register for register, _ in sets)), recorder_kind, recorder_id,
+                       *write_arguments(sets))
 
 
 # -- balance control ---------------------------------------------------------------
