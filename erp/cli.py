@@ -248,6 +248,13 @@ def _add_groups() -> None:
 
     main.add_command(totals)
     main.add_command(amocrm)
+    try:
+        from bench.cli import bench
+    except ModuleNotFoundError as exc:  # the benchmarks live in the repository, not in the installed package
+        if exc.name != "bench":
+            raise
+    else:
+        main.add_command(bench)
 
 
 _add_groups()
