@@ -14,7 +14,7 @@ from erp.amocrm.gate import DEFAULT_POLICY, Gate
 from tests.amocrm.conftest import render, request_for_lead
 
 LEAD = 219219
-QUICK = replace(DEFAULT_POLICY, timeout=0.5, backoff_base=0.01, backoff_cap=0.05)
+QUICK = replace(DEFAULT_POLICY, timeout=0.5)  # the client gives up on a call after half a second
 
 
 async def booked(db, engine, clinic, fake, lead: int = LEAD, amount: str = "150.00"):
@@ -36,6 +36,7 @@ async def test_5xx_429_and_timeouts_back_off_then_deliver(db, pool, settings, en
     await booked(db, engine, clinic, fake)
     for kind in ("500", "429", "timeout"):
         fake.configure(error_rate=1.0, error_kinds=[kind], timeout_delay=1.0)
+        await due_now(db)
         await deliver(pool, settings, QUICK)
         failed = await event(db)
         assert failed["state"] == "pending" and failed["delivered_at"] is None, kind

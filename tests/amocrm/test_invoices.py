@@ -58,6 +58,11 @@ async def test_a_paid_invoice_without_a_rendering_only_gets_its_note(db, pool, s
     assert fake.notes(LEAD)[-1]["params"]["text"].endswith("оплачен полностью")
     assert fake.lead(LEAD)["status_id"] == PIPELINE + 1
 
+    events = await db.fetchval("SELECT count(*) FROM amocrm_events")
+    no_lead = await invoice(db, engine, clinic, lead=None, total="100.00")
+    await pay(db, engine, clinic, no_lead, "100.00")
+    assert await db.fetchval("SELECT count(*) FROM amocrm_events") == events, "no lead, nothing to send"
+
 
 async def test_rendering_after_full_payment_also_wins_the_lead(db, pool, settings, engine, clinic, fake, connected):
     fake.add_lead(LEAD, pipeline_id=PIPELINE, status_id=PIPELINE + 1)
@@ -70,9 +75,3 @@ async def test_rendering_after_full_payment_also_wins_the_lead(db, pool, setting
     await engine.post(db, registry().documents["service-renderings"], sr.id)
     await deliver(pool, settings)
     assert (fake.lead(LEAD)["status_id"], fake.lead(LEAD)["price"]) == (142, 700)
-
-
-async def test_payments_without_a_lead_send_nothing(db, engine, clinic):
-    inv = await invoice(db, engine, clinic, lead=None, total="100.00")
-    await pay(db, engine, clinic, inv, "100.00")
-    assert await db.fetchval("SELECT count(*) FROM amocrm_events") == 0
