@@ -32,6 +32,7 @@ class FormState:
     lines: list[dict[str, Any]] = field(default_factory=list)
     date: str = ""
     based_on: tuple[str, int] | None = None
+    line_defaults: dict[str, Any] = field(default_factory=dict)  # what a new row starts with
 
 
 @dataclass
@@ -112,7 +113,9 @@ def parse_document_form(kind, form: Mapping[str, Any]) -> tuple[FormState, dict[
     data: dict[str, Any] = {}
     for f in editable(kind.header):
         state.header[f.name] = _raw(f, form, f.name)
-        data[f.name] = _api_value(f, state.header[f.name])
+        value = _api_value(f, state.header[f.name])
+        if value is not None:  # an empty field takes its declared default
+            data[f.name] = value
     if state.date:
         data["date"] = state.date
     rows: dict[int, dict[str, Any]] = {}
@@ -127,7 +130,8 @@ def parse_document_form(kind, form: Mapping[str, Any]) -> tuple[FormState, dict[
         state.lines.append(shown)
         if all(shown[f.name] in ("", False) for f in line_fields):
             continue
-        lines.append({f.name: _api_value(f, shown[f.name]) for f in line_fields})
+        line = {f.name: _api_value(f, shown[f.name]) for f in line_fields}
+        lines.append({k: v for k, v in line.items() if v is not None})
         origins.append(len(state.lines) - 1)
     if kind.lines:
         data["lines"] = lines

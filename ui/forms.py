@@ -21,8 +21,9 @@ from litestar.response import Redirect
 from erp.platform import document_list, subordination
 from erp.platform.errors import ErpError
 from erp.platform.posting import Engine
+from erp.printing import defaults as document_defaults
 from ui import context, document_view, printing
-from ui.formdata import FormErrors, FormState, errors_from, parse_document_form, state_from_values
+from ui.formdata import FormErrors, FormState, errors_from, input_value, parse_document_form, state_from_values
 from ui.i18n import gettext as _
 from ui.lists import kind_of
 from ui.render import page, render
@@ -62,12 +63,17 @@ async def new_document(request: Request, kind_name: str) -> Response:
             filled = await (await engine_for(request)).fill_based_on(conn, kind, base_kind, int(base_id))
         state = state_from_values(kind, filled, filled["lines"], dt.datetime.now(tz), tz, (base_kind, int(base_id)))
     else:
+        async with context.acquire(request) as conn:
+            defaults = await document_defaults.new_document(conn, kind)
+        header = {k: v for k, v in defaults["document"].items() if k != "lines"}
+        state = state_from_values(kind, header, [], dt.datetime.now(tz), tz)
+        line_fields = {f.name: f for f in kind.lines}
+        state.line_defaults = {k: input_value(line_fields[k], v) for k, v in defaults["line_defaults"].items()}
         prefill = {f.name: params[f.name] for f in kind.header if params.get(f.name)}
-        state = state_from_values(kind, {}, [], dt.datetime.now(tz), tz)
         state.header.update({k: (v == "true") if isinstance(state.header.get(k), bool) else v
                              for k, v in prefill.items()})
     if kind.lines and not state.lines:
-        state.lines.append({f.name: "" for f in kind.lines})
+        state.lines.append({**{f.name: "" for f in kind.lines}, **state.line_defaults})
     return await _render_form(request, kind, state)
 
 

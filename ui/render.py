@@ -91,11 +91,12 @@ def render(request: Request, template: str, *, status: int = 200, section: str =
         "request": request, "user": user, "role": role, "lang": i18n.current.get(),
         "sections": sections_for(role) if user else [], "section": section,
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
-        "tz": settings.tz, "path": request.url.path,
+        "tz": settings.tz, "path": request.url.path, "fragment": False,
     }
-    return html(ENV.get_template(template).render(**base, **context), status, headers)
+    return html(ENV.get_template(template).render({**base, **context}), status, headers)
 
 
 def page(request: Request, template: str, fragment: str, **context: Any) -> Response:
     """The whole page, or only ``fragment`` when htmx asks for it."""
-    return render(request, fragment if is_htmx(request) else template, **context)
+    partial = is_htmx(request)
+    return render(request, fragment if partial else template, fragment=partial, **context)

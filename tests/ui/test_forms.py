@@ -139,3 +139,9 @@ async def test_reference_pickers_search_as_you_type(browser, clinic):
     assert "МедСнаб" not in r.text
     r = await browser.get("/lookup/nomenclature?q=шприц")
     assert "Шприц 5 мл" in r.text
+
+
+async def test_a_new_document_starts_with_the_default_organization_and_its_bank_account(browser, clinic):
+    page = (await browser.get("/documents/invoices/new")).text
+    assert f'name="organization_id" value="{clinic.org}"' in page and 'value="Клиника"' in page
+    assert f'name="bank_account_id" value="{clinic.account}"' in page and 'value="Основной"' in page

@@ -187,6 +187,13 @@
     value.value = option ? option.dataset.id : "";
     text.value = option ? option.dataset.text : "";
     text.dataset.chosen = text.value;
+    const row = picker.closest("tr[data-line]");
+    const price = row && row.querySelector('input[data-col="price"]');
+    if (option && price && price.value.trim() === "" && option.dataset.price) {
+      price.value = option.dataset.price;  // as 1C does: the item's price comes with it
+      recomputeRow(row, price);
+      recomputeTotals(row.closest("form"));
+    }
     closePicker(picker);
     value.dispatchEvent(new Event("change", { bubbles: true }));
     markDirty(picker.closest("form"));
