@@ -56,6 +56,7 @@ from erp.amocrm.fake_state import (
     FakeConfig,
     Lead,
 )
+from erp.amocrm.fake_thread import FakeAmoThread
 from erp.amocrm.fake_values import field_values
 from erp.amocrm.fake_webhooks import delete_payload, deliver, status_payload
 
@@ -421,31 +422,3 @@ class FakeAmo:
                 "duration_ms": round((time.monotonic() - started) * 1000, 3),
             })
         return response
-
-
-class FakeAmoThread:
-    """A fake amoCRM served from a background thread. Attribute access falls through to the fake."""
-
-    def __init__(self, fake: FakeAmo, thread: threading.Thread, loop: asyncio.AbstractEventLoop,
-                 stop_event: asyncio.Event) -> None:
-        self.fake, self._thread, self._loop, self._stop_event = fake, thread, loop, stop_event
-
-    @property
-    def base_url(self) -> str:
-        return self.fake.base_url
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop_event.set)
-            self._thread.join(timeout)
-
-    def __enter__(self) -> FakeAmoThread:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "fake":
-            raise AttributeError(name)
-        return getattr(self.fake, name)
