@@ -26,8 +26,10 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 @click.option("--only", multiple=True, help="Run only these modules (e.g. --only posting); for development.")
 @click.option("--keep", is_flag=True, help="Keep the benchmark database (its name is printed).")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
+@click.option("--profile", "profile_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Profile each module of this process with pyinstrument into DIR (<module>.txt, .html).")
 def main(size: str, database_url: str, embedded: bool, output: Path, json_path: Path | None,
-         only: tuple[str, ...], keep: bool, quiet: bool) -> None:
+         only: tuple[str, ...], keep: bool, quiet: bool, profile_dir: Path | None) -> None:
     """Run the benchmarks: every row with its comparison measured in the same run."""
     admin_url, server = database_url, None
     if embedded:  # a throw-away embedded PostgreSQL, deleted when the run ends
@@ -39,7 +41,7 @@ def main(size: str, database_url: str, embedded: bool, output: Path, json_path: 
         admin_url = server.get_uri(database="postgres")
     try:
         report = asyncio.run(run(size, admin_url, only=list(only) or None, keep=keep, quiet=quiet,
-                                 command=command_line(sys.argv[1:])))
+                                 command=command_line(sys.argv[1:]), profile_dir=profile_dir))
     finally:
         if server is not None:
             server.cleanup()

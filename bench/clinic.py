@@ -53,7 +53,7 @@ class Volumes:
 
 
 SMOKE = Volumes(warehouses=2, goods=50, services=10, clients=50, doctors=50, movements=20_000, years=3,
-                renderings=5_000, requests=500)
+                renderings=5_000, requests=100)
 FULL = Volumes(warehouses=10, goods=1_000, services=100, clients=1_000, doctors=50, movements=10_000_000,
                years=3, renderings=1_000_000, requests=500)
 

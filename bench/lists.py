@@ -2,7 +2,7 @@
 
 The list holds the generator's ServiceRenderings (1 000 000 at full size)
 plus every document the posting rows wrote. For each filter (none, one
-client, one quarter) the first, the middle and the last page of 50 are
+client, the quarter around the median date) the first, the middle and the last page of 50 are
 fetched through ``GET /api/documents/service-renderings``. A page further in
 is reached with the cursor a user would hold there: the keyset of the row
 before it, ``(date, id)``, found once with an ``OFFSET`` query outside the
@@ -53,8 +53,7 @@ async def rows(ctx: Context) -> list[Row]:
     async with pool.acquire() as conn:
         client_id = await conn.fetchval(f'SELECT client_id FROM "{kind.table}" GROUP BY client_id'
                                         " ORDER BY count(*) DESC, client_id LIMIT 1")
-        newest, oldest = await conn.fetchrow(f'SELECT max(date), min(date) FROM "{kind.table}"')
-        middle = oldest + (newest - oldest) / 2
+        middle = await conn.fetchval(f'SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY date) FROM "{kind.table}"')
         tz = ctx.settings.tz
         start = middle.astimezone(tz).date().replace(day=1)
         end = (start + dt.timedelta(days=92)).replace(day=1) - dt.timedelta(days=1)

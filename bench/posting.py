@@ -5,8 +5,9 @@ Throughput posts ServiceRenderings of 5 lines (2 goods, 3 services) through
 the service layer, ``Engine.create(..., post=True)`` (write and post in one
 transaction, as "Провести и закрыть" on a new document does), with 8
 concurrent tasks on a pool of 8 connections. The ceiling (:mod:`bench.ceiling`)
-runs on the same pool right before and right after, and the ratio divides by
-the mean of the two, which cancels slow drift of a shared machine.
+runs on the same pool, the two in turn over several rounds of fresh
+documents, which cancels slow drift of a shared machine; the note lists each
+round's ratio.
 
 Statements are counted on the connection (asyncpg's query logger), without
 the transaction's own BEGIN/COMMIT and without balance control's single
@@ -21,14 +22,15 @@ import re
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import asyncpg
 
 from erp.platform.db import create_pool
 
-from .ceiling import ceiling_rate
+from .ceiling import ceiling_run
 from .clinic import Clinic
-from .core import Context, Row, count, fmt, thousands, versus
+from .core import Context, Row, count, thousands, versus
 from .datasets import stock_history
 from .workload import Plan, concurrently, plans
 
@@ -47,35 +49,61 @@ async def pool_of(ctx: Context, size: int):
         await pool.close()
 
 
-async def engine_rate(ctx: Context, pool: asyncpg.Pool, clinic: Clinic, items: list[Plan], tasks: int) -> float:
-    """Documents per second through ``Engine.create(post=True)``."""
+async def engine_run(ctx: Context, pool: asyncpg.Pool, clinic: Clinic, items: list[Plan], tasks: int) -> float:
+    """Seconds ``Engine.create(post=True)`` takes to write and post ``items`` with ``tasks`` workers."""
     kind = ctx.registry.documents[KIND]
 
     async def one(plan: Plan) -> None:
         async with pool.acquire() as conn:
             await ctx.engine.create(conn, kind, plan.as_input(clinic.organization), post=True)
 
-    warm = tasks * 3
-    await concurrently(tasks, items[:warm], one)
-    seconds = await concurrently(tasks, items[warm:], one)
-    return (len(items) - warm) / seconds
+    return await concurrently(tasks, items, one)
 
 
-async def ceiling(ctx: Context, pool: asyncpg.Pool, clinic: Clinic, n: int, seed: int) -> float:
-    return await ceiling_rate(pool, clinic, ctx.registry.registers["stock"], plans(clinic, n, seed=seed), TASKS)
+def ceiling_run_of(ctx: Context, pool: asyncpg.Pool, clinic: Clinic) -> Callable[[list[Plan]], Awaitable[float]]:
+    return lambda items: ceiling_run(pool, clinic, ctx.registry.registers["stock"], items, TASKS)
+
+
+@dataclass(frozen=True)
+class Duel:
+    """Two workloads run in turn, round after round: their rates and each round's ratio."""
+
+    rate: float
+    ceiling: float
+    ratios: list[float]
+
+    def note(self) -> str:
+        spread = ", ".join(f"{r:.2f}" for r in self.ratios)
+        return f"{len(self.ratios)} interleaved rounds, ratio per round {spread}"
+
+
+async def duel(clinic: Clinic, rounds: int, per_round: int, measured: Callable[[list[Plan]], Awaitable[float]],
+               ceiling: Callable[[list[Plan]], Awaitable[float]], seed: int) -> Duel:
+    """Warm both up, then ``rounds`` × (ceiling, measured) on fresh documents of ``per_round`` each:
+    run in turn, slow drift of a shared machine hits both alike."""
+    await ceiling(plans(clinic, TASKS * 3, seed=seed))
+    await measured(plans(clinic, TASKS * 3, seed=seed + 1))
+    spent = {"measured": 0.0, "ceiling": 0.0}
+    ratios = []
+    for r in range(rounds):
+        c = await ceiling(plans(clinic, per_round, seed=seed + 10 + 2 * r))
+        m = await measured(plans(clinic, per_round, seed=seed + 11 + 2 * r))
+        spent["ceiling"] += c
+        spent["measured"] += m
+        ratios.append(c / m)
+    docs = rounds * per_round
+    return Duel(docs / spent["measured"], docs / spent["ceiling"], ratios)
 
 
 async def throughput(ctx: Context, clinic: Clinic) -> Row:
-    n = ctx.pick(smoke=120, full=4000)
+    rounds, per = ctx.pick(smoke=3, full=4), ctx.pick(smoke=40, full=1000)
     async with pool_of(ctx, TASKS) as pool:
-        before = await ceiling(ctx, pool, clinic, n, seed=11)
-        rate = await engine_rate(ctx, pool, clinic, plans(clinic, n, seed=12), TASKS)
-        after = await ceiling(ctx, pool, clinic, n, seed=13)
-    ctx.log(f"ceiling {before:.0f} and {after:.0f} docs/s, engine {rate:.0f} docs/s")
+        result = await duel(clinic, rounds, per, lambda items: engine_run(ctx, pool, clinic, items, TASKS),
+                            ceiling_run_of(ctx, pool, clinic), seed=10)
+    ctx.log(f"engine {result.rate:.0f} docs/s, ceiling {result.ceiling:.0f} docs/s")
     return versus("1a", "Posting throughput, service layer (8 tasks)",
-                  f"{n} ServiceRenderings × 5 lines (2 goods, 3 services), write+post, 8 tasks",
-                  rate, "docs/s", (before + after) / 2, "ceiling", at_least=0.5,
-                  note=f"ceiling before {fmt(before, 'docs/s')}, after {fmt(after, 'docs/s')}")
+                  f"{rounds * per} ServiceRenderings × 5 lines (2 goods, 3 services), write+post, 8 tasks",
+                  result.rate, "docs/s", result.ceiling, "ceiling", at_least=0.5, note=result.note())
 
 
 # -- statements ---------------------------------------------------------------------------------

@@ -106,8 +106,29 @@ async def machine(url: str) -> Machine:
     return Machine(os.cpu_count() or 1, _machine_cpu(), _ram_gib(), version.split()[0], platform.python_version())
 
 
+async def _rows(module: ModuleType, ctx: Context, profile_dir: Path | None) -> list[Row]:
+    """The module's rows; with ``profile_dir``, profiled by pyinstrument into ``<module>.txt``/``.html``."""
+    if profile_dir is None:
+        return await module.rows(ctx)
+    from pyinstrument import Profiler
+
+    profiler = Profiler(async_mode="enabled")
+    profiler.start()
+    try:
+        return await module.rows(ctx)
+    finally:
+        profiler.stop()
+        _write_profile(profiler, profile_dir, module.__name__.rsplit(".", 1)[-1])
+
+
+def _write_profile(profiler, directory: Path, name: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.txt").write_text(profiler.output_text(unicode=True, show_all=False))
+    (directory / f"{name}.html").write_text(profiler.output_html())
+
+
 async def run(size: Size, admin_url: str, *, only: list[str] | None = None, keep: bool = False,
-              quiet: bool = False, command: str = "") -> Report:
+              quiet: bool = False, command: str = "", profile_dir: Path | None = None) -> Report:
     from erp.configuration import registry
     from erp.migrate import migrate
     from erp.platform.posting import Engine
@@ -142,7 +163,7 @@ async def run(size: Size, admin_url: str, *, only: list[str] | None = None, keep
             ctx.log(f"{short}: running")
             mark = time.perf_counter()
             try:
-                produced += await module.rows(ctx)
+                produced += await _rows(module, ctx, profile_dir)
             except Exception as exc:
                 errors[short] = f"{type(exc).__name__}: {exc}"[:300]
                 traceback.print_exc(file=sys.stderr)
