@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -188,10 +188,16 @@ def collect_refs(registry, fields: Iterable[Field], rows: Iterable[Mapping[str, 
     return wanted
 
 
+def _document_text(title: str, number: str, date: dt.datetime) -> str:
+    return f"{title} № {number} от {date:%d.%m.%Y}"
+
+
 async def ref_names(conn: asyncpg.Connection, registry, wanted: Mapping[str, Iterable[int]],
-                    tz: ZoneInfo | None = None) -> dict[tuple[str, int], str]:
+                    tz: ZoneInfo | None = None,
+                    document_text: Callable[[str, str, dt.datetime], str] = _document_text,
+                    ) -> dict[tuple[str, int], str]:
     """``{(target, id): text}`` in one query: a catalog item's name, a document's
-    "title № number от date"."""
+    ``document_text(title, number, date)`` ("Заявка № 12 от 22.12.2021")."""
     parts, args = [], []
     for target, ids in sorted(wanted.items()):
         ids = sorted({i for i in ids if i is not None})
@@ -213,7 +219,7 @@ async def ref_names(conn: asyncpg.Connection, registry, wanted: Mapping[str, Ite
             out[(r["t"], r["id"])] = r["text"]
         else:
             day = r["date"].astimezone(tz) if tz else r["date"]
-            out[(r["t"], r["id"])] = f"{registry.documents[r['t']].title} № {r['text']} от {day:%d.%m.%Y}"
+            out[(r["t"], r["id"])] = document_text(registry.documents[r["t"]].title, r["text"], day)
     return out
 
 
@@ -230,8 +236,10 @@ async def lookup(conn: asyncpg.Connection, registry, target: str, q: str, limit:
         for name, raw in (filters or {}).items():
             args.append(_parse_filter(obj.field(name), raw))
             extra += f" AND {quote(name)} = ${len(args)}"
-        sql = (f'SELECT id, name AS text, code AS hint FROM "{obj.table}" WHERE NOT deletion_mark AND NOT is_group'
-               f" AND ({search}){extra} ORDER BY lower(name) LIKE $2 DESC, lower(name), id LIMIT {int(limit)}")
+        price = ", price" if "price" in obj.field_names else ""  # a chosen item fills the line's price
+        sql = (f'SELECT id, name AS text, code AS hint{price} FROM "{obj.table}" WHERE NOT deletion_mark'
+               f" AND NOT is_group AND ({search}){extra} ORDER BY lower(name) LIKE $2 DESC, lower(name), id"
+               f" LIMIT {int(limit)}")
     else:
         sql = (f"SELECT id, number AS text, to_char(date, 'DD.MM.YYYY') AS hint FROM \"{obj.table}\""
                f" WHERE NOT deletion_mark AND (number ILIKE $1 OR ltrim(number, '0') LIKE ltrim($2, '0'))"

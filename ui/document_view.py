@@ -65,7 +65,7 @@ async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc
     registry = context.registry(request)
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
-        names = await ui_queries.ref_names(conn, registry, state_refs(kind, state), tz)
+        names = await ui_queries.ref_names(conn, registry, state_refs(kind, state), tz, i18n.document_name)
         derived = (await kind.derived(conn, [doc])).get(doc.id, {}) if doc is not None and kind.derived else {}
     targets = [k for k in registry.documents.values() if k.based_on_source(kind.name) is not None]
     based_on_text = names.get(state.based_on, "") if state.based_on else ""
@@ -116,7 +116,7 @@ async def movement_tables(request: Request, kind: DocumentKind, moves: dict[str,
     for register in kind.registers:
         ui_queries.collect_refs(registry, register.dimensions, moves.get(register.name, []), wanted)
     async with context.acquire(request) as conn:
-        names = await ui_queries.ref_names(conn, registry, wanted, tz)
+        names = await ui_queries.ref_names(conn, registry, wanted, tz, i18n.document_name)
     tables = []
     for register in kind.registers:
         columns = [*register.dimensions, *register.resources, *getattr(register, "attributes", ())]

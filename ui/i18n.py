@@ -121,3 +121,8 @@ def day_long(value: dt.date) -> str:
     if current.get() == "ru":
         return format_date(value, "d MMMM y, EEE", locale="ru_RU")
     return format_date(value, "EEE, MMM d, y", locale="en_US")
+
+
+def document_name(title: str, number: str, moment: dt.datetime) -> str:
+    """«Заявка № 00000000012 от 22.12.2021» / «Request № 00000000012 dated Dec 22, 2021»."""
+    return f"{gettext(title)} № {number} {gettext('от')} {date(moment)}"

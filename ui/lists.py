@@ -15,10 +15,11 @@ from litestar import Request, Response, get
 from erp import ui_queries
 from erp.platform.errors import NotFound
 from erp.platform.keyset import PAGE_SIZES
-from ui import context, excel, printing
+from ui import context, excel, i18n, printing
 from ui.i18n import gettext as _
 from ui.listing import ListQuery, catalog_columns, document_columns, filter_fields, parse_query
 from ui.render import page, render
+from ui.session import remember, session_value
 
 EXPORT_LIMIT = 10_000
 
@@ -38,8 +39,6 @@ def kind_of(request: Request, name: str):
 
 
 async def _query(request: Request, fields, default_sort: str, default_desc: bool) -> ListQuery:
-    from ui.session import remember, session_value
-
     remembered = session_value(request, "page_size", 50)
     query = parse_query(request.query_params, default_sort=default_sort, default_desc=default_desc,
                         remembered_limit=remembered, filter_names={f.name for f in filter_fields(fields)})
@@ -60,6 +59,11 @@ async def _catalog_page(request: Request, catalog, query: ListQuery, limit: int 
         filter_names = await ui_queries.ref_names(conn, context.registry(request), _filter_refs(
             catalog.fields, query.filters))
     return result, {**names, **filter_names}
+
+
+def _catalog_order(catalog) -> str:
+    """A catalog with its own order (visit statuses) lists in it; others by name."""
+    return "sort_order" if "sort_order" in catalog.field_names else "name"
 
 
 def _filter_refs(fields, filters: dict[str, str]) -> dict[str, set[int]]:
@@ -85,7 +89,7 @@ async def documents_index(request: Request) -> Response:
 @get("/catalogs/{name:str}", name="ui_catalog_list")
 async def catalog_list(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
-    query = await _query(request, list(catalog.fields), "name", False)
+    query = await _query(request, list(catalog.fields), _catalog_order(catalog), False)
     result, names = await _catalog_page(request, catalog, query)
     columns = catalog_columns(catalog, ui_queries.catalog_sorts(catalog))
     return page(request, "lists/catalog.html", "lists/_catalog_rows.html", section="catalogs", obj=catalog,
@@ -106,7 +110,7 @@ async def _documents_page(request: Request, kind, query: ListQuery, limit: int |
         wanted = ui_queries.docs_refs(registry, kind, [doc for doc, _extra in result.rows])
         for target, ids in _filter_refs(kind.header, query.filters).items():
             wanted.setdefault(target, set()).update(ids)
-        names = await ui_queries.ref_names(conn, registry, wanted, tz)
+        names = await ui_queries.ref_names(conn, registry, wanted, tz, i18n.document_name)
     return result, names
 
 
@@ -136,7 +140,7 @@ async def _all_pages(fetch) -> list[Any]:
 @get("/catalogs/{name:str}/export.xlsx", name="ui_catalog_export")
 async def catalog_export(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
-    query = await _query(request, list(catalog.fields), "name", False)
+    query = await _query(request, list(catalog.fields), _catalog_order(catalog), False)
     columns = catalog_columns(catalog, {}, limit=100)
     pages = await _all_pages(lambda after: _catalog_page(request, catalog, query, 200, after))
     rows = [excel.catalog_row(catalog, columns, row, names) for result, names in pages for row in result.rows]

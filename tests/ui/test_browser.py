@@ -217,6 +217,12 @@ def test_post_a_goods_receipt_with_live_totals(chromium, served, shots):
     expect(table.locator("tr[data-line]")).to_have_count(2)
     table.locator("tr[data-line]").nth(1).get_by_role("button", name="Удалить строку").click()
     page.screenshot(path=shots / "form-goods-receipt.png")
+    page.on("dialog", lambda dialog: dialog.dismiss())  # "stay on the page"
+    with page.expect_event("dialog") as leaving:
+        page.get_by_role("link", name="Отчёты").click(no_wait_after=True)  # leaving with unsaved changes…
+    assert leaving.value.type == "beforeunload"  # …asks first
+    expect(page.locator("h1")).to_have_text("Поступление товаров (создание)")
+    expect(table.get_by_label("Цена").first).to_have_value("12,50")
     page.get_by_role("button", name="Провести", exact=True).click()
     expect(page.locator("[data-notice]")).to_have_text("Документ проведён")
     expect(page.locator("[data-doc-state]")).to_have_text("Проведён")
@@ -283,7 +289,8 @@ def test_a_stock_shortage_shows_its_list(chromium, served, shots):
     page.get_by_role("button", name="Провести", exact=True).click()
     alert = page.locator("[data-posting-error]")
     expect(alert.locator("strong")).to_have_text("Документ не проведён: недостаточно остатков")
-    expect(alert.locator("li")).to_have_text([re.compile(r"Основной склад, Шприц 5 мл: доступно \d+, требуется 1\s000$")])
+    shortfall = re.compile(r"Основной склад, Шприц 5 мл: доступно \d+, требуется 1\s000$")
+    expect(alert.locator("li")).to_have_text([shortfall])
     expect(row.get_by_label("Количество")).to_have_value("1000")  # the form stays as typed
     page.screenshot(path=shots / "form-shortage-error.png")
     page.close()
