@@ -21,12 +21,16 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from erp import reports
 from erp.platform import keyset
 from erp.platform.catalog import Catalog
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.document_store import load_many
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field, FieldError, quote
+from erp.registers.doctor_schedule import doctor_schedule
+from erp.registers.stock import stock
+from erp.scheduling import FAR_FUTURE
 
 SORTABLE_TYPES = ("str", "enum", "int", "money", "quantity", "percent", "date", "datetime", "bool")
 _EMPTY = {"str": "''", "enum": "''", "text": "''", "int": "0", "money": "0", "quantity": "0", "percent": "0",
@@ -322,9 +326,6 @@ async def dashboard(conn: asyncpg.Connection, registry, day_start: dt.datetime, 
                     limit: int = 15) -> Dashboard:
     """Today's posted appointments, invoices not fully paid, and stock at or
     below the threshold."""
-    from erp import reports
-    from erp.registers.stock import stock
-
     today = [a for a in await appointments(conn, day_start, day_start + dt.timedelta(days=1)) if a.posted]
     unpaid = [i for i in await reports.invoices(conn) if i["status"] != "paid"]
     low = [r for r in await stock.balance(conn) if r["quantity"] <= low_stock_threshold]
@@ -338,9 +339,6 @@ async def working_intervals_on(conn: asyncpg.Connection, days: Iterable[dt.date]
                                doctor_ids: Iterable[int] | None = None) -> dict[tuple[int, dt.date], list]:
     """Each doctor's working intervals on each of ``days`` (the schedule in force:
     the latest posted WorkSchedule per doctor and day), in one query."""
-    from erp.registers.doctor_schedule import doctor_schedule
-    from erp.scheduling import FAR_FUTURE
-
     filters: dict[str, Any] = {"day": sorted(set(days))}
     if doctor_ids is not None:
         filters["doctor_id"] = sorted(set(doctor_ids))

@@ -1,0 +1,1 @@
+"""The web UI for managers and accountants: Jinja2 + htmx, served by the same Litestar app."""
