@@ -58,6 +58,7 @@ async def _seed(url: str, v: Volumes, check: bool) -> dict:
     from erp.settings import load_settings
 
     from .clinic import build_clinic
+    from .core import thousands
     from .seed import seed_renderings, seed_stock_history
 
     reg = registry()
@@ -76,13 +77,13 @@ async def _seed(url: str, v: Volumes, check: bool) -> dict:
             clinic = await build_clinic(conn, reg, v)
             history = await seed_stock_history(conn, reg.registers["stock"], clinic, v.movements, v.years,
                                                progress=advance)
-            lines.append(f"Движения остатков: {v.movements:,} за {history.seconds:.1f} с "
-                         f"({v.movements / history.seconds:,.0f} в секунду; "
+            lines.append(f"Движения остатков: {thousands(v.movements)} за {history.seconds:.1f} с "
+                         f"({thousands(round(v.movements / history.seconds))} в секунду; "
                          + ", ".join(f"{k} {s:.1f} с" for k, s in history.steps.items()) + ")")
             if v.renderings:
                 made = await seed_renderings(conn, reg.documents["service-renderings"], clinic, v.renderings,
                                              v.years, tz=load_settings().tz, progress=advance)
-                lines.append(f"Оказание услуг: {v.renderings:,} документов за {made.seconds:.1f} с")
+                lines.append(f"Оказание услуг: {thousands(v.renderings)} документов за {made.seconds:.1f} с")
             differences = 0
             if check:
                 started = time.perf_counter()
@@ -91,4 +92,4 @@ async def _seed(url: str, v: Volumes, check: bool) -> dict:
                 lines.append(f"Итоги сверены за {time.perf_counter() - started:.1f} с: расхождений {differences}")
     finally:
         await conn.close()
-    return {"lines": [line.replace(",", " ") for line in lines], "differences": differences}
+    return {"lines": lines, "differences": differences}

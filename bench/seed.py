@@ -4,8 +4,10 @@
   (warehouses × goods) and Y years ending now, streamed with ``COPY`` while a
   thread generates the next chunk. The register's secondary indexes are
   dropped during the load and rebuilt after it (one sort per index is far
-  cheaper than N index insertions); then the totals are recomputed with the
-  register's own :func:`~erp.platform.totals.rebuild_totals` and the tables
+  cheaper than N index insertions). The generator adds the movements up as
+  it goes, per month in the register's time zone and per key, and those
+  totals go into the register's own totals tables with ``COPY`` too (``erp
+  totals check`` proves them against the movements); the tables are then
   vacuumed and analysed. Each key opens with a receipt large enough that its
   balance never goes negative; then, day by day in time order, movements
   pick a random key and mix receipts (1–20) and expenses (1–10) priced at the
@@ -26,9 +28,11 @@ Every step reports to an optional ``progress(description, advance, total)``.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import datetime as dt
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,8 +40,7 @@ from decimal import Decimal
 import asyncpg
 
 from erp.platform.numbering import format_number
-from erp.platform.register import AccumulationRegister
-from erp.platform.totals import rebuild_totals
+from erp.platform.register import AccumulationRegister, q
 
 from .clinic import Clinic
 
@@ -99,43 +102,116 @@ def _utc_days(start: dt.datetime, days: int) -> list[str]:
     return [(start + dt.timedelta(days=i)).strftime("%Y-%m-%d ") for i in range(days)]
 
 
-def history_lines(keys: Sequence[tuple[int, int]], prices: dict[int, int], movements: int, start: dt.datetime,
-                  days: int, seed: int = 8) -> Iterator[tuple[str, int]]:
-    """COPY text of the stock history in time order, a day at a time: (text, movements in it).
+class StockHistory:
+    """The stock history as COPY text in time order, a day at a time, and the
+    totals it adds up to (per month in the register's time zone, and per key).
 
     Day 0 opens every key with a receipt larger than all its later expenses
     can take; every later movement picks a random key, so a key's movements
-    lie scattered over the table as they do in a live database."""
-    rnd = random.Random(seed)
-    day_text = _utc_days(start, days)
-    seconds = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00\t" for s in range(86400)]
-    # Half receipts of 1..20, half expenses of 1..10: every (key, movement) tail, drawn uniformly.
-    quantities = [(1, q) for q in range(1, 21)] + [(-1, q) for q in range(1, 11)] * 2
-    tails = [f"{rt}\t{w}\t{g}\t{q}\t{q * prices[g]}\n" for w, g in keys for rt, q in quantities]
-    opening = 10 * (movements // len(keys) + 1) + 100  # more than every expense of a key together
-    first = [f"{HISTORY_RECORDER}\t1\t{i}\t{day_text[0]}00:00:00+00\t1\t{w}\t{g}\t{opening}\t{opening * prices[g]}\n"
-             for i, (w, g) in enumerate(keys, start=1)]
-    yield "".join(first[:movements]), min(movements, len(keys))
-    left = movements - len(keys)
-    for day in range(days):
-        n = left // (days - day)
-        left -= n
-        if n <= 0:
-            continue
-        head = f"{HISTORY_RECORDER}\t{day + 2}\t"
-        moments = sorted(rnd.choices(seconds[1:] if day == 0 else seconds, k=n))  # "HH:MM:SS" sorts as time
-        picks = zip(range(1, n + 1), moments, rnd.choices(tails, k=n), strict=True)
-        date = day_text[day]
-        yield "".join([f"{head}{line}\t{date}{m}{t}" for line, m, t in picks]), n
+    lie scattered over the table as they do in a live database. Half the
+    movements are receipts of 1..20, half expenses of 1..10, at the item's price."""
+
+    QUANTITIES = [(1, q) for q in range(1, 21)] + [(-1, q) for q in range(1, 11)] * 2
+
+    def __init__(self, keys: Sequence[tuple[int, int]], prices: dict[int, int], movements: int,
+                 start: dt.datetime, days: int, tz: dt.tzinfo, seed: int = 8) -> None:
+        self.keys, self.prices, self.movements = list(keys), prices, movements
+        self.start, self.days, self.tz = start, days, tz
+        self.rnd = random.Random(seed)
+        # (month, key index) → [quantity receipt, quantity expense, cost receipt, cost expense]
+        self.months: dict[tuple[dt.date, int], list[int]] = {}
+
+    def _add(self, month: dt.date, picks: Sequence[int]) -> None:
+        width = len(self.QUANTITIES)
+        for pick, times in Counter(picks).items():
+            key, kind = divmod(pick, width)
+            record_type, quantity = self.QUANTITIES[kind]
+            total = self.months.setdefault((month, key), [0, 0, 0, 0])
+            side = 0 if record_type == 1 else 1
+            total[side] += quantity * times
+            total[2 + side] += quantity * times * self.prices[self.keys[key][1]]
+
+    def _local_month(self, moment: dt.datetime) -> dt.date:
+        local = moment.astimezone(self.tz)
+        return dt.date(local.year, local.month, 1)
+
+    def lines(self) -> Iterator[tuple[str, int]]:
+        """(COPY text, movements in it), ready for :func:`_batched`."""
+        day_text = _utc_days(self.start, self.days)
+        seconds = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00\t" for s in range(86400)]
+        tails = [f"{rt}\t{w}\t{g}\t{q}\t{q * self.prices[g]}\n" for w, g in self.keys for rt, q in self.QUANTITIES]
+        opening = 10 * (self.movements // len(self.keys) + 1) + 100  # more than a key's expenses together
+        opened = min(self.movements, len(self.keys))
+        first = [f"{HISTORY_RECORDER}\t1\t{i}\t{day_text[0]}00:00:00+00\t1\t{w}\t{g}\t{opening}\t"
+                 f"{opening * self.prices[g]}\n" for i, (w, g) in enumerate(self.keys[:opened], start=1)]
+        month = self._local_month(self.start)
+        for key in range(opened):
+            self.months[(month, key)] = [opening, 0, opening * self.prices[self.keys[key][1]], 0]
+        yield "".join(first), opened
+        left, picks_range = self.movements - opened, range(len(tails))
+        for day in range(self.days):
+            n = left // (self.days - day)
+            left -= n
+            if n <= 0:
+                continue
+            moments = sorted(self.rnd.choices(range(1 if day == 0 else 0, 86400), k=n))
+            picks = self.rnd.choices(picks_range, k=n)
+            midnight = self.start + dt.timedelta(days=day)
+            early, late = self._local_month(midnight), self._local_month(midnight + dt.timedelta(seconds=86399))
+            if early == late:
+                self._add(early, picks)
+            else:  # the local month turns during this UTC day
+                turn = dt.datetime(late.year, late.month, 1, tzinfo=self.tz)
+                cut = bisect.bisect_left(moments, int((turn - midnight).total_seconds()))
+                self._add(early, picks[:cut])
+                self._add(late, picks[cut:])
+            head, date = f"{HISTORY_RECORDER}\t{day + 2}\t", day_text[day]
+            yield "".join([f"{head}{line}\t{date}{seconds[m]}{tails[p]}"
+                           for line, m, p in zip(range(1, n + 1), moments, picks, strict=True)]), n
+
+    def month_text(self) -> str:
+        return "".join(f"{month}\t{self.keys[k][0]}\t{self.keys[k][1]}\t{qr}\t{qe}\t{cr}\t{ce}\n"
+                       for (month, k), (qr, qe, cr, ce) in self.months.items())
+
+    def balance_text(self) -> str:
+        balances: dict[int, list[int]] = {}
+        for (_, k), (qr, qe, cr, ce) in self.months.items():
+            total = balances.setdefault(k, [0, 0])
+            total[0] += qr - qe
+            total[1] += cr - ce
+        return "".join(f"{self.keys[k][0]}\t{self.keys[k][1]}\t{q}\t{c}\n" for k, (q, c) in balances.items())
+
+
+async def _add_totals(conn: asyncpg.Connection, register: AccumulationRegister, history: StockHistory) -> None:
+    """Add the history's totals to the register's month and current rows (COPY into a
+    temporary table, then one upsert each, in key order)."""
+    dims = [q(d) for d in register.dimension_names]
+    # (quantity, cost) × (receipt, expense): the order of StockHistory's month columns
+    month_amounts = [q(f"{r}_{side}") for r in register.resource_names for side in ("receipt", "expense")]
+    plans = [(register.month_table, ["month", *dims], month_amounts, history.month_text()),
+             (register.balance_table, dims, [q(r) for r in register.resource_names], history.balance_text())]
+    async with conn.transaction():
+        for table, keys, amounts, text in plans:
+            columns = ", ".join([*keys, *amounts])
+            await conn.execute(f"CREATE TEMP TABLE seed_totals ON COMMIT DROP AS SELECT {columns} FROM {table}"
+                               " WITH NO DATA")
+            await conn.copy_to_table("seed_totals", columns=[c.strip('"') for c in (*keys, *amounts)],
+                                     source=_prefetched(iter([text.encode()])))
+            await conn.execute(
+                f"INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM seed_totals ORDER BY {', '.join(keys)}"
+                f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                + ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in amounts))
+            await conn.execute("DROP TABLE seed_totals")
 
 
 async def seed_stock_history(conn: asyncpg.Connection, register: AccumulationRegister, clinic: Clinic,
                              movements: int, years: int, *, now: dt.datetime | None = None,
                              progress: Progress = _quiet) -> SeedReport:
-    """Load ``movements`` stock movements over ``years`` years and make the totals agree."""
+    """Load ``movements`` stock movements over ``years`` years, with their totals."""
     now = now or dt.datetime.now(dt.UTC)
     start = dt.datetime.combine((now - dt.timedelta(days=365 * years)).date(), dt.time(), dt.UTC)
     days = (now.date() - start.date()).days
+    history = StockHistory(clinic.stock_keys, dict(clinic.prices), movements, start, days, register.tz)
     steps: dict[str, float] = {}
     began = time.perf_counter()
     table = register.movements_table
@@ -145,8 +221,7 @@ async def seed_stock_history(conn: asyncpg.Connection, register: AccumulationReg
         await conn.execute(f'DROP INDEX IF EXISTS "{name}"')
     columns = ["recorder_kind", "recorder_id", "line_no", "period", "record_type",
                *register.dimension_names, *register.resource_names]
-    lines = history_lines(clinic.stock_keys, dict(clinic.prices), movements, start, days)
-    chunks = _batched(lines, lambda n: progress("Движения остатков (COPY)", n, movements))
+    chunks = _batched(history.lines(), lambda n: progress("Движения остатков (COPY)", n, movements))
     try:
         await conn.copy_to_table(table, source=_prefetched(chunks), columns=columns)
     finally:
@@ -156,9 +231,10 @@ async def seed_stock_history(conn: asyncpg.Connection, register: AccumulationReg
             progress("Индексы движений", 1, len(indexes))
             await conn.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
         steps["indexes"] = time.perf_counter() - mark
+        await conn.execute("RESET maintenance_work_mem")
     mark = time.perf_counter()
-    progress("Итоги: пересчёт по движениям", 1, 1)
-    await rebuild_totals(conn, register)
+    progress("Итоги (COPY)", 1, 1)
+    await _add_totals(conn, register, history)
     steps["totals"] = time.perf_counter() - mark
     mark = time.perf_counter()
     progress("VACUUM ANALYZE", 1, 1)
