@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 def main(size: str, database_url: str, embedded: bool, output: Path, json_path: Path | None,
          only: tuple[str, ...], keep: bool, quiet: bool, profile_dir: Path | None) -> None:
     """Run the benchmarks: every row with its comparison measured in the same run."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a terminated run still drops its database
     admin_url, server = database_url, None
     if embedded:  # a throw-away embedded PostgreSQL, deleted when the run ends
         import tempfile

@@ -18,9 +18,8 @@ ORDER = 95
 
 
 async def rows(ctx: Context) -> list[Row]:
-    pool = await ctx.pool()
     started = time.perf_counter()
-    async with pool.acquire() as conn:
+    async with ctx.connection() as conn:
         posted = await conn.fetchval("SELECT count(*) FROM doc_service_renderings WHERE posted")
         differences = [d for reg in ctx.registry.registers.values() for d in await check_totals(conn, reg)]
     return [count("10c", "Totals consistent at the end of the run",

@@ -28,12 +28,15 @@ seconds, ``"full"`` is the issue's volumes), the benchmark database (migrated,
 dropped at the end), the clinic's registry, engine and settings, a shared pool,
 the base catalogs (:meth:`Context.clinic`), a real ``erp serve`` process
 (:meth:`Context.server`), and :meth:`Context.once` to build a data set or
-measure a ceiling once per run and share it between modules. Nothing a row
-measures may be cached: ``once`` is for inputs, never for the answer timed.
+measure a ceiling once per run and share it between modules, and
+:meth:`Context.connection` for work longer than the pool's statement timeout.
+Nothing a row measures may be cached: ``once`` is for inputs, never for the
+answer timed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -279,8 +282,20 @@ class Context:
             except Exception as exc:  # closing must go on
                 print(f"  · closing failed: {exc}", file=sys.stderr)
 
+    @contextlib.asynccontextmanager
+    async def connection(self):
+        """A connection of its own, without the pool's 60-second statement timeout:
+        for loading and checking the large data sets."""
+        from erp.platform.db import connect
+
+        conn = await connect(self.database_url)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
     async def pool(self) -> asyncpg.Pool:
-        """A pool of 20 connections to the benchmark database."""
+        """A pool of 20 connections to the benchmark database (statements time out after 60 s)."""
         async def make():
             from erp.platform.db import create_pool
 

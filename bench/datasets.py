@@ -42,8 +42,7 @@ async def stock_history(ctx: Context) -> History:
         clinic = await ctx.clinic()
         v = volumes(ctx.size)
         now = dt.datetime.now(dt.UTC)
-        pool = await ctx.pool()
-        async with pool.acquire() as conn:
+        async with ctx.connection() as conn:
             report = await seed_stock_history(conn, ctx.registry.registers["stock"], clinic, v.movements, v.years,
                                               now=now, progress=_progress(ctx))
         ctx.log(f"stock history: {v.movements:,} movements in {report.seconds:.1f} s {report.steps}")
@@ -57,8 +56,7 @@ async def renderings(ctx: Context) -> SeedReport:
     async def make() -> SeedReport:
         clinic = await ctx.clinic()
         v = volumes(ctx.size)
-        pool = await ctx.pool()
-        async with pool.acquire() as conn:
+        async with ctx.connection() as conn:
             report = await seed_renderings(conn, ctx.registry.documents["service-renderings"], clinic, v.renderings,
                                            v.years, tz=ctx.settings.tz, progress=_progress(ctx))
         ctx.log(f"service renderings: {v.renderings:,} in {report.seconds:.1f} s")

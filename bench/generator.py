@@ -26,9 +26,8 @@ async def rows(ctx: Context) -> list[Row]:
     report = history.report
     allowed = SECONDS_PER_10M * report.rows / 10_000_000
     steps = ", ".join(f"{name} {fmt(seconds, 's')}" for name, seconds in report.steps.items())
-    pool = await ctx.pool()
     started = time.perf_counter()
-    async with pool.acquire() as conn:
+    async with ctx.connection() as conn:
         differences = [d for reg in ctx.registry.registers.values() for d in await check_totals(conn, reg)]
     checked = time.perf_counter() - started
     return [

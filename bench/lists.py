@@ -49,8 +49,7 @@ async def rows(ctx: Context) -> list[Row]:
     server = await ctx.server()
     kind = ctx.registry.documents["service-renderings"]
     samples = ctx.pick(smoke=20, full=100)
-    pool = await ctx.pool()
-    async with pool.acquire() as conn:
+    async with ctx.connection() as conn:  # OFFSET into a million rows may take a while
         client_id = await conn.fetchval(f'SELECT client_id FROM "{kind.table}" GROUP BY client_id'
                                         " ORDER BY count(*) DESC, client_id LIMIT 1")
         middle = await conn.fetchval(f'SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY date) FROM "{kind.table}"')
