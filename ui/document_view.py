@@ -1,10 +1,12 @@
-"""What a document form shows besides its inputs: the names behind the
-references, the derived values (an invoice's status), the kinds that can be
-created on its basis, the totals, the movements as tables per register, and
-a stock shortage told in names, not ids."""
+"""What a document form shows besides its inputs: how a new one starts, the
+names behind the references, the derived values (an invoice's status), the
+kinds that can be created on its basis, the totals, the movements as tables
+per register, and a stock shortage told in names, not ids."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,8 +15,9 @@ from litestar import Request
 
 from erp import ui_queries
 from erp.platform.document import Doc, DocumentKind
+from erp.printing import defaults as document_defaults
 from ui import context, i18n
-from ui.formdata import COMPUTED_LINE_FIELDS, FormState
+from ui.formdata import COMPUTED_LINE_FIELDS, FormState, input_value, state_from_values
 from ui.i18n import gettext as _
 
 
@@ -74,6 +77,32 @@ async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc
     else:
         title = f"{_(kind.title)} ({_('создание')})"
     return DocumentView(names, derived, targets, based_on_text, _total(kind, state, doc), title)
+
+
+async def new_state(request: Request, kind: DocumentKind, engine, params: Mapping[str, str]) -> FormState:
+    """What a new document's form starts with: filled "based on" another document
+    (``?based_on_kind=&based_on_id=``), or the defaults (Документы 2.0: the
+    organization, its bank account, the lines' discount) and whatever the link
+    prefills, e.g. the doctor and the time of a calendar cell."""
+    tz = context.settings(request).tz
+    base_kind, base_id = params.get("based_on_kind"), params.get("based_on_id", "")
+    if base_kind and base_id.isdigit():
+        async with context.acquire(request) as conn:
+            filled = await engine.fill_based_on(conn, kind, base_kind, int(base_id))
+        state = state_from_values(kind, filled, filled["lines"], dt.datetime.now(tz), tz, (base_kind, int(base_id)))
+    else:
+        async with context.acquire(request) as conn:
+            defaults = await document_defaults.new_document(conn, kind)
+        state = state_from_values(kind, {k: v for k, v in defaults["document"].items() if k != "lines"}, [],
+                                  dt.datetime.now(tz), tz)
+        line_fields = {f.name: f for f in kind.lines}
+        state.line_defaults = {k: input_value(line_fields[k], v) for k, v in defaults["line_defaults"].items()}
+        flags = {f.name for f in kind.header if f.type == "bool"}
+        state.header.update({f.name: (params[f.name] == "true") if f.name in flags else params[f.name]
+                             for f in kind.header if params.get(f.name)})
+    if kind.lines and not state.lines:
+        state.lines.append({**{f.name: "" for f in kind.lines}, **state.line_defaults})
+    return state
 
 
 async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) -> list[str]:

@@ -11,7 +11,6 @@ with its full list.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,9 +20,8 @@ from litestar.response import Redirect
 from erp.platform import document_list, subordination
 from erp.platform.errors import ErpError
 from erp.platform.posting import Engine
-from erp.printing import defaults as document_defaults
 from ui import context, document_view, printing
-from ui.formdata import FormErrors, FormState, errors_from, input_value, parse_document_form, state_from_values
+from ui.formdata import FormErrors, FormState, errors_from, parse_document_form, state_from_values
 from ui.i18n import gettext as _
 from ui.lists import kind_of
 from ui.render import page, render
@@ -55,25 +53,7 @@ async def new_document(request: Request, kind_name: str) -> Response:
     if kind.name in CUSTOM_FORMS:
         return Redirect(f"{CUSTOM_FORMS[kind.name]}/new?" + urlencode(dict(request.query_params)))
     context.require_write(request, kind)
-    params = request.query_params
-    tz = context.settings(request).tz
-    base_kind, base_id = params.get("based_on_kind"), params.get("based_on_id", "")
-    if base_kind and base_id.isdigit():
-        async with context.acquire(request) as conn:
-            filled = await (await engine_for(request)).fill_based_on(conn, kind, base_kind, int(base_id))
-        state = state_from_values(kind, filled, filled["lines"], dt.datetime.now(tz), tz, (base_kind, int(base_id)))
-    else:
-        async with context.acquire(request) as conn:
-            defaults = await document_defaults.new_document(conn, kind)
-        header = {k: v for k, v in defaults["document"].items() if k != "lines"}
-        state = state_from_values(kind, header, [], dt.datetime.now(tz), tz)
-        line_fields = {f.name: f for f in kind.lines}
-        state.line_defaults = {k: input_value(line_fields[k], v) for k, v in defaults["line_defaults"].items()}
-        prefill = {f.name: params[f.name] for f in kind.header if params.get(f.name)}
-        state.header.update({k: (v == "true") if isinstance(state.header.get(k), bool) else v
-                             for k, v in prefill.items()})
-    if kind.lines and not state.lines:
-        state.lines.append({**{f.name: "" for f in kind.lines}, **state.line_defaults})
+    state = await document_view.new_state(request, kind, await engine_for(request), request.query_params)
     return await _render_form(request, kind, state)
 
 
