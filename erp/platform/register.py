@@ -275,12 +275,16 @@ class AccumulationRegister:
                                   class_kwargs={"tablename": self.balance_table}, class_members=members)
 
     def extra_ddl(self) -> list[str]:
-        """Composite indexes Piccolo cannot declare: by recorder, by key and period, by period."""
+        """Composite indexes Piccolo cannot declare: movements by recorder, by key and
+        period, by period; month totals by key and month (the unique key starts with
+        the month, which serves upserts but not a key's range of months)."""
         t, dims = self.movements_table, ", ".join(q(d) for d in self.dimension_names)
+        m = self.month_table
         return [
             f"CREATE INDEX IF NOT EXISTS {t}_recorder_idx ON {t} (recorder_kind, recorder_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_key_idx ON {t} ({dims}, period)",
             f"CREATE INDEX IF NOT EXISTS {t}_period_idx ON {t} (period)",
+            f"CREATE INDEX IF NOT EXISTS {m}_key_idx ON {m} ({dims}, month)",
         ]
 
     # -- virtual tables (виртуальные таблицы) -------------------------------------

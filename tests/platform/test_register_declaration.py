@@ -69,7 +69,9 @@ def test_tables_and_indexes():
         "(recorder_kind, recorder_id)",
         'CREATE INDEX IF NOT EXISTS reg_test_goods_movements_key_idx ON reg_test_goods_movements '
         '("warehouse_id", "item_id", period)',
-        "CREATE INDEX IF NOT EXISTS reg_test_goods_movements_period_idx ON reg_test_goods_movements (period)"]
+        "CREATE INDEX IF NOT EXISTS reg_test_goods_movements_period_idx ON reg_test_goods_movements (period)",
+        'CREATE INDEX IF NOT EXISTS reg_test_goods_month_key_idx ON reg_test_goods_month '
+        '("warehouse_id", "item_id", month)']
 
 
 @pytest.mark.parametrize("kwargs, error", [
