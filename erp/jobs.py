@@ -10,6 +10,7 @@ that arrives through the database starts at once instead of on a slow poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from erp.platform.db import CONNECTION_ERRORS, DISCONNECTS
+from erp.platform.errors import DatabaseUnavailable
 from erp.settings import Settings
 
 log = logging.getLogger("erp.jobs")
@@ -61,14 +64,50 @@ async def run_worker(pool: asyncpg.Pool, settings: Settings, url: str,
     """Run every registered job until ``stop`` is set."""
     stop = stop or asyncio.Event()
     jobs = [Job(name, fn, every, channels) for name, (fn, every, channels) in _JOBS.items()]
-    listener = await asyncpg.connect(url)
+    await asyncio.gather(_listen(url, jobs, stop), *(_loop(j, pool, settings, stop) for j in jobs))
+
+
+async def _listen(url: str, jobs: list[Job], stop: asyncio.Event) -> None:
+    """``LISTEN`` on the jobs' channels on a connection of its own, opened again
+    whenever PostgreSQL drops it (a restart, a crash); after each (re)connect
+    every job is woken once, for what was notified while nobody listened."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            conn = await asyncpg.connect(url, timeout=10)
+        except (*DISCONNECTS, *CONNECTION_ERRORS) as exc:
+            log.warning("jobs: cannot listen, database unavailable (%s)", type(exc).__name__)
+            await _pause(stop, delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        delay = 0.2
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+        try:
+            for j in jobs:
+                for channel in j.channels:
+                    await conn.add_listener(channel, lambda *_a, j=j: j.wake.set())
+                j.wake.set()
+            await _first(lost.wait(), stop.wait())
+        except DISCONNECTS as exc:
+            log.warning("jobs: listening connection lost (%s)", type(exc).__name__)
+        finally:
+            if not conn.is_closed():
+                conn.terminate()
+
+
+async def _first(*waits) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
     try:
-        for j in jobs:
-            for channel in j.channels:
-                await listener.add_listener(channel, lambda *_a, j=j: j.wake.set())
-        await asyncio.gather(*(_loop(j, pool, settings, stop) for j in jobs))
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await listener.close()
+        for t in tasks:
+            t.cancel()
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _loop(j: Job, pool: asyncpg.Pool, settings: Settings, stop: asyncio.Event) -> None:
@@ -77,7 +116,7 @@ async def _loop(j: Job, pool: asyncpg.Pool, settings: Settings, stop: asyncio.Ev
         started = time.monotonic()
         try:
             await j.run(pool, settings)
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        except (*DISCONNECTS, DatabaseUnavailable) as exc:
             log.warning("job %s: database unavailable (%s)", j.name, type(exc).__name__)
         except Exception:
             log.exception("job %s failed", j.name)

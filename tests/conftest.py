@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -100,13 +102,13 @@ class Server:
         self.proc, self.base_url, self.log = proc, base_url, log
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path):
-    """A real ``erp serve`` process on a free port, on this test's database."""
+@contextlib.contextmanager
+def serving(database_url: str, tmp_path: Path, **env: str) -> Iterator[Server]:
+    """A real ``erp serve`` process on a free port, on ``database_url``; ``env`` adds variables."""
     port = free_port()
     log = tmp_path / "serve.log"
     env = {**os.environ, "DATABASE_URL": database_url, "ERP_SECRET_KEY": SECRET,
-           "ERP_DATA_DIR": str(tmp_path / "data")}
+           "ERP_DATA_DIR": str(tmp_path / "data"), **env}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "erp.cli", "serve", "--port", str(port)],
@@ -125,9 +127,18 @@ def server(database_url: str, tmp_path: Path):
     else:
         proc.kill()
         raise RuntimeError(f"erp serve did not start: {log.read_text()}")
-    yield Server(proc, base, log)
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield Server(proc, base, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path):
+    """A real ``erp serve`` process on a free port, on this test's database."""
+    with serving(database_url, tmp_path) as s:
+        yield s

@@ -23,6 +23,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from erp.api.security import ANY_USER
+from erp.platform.db import DISCONNECTS
 from erp.platform.errors import ErpError, Forbidden, Unauthorized
 from erp.settings import Settings
 from ui import admin, calendar, forms, home, integrations, items, lists, printing, reports, schedule, session
@@ -69,6 +70,10 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DISCONNECTS):  # PostgreSQL stopped or restarting under the request
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return _error_page(request, 503, _("База данных временно недоступна. Повторите запрос через несколько "
+                                           "секунд."))
     log.exception("UI error", exc_info=exc)
     return _error_page(request, 500, _("Внутренняя ошибка сервера. Она записана в журнал."))
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import re
 
-import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from erp.platform.db import DISCONNECTS, DOWN_MESSAGE
 from erp.platform.errors import ErpError
 
 log = logging.getLogger("erp.api")
@@ -97,8 +97,7 @@ def handle_http(_: Request, exc: HTTPException) -> Response:
 
 def handle_database_down(_: Request, exc: Exception) -> Response:
     log.warning("database unavailable: %s", type(exc).__name__)
-    return error_response(503, "database_unavailable",
-                          "База данных временно недоступна. Повторите запрос через несколько секунд.")
+    return error_response(503, "database_unavailable", DOWN_MESSAGE)
 
 
 def handle_unexpected(_: Request, exc: Exception) -> Response:
@@ -110,9 +109,6 @@ EXCEPTION_HANDLERS = {
     ErpError: handle_erp_error,
     ValidationException: handle_validation,
     HTTPException: handle_http,
-    asyncpg.PostgresConnectionError: handle_database_down,
-    asyncpg.CannotConnectNowError: handle_database_down,
-    asyncpg.InterfaceError: handle_database_down,
-    ConnectionError: handle_database_down,
+    **{error: handle_database_down for error in DISCONNECTS},
     Exception: handle_unexpected,
 }

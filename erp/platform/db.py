@@ -28,6 +28,22 @@ CONNECTION_ERRORS = (
     asyncpg.InvalidAuthorizationSpecificationError,
     asyncio.TimeoutError,
 )
+# What a query raises when the server went away under it: stopped (fast shutdown
+# terminates every backend), crashed, restarting, or not answering in time.
+# Such a request is refused with 503 and the pool reconnects on the next one.
+DISCONNECTS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    # A pooled connection handed out between a fast shutdown's FATAL message and the
+    # socket closing: asyncpg refuses to start a query on it ("another operation is in progress").
+    asyncpg.InternalClientError,
+    ConnectionError,
+    TimeoutError,
+)
+DOWN_MESSAGE = "База данных временно недоступна. Повторите запрос через несколько секунд."
 
 
 def unreachable_message(url: str, exc: BaseException) -> str:
@@ -66,14 +82,25 @@ def _json_loads(value: str):
     return msgspec.json.decode(value)
 
 
+async def _pool_connect(*args, **kwargs) -> asyncpg.Connection:
+    """A new connection of the pool. While the server is down, whatever the
+    socket layer raised (a refused port, a Unix socket file that is gone)
+    becomes :class:`DatabaseUnavailable`, the 503 every caller knows."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except CONNECTION_ERRORS as exc:
+        raise DatabaseUnavailable(DOWN_MESSAGE) from exc
+
+
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     try:
         return await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, init=_init_connection,
+            url, min_size=min_size, max_size=max_size, init=_init_connection, connect=_pool_connect,
             command_timeout=60, timeout=10,
         )
-    except CONNECTION_ERRORS as exc:
-        raise DatabaseUnavailable(unreachable_message(url, exc)) from exc
+    except (DatabaseUnavailable, *CONNECTION_ERRORS) as exc:
+        cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) and exc.__cause__ else exc
+        raise DatabaseUnavailable(unreachable_message(url, cause)) from exc
 
 
 async def connect(url: str) -> asyncpg.Connection:
