@@ -33,6 +33,17 @@ async def test_invoice_prints_the_usual_russian_layout(api, clinic, db):
     assert await generated_count(db) == 1
 
 
+async def test_a_company_buyer_prints_with_its_inn_and_kpp(api, clinic):
+    doc = await api.create("invoices", invoice_data(clinic, (clinic.service, "3", "1500"), client_id=clinic.company),
+                           post=True)
+    text = pdf_text(await api.pdf(f"/api/documents/invoices/{doc['id']}/print/invoice"))
+    assert "Покупатель (Заказчик): ООО «МедСнаб», ИНН 7812345675, КПП 781201001" in text
+    assert "Иванов" not in text  # not the default client
+    # The supplier keeps its own requisites: the buyer's INN is not printed as the recipient's.
+    assert "ИНН 7707083893 КПП 773601001 Сч. № 40702810938000000001" in text
+    assert "Всего наименований 1, на сумму 4 500,00 руб." in text
+
+
 async def test_vat_is_printed_in_the_total_at_each_rate(api, clinic):
     vat_org = await api.item("organizations", {
         "name": "Клиника НДС", "full_name": "ООО «Клиника НДС»", "inn": "7812345675", "kpp": "781201001",
