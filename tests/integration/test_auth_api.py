@@ -5,8 +5,10 @@ import jwt
 from tests.conftest import SECRET
 
 
-async def test_token_for_right_password_opens_the_api(client, users):
+async def test_token_for_right_password_opens_the_api(client, users, db):
     await users.headers("manager")
+    stored = await db.fetchval("SELECT password_hash FROM users WHERE username = 'manager-user'")
+    assert stored.startswith("$argon2id$") and "password-123" not in stored
     r = await client.post("/api/auth/token", json={"username": "manager-user",
                                                    "password": "password-123"})
     assert r.status_code == 200
@@ -100,3 +102,22 @@ async def test_health_and_openapi(client):
     assert swagger.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in swagger.text
     js = await client.get("/static/swagger/swagger-ui-bundle.js")
     assert js.status_code == 200
+
+
+async def test_an_unexpected_failure_is_json_without_a_trace(settings, database_url, admin):
+    from litestar import get
+    from litestar.testing import AsyncTestClient
+
+    from erp.app import create_app
+
+    @get("/api/boom", include_in_schema=False)
+    async def boom() -> None:
+        raise RuntimeError("secret internals /work/main/erp/app.py line 1")
+
+    app = create_app(settings, database_url, pool_size=2, extra_route_handlers=[boom])
+    async with AsyncTestClient(app=app) as c:
+        r = await c.get("/api/boom", headers=admin)
+    assert r.status_code == 500
+    assert r.json() == {"code": "internal_error", "message": "Внутренняя ошибка сервера. Она записана в журнал.",
+                        "details": {}}
+    assert "Traceback" not in r.text and "secret internals" not in r.text
