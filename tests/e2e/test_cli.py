@@ -80,3 +80,22 @@ def test_real_server_answers(server):
     assert r.json() == {"status": "ok", "database": True}
     r = httpx.get(f"{server.base_url}/api/auth/me")
     assert r.status_code == 401
+
+
+async def test_long_operations_show_a_progress_bar(postgres, tmp_path):
+    name = f"erp_bar_{os.getpid()}"
+    admin = await asyncpg.connect(postgres.admin_url)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    env = {"DATABASE_URL": postgres.url_of(name), "ERP_SECRET_KEY": SECRET, "ERP_DATA_DIR": str(tmp_path),
+           "FORCE_COLOR": "1", "COLUMNS": "120"}  # FORCE_COLOR: draw as on a terminal
+    try:
+        for command, title in ((["migrate"], "Миграции"), (["totals", "rebuild"], "Пересчёт итогов")):
+            r = erp(*command, env=env)
+            assert r.returncode == 0, r.stderr
+            assert title in r.stderr and "━" in r.stderr and "100%" in r.stderr
+    finally:
+        admin = await asyncpg.connect(postgres.admin_url)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
