@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from erp.auth.service import ROLES, Principal, read_token
+from erp.auth.service import ROLES, Principal, read_token, still_active
 from erp.platform.errors import Forbidden, Unauthorized
 
 PUBLIC_API_PREFIXES = (
@@ -38,6 +38,11 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
                 code="missing_token",
             )
         principal = read_token(token.strip(), connection.app.state.settings.secret_key)
+        async with connection.app.state.pool.acquire() as conn:
+            active = await still_active(conn, principal)
+        if not active:
+            raise Unauthorized("Пользователь отключён или его роль изменилась: получите новый токен",
+                               code="token_revoked")
         return AuthenticationResult(user=principal, auth=token)
 
 

@@ -126,9 +126,10 @@ def read_token(token: str, secret: str) -> Principal:
         raise Unauthorized("Срок действия токена истёк", code="token_expired") from None
     except jwt.PyJWTError:
         raise Unauthorized("Недействительный токен", code="invalid_token") from None
-    if claims.get("typ") != "erp-access" or claims.get("role") not in ROLES:
+    if (claims.get("typ") != "erp-access" or claims.get("role") not in ROLES
+            or not str(claims["sub"]).isdigit()):
         raise Unauthorized("Недействительный токен", code="invalid_token")
-    return Principal(int(claims["sub"]), claims.get("name", ""), claims["role"])
+    return Principal(int(claims["sub"]), str(claims.get("name", "")), claims["role"])
 
 
 async def still_active(conn: asyncpg.Connection, principal: Principal) -> bool:

@@ -215,7 +215,7 @@ async def read_generated(request: Request, generated_id: int) -> GeneratedOut:
      summary="Скачать сформированный документ")
 async def download_generated(request: Request, generated_id: int) -> Response:
     async with request.app.state.pool.acquire() as conn:
-        file_name, content = await registry.file_of(conn, generated_id)
+        file_name, content = await registry.file_of(conn, generated_id, request.user)
     return pdf_response(content, file_name, (), download=True)
 
 

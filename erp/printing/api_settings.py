@@ -168,7 +168,7 @@ async def upload_stamp(request: Request, organization_id: int,
     return StampOut(**row)
 
 
-@get("/api/print/stamps/{organization_id:int}", guards=[ANY_USER], tags=TAGS, summary="Печать организации")
+@get("/api/print/stamps/{organization_id:int}", guards=ADMIN, tags=TAGS, summary="Печать организации")
 async def read_stamp(request: Request, organization_id: int) -> Response:
     async with request.app.state.pool.acquire() as conn:
         return _image(*await images.stamp_image(conn, organization_id))

@@ -15,8 +15,9 @@ from typing import Any
 
 import asyncpg
 
+from erp.auth.service import Principal
 from erp.platform import keyset
-from erp.platform.errors import NotFound
+from erp.platform.errors import Forbidden, NotFound
 
 from .forms import PrintData
 
@@ -101,9 +102,15 @@ async def generated(conn: asyncpg.Connection, generated_id: int) -> dict:
     return dict(row)
 
 
-async def file_of(conn: asyncpg.Connection, generated_id: int) -> tuple[str, bytes]:
-    """The file name and the PDF, to download again."""
-    row = await conn.fetchrow("SELECT file_name, content FROM generated_documents WHERE id = $1", generated_id)
+async def file_of(conn: asyncpg.Connection, generated_id: int, principal: Principal) -> tuple[str, bytes]:
+    """The file name and the PDF, to download again. A PDF printed with facsimiles carries the
+    signatures, so only the one who printed it and administrators may fetch it: anyone else
+    would get the images the facsimiles' owners did not share with them."""
+    row = await conn.fetchrow("SELECT file_name, content, facsimile, user_id FROM generated_documents WHERE id = $1",
+                              generated_id)
     if row is None:
         raise NotFound(f"Сформированный документ с id {generated_id} не найден", code="generated_not_found")
+    if row["facsimile"] and principal.role != "admin" and row["user_id"] != principal.user_id:
+        raise Forbidden("Этот PDF напечатан с факсимиле подписей: скачать его может только тот, кто его напечатал, "
+                        "или администратор", code="facsimile_not_allowed")
     return row["file_name"], row["content"]
