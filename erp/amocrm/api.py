@@ -19,6 +19,7 @@ from litestar.params import Parameter
 from erp.amocrm import connection as connections
 from erp.amocrm import exchange_log, oauth, webhooks, widget
 from erp.amocrm.cors import account_cors
+from erp.api.schemas import Id, OptionalId
 from erp.api.security import ANY_USER, allow
 from erp.platform.errors import ErpError, ValidationError
 
@@ -99,7 +100,7 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 
 @get("/slots", summary="Виджет: врачи, работающие в этот день, и их свободное время")
 async def widget_slots(request: Request, date: dt.date,
-                       doctor_id: Annotated[int | None, Parameter(ge=1)] = None) -> WidgetSlots:
+                       doctor_id: OptionalId = None) -> WidgetSlots:
     pool, settings, _ = _state(request)
     async with pool.acquire() as conn:
         await widget.authenticate(conn, settings, request.headers.get("x-auth-token"))
@@ -209,7 +210,7 @@ async def connection_webhook(request: Request, public_url: str | None = None) ->
 @get("/api/amocrm/exchange-log", guards=[ANY_USER], tags=TAGS, summary="Журнал обмена с amoCRM")
 async def exchange(request: Request, state_: Annotated[str | None, Parameter(query="state")] = None,
                    direction: str | None = None,
-                   kind: str | None = None, lead_id: Annotated[int | None, Parameter(ge=1)] = None,
+                   kind: str | None = None, lead_id: OptionalId = None,
                    start: dt.date | None = None, end: dt.date | None = None, limit: int = 50,
                    after: str | None = None) -> ExchangePage:
     pool, settings, _ = _state(request)
@@ -221,7 +222,7 @@ async def exchange(request: Request, state_: Annotated[str | None, Parameter(que
 
 @post("/api/amocrm/exchange-log/{event_id:int}/retry", guards=[ANY_USER], tags=TAGS, status_code=200,
       summary="Повторить отправку события")
-async def exchange_retry(request: Request, event_id: int) -> ExchangeEvent:
+async def exchange_retry(request: Request, event_id: Id) -> ExchangeEvent:
     pool, _, _ = _state(request)
     async with pool.acquire() as conn:
         return msgspec.convert(await exchange_log.retry(conn, event_id), ExchangeEvent)

@@ -8,9 +8,9 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
-from erp.api.schemas import catalog_types, plain, to_input
+from erp.api.schemas import Id, catalog_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import catalog_service as svc
 from erp.platform.catalog import Catalog
@@ -54,19 +54,19 @@ def catalog_routes(registry, catalog: Catalog) -> list:
         async with request.app.state.pool.acquire() as conn:
             return _out(out_t, await svc.create(conn, registry, catalog, to_input(data)))
 
-    async def read(request: Request, item_id: int = Parameter(ge=1)) -> Any:
+    async def read(request: Request, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             return _out(out_t, await svc.get(conn, catalog, item_id))
 
-    async def change(request: Request, data, item_id: int = Parameter(ge=1)) -> Any:
+    async def change(request: Request, data, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             return _out(out_t, await svc.update(conn, registry, catalog, item_id, to_input(data)))
 
-    async def mark(request: Request, item_id: int = Parameter(ge=1)) -> Any:
+    async def mark(request: Request, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             return _out(out_t, await svc.set_deletion_mark(conn, catalog, item_id, True))
 
-    async def unmark(request: Request, item_id: int = Parameter(ge=1)) -> Any:
+    async def unmark(request: Request, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             return _out(out_t, await svc.set_deletion_mark(conn, catalog, item_id, False))
 

@@ -7,7 +7,7 @@ import msgspec
 from litestar import Request, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from erp.api.schemas import document_types, plain, to_input
+from erp.api.schemas import Id, document_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import document_list, subordination
 from erp.platform.db import with_retry
@@ -81,34 +81,34 @@ def document_routes(registry, kind: DocumentKind) -> list:
         return await one(request, lambda conn: engine(request).create(
             conn, kind, to_input(data), post=post_, author_id=user.user_id))
 
-    async def read(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+    async def read(request: Request, doc_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             doc = await engine(request).get(conn, kind, doc_id)
             return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
 
-    async def replace(request: Request, data, doc_id: int = Parameter(ge=1),
+    async def replace(request: Request, data, doc_id: Id,
                       post_: bool = Parameter(query="post", default=False)) -> Any:
         return await one(request, lambda conn: engine(request).update(
             conn, kind, doc_id, to_input(data), post=post_ or None))
 
-    async def do_post(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+    async def do_post(request: Request, doc_id: Id) -> Any:
         return await one(request, lambda conn: engine(request).post(conn, kind, doc_id))
 
-    async def do_unpost(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+    async def do_unpost(request: Request, doc_id: Id) -> Any:
         return await one(request, lambda conn: engine(request).unpost(conn, kind, doc_id))
 
-    async def mark(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+    async def mark(request: Request, doc_id: Id) -> Any:
         return await one(request, lambda conn: engine(request).set_deletion_mark(conn, kind, doc_id, True))
 
-    async def unmark(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+    async def unmark(request: Request, doc_id: Id) -> Any:
         return await one(request, lambda conn: engine(request).set_deletion_mark(conn, kind, doc_id, False))
 
-    async def movements(request: Request, doc_id: int = Parameter(ge=1)) -> dict[str, list[dict[str, Any]]]:
+    async def movements(request: Request, doc_id: Id) -> dict[str, list[dict[str, Any]]]:
         async with request.app.state.pool.acquire() as conn:
             await engine(request).get(conn, kind, doc_id)
             return await document_list.movements_of(conn, kind, doc_id)
 
-    async def structure(request: Request, doc_id: int = Parameter(ge=1)) -> Subordination:
+    async def structure(request: Request, doc_id: Id) -> Subordination:
         async with request.app.state.pool.acquire() as conn:
             tree = await subordination.structure(conn, registry, kind.name, doc_id)
         return msgspec.convert(tree, Subordination, strict=False)
@@ -158,7 +158,7 @@ def _based_route(registry, target: DocumentKind, source: str, in_t: type):
     source_kind = registry.documents[source]
     op = f"{source.replace('-', '_')}_to_{target.name.replace('-', '_')}"
 
-    async def based(request: Request, doc_id: int = Parameter(ge=1)) -> Any:
+    async def based(request: Request, doc_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             filled = await request.app.state.engine.fill_based_on(conn, target, source, doc_id)
         tz = request.app.state.settings.tz

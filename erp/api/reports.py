@@ -2,13 +2,13 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 from litestar import Request, get
-from litestar.params import Parameter
 
 from erp import reports
+from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
 
 
@@ -28,8 +28,8 @@ class InvoiceDue(msgspec.Struct):
 
 @get("/api/reports/invoices", guards=[ANY_USER], tags=["Отчёты"], summary="Счета по статусу оплаты")
 async def invoices(request: Request, status: Literal["unpaid", "partially_paid", "paid"] | None = None,
-                   client_id: Annotated[int | None, Parameter(ge=1)] = None,
-                   organization_id: Annotated[int | None, Parameter(ge=1)] = None) -> list[InvoiceDue]:
+                   client_id: OptionalId = None,
+                   organization_id: OptionalId = None) -> list[InvoiceDue]:
     async with request.app.state.pool.acquire() as conn:
         rows = await reports.invoices(conn, status, client_id, organization_id)
     tz = request.app.state.settings.tz

@@ -7,6 +7,7 @@ import msgspec
 from litestar import Request, get
 from litestar.params import Parameter
 
+from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
 from erp.scheduling import free_slots
 
@@ -40,7 +41,7 @@ async def slots_for_day(request: Request, day: dt.date, doctor_id: int | None,
 
 @get("/api/schedule/slots", guards=[ANY_USER], tags=["Расписание"], summary="Свободное время врачей на дату")
 async def slots(request: Request, date: dt.date,
-                doctor_id: Annotated[int | None, Parameter(ge=1)] = None,
+                doctor_id: OptionalId = None,
                 duration: Annotated[int | None, Parameter(ge=1, le=1440)] = None) -> FreeSlots:
     return await slots_for_day(request, date, doctor_id, duration)
 

@@ -5,11 +5,16 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.params import Parameter
 
 from erp.platform.catalog import Catalog, class_name
 from erp.platform.document import DocumentKind
 from erp.platform.fields import Field
 
+MAX_ID = 2**63 - 1
+# An id in a path or a query is a PostgreSQL bigint: a bigger number is bad input (422), not a 500.
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, Parameter(ge=1, le=MAX_ID)]
 TimeText = Annotated[str, msgspec.Meta(pattern=r"^\d{1,2}:\d{2}(:\d{2})?$", examples=["08:15"])]
 
 

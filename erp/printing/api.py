@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
+from erp.api.schemas import Id, OptionalId
 from erp.api.security import ANY_USER
 from erp.platform.db import in_transaction
 from erp.platform.document import DocumentKind
@@ -122,7 +123,7 @@ def print_routes(kind: DocumentKind) -> list:
     tags = [f"Документ: {kind.title}"]
     names = ", ".join(f"`{f.name}` ({f.title})" for f in forms.forms_for(kind.name))
 
-    async def print_form(request: Request, form: str, doc_id: Annotated[int, Parameter(ge=1)],
+    async def print_form(request: Request, form: str, doc_id: Id,
                          format_: Annotated[Literal["pdf", "html"], QueryParameter(name="format")] = "pdf",
                          facsimile: bool = False) -> Response:
         settings = request.app.state.settings
@@ -136,7 +137,7 @@ def print_routes(kind: DocumentKind) -> list:
             config=request.app.state.registry))
         return pdf_response(printed.content, printed.file_name, printed.generated_ids)
 
-    async def send(request: Request, data: JSONBody[SendRequest], doc_id: Annotated[int, Parameter(ge=1)]) -> Sent:
+    async def send(request: Request, data: JSONBody[SendRequest], doc_id: Id) -> Sent:
         settings = request.app.state.settings
         async with request.app.state.pool.acquire() as conn:
             sent = await mail.send_to_client(conn, kind.name, doc_id, data.form, _user_id(request), data.facsimile,
@@ -188,10 +189,10 @@ async def print_batch(request: Request, data: JSONBody[BatchRequest]) -> Respons
      description="Фильтры по каждому реквизиту; период `generated_from`/`generated_to`; `limit` 25/50/100/200; "
                  "следующая страница — `after` из поля `next`.")
 async def list_generated(request: Request, limit: int = 25, after: str | None = None,
-                         document_kind: str | None = None, document_id: int | None = None,
-                         amocrm_lead_id: int | None = None, form: str | None = None,
-                         document_type: str | None = None, user_id: int | None = None,
-                         organization_id: int | None = None, client_id: int | None = None,
+                         document_kind: str | None = None, document_id: OptionalId = None,
+                         amocrm_lead_id: OptionalId = None, form: str | None = None,
+                         document_type: str | None = None, user_id: OptionalId = None,
+                         organization_id: OptionalId = None, client_id: OptionalId = None,
                          generated_from: dt.date | None = None, generated_to: dt.date | None = None) -> GeneratedPage:
     tz = request.app.state.settings.tz
     filters = {"document_kind": document_kind, "document_id": document_id, "amocrm_lead_id": amocrm_lead_id,
@@ -205,7 +206,7 @@ async def list_generated(request: Request, limit: int = 25, after: str | None = 
 
 @get("/api/generated-documents/{generated_id:int}", guards=[ANY_USER], tags=TAGS,
      summary="Сформированный документ")
-async def read_generated(request: Request, generated_id: int) -> GeneratedOut:
+async def read_generated(request: Request, generated_id: Id) -> GeneratedOut:
     async with request.app.state.pool.acquire() as conn:
         row = await registry.generated(conn, generated_id)
     return _generated_out(row, request.app.state.settings.tz)
@@ -213,7 +214,7 @@ async def read_generated(request: Request, generated_id: int) -> GeneratedOut:
 
 @get("/api/generated-documents/{generated_id:int}/download", guards=[ANY_USER], tags=TAGS,
      summary="Скачать сформированный документ")
-async def download_generated(request: Request, generated_id: int) -> Response:
+async def download_generated(request: Request, generated_id: Id) -> Response:
     async with request.app.state.pool.acquire() as conn:
         file_name, content = await registry.file_of(conn, generated_id, request.user)
     return pdf_response(content, file_name, (), download=True)

@@ -24,6 +24,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
+from erp.api.schemas import Id, OptionalId
 from erp.api.security import ANY_USER, allow
 from erp.platform.db import in_transaction
 from erp.platform.errors import ValidationError
@@ -160,7 +161,7 @@ async def write_smtp(request: Request, data: JSONBody[SmtpBody]) -> SmtpOut:
 
 @put("/api/print/stamps/{organization_id:int}", guards=ADMIN, tags=TAGS, summary="Загрузить печать организации",
      description="multipart/form-data, поле `file`: PNG или JPEG не больше 1 МБ.")
-async def upload_stamp(request: Request, organization_id: int,
+async def upload_stamp(request: Request, organization_id: Id,
                        data: Annotated[ImageUpload, Multipart]) -> StampOut:
     content = await data.file.read()
     async with request.app.state.pool.acquire() as conn:
@@ -169,19 +170,19 @@ async def upload_stamp(request: Request, organization_id: int,
 
 
 @get("/api/print/stamps/{organization_id:int}", guards=ADMIN, tags=TAGS, summary="Печать организации")
-async def read_stamp(request: Request, organization_id: int) -> Response:
+async def read_stamp(request: Request, organization_id: Id) -> Response:
     async with request.app.state.pool.acquire() as conn:
         return _image(*await images.stamp_image(conn, organization_id))
 
 
 @delete("/api/print/stamps/{organization_id:int}", guards=ADMIN, tags=TAGS, summary="Удалить печать организации")
-async def remove_stamp(request: Request, organization_id: int) -> None:
+async def remove_stamp(request: Request, organization_id: Id) -> None:
     async with request.app.state.pool.acquire() as conn:
         await images.delete_stamp(conn, organization_id)
 
 
 @get("/api/print/facsimiles", guards=[ANY_USER], tags=TAGS, summary="Факсимиле подписей")
-async def list_facsimiles(request: Request, organization_id: int | None = None) -> list[FacsimileOut]:
+async def list_facsimiles(request: Request, organization_id: OptionalId = None) -> list[FacsimileOut]:
     async with request.app.state.pool.acquire() as conn:
         rows = await images.list_facsimiles(conn, organization_id)
     return [FacsimileOut(**r) for r in rows]
@@ -190,7 +191,7 @@ async def list_facsimiles(request: Request, organization_id: int | None = None) 
 @put("/api/print/facsimiles/{user_id:int}", guards=ADMIN, tags=TAGS, summary="Загрузить факсимиле пользователя",
      description="multipart/form-data: `file` (PNG/JPEG до 1 МБ), `organization_id`, `position` "
                  "(director — руководитель, accountant — бухгалтер), `allowed_user_ids` (id через запятую).")
-async def upload_facsimile(request: Request, user_id: int, data: Annotated[FacsimileUpload, Multipart]) -> FacsimileOut:
+async def upload_facsimile(request: Request, user_id: Id, data: Annotated[FacsimileUpload, Multipart]) -> FacsimileOut:
     content = await data.file.read()
     organization_id = _id(data.organization_id, "organization_id")
     allowed = _ids(data.allowed_user_ids, "allowed_user_ids")
@@ -201,26 +202,26 @@ async def upload_facsimile(request: Request, user_id: int, data: Annotated[Facsi
 
 
 @get("/api/print/facsimiles/{user_id:int}", guards=[ANY_USER], tags=TAGS, summary="Факсимиле пользователя")
-async def read_facsimile(request: Request, user_id: int) -> FacsimileOut:
+async def read_facsimile(request: Request, user_id: Id) -> FacsimileOut:
     async with request.app.state.pool.acquire() as conn:
         return FacsimileOut(**await images.facsimile(conn, user_id))
 
 
 @put("/api/print/facsimiles/{user_id:int}/allowed-users", guards=ADMIN, tags=TAGS,
      summary="Кому разрешено печатать с факсимиле")
-async def write_allowed(request: Request, user_id: int, data: JSONBody[AllowedUsers]) -> FacsimileOut:
+async def write_allowed(request: Request, user_id: Id, data: JSONBody[AllowedUsers]) -> FacsimileOut:
     async with request.app.state.pool.acquire() as conn:
         return FacsimileOut(**await images.set_allowed_users(conn, user_id, data.user_ids))
 
 
 @get("/api/print/facsimiles/{user_id:int}/image", guards=ADMIN, tags=TAGS, summary="Картинка факсимиле")
-async def facsimile_image(request: Request, user_id: int) -> Response:
+async def facsimile_image(request: Request, user_id: Id) -> Response:
     async with request.app.state.pool.acquire() as conn:
         return _image(*await images.facsimile_image(conn, user_id))
 
 
 @delete("/api/print/facsimiles/{user_id:int}", guards=ADMIN, tags=TAGS, summary="Удалить факсимиле")
-async def remove_facsimile(request: Request, user_id: int) -> None:
+async def remove_facsimile(request: Request, user_id: Id) -> None:
     async with request.app.state.pool.acquire() as conn:
         await images.delete_facsimile(conn, user_id)
 
