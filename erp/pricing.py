@@ -64,5 +64,4 @@ def compute_line(line: dict, index: int, *, discounts: bool = True) -> dict:
 
 
 def _invalid(problems: dict[str, str]) -> ValidationError:
-    summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
-    return ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
+    return ValidationError.fields(problems)

@@ -29,8 +29,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     if header.get("duration_minutes") is not None and not 0 < header["duration_minutes"] <= 24 * 60:
         problems["duration_minutes"] = "длительность — от 1 до 1440 минут"
     if problems:
-        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
-        raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
+        raise ValidationError.fields(problems)
     return header, lines
 
 

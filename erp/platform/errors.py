@@ -37,6 +37,12 @@ class ValidationError(ErpError):
     def field(cls, field: str, message: str, code: str = "validation_error") -> ValidationError:
         return cls(f"{field}: {message}", code=code, details={"fields": {field: message}})
 
+    @classmethod
+    def fields(cls, problems: dict[str, str]) -> ValidationError:
+        """One error naming every bad field: "Неверные данные — поле: что не так; …"."""
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        return cls(f"Неверные данные — {summary}", details={"fields": dict(problems)})
+
 
 class NotFound(ErpError):
     status = 404

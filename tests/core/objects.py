@@ -35,7 +35,7 @@ LINES = (Field("thing_id", "ref", "Вещь", ref="things", required=True),
 def _positive(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
     bad = {f"lines[{i}].qty": "количество должно быть больше нуля" for i, ln in enumerate(lines) if ln["qty"] <= 0}
     if bad:
-        raise ValidationError("Неверные данные", details={"fields": bad})
+        raise ValidationError.fields(bad)
     return header, lines
 
 

@@ -1,5 +1,7 @@
 """The generic REST of declared objects, on the tests' own small configuration."""
 
+import re
+
 import pytest
 
 
@@ -159,7 +161,10 @@ async def test_bad_document_input_writes_nothing(core_client, h, db):
     for body, field in cases:
         r = await core_client.post("/api/documents/arrivals?post=true", json=body, headers=h)
         assert r.status_code == 422, (body, r.text)
-        assert field in r.json()["details"]["fields"], (field, r.json())
+        body = r.json()
+        assert field in body["details"]["fields"], (field, body)
+        # The message is Russian and names the field, for the person who sent it.
+        assert field in body["message"] and re.search("[а-яА-Я]", body["details"]["fields"][field]), body
     assert await db.fetchval("SELECT count(*) FROM doc_arrivals") == 0
 
 
