@@ -16,6 +16,7 @@ from erp import __version__
 from erp.amocrm import api as amocrm_api
 from erp.api import auth, catalogs, documents, health, period_lock, registers, reports, schedule, users
 from erp.api.errors import EXCEPTION_HANDLERS
+from erp.api.openapi import PublishedSchema
 from erp.api.security import BearerAuthMiddleware
 from erp.jobs import run_worker
 from erp.platform.db import create_pool
@@ -75,7 +76,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         title="ERP для клиник",
         version=__version__,
         path="/schema",
-        render_plugins=[_swagger_plugin()],
+        render_plugins=[_swagger_plugin(), PublishedSchema()],
         components=Components(security_schemes={
             "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
         }),

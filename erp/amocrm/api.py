@@ -25,6 +25,7 @@ from erp.platform.errors import ErpError, ValidationError
 
 TAGS = ["amoCRM"]
 ADMIN = [allow("admin")]
+HTML = ("text/html",)  # the OAuth callback answers a person in a browser
 
 
 class DoctorSlots(msgspec.Struct):
@@ -143,7 +144,8 @@ def _page(title: str, text: str, status: int) -> Response:
     return Response(body, status_code=status, media_type=MediaType.HTML)
 
 
-@get("/api/amocrm/oauth/callback", tags=TAGS, security=[], summary="Возврат из amoCRM после «Подключить»")
+@get("/api/amocrm/oauth/callback", tags=TAGS, security=[], summary="Возврат из amoCRM после «Подключить»",
+     opt={"media_types": {"200": HTML, "400": HTML, "4XX": HTML}})
 async def oauth_callback(request: Request, code: str = "", referer: str = "", error: str = "",
                          state_: Annotated[str, Parameter(query="state")] = "") -> Response:
     pool, settings, _ = _state(request)

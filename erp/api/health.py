@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 from litestar import Request, Response, get
+from litestar.openapi import ResponseSpec
 
 
-@get("/health", summary="Состояние сервиса", tags=["system"], security=[])
+class HealthDown(msgspec.Struct):
+    status: str
+    database: bool
+    message: str
+
+
+@get("/health", summary="Состояние сервиса", tags=["system"], security=[],
+     responses={503: ResponseSpec(HealthDown, description="База данных недоступна", generate_examples=False)})
 async def health(request: Request) -> Response:
     try:
         async with asyncio.timeout(3):

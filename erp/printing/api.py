@@ -31,6 +31,7 @@ from erp.platform.document import DocumentKind
 from . import defaults, forms, mail, registry, service
 
 TAGS = ["Печать и документы"]
+PDF = "application/pdf"
 
 
 class DocumentRef(msgspec.Struct, forbid_unknown_fields=True):
@@ -149,7 +150,7 @@ def print_routes(kind: DocumentKind) -> list:
         get(f"{item}/print/{{form:str}}", guards=[ANY_USER], tags=tags, summary="Печать: PDF или предпросмотр",
             description=f"Формы: {names}. `?format=html` — предварительный просмотр; `?facsimile=true` — "
                         "с факсимиле подписей и печатью. Каждый PDF сохраняется в реестре сформированных документов.",
-            operation_id=f"print_{op}", name=f"print_{op}")(print_form),
+            opt={"media_types": {"200": (PDF, "text/html")}}, operation_id=f"print_{op}", name=f"print_{op}")(print_form),
         post(f"{item}/send", guards=[ANY_USER], tags=tags, status_code=200, summary="Отправить клиенту",
              description="PDF по эл. почте клиента (или на `to`) через SMTP из настроек.",
              operation_id=f"send_{op}", name=f"send_{op}")(send),
@@ -176,7 +177,8 @@ async def list_forms(kind: str | None = None) -> list[FormOut]:
 
 @post("/api/print/batch", guards=[ANY_USER], tags=TAGS, status_code=200,
       summary="Пакетная печать: несколько документов одним PDF",
-      description="`form` — для всех документов; без него у каждого вида — его первая форма.")
+      description="`form` — для всех документов; без него у каждого вида — его первая форма.",
+      opt={"media_types": {"200": (PDF,)}})
 async def print_batch(request: Request, data: JSONBody[BatchRequest]) -> Response:
     settings = request.app.state.settings
     printed = await in_transaction(request.app.state.pool, lambda conn: service.render_batch(
@@ -213,7 +215,7 @@ async def read_generated(request: Request, generated_id: Id) -> GeneratedOut:
 
 
 @get("/api/generated-documents/{generated_id:int}/download", guards=[ANY_USER], tags=TAGS,
-     summary="Скачать сформированный документ")
+     summary="Скачать сформированный документ", opt={"media_types": {"200": (PDF,)}})
 async def download_generated(request: Request, generated_id: Id) -> Response:
     async with request.app.state.pool.acquire() as conn:
         file_name, content = await registry.file_of(conn, generated_id, request.user)

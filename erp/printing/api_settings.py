@@ -34,6 +34,7 @@ from . import defaults, images, mail
 TAGS = ["Настройки печати"]
 ADMIN = [allow("admin")]
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
+IMAGES = ("image/png", "image/jpeg")
 
 
 class DefaultsBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -169,7 +170,8 @@ async def upload_stamp(request: Request, organization_id: Id,
     return StampOut(**row)
 
 
-@get("/api/print/stamps/{organization_id:int}", guards=ADMIN, tags=TAGS, summary="Печать организации")
+@get("/api/print/stamps/{organization_id:int}", guards=ADMIN, tags=TAGS, summary="Печать организации",
+     opt={"media_types": {"200": IMAGES}})
 async def read_stamp(request: Request, organization_id: Id) -> Response:
     async with request.app.state.pool.acquire() as conn:
         return _image(*await images.stamp_image(conn, organization_id))
@@ -214,7 +216,8 @@ async def write_allowed(request: Request, user_id: Id, data: JSONBody[AllowedUse
         return FacsimileOut(**await images.set_allowed_users(conn, user_id, data.user_ids))
 
 
-@get("/api/print/facsimiles/{user_id:int}/image", guards=ADMIN, tags=TAGS, summary="Картинка факсимиле")
+@get("/api/print/facsimiles/{user_id:int}/image", guards=ADMIN, tags=TAGS, summary="Картинка факсимиле",
+     opt={"media_types": {"200": IMAGES}})
 async def facsimile_image(request: Request, user_id: Id) -> Response:
     async with request.app.state.pool.acquire() as conn:
         return _image(*await images.facsimile_image(conn, user_id))
