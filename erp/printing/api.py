@@ -150,7 +150,8 @@ def print_routes(kind: DocumentKind) -> list:
         get(f"{item}/print/{{form:str}}", guards=[ANY_USER], tags=tags, summary="Печать: PDF или предпросмотр",
             description=f"Формы: {names}. `?format=html` — предварительный просмотр; `?facsimile=true` — "
                         "с факсимиле подписей и печатью. Каждый PDF сохраняется в реестре сформированных документов.",
-            opt={"media_types": {"200": (PDF, "text/html")}}, operation_id=f"print_{op}", name=f"print_{op}")(print_form),
+            opt={"media_types": {"200": (PDF, "text/html")}},
+            operation_id=f"print_{op}", name=f"print_{op}")(print_form),
         post(f"{item}/send", guards=[ANY_USER], tags=tags, status_code=200, summary="Отправить клиенту",
              description="PDF по эл. почте клиента (или на `to`) через SMTP из настроек.",
              operation_id=f"send_{op}", name=f"send_{op}")(send),
