@@ -37,9 +37,14 @@ class AmoUnavailable(ErpError):
     code = "amocrm_error"
 
 
-def _url(name: str, value: str) -> str:
-    parts = urlsplit(value or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+def http_url(name: str, value: str) -> str:
+    """``value`` if it is an absolute http(s) address, else a 422 on field ``name``."""
+    try:
+        parts = urlsplit(value or "")
+    except ValueError:  # e.g. "http://[" (a broken IPv6 host)
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.netloc
+            or any(c.isspace() or not c.isprintable() for c in value)):
         raise ValidationError.field(name, "нужен адрес вида https://…")
     return value.rstrip("/") if name == "base_url" else value
 
@@ -55,7 +60,7 @@ async def connect(conn: asyncpg.Connection, settings: Settings, *, base_url: str
                   policy: Policy = DEFAULT_POLICY, transport: httpx.AsyncBaseTransport | None = None) -> dict[str, Any]:
     """Exchange ``code``, read the account, store the connection, resolve the lead fields.
     Returns the status; raises :class:`~erp.amocrm.fields.MissingFields` (the connection is kept)."""
-    base_url, redirect_uri = _url("base_url", base_url), _url("redirect_uri", redirect_uri)
+    base_url, redirect_uri = http_url("base_url", base_url), http_url("redirect_uri", redirect_uri)
     client_id, client_secret, code = (_required("client_id", client_id), _required("client_secret", client_secret),
                                       _required("code", code))
     gate = await Gate.wait_for(conn, settings, base_url=base_url, policy=policy, transport=transport)
@@ -97,8 +102,8 @@ async def start_consent(conn: asyncpg.Connection, settings: Settings, *, client_
     """The "Подключить" link: amoCRM's consent page with a fresh ``state``, remembered with the
     credentials until amoCRM redirects back."""
     client_id, client_secret = _required("client_id", client_id), _required("client_secret", client_secret)
-    redirect_uri = _url("redirect_uri", redirect_uri)
-    base_url = _url("base_url", base_url) if base_url else ""
+    redirect_uri = http_url("redirect_uri", redirect_uri)
+    base_url = http_url("base_url", base_url) if base_url else ""
     state = secrets.token_urlsafe(24)
     await conn.execute(f"DELETE FROM amocrm_oauth_states WHERE created_at < now() - interval '{STATE_TTL}'")
     await conn.execute(

@@ -24,7 +24,7 @@ import asyncpg
 from erp.amocrm import connection as connections
 from erp.amocrm.client import AmoError
 from erp.amocrm.gate import Gate
-from erp.amocrm.oauth import AmoUnavailable
+from erp.amocrm.oauth import AmoUnavailable, http_url
 from erp.amocrm.outbox import people_number
 from erp.platform.errors import ErpError, Forbidden, NotFound
 from erp.platform.posting import Engine
@@ -113,6 +113,8 @@ async def release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: 
 async def register(conn: asyncpg.Connection, settings: Settings, public_url: str | None = None,
                    transport=None) -> dict[str, Any]:
     """Subscribe ``{public_url}/api/amocrm/webhook/{secret}`` to lost and deleted leads."""
+    if public_url:  # checked here: amoCRM's refusal of a bad address would look like its own failure (502)
+        public_url = http_url("public_url", public_url)
     gate = await Gate.wait_for(conn, settings, transport=transport)
     try:
         async with gate:
