@@ -14,7 +14,7 @@ from litestar.static_files import create_static_files_router
 
 from erp import __version__
 from erp.amocrm import api as amocrm_api
-from erp.api import auth, catalogs, documents, health, period_lock, registers, reports, schedule, users
+from erp.api import audit, auth, catalogs, documents, health, period_lock, registers, reports, schedule, users
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.openapi import PublishedSchema
 from erp.api.security import BearerAuthMiddleware
@@ -82,7 +82,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         }),
         security=[{"bearer": []}],
     )
-    handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *period_lock.ROUTES, *schedule.ROUTES,
+    handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *audit.ROUTES, *period_lock.ROUTES, *schedule.ROUTES,
                 *reports.ROUTES,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
                 *printing_api.routes(registry),

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from erp.platform import audit
 from erp.platform.errors import DatabaseUnavailable, ErpError
 from erp.settings import Settings, SettingsError, load_settings
 
@@ -57,9 +58,19 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
+async def _as_cli(coro):
+    """What a command changes, the audit log names ``cli:<os user>`` as the author."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no such user in the container's passwd
+        who = str(os.getuid())
+    with audit.acting_as(audit.Actor(None, f"cli:{who}")):
+        return await coro
+
+
 def run(coro):
     try:
-        return asyncio.run(coro)
+        return asyncio.run(_as_cli(coro))
     except DatabaseUnavailable as exc:
         _fail(exc.message)
     except ErpError as exc:
@@ -244,9 +255,12 @@ def user_list(ctx: Context) -> None:
 
 def _add_groups() -> None:
     from erp.amocrm.cli import amocrm
+    from erp.cli_backup import backup, restore
     from erp.cli_totals import totals
 
     main.add_command(totals)
+    main.add_command(backup)
+    main.add_command(restore)
     main.add_command(amocrm)
     try:
         from bench.cli import bench

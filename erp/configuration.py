@@ -20,7 +20,10 @@ def registry() -> Registry:
 
 
 def _subscribe(reg: Registry) -> None:
-    """Integrations that listen to documents (e.g. the amoCRM outbox) join here."""
+    """Integrations that listen to documents (e.g. the amoCRM outbox) join here,
+    and the audit log hears every document of every kind."""
     from erp.amocrm import outbox
+    from erp.platform import audit
 
     outbox.subscribe(reg)
+    reg.subscribe_all(audit.on_document)

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from erp.platform import audit
 from erp.platform.errors import ValidationError
 from erp.settings import Settings
 
@@ -110,9 +111,16 @@ def parse(data: Mapping[str, Any], current: Preferences) -> Preferences:
     return Preferences(**out)
 
 
-async def save(conn: asyncpg.Connection, prefs: Preferences) -> None:
+async def save(conn: asyncpg.Connection, prefs: Preferences, current: Preferences) -> None:
+    """Store ``prefs``; the audit log gets what differs from ``current`` (what was in force)."""
     keys = [f"{PREFIX}{f.name}" for f in fields(Preferences)]
     values = [_to_json(getattr(prefs, f.name)) for f in fields(Preferences)]
-    await conn.execute(
-        "INSERT INTO constants (key, value, updated_at) SELECT k, v, now() FROM unnest($1::text[], $2::jsonb[]) AS"
-        " x(k, v) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", keys, values)
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO constants (key, value, updated_at) SELECT k, v, now() FROM unnest($1::text[], $2::jsonb[])"
+            " AS x(k, v) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", keys, values)
+        await audit.record_setting(conn, "preferences", _as_dict(current), _as_dict(prefs))
+
+
+def _as_dict(prefs: Preferences) -> dict[str, Any]:
+    return {f.name: getattr(prefs, f.name) for f in fields(Preferences)}

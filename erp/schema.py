@@ -9,6 +9,6 @@ from piccolo.table import Table
 def all_tables() -> list[type[Table]]:
     from erp.auth.tables import LoginFailure, User
     from erp.configuration import registry
-    from erp.platform.tables import Constant, DocumentCounter
+    from erp.platform.tables import AuditRecord, Constant, DocumentCounter
 
-    return [User, LoginFailure, Constant, DocumentCounter, *registry().tables()]
+    return [User, LoginFailure, Constant, DocumentCounter, AuditRecord, *registry().tables()]

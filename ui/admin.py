@@ -119,7 +119,7 @@ async def save_settings(request: Request) -> Response:
         return render(request, "admin/settings.html", status=422, section="admin", prefs=current,
                       steps=preferences.STEPS, errors=errors_from(exc.details), notice="", form=form)
     async with context.acquire(request) as conn:
-        await preferences.save(conn, chosen)
+        await preferences.save(conn, chosen, current)
     return Redirect("/admin/settings?notice=settings_saved", status_code=303)
 
 

@@ -26,7 +26,7 @@ from erp.api.security import ANY_USER
 from erp.platform.db import DISCONNECTS
 from erp.platform.errors import ErpError, Forbidden, Unauthorized
 from erp.settings import Settings
-from ui import admin, calendar, forms, home, integrations, items, lists, printing, reports, schedule, session
+from ui import admin, audit_log, calendar, forms, home, integrations, items, lists, printing, reports, schedule, session
 from ui.i18n import gettext as _
 from ui.render import is_htmx, render
 
@@ -83,7 +83,8 @@ EXCEPTION_HANDLERS = {ErpError: handle_erp_error, HTTPException: handle_http_err
 
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
-               *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES]
+               *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
+               *audit_log.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

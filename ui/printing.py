@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 
 from erp.platform.db import in_transaction
 from erp.printing import forms as print_forms
-from erp.printing import service
+from erp.printing import render, service
 from erp.printing.api import pdf_response
 from ui import context
 
@@ -42,7 +42,8 @@ async def print_one(request: Request, kind: str, doc_id: int, form: str,
         async with context.acquire(request) as conn:
             text = await service.render_preview(conn, kind, doc_id, form, user_id, tz=settings.tz,
                                                 config=context.registry(request))
-        return Response(text, media_type="text/html; charset=utf-8")
+        return Response(text, media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": render.preview_policy()})
     printed = await in_transaction(request.app.state.pool, lambda conn: service.render_pdf(
         conn, kind, doc_id, form, user_id, tz=settings.tz, config=context.registry(request)))
     return pdf_response(printed.content, printed.file_name, printed.generated_ids)

@@ -4,7 +4,8 @@ A login opens a server-side session (:mod:`erp.websession.store`); the
 browser keeps its random token in an HttpOnly, SameSite=Lax cookie. Every UI
 request passes through :class:`SessionMiddleware`, which puts the user
 (a :class:`~erp.auth.service.Principal`, exactly what bearer tokens give the
-API) into the scope, so the API's role guards work unchanged. CSRF is checked
+API) into the scope, so the API's role guards work unchanged, and names that
+user in the audit log for the request. CSRF is checked
 by Litestar's CSRF middleware on every unsafe request outside ``/api``.
 """
 
@@ -16,7 +17,9 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
+from erp.api.security import actor_of, client_address
 from erp.auth.service import authenticate
+from erp.platform import audit
 from erp.platform.errors import ErpError, TooManyRequests
 from erp.websession import store
 from ui import i18n
@@ -49,7 +52,10 @@ class SessionMiddleware:
         reset = i18n.current.set(i18n.normalize(cookies.get(LANG_COOKIE)))
         reset_zone = i18n.zone.set(litestar_app.state.settings.tz)
         try:
-            await self.app(scope, receive, send)
+            with audit.actor_scope():
+                if found:
+                    audit.set_actor(actor_of(found.principal, scope))
+                await self.app(scope, receive, send)
         finally:
             i18n.zone.reset(reset_zone)
             i18n.current.reset(reset)
@@ -98,7 +104,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
-    remote = request.client.host if request.client else ""
+    remote = client_address(request.scope)
     try:
         if not username or not password:
             raise ErpError(i18n.gettext("Введите имя пользователя и пароль"), status=422)

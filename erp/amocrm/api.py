@@ -20,6 +20,7 @@ from erp.amocrm import connection as connections
 from erp.amocrm import exchange_log, oauth, webhooks, widget
 from erp.amocrm.cors import account_cors
 from erp.api.schemas import Id, OptionalId
+from erp.api.headers import inline_style_policy
 from erp.api.security import ANY_USER, allow
 from erp.platform.errors import ErpError, ValidationError
 
@@ -137,11 +138,15 @@ async def webhook(request: Request, secret: str) -> dict[str, Any]:
         return await webhooks.receive(conn, engine, settings, secret, await request.body())
 
 
+PAGE_CSS = "body{font-family:sans-serif;margin:3em}"
+
+
 def _page(title: str, text: str, status: int) -> Response:
     body = (f"<!doctype html><html lang=ru><meta charset=utf-8><title>{html.escape(title)}</title>"
-            f"<body style='font-family:sans-serif;margin:3em'><h1>{html.escape(title)}</h1>"
+            f"<style>{PAGE_CSS}</style><body><h1>{html.escape(title)}</h1>"
             f"<p>{html.escape(text)}</p><p><a href='/'>Вернуться в ERP</a></p></body></html>")
-    return Response(body, status_code=status, media_type=MediaType.HTML)
+    return Response(body, status_code=status, media_type=MediaType.HTML,
+                    headers={"Content-Security-Policy": inline_style_policy(PAGE_CSS)})
 
 
 @get("/api/amocrm/oauth/callback", tags=TAGS, security=[], summary="Возврат из amoCRM после «Подключить»",

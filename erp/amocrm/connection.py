@@ -17,6 +17,7 @@ import asyncpg
 
 from erp.amocrm import crypto
 from erp.amocrm.client import origin
+from erp.platform import audit
 
 ROW_ID = 1
 
@@ -80,7 +81,7 @@ async def save(conn: asyncpg.Connection, secret_key: str, *, base_url: str, clie
                redirect_uri: str, account_id: int, subdomain: str, tokens: dict[str, Any]) -> None:
     """Store a fresh connection (a new code was exchanged): tokens, account, no pause. The webhook
     secret survives a reconnection to the same account, so the registered webhook keeps working."""
-    old = await conn.fetchrow("SELECT account_id, webhook_secret FROM amocrm_connections WHERE id = $1", ROW_ID)
+    old = await conn.fetchrow("SELECT * FROM amocrm_connections WHERE id = $1 FOR UPDATE", ROW_ID)
     webhook_secret = old["webhook_secret"] if old and old["account_id"] == account_id and old["webhook_secret"] \
         else crypto.encrypt(secret_key, secrets.token_urlsafe(32))
     await conn.execute(
@@ -102,11 +103,38 @@ async def save(conn: asyncpg.Connection, secret_key: str, *, base_url: str, clie
         account_id, subdomain, crypto.encrypt(secret_key, tokens["access_token"]),
         crypto.encrypt(secret_key, tokens["refresh_token"]), float(tokens.get("expires_in") or 86400),
         webhook_secret)
+    # The audit log: the changed fields; the secret and the (always new) tokens only as ***.
+    before = None
+    if old is not None and old["client_id"]:
+        before = {k: old[k] for k in _AUDITED} | {"client_secret": _decrypted(secret_key, old["client_secret"]),
+                                                  "tokens": "old" if old["access_token"] else ""}
+    after = {"base_url": base_url.rstrip("/"), "client_id": client_id, "redirect_uri": redirect_uri,
+             "account_id": account_id, "subdomain": subdomain, "client_secret": client_secret, "tokens": "new"}
+    await audit.record_setting(conn, "amocrm", before, after, presentation=subdomain,
+                               secrets=("client_secret", "tokens"))
+
+
+_AUDITED = ("base_url", "client_id", "redirect_uri", "account_id", "subdomain")
+
+
+def _decrypted(secret_key: str, value: str) -> object:
+    try:
+        return crypto.decrypt(secret_key, value)
+    except crypto.SecretUnreadable:  # sealed with another key: it counts as changed, and shows as *** anyway
+        return object()
 
 
 async def save_fields(conn: asyncpg.Connection, fields: dict[str, Any]) -> None:
-    await conn.execute("UPDATE amocrm_connections SET lead_fields = $2, updated_at = now() WHERE id = $1",
-                       ROW_ID, fields)
+    async with conn.transaction():
+        before = await conn.fetchval("SELECT lead_fields FROM amocrm_connections WHERE id = $1 FOR UPDATE", ROW_ID)
+        await conn.execute("UPDATE amocrm_connections SET lead_fields = $2, updated_at = now() WHERE id = $1",
+                           ROW_ID, fields)
+        await audit.record_setting(conn, "amocrm", {"lead_fields": _field_ids(before)},
+                                   {"lead_fields": _field_ids(fields)})
+
+
+def _field_ids(fields: dict[str, Any] | None) -> dict[str, Any]:
+    return {name: (info or {}).get("id") for name, info in (fields or {}).items()}
 
 
 async def pause(conn: asyncpg.Connection, code: str, message: str) -> None:
@@ -118,11 +146,16 @@ async def pause(conn: asyncpg.Connection, code: str, message: str) -> None:
 
 async def resume(conn: asyncpg.Connection) -> bool:
     """Lift a pause; the pending events go out at once."""
-    done = await conn.fetchval(
-        "UPDATE amocrm_connections SET paused_at = NULL, pause_code = '', pause_message = '', updated_at = now()"
-        " WHERE id = $1 AND paused_at IS NOT NULL RETURNING true", ROW_ID)
-    await conn.execute("SELECT pg_notify('amocrm_outbox', '')")
-    return bool(done)
+    async with conn.transaction():
+        code = await conn.fetchval(
+            "UPDATE amocrm_connections c SET paused_at = NULL, pause_code = '', pause_message = '', updated_at = now()"
+            " FROM (SELECT pause_code FROM amocrm_connections WHERE id = $1 FOR UPDATE) old"
+            " WHERE c.id = $1 AND c.paused_at IS NOT NULL RETURNING old.pause_code", ROW_ID)
+        if code is not None:
+            await audit.record_setting(conn, "amocrm", {"paused": True, "pause_code": code},
+                                       {"paused": False, "pause_code": ""})
+        await conn.execute("SELECT pg_notify('amocrm_outbox', '')")
+    return code is not None
 
 
 async def status(conn: asyncpg.Connection) -> dict[str, Any]:

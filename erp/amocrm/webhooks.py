@@ -26,6 +26,7 @@ from erp.amocrm.client import AmoError
 from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
 from erp.amocrm.outbox import people_number
+from erp.platform import audit
 from erp.platform.errors import ErpError, Forbidden, NotFound
 from erp.platform.posting import Engine
 from erp.settings import Settings
@@ -63,7 +64,7 @@ def _lead_ids(items: list[dict[str, Any]]) -> list[int]:
 
 
 async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, secret: str, body: bytes) -> dict:
-    """Check the webhook, then release the Requests of every lost or deleted lead."""
+    """Check the webhook, then release the Requests of every lost or deleted lead (in the audit log, by amoCRM)."""
     account = await connections.load(conn, settings.secret_key)
     if account is None or not account.webhook_secret:
         raise NotFound("amoCRM не подключён", code="amocrm_not_connected")
@@ -74,10 +75,11 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
         raise Forbidden("Вебхук пришёл от другого аккаунта amoCRM", code="webhook_account")
     lost = _lead_ids([i for i in _items(tree, "status") if str(i.get("status_id")) == str(LOST)])
     deleted = _lead_ids(_items(tree, "delete"))
-    for lead_id in lost:
-        await release(conn, engine, lead_id, "lead_lost", "Сделка закрыта и не реализована (143)")
-    for lead_id in deleted:
-        await release(conn, engine, lead_id, "lead_deleted", "Сделка удалена")
+    with audit.acting_as(audit.AMOCRM):
+        for lead_id in lost:
+            await release(conn, engine, lead_id, "lead_lost", "Сделка закрыта и не реализована (143)")
+        for lead_id in deleted:
+            await release(conn, engine, lead_id, "lead_deleted", "Сделка удалена")
     return {"released_leads": sorted(set(lost + deleted))}
 
 

@@ -27,7 +27,7 @@ from erp.amocrm import outbox
 from erp.amocrm.connection import Connection
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.platform import catalog_service
+from erp.platform import audit, catalog_service
 from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
 from erp.platform.posting import Engine
 from erp.scheduling import free_slots, working_intervals
@@ -148,7 +148,8 @@ async def _client(conn: asyncpg.Connection, engine: Engine, name: str) -> int:
 
 
 async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, data: dict[str, Any]) -> dict:
-    """Create and post the Request; queue the lead's fields and note. ``{"request_id", "number"}``."""
+    """Create and post the Request; queue the lead's fields and note. ``{"request_id", "number"}``.
+    The audit log names amoCRM as the author."""
     lead_id, day, doctor_id, at, client_name = _parse(data)
     doctor = await conn.fetchrow("SELECT id, name FROM cat_doctors WHERE id = $1 AND active AND NOT deletion_mark",
                                  doctor_id)
@@ -157,14 +158,15 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
     minutes = await appointment_minutes(conn, settings)
     starts = await _check_time(conn, settings, doctor, day, at, minutes)
     service = await conn.fetchrow("SELECT id, price FROM cat_nomenclature WHERE predefined = $1", AMOCRM_SERVICE)
-    async with conn.transaction():
-        client_id = await _client(conn, engine, client_name)
-        request = await engine.create(conn, engine.registry.documents["requests"], {
-            "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
-            "duration_minutes": minutes, "amocrm_lead_id": lead_id,
-            "comment": f"Из amoCRM, сделка {lead_id}",
-            "lines": [{"nomenclature_id": service["id"], "quantity": "1", "price": str(service["price"] or 0)}],
-        }, post=True)
-        await outbox.enqueue_appointment(conn, lead_id, request, doctor=doctor["name"], day=day.isoformat(),
-                                         time=f"{at:%H:%M}")
+    with audit.acting_as(audit.AMOCRM):
+        async with conn.transaction():
+            client_id = await _client(conn, engine, client_name)
+            request = await engine.create(conn, engine.registry.documents["requests"], {
+                "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
+                "duration_minutes": minutes, "amocrm_lead_id": lead_id,
+                "comment": f"Из amoCRM, сделка {lead_id}",
+                "lines": [{"nomenclature_id": service["id"], "quantity": "1", "price": str(service["price"] or 0)}],
+            }, post=True)
+            await outbox.enqueue_appointment(conn, lead_id, request, doctor=doctor["name"], day=day.isoformat(),
+                                             time=f"{at:%H:%M}")
     return {"request_id": request.id, "number": outbox.people_number(request.number)}

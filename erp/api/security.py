@@ -2,7 +2,8 @@
 
 Every ``/api/...`` route needs a valid token except the public ones listed in
 :data:`PUBLIC_API_PREFIXES`. A route states its roles with
-``guards=[allow("admin", "accountant")]``.
+``guards=[allow("admin", "accountant")]``. The token's user is also who the
+audit log names for the rest of the request.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Receive, Scope, Send
 
 from erp.auth.service import ROLES, Principal, read_token, still_active
+from erp.platform import audit
 from erp.platform.errors import Forbidden, Unauthorized
 
 PUBLIC_API_PREFIXES = (
@@ -26,7 +29,20 @@ def is_public(path: str) -> bool:
     return not path.startswith("/api/") or path.startswith(PUBLIC_API_PREFIXES)
 
 
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else ""
+
+
+def actor_of(principal: Principal, scope: Scope) -> audit.Actor:
+    return audit.Actor(principal.user_id, principal.username, client_address(scope))
+
+
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with audit.actor_scope():
+            await super().__call__(scope, receive, send)
+
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         if is_public(connection.url.path):
             return AuthenticationResult(user=None, auth=None)
@@ -43,6 +59,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         if not active:
             raise Unauthorized("Пользователь отключён или его роль изменилась: получите новый токен",
                                code="token_revoked")
+        audit.set_actor(actor_of(principal, connection.scope))
         return AuthenticationResult(user=principal, auth=token)
 
 

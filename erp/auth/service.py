@@ -16,6 +16,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from erp.platform import audit
 from erp.platform.errors import TooManyRequests, Unauthorized, ValidationError
 
 ROLES = ("admin", "accountant", "manager")
@@ -51,11 +52,16 @@ async def add_user(conn: asyncpg.Connection, username: str, role: str, password:
                    full_name: str = "") -> int:
     check_new_user(username, role, password)
     try:
-        return await conn.fetchval(
-            "INSERT INTO users (username, full_name, password_hash, role, active, created_at)"
-            " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
-            username, full_name, hash_password(password), role,
-        )
+        async with conn.transaction():
+            user_id = await conn.fetchval(
+                "INSERT INTO users (username, full_name, password_hash, role, active, created_at)"
+                " VALUES ($1, $2, $3, $4, true, now()) RETURNING id",
+                username, full_name, hash_password(password), role,
+            )
+            await audit.record(conn, "create", "user", object_id=user_id, presentation=username, changes=audit.diff(
+                None, {"username": username, "full_name": full_name, "role": role, "active": True,
+                       "password": password}, secrets=("password",)))
+            return user_id
     except asyncpg.UniqueViolationError:
         raise ValidationError.field("username", f"пользователь «{username}» уже есть",
                                     code="duplicate") from None
@@ -70,20 +76,32 @@ async def list_users(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 async def set_role(conn: asyncpg.Connection, user_id: int, role: str) -> None:
     if role not in ROLES:
         raise ValidationError.field("role", f"роль должна быть одной из: {', '.join(ROLES)}")
-    if await conn.execute("UPDATE users SET role = $2 WHERE id = $1", user_id, role) == "UPDATE 0":
-        raise ValidationError.field("user_id", "пользователь не найден")
+    await _change(conn, user_id, "role", role)
 
 
 async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> None:
     """A deactivated user cannot log in, and their UI sessions end."""
-    if await conn.execute("UPDATE users SET active = $2 WHERE id = $1", user_id, active) == "UPDATE 0":
-        raise ValidationError.field("user_id", "пользователь не найден")
+    await _change(conn, user_id, "active", active)
+
+
+async def _change(conn: asyncpg.Connection, user_id: int, column: str, value) -> None:
+    async with conn.transaction():
+        before = await conn.fetchrow(f"SELECT username, {column} FROM users WHERE id = $1 FOR UPDATE", user_id)
+        if before is None:
+            raise ValidationError.field("user_id", "пользователь не найден")
+        await conn.execute(f"UPDATE users SET {column} = $2 WHERE id = $1", user_id, value)
+        await audit.record(conn, "update", "user", object_id=user_id, presentation=before["username"],
+                           changes=audit.diff({column: before[column]}, {column: value}))
 
 
 async def authenticate(conn: asyncpg.Connection, username: str, password: str,
                        remote: str = "") -> Principal:
     """Check the password; after MAX_FAILURES wrong ones for a username (or
-    four times that many from one address) within the window, refuse with 429."""
+    four times that many from one address) within the window, refuse with 429.
+
+    The audit log gets the login, or the failed attempt (never the password).
+    Call it outside a transaction: the failure must stay recorded although the
+    login is refused."""
     by_user, by_remote = await conn.fetchrow(
         "SELECT count(*) FILTER (WHERE username = $1), count(*) FILTER (WHERE remote = $2)"
         " FROM login_failures WHERE at > now() - make_interval(secs => $3)",
@@ -106,8 +124,13 @@ async def authenticate(conn: asyncpg.Connection, username: str, password: str,
             "INSERT INTO login_failures (username, remote, at) VALUES ($1, $2, now())",
             username, remote or "-",
         )
+        reason = "нет такого пользователя" if row is None else "неверный пароль" if not ok else "пользователь отключён"
+        await audit.record(conn, "login_failed", "user", object_id=row["id"] if row else None, presentation=reason,
+                           actor=audit.Actor(None, username[:150], remote))
         raise Unauthorized("Неверное имя пользователя или пароль", code="invalid_credentials")
     await conn.execute("DELETE FROM login_failures WHERE username = $1", username)
+    await audit.record(conn, "login", "user", object_id=row["id"], presentation=row["username"],
+                       actor=audit.Actor(row["id"], row["username"], remote))
     return Principal(row["id"], row["username"], row["role"])
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from . import keyset
+from . import audit, keyset
 from .catalog import Catalog
 from .errors import Conflict, NotFound, ValidationError
 from .fields import FieldError, quote
@@ -83,7 +83,9 @@ async def create(conn: asyncpg.Connection, registry, catalog: Catalog, data: Map
         placeholders = ", ".join(f"${i}" for i in range(2, len(cols) + 2))
         sql = (f'INSERT INTO "{catalog.table}" (code, {", ".join(map(quote, cols))}) VALUES ($1, {placeholders})'
                " RETURNING *")
-        return _row(await conn.fetchrow(sql, code, *values.values()))
+        row = _row(await conn.fetchrow(sql, code, *values.values()))
+        await _audit(conn, "create", catalog, None, row)
+        return row
 
 
 async def get(conn: asyncpg.Connection, catalog: Catalog, item_id: int) -> dict:
@@ -113,17 +115,28 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
             return current
         sets = ", ".join(f"{quote(c)} = ${i}" for i, c in enumerate(values, start=2))
         sql = f'UPDATE "{catalog.table}" SET {sets}, updated_at = now() WHERE id = $1 RETURNING *'
-        return _row(await conn.fetchrow(sql, item_id, *values.values()))
+        row = _row(await conn.fetchrow(sql, item_id, *values.values()))
+        await _audit(conn, "update", catalog, current, row)
+        return row
 
 
 async def set_deletion_mark(conn: asyncpg.Connection, catalog: Catalog, item_id: int, mark: bool) -> dict:
-    row = _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1', item_id))
-    if row["predefined"] and mark:
-        raise Conflict("Предопределённый элемент нельзя пометить на удаление",
-                       code="predefined_item", details={"predefined": row["predefined"]})
-    return _row(await conn.fetchrow(
-        f'UPDATE "{catalog.table}" SET deletion_mark = $2, updated_at = now() WHERE id = $1 RETURNING *',
-        item_id, mark))
+    async with conn.transaction():
+        row = _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1 FOR UPDATE', item_id))
+        if row["predefined"] and mark:
+            raise Conflict("Предопределённый элемент нельзя пометить на удаление",
+                           code="predefined_item", details={"predefined": row["predefined"]})
+        changed = _row(await conn.fetchrow(
+            f'UPDATE "{catalog.table}" SET deletion_mark = $2, updated_at = now() WHERE id = $1 RETURNING *',
+            item_id, mark))
+        await _audit(conn, "mark" if mark else "unmark", catalog, row, changed)
+        return changed
+
+
+async def _audit(conn: asyncpg.Connection, action: str, catalog: Catalog, before: dict | None,
+                 after: dict) -> None:
+    await audit.record(conn, action, f"catalog:{catalog.name}", object_id=after["id"],
+                       presentation=str(after.get("name") or ""), changes=audit.item_changes(before, after))
 
 
 async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | None = None,
@@ -206,12 +219,15 @@ async def references_to(conn: asyncpg.Connection, registry, catalog: Catalog,
 async def purge(conn: asyncpg.Connection, registry, catalog: Catalog) -> dict[str, Any]:
     """Удаление помеченных объектов: delete marked items nothing refers to; report the rest."""
     async with conn.transaction():
-        marked = [r["id"] for r in await conn.fetch(
-            f'SELECT id FROM "{catalog.table}" WHERE deletion_mark AND predefined IS NULL'
-            " ORDER BY id FOR UPDATE")]
+        names = {r["id"]: r["name"] for r in await conn.fetch(
+            f'SELECT id, name FROM "{catalog.table}" WHERE deletion_mark AND predefined IS NULL'
+            " ORDER BY id FOR UPDATE")}
+        marked = list(names)
         blocked = await references_to(conn, registry, catalog, marked)
         removable = [i for i in marked if i not in blocked]
         if removable:
             await conn.execute(f'DELETE FROM "{catalog.table}" WHERE id = ANY($1::bigint[])', removable)
+            await audit.record_many(conn, "purge", f"catalog:{catalog.name}",
+                                    [(i, names[i], {"name": [names[i], None]}) for i in removable])
     return {"deleted": removable,
             "kept": [{"id": i, "referenced_by": refs} for i, refs in sorted(blocked.items())]}

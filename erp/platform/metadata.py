@@ -23,6 +23,7 @@ class Registry:
         self.registers: dict[str, Any] = {}
         self.info_registers: dict[str, Any] = {}
         self._hooks: dict[str, list] = {}
+        self._every_kind: list = []
         for obj in objects:
             self.add(obj)
 
@@ -65,8 +66,13 @@ class Registry:
         unpost and mark of documents of ``kind_name`` (e.g. to fill an outbox)."""
         self._hooks.setdefault(kind_name, []).append(hook)
 
+    def subscribe_all(self, hook) -> None:
+        """Run ``hook`` like :meth:`subscribe` for documents of every kind,
+        declared now or later (e.g. the audit log, 1C's журнал регистрации)."""
+        self._every_kind.append(hook)
+
     def hooks_for(self, kind_name: str) -> list:
-        return self._hooks.get(kind_name, [])
+        return [*self._hooks.get(kind_name, []), *self._every_kind]
 
     def catalog(self, name: str):
         return self.catalogs[name]

@@ -12,6 +12,7 @@ import datetime as dt
 
 import asyncpg
 
+from . import audit
 from .errors import Conflict, ValidationError
 
 GLOBAL_KEY = "period_lock"
@@ -50,11 +51,15 @@ async def set_lock(conn: asyncpg.Connection, date: dt.date | None,
     if date is not None and not isinstance(date, dt.date):
         raise ValidationError.field("date", "ожидается дата ГГГГ-ММ-ДД")
     value = {"date": date.isoformat()} if date else None
-    await conn.execute(
-        "INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
-        " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
-        _key(organization_id), value,
-    )
+    async with conn.transaction():
+        before = await conn.fetchval("SELECT value FROM constants WHERE key = $1 FOR UPDATE", _key(organization_id))
+        await conn.execute(
+            "INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
+            " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+            _key(organization_id), value,
+        )
+        await audit.record_setting(conn, GLOBAL_KEY, {"date": (before or {}).get("date")},
+                                   {"date": date.isoformat() if date else None}, object_id=organization_id)
 
 
 def ensure_open(lock: dt.date | None, day: dt.date, action: str) -> None:

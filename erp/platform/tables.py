@@ -21,3 +21,20 @@ class DocumentCounter(Table, tablename="document_counters"):
     year = Integer()
     last = BigInt(default=0)
     counter_key = Unique(["kind", "prefix", "year"], name="document_counters_key")
+
+
+class AuditRecord(Table, tablename="audit_log"):
+    """Журнал регистрации: who changed what, when, and the changed fields'
+    ``{field: [before, after]}``. Written by :mod:`erp.platform.audit`; its
+    indexes for the filters and the newest-first keyset are in the migration."""
+
+    id = BigSerial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    user_id = BigInt(null=True, default=None)
+    username = Varchar(length=150, default="")
+    action = Varchar(length=20)
+    object_kind = Varchar(length=120, default="")
+    object_id = BigInt(null=True, default=None)
+    presentation = Varchar(length=300, default="")
+    changes = JSONB(default={})
+    address = Varchar(length=64, default="")

@@ -28,7 +28,7 @@ from erp.api.security import ANY_USER
 from erp.platform.db import in_transaction
 from erp.platform.document import DocumentKind
 
-from . import defaults, forms, mail, registry, service
+from . import defaults, forms, mail, registry, render, service
 
 TAGS = ["Печать и документы"]
 PDF = "application/pdf"
@@ -132,7 +132,8 @@ def print_routes(kind: DocumentKind) -> list:
             async with request.app.state.pool.acquire() as conn:
                 html = await service.render_preview(conn, kind.name, doc_id, form, _user_id(request), facsimile,
                                                     tz=settings.tz, config=request.app.state.registry)
-            return Response(html, media_type="text/html; charset=utf-8")
+            return Response(html, media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": render.preview_policy()})
         printed = await in_transaction(request.app.state.pool, lambda conn: service.render_pdf(
             conn, kind.name, doc_id, form, _user_id(request), facsimile, tz=settings.tz,
             config=request.app.state.registry))

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from erp.platform import audit
 from erp.platform.document import DocumentKind
 from erp.platform.errors import ValidationError
 from erp.platform.fields import FieldError, parse_decimal
@@ -77,8 +78,11 @@ async def set_defaults(conn: asyncpg.Connection, values: DocumentDefaults) -> Do
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationError(f"Неверные значения по умолчанию — {summary}", details={"fields": problems})
     stored = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(values).items() if v is not None}
-    await conn.execute("INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
-                       " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", KEY, stored)
+    async with conn.transaction():
+        before = await get_defaults(conn)
+        await conn.execute("INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
+                           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", KEY, stored)
+        await audit.record_setting(conn, KEY, asdict(before), asdict(values))
     return values
 
 

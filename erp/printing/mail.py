@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from erp.platform import audit
 from erp.platform.errors import Conflict, ErpError, ValidationError
 
 from . import registry, service
@@ -102,9 +103,26 @@ async def set_smtp(conn: asyncpg.Connection, values: SmtpSettings, secret_key: s
         values = replace(values, password=old.password if old else "")
     stored = asdict(values)
     stored["password"] = _fernet(secret_key).encrypt(values.password.encode()).decode() if values.password else ""
-    await conn.execute("INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
-                       " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", KEY, stored)
+    async with conn.transaction():
+        before = await conn.fetchval("SELECT value FROM constants WHERE key = $1 FOR UPDATE", KEY)
+        await conn.execute("INSERT INTO constants (key, value, updated_at) VALUES ($1, $2, now())"
+                           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()", KEY, stored)
+        await audit.record_setting(conn, KEY, _readable(before, secret_key), asdict(values), secrets=("password",))
     return values
+
+
+def _readable(stored: dict | None, secret_key: str) -> dict | None:
+    """The stored settings with the password decrypted, to tell whether it changed (an
+    unreadable one counts as changed); the audit log shows only ``***``."""
+    if not stored:
+        return None
+    password = stored.get("password") or ""
+    if password:
+        try:
+            password = _fernet(secret_key).decrypt(password.encode()).decode()
+        except InvalidToken:
+            password = object()
+    return {**stored, "password": password}
 
 
 def build_message(smtp: SmtpSettings, to: str, printed: service.Printed) -> EmailMessage:

@@ -33,6 +33,7 @@ from importlib.resources import files
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import formatting
 from .forms import PrintData
@@ -90,7 +91,17 @@ def render_html(data: PrintData, signatures: Signatures = NO_SIGNATURES, *, inli
     """The form as a standalone HTML page (the preview), or, without the inline
     stylesheet, as the input of the PDF layout."""
     template = environment().get_template(data.form.template)
-    return template.render(doc=data, signatures=signatures, inline_css=stylesheet_text() if inline_css else "")
+    # Our own stylesheet, trusted: escaping it would break its quoted font names.
+    css = Markup(stylesheet_text()) if inline_css else ""
+    return template.render(doc=data, signatures=signatures, inline_css=css)
+
+
+@functools.cache
+def preview_policy() -> str:
+    """The Content-Security-Policy of the preview: its own stylesheet and ``data:`` images, no script."""
+    from erp.api.headers import inline_style_policy
+
+    return inline_style_policy(stylesheet_text(), framed_by_self=True)
 
 
 def _layout(html: str):

@@ -61,14 +61,14 @@ async def test_appointments_are_blocks_coloured_by_visit_status_changed_from_the
     request = await booked(api, clinic)
     page = (await browser.get(f"/schedule?date={DAY}&step=15")).text
     block = page[page.index(f'data-id="{request["id"]}"'):][:3000]
-    assert "background-color: #4a90d9" in block and 'data-status="Записан"' in block
+    assert 'data-color="#4a90d9"' in block and 'data-status="Записан"' in block
     came = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'came'")
     assert f'name="visit_status_id" value="{came}"' in block
     r = await browser.post(f"/schedule/requests/{request['id']}/status",
                            {"visit_status_id": came, "view": "day", "date": DAY, "step": "15"}, status=200, htmx=True)
     assert "<html" not in r.text
     block = r.text[r.text.index(f'data-id="{request["id"]}"'):][:400]
-    assert "background-color: #3cb371" in block and 'data-status="Пришел"' in block
+    assert 'data-color="#3cb371"' in block and 'data-status="Пришел"' in block
     assert await db.fetchval("SELECT visit_status_id FROM doc_requests WHERE id = $1", request["id"]) == came
 
 

@@ -283,12 +283,34 @@
     document.querySelectorAll('input[type=checkbox][name="doc"]').forEach((box) => { box.checked = e.target.checked; });
   });
 
+  /* ---------- positions and colours computed on the server ----------
+     The Content-Security-Policy allows no style attributes, so the server
+     sends them as data attributes and they are set here, through the CSSOM. */
+  const STYLED = "[data-top], [data-height], [data-color], [data-fg]";
+  const COLOUR = /^#[0-9a-fA-F]{6}$/;
+  function applyStyles(root) {
+    const found = [...root.querySelectorAll(STYLED)];
+    if (root.matches && root.matches(STYLED)) found.push(root);
+    found.forEach((el) => {
+      const d = el.dataset;
+      if (d.top !== undefined) el.style.top = `${Number(d.top)}px`;
+      if (d.height !== undefined) el.style.height = `${Number(d.height)}px`;
+      if (COLOUR.test(d.color || "")) el.style.backgroundColor = d.color;
+      if (COLOUR.test(d.fg || "")) el.style.color = d.fg;
+    });
+  }
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.requestSubmit();
+  });
+
   function init(root) {
+    applyStyles(root);
     initLists(root);
     root.querySelectorAll("form[data-document-form] tr[data-line]").forEach((row) => recomputeRow(row));
     root.querySelectorAll("form[data-document-form]").forEach(recomputeTotals);
   }
   document.addEventListener("DOMContentLoaded", () => init(document));
   document.addEventListener("htmx:afterSwap", (e) => init(e.target));
-  window.erp = { parseScaled, divRound, plainScaled, t };
+  document.addEventListener("htmx:load", (e) => applyStyles(e.detail.elt || e.target));
+  window.erp = { parseScaled, divRound, plainScaled, t, applyStyles };
 })();

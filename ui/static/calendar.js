@@ -74,6 +74,7 @@
     if (response && response.ok) {
       const target = document.getElementById("calendar");
       target.innerHTML = await response.text();
+      if (window.erp) window.erp.applyStyles(target);
       if (window.htmx) window.htmx.process(target);
       return;
     }
