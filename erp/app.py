@@ -8,14 +8,13 @@ import logging
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.static_files import create_static_files_router
 
 from erp import __version__
 from erp.amocrm import api as amocrm_api
-from erp.api import audit, auth, catalogs, documents, health, period_lock, registers, reports, schedule, users
+from erp.api import audit, auth, catalogs, documents, health, period_lock, registers, reports, schedule, swagger, users
 from erp.api.errors import EXCEPTION_HANDLERS
+from erp.api.headers import security_headers
 from erp.api.openapi import PublishedSchema
 from erp.api.security import BearerAuthMiddleware
 from erp.jobs import run_worker
@@ -27,23 +26,6 @@ from erp.settings import Settings
 from ui.app import UIPlugin
 
 log = logging.getLogger("erp")
-
-
-def _swagger_plugin() -> SwaggerRenderPlugin:
-    base = "/static/swagger"
-    return SwaggerRenderPlugin(
-        path="/swagger",
-        js_url=f"{base}/swagger-ui-bundle.js",
-        css_url=f"{base}/swagger-ui.css",
-        standalone_preset_js_url=f"{base}/swagger-ui-standalone-preset.js",
-    )
-
-
-def _static_routes() -> list:
-    import swagger_ui_bundle
-
-    return [create_static_files_router("/static/swagger", [swagger_ui_bundle.swagger_ui_path],
-                                       include_in_schema=False)]
 
 
 def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
@@ -76,7 +58,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         title="ERP для клиник",
         version=__version__,
         path="/schema",
-        render_plugins=[_swagger_plugin(), PublishedSchema()],
+        render_plugins=[swagger.plugin(), PublishedSchema()],
         components=Components(security_schemes={
             "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
         }),
@@ -87,7 +69,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
                 *printing_api.routes(registry),
                 *amocrm_api.ROUTES,
-                *_static_routes(), *(extra_route_handlers or [])]
+                *swagger.static_routes(), *(extra_route_handlers or [])]
     return Litestar(
         route_handlers=handlers,
         state=State({"settings": settings, "database_url": database_url, "registry": registry,
@@ -95,6 +77,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         middleware=[BearerAuthMiddleware],
+        before_send=[security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         plugins=[UIPlugin(settings)],

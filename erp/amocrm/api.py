@@ -19,8 +19,8 @@ from litestar.params import Parameter
 from erp.amocrm import connection as connections
 from erp.amocrm import exchange_log, oauth, webhooks, widget
 from erp.amocrm.cors import account_cors
-from erp.api.schemas import Id, OptionalId
 from erp.api.headers import inline_style_policy
+from erp.api.schemas import Id, OptionalId
 from erp.api.security import ANY_USER, allow
 from erp.platform.errors import ErpError, ValidationError
 
