@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 
 import httpx
@@ -12,6 +13,7 @@ from erp.amocrm.client import AmoClient, RateLimiter
 from erp.amocrm.deliver import deliver
 from erp.amocrm.gate import DEFAULT_POLICY, Gate
 from tests.amocrm.conftest import render, request_for_lead
+from tests.amocrm.test_seed_flow import erp
 
 LEAD = 219219
 QUICK = replace(DEFAULT_POLICY, timeout=0.5)  # the client gives up on a call after half a second
@@ -89,7 +91,7 @@ async def test_a_dead_refresh_token_pauses_delivery(db, pool, settings, engine, 
 
 async def test_400_parks_the_bad_event_with_amocrms_errors_and_delivers_the_rest(db, pool, settings, engine,
                                                                                   clinic, fake, connected, client,
-                                                                                  admin):
+                                                                                  admin, database_url, tmp_path):
     await booked(db, engine, clinic, fake, 700_001)
     await booked(db, engine, clinic, fake, 700_002)
     fake.api.leads.pop(700_002)  # deleted in amoCRM meanwhile
@@ -98,6 +100,11 @@ async def test_400_parks_the_bad_event_with_amocrms_errors_and_delivers_the_rest
     assert good["state"] == "delivered" and fake.lead(700_001)["price"] == 150
     assert bad["state"] == "failed" and "400" in bad["last_error"]
     assert bad["error_details"][0]["errors"][0]["path"] == "id"
+    status = await asyncio.to_thread(erp, database_url, tmp_path, "amocrm", "status")
+    assert status.returncode == 0, status.stderr
+    assert re.search(r"Токен действует до\s+\d\d\.\d\d\.\d{4} \d\d:\d\d", status.stdout), status.stdout
+    assert "Очередь: ожидают 0, отправляются 0, доставлено 1, с ошибкой 1" in status.stdout
+    assert "События с ошибкой" in status.stdout and "700002" in status.stdout and "400" in status.stdout
 
     log = (await client.get("/api/amocrm/exchange-log", headers=admin, params={"state": "failed"})).json()
     assert [e["lead_id"] for e in log["items"]] == [700_002]
