@@ -13,6 +13,7 @@ image or a decompression bomb is refused with a message naming the field.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterable
 
@@ -50,6 +51,8 @@ def check_image(content: bytes, field: str = "file") -> str:
                 raise ValidationError.field(
                     field, f"картинка {width}×{height} больше допустимых {MAX_IMAGE_SIDE} точек по стороне",
                     code="image_too_large")
+            image.verify()  # a PNG's chunks and checksums, up to its end
+        with _strict_decoding(), Image.open(io.BytesIO(content)) as image:
             image.load()
     except ValidationError:
         raise
@@ -57,6 +60,22 @@ def check_image(content: bytes, field: str = "file") -> str:
         raise ValidationError.field(field, "файл повреждён или это не картинка PNG/JPEG",
                                     code="not_an_image") from None
     return kind[1]
+
+
+@contextlib.contextmanager
+def _strict_decoding():
+    """Decode with Pillow refusing truncated data. WeasyPrint turns on Pillow's global
+    ``LOAD_TRUNCATED_IMAGES`` when it is imported, and with it a cut-off upload would decode
+    as a picture padded with grey. A PDF rendering on another thread meanwhile only draws
+    images this check accepted, so being strict for that moment changes nothing for it."""
+    from PIL import ImageFile
+
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
 
 
 async def _organization_name(conn: asyncpg.Connection, organization_id: int, field: str = "organization_id") -> str:
@@ -95,6 +114,13 @@ async def stamp_image(conn: asyncpg.Connection, organization_id: int) -> tuple[s
     if row is None:
         raise NotFound(f"У организации с id {organization_id} нет печати", code="stamp_not_found")
     return row["content_type"], row["image"]
+
+
+async def list_stamps(conn: asyncpg.Connection) -> dict[int, dict]:
+    """Organization id → its stamp's content type, size and upload time (no images)."""
+    rows = await conn.fetch("SELECT organization_id, content_type, length(image) AS size_bytes, uploaded_by,"
+                            " uploaded_at FROM printing_stamps")
+    return {r["organization_id"]: dict(r) for r in rows}
 
 
 async def delete_stamp(conn: asyncpg.Connection, organization_id: int) -> None:
