@@ -26,7 +26,23 @@ from erp.api.security import ANY_USER
 from erp.platform.db import DISCONNECTS
 from erp.platform.errors import ErpError, Forbidden, Unauthorized
 from erp.settings import Settings
-from ui import admin, audit_log, calendar, forms, home, integrations, items, lists, printing, reports, schedule, session
+from ui import (
+    admin,
+    audit_log,
+    calendar,
+    forms,
+    generated,
+    home,
+    integrations,
+    items,
+    lists,
+    mail_settings,
+    printing,
+    reports,
+    schedule,
+    session,
+    signatures,
+)
 from ui.i18n import gettext as _
 from ui.render import is_htmx, render
 
@@ -52,6 +68,8 @@ def _error_page(request: Request, status: int, message: str, details=None) -> Re
 def handle_erp_error(request: Request, exc: ErpError) -> Response:
     if isinstance(exc, Unauthorized):
         return _login_redirect(request)
+    if isinstance(exc, Forbidden) and exc.code not in (Forbidden.code, "forbidden_role"):  # a service says why
+        return _error_page(request, 403, _(exc.message))
     if isinstance(exc, Forbidden):
         return _error_page(request, 403, _("Недостаточно прав: этот раздел вам недоступен"))
     return _error_page(request, exc.status, _(exc.message), exc.details)
@@ -84,7 +102,7 @@ EXCEPTION_HANDLERS = {ErpError: handle_erp_error, HTTPException: handle_http_err
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
-               *audit_log.ROUTES]
+               *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *generated.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

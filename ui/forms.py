@@ -20,6 +20,7 @@ from litestar.response import Redirect
 from erp.platform import document_list, subordination
 from erp.platform.errors import ErpError
 from erp.platform.posting import Engine
+from erp.printing import mail
 from ui import context, document_view, printing
 from ui.formdata import FormErrors, FormState, errors_from, parse_document_form, state_from_values
 from ui.i18n import gettext as _
@@ -39,12 +40,14 @@ async def engine_for(request: Request) -> Engine:
 
 
 async def _render_form(request: Request, kind, state: FormState, *, doc=None, errors: FormErrors | None = None,
-                       status: int = 200, notice: str = "") -> Response:
+                       status: int = 200, notice: str = "", send: dict | None = None) -> Response:
+    """``notice`` is a key of :data:`NOTICES` or a text already made; ``send`` the «Отправить клиенту»
+    menu as submitted (``to``, ``facsimile``, its ``error``), open again after a refusal."""
     view = await document_view.build(request, kind, state, doc)
     return render(request, "forms/document.html", status=status, section="documents", kind=kind, state=state,
-                  doc=doc, view=view, errors=errors or FormErrors(), notice=_(NOTICES.get(notice, "")),
+                  doc=doc, view=view, errors=errors or FormErrors(), notice=_(NOTICES.get(notice, notice)),
                   can_write=context.can_write(request, kind), print_forms=printing.forms_for(kind.name),
-                  print_url=printing.url)
+                  print_url=printing.url, send=send or {})
 
 
 @get("/documents/{kind_name:str}/new", name="ui_document_new")
@@ -62,11 +65,37 @@ async def open_document(request: Request, kind_name: str, doc_id: int, notice: s
     kind = kind_of(request, kind_name)
     if kind.name in CUSTOM_FORMS:
         return Redirect(f"{CUSTOM_FORMS[kind.name]}/{doc_id}")
+    return await _show_stored(request, kind, doc_id, notice=NOTICES.get(notice, ""))
+
+
+async def _show_stored(request: Request, kind, doc_id: int, **shown: Any) -> Response:
     async with context.acquire(request) as conn:
         doc = await context.engine(request).get(conn, kind, doc_id)
     tz = context.settings(request).tz
     state = state_from_values(kind, doc.header, doc.lines, doc.date, tz, doc.based_on)
-    return await _render_form(request, kind, state, doc=doc, notice=notice)
+    return await _render_form(request, kind, state, doc=doc, **shown)
+
+
+@post("/documents/{kind_name:str}/{doc_id:int}/send", name="ui_document_send")
+async def send_document(request: Request, kind_name: str, doc_id: int) -> Response:
+    """Отправить клиенту: the PDF by email to the client (or to the address typed), through the SMTP
+    server in settings; the form comes back saying to whom it went, or why it did not."""
+    kind = kind_of(request, kind_name)
+    form = await context.form_data(request)
+    send = {"to": str(form.get("to", "")).strip(), "facsimile": form.get("facsimile") == "1"}
+    settings = context.settings(request)
+    try:
+        async with context.acquire(request) as conn:
+            sent = await mail.send_to_client(conn, kind.name, doc_id, str(form.get("form", "")) or None,
+                                             request.scope["user"].user_id, send["facsimile"], send["to"] or None,
+                                             secret_key=settings.secret_key, tz=settings.tz,
+                                             config=context.registry(request))
+    except ErpError as exc:
+        send["error"] = _(exc.message)
+        errors = FormErrors(other=[_("Документ не отправлен"), _(exc.message)])
+        return await _show_stored(request, kind, doc_id, errors=errors, status=exc.status, send=send)
+    notice = _("Документ отправлен на %(to)s") % {"to": sent["to"]}
+    return await _show_stored(request, kind, doc_id, notice=notice)
 
 
 async def _act(request: Request, kind, doc_id: int | None, action: str, data: dict[str, Any]):
@@ -150,4 +179,4 @@ async def structure(request: Request, kind_name: str, doc_id: int) -> Response:
                 tree=tree, current=(kind.name, doc_id))
 
 
-ROUTES = [new_document, open_document, create_document, save_document, movements, structure]
+ROUTES = [new_document, open_document, create_document, save_document, send_document, movements, structure]

@@ -43,7 +43,7 @@ def declared_messages() -> set[str]:
     for register in (*reg.registers.values(), *reg.info_registers.values()):
         fields = (*register.dimensions, *register.resources, *getattr(register, "attributes", ()))
         out |= {register.title, *(f.label for f in fields)}
-    out |= {f.title for f in FORMS.values()}
+    out |= {f.title for f in FORMS.values()} | {f.document_type for f in FORMS.values()}
     return {m for m in out if m}
 
 

@@ -30,22 +30,24 @@ def forms_for(kind: str) -> list[PrintForm]:
     return [PrintForm(f.name, f.title) for f in print_forms.forms_for(kind)]
 
 
-def url(kind: str, doc_id: int, form: str, *, preview: bool = False) -> str:
-    return f"/print/{kind}/{doc_id}/{form}" + ("?format=html" if preview else "")
+def url(kind: str, doc_id: int, form: str, *, preview: bool = False, facsimile: bool = False) -> str:
+    """The "Печать ▾" menu's link: the PDF or the preview, with or without facsimile."""
+    params = [p for p, on in (("format=html", preview), ("facsimile=true", facsimile)) if on]
+    return f"/print/{kind}/{doc_id}/{form}" + ("?" + "&".join(params) if params else "")
 
 
 @get("/print/{kind:str}/{doc_id:int}/{form:str}", name="ui_print")
 async def print_one(request: Request, kind: str, doc_id: int, form: str,
-                    format: Literal["pdf", "html"] = "pdf") -> Response:
+                    format: Literal["pdf", "html"] = "pdf", facsimile: bool = False) -> Response:
     settings, user_id = context.settings(request), request.scope["user"].user_id
     if format == "html":
         async with context.acquire(request) as conn:
-            text = await service.render_preview(conn, kind, doc_id, form, user_id, tz=settings.tz,
+            text = await service.render_preview(conn, kind, doc_id, form, user_id, facsimile, tz=settings.tz,
                                                 config=context.registry(request))
         return Response(text, media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": render.preview_policy()})
     printed = await in_transaction(request.app.state.pool, lambda conn: service.render_pdf(
-        conn, kind, doc_id, form, user_id, tz=settings.tz, config=context.registry(request)))
+        conn, kind, doc_id, form, user_id, facsimile, tz=settings.tz, config=context.registry(request)))
     return pdf_response(printed.content, printed.file_name, printed.generated_ids)
 
 
@@ -56,9 +58,10 @@ async def print_batch(request: Request) -> Response:
     raw = data.get("doc", [])
     ids = [int(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).isdigit()]
     kind, form = str(data.get("kind", "")), str(data.get("form", "")) or None
+    facsimile = data.get("facsimile") == "1"
     settings, user_id = context.settings(request), request.scope["user"].user_id
     printed = await in_transaction(request.app.state.pool, lambda conn: service.render_batch(
-        conn, [(kind, i) for i in ids], form, user_id, tz=settings.tz, config=context.registry(request)))
+        conn, [(kind, i) for i in ids], form, user_id, facsimile, tz=settings.tz, config=context.registry(request)))
     return pdf_response(printed.content, printed.file_name, printed.generated_ids)
 
 

@@ -148,13 +148,15 @@
   document.addEventListener("input", (e) => {
     const row = e.target.closest("tr[data-line]");
     if (row) { recomputeRow(row, e.target); recomputeTotals(row.closest("form")); }
-    const form = e.target.closest("form[data-dirty-guard]");
+    const form = guardOf(e.target);
     if (form) markDirty(form);
   });
 
   /* ---------- unsaved changes ---------- */
   function markDirty(form) { if (form && form.matches("[data-dirty-guard]")) form.dataset.dirty = "1"; }
-  document.addEventListener("change", (e) => markDirty(e.target.closest("form[data-dirty-guard]")));
+  // An input may belong to another form than the one around it (form="send-form"): that one counts.
+  function guardOf(el) { return (el.form || el).closest ? (el.form || el).closest("form[data-dirty-guard]") : null; }
+  document.addEventListener("change", (e) => markDirty(guardOf(e.target)));
   document.addEventListener("submit", (e) => { if (e.target.dataset) delete e.target.dataset.dirty; });
   window.addEventListener("beforeunload", (e) => {
     if (document.querySelector("form[data-dirty-guard][data-dirty]")) {
