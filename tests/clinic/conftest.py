@@ -76,6 +76,11 @@ class Clinic:
 
 @pytest.fixture
 async def clinic(api: Api) -> Clinic:
+    return await make_clinic(api)
+
+
+async def make_clinic(api: Api) -> Clinic:
+    """The clinic created through the API as ``api``'s role."""
     org = await api.item("organizations", {
         "name": "Клиника", "full_name": "ООО «Клиника»", "inn": "7707083893", "kpp": "773601001",
         "ogrn": "1027700132195", "vat_rate": "none", "number_prefix": "К"})
