@@ -6,7 +6,8 @@ the URL carries a secret (compared in constant time) and ``account[id]`` must be
 account's. For each lost or deleted lead, its posted Requests are unposted, except one that already
 has a posted ServiceRendering: that one is kept, and the exchange log says why. Repeats change
 nothing (there is nothing posted left to unpost), and events we do not handle are answered 200 and
-ignored, as amoCRM expects.
+ignored, as amoCRM expects. A lost or deleted lead whose id is not a positive bigint is a 422, and
+nothing of that webhook is done.
 
 ``erp amocrm webhook register`` subscribes our URL to ``status_lead`` and ``delete_lead``.
 """
@@ -27,7 +28,7 @@ from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
 from erp.amocrm.outbox import people_number
 from erp.platform import audit
-from erp.platform.errors import ErpError, Forbidden, NotFound
+from erp.platform.errors import ErpError, Forbidden, NotFound, ValidationError
 from erp.platform.posting import Engine
 from erp.settings import Settings
 
@@ -35,6 +36,8 @@ log = logging.getLogger("erp.amocrm")
 LOST = 143
 SETTINGS = ["status_lead", "delete_lead"]
 _KEY = re.compile(r"[^\[\]]+")
+_LEAD_ID = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+MAX_LEAD_ID = 2**63 - 1
 
 
 def parse_form(body: bytes) -> dict[str, Any]:
@@ -55,12 +58,32 @@ def parse_form(body: bytes) -> dict[str, Any]:
 
 
 def _items(tree: dict[str, Any], event: str) -> list[dict[str, Any]]:
-    group = (tree.get("leads") or {}).get(event)
+    leads = tree.get("leads")
+    group = leads.get(event) if isinstance(leads, dict) else None
     return [item for item in group.values() if isinstance(item, dict)] if isinstance(group, dict) else []
 
 
-def _lead_ids(items: list[dict[str, Any]]) -> list[int]:
-    return [int(item["id"]) for item in items if str(item.get("id", "")).isdigit()]
+def _lead_id(item: dict[str, Any]) -> int:
+    raw = item.get("id")
+    if not isinstance(raw, str) or not _LEAD_ID.fullmatch(raw) or not 0 < int(raw) <= MAX_LEAD_ID:
+        shown = raw[:40] if isinstance(raw, str) else "—"
+        raise ValidationError(f"Номер сделки в вебхуке — не положительное целое число: {shown!r}",
+                              code="webhook_malformed", details={"fields": {"leads": "номер сделки"}})
+    return int(raw)
+
+
+def read_events(body: bytes, account_id: int | None) -> tuple[list[int], list[int]]:
+    """The leads lost (status 143) and deleted in a webhook body from account ``account_id``.
+
+    Pure, and it raises nothing but :class:`ErpError`: 403 when the body is from another account
+    (or names none), 422 when an event we handle carries a lead id that is not one."""
+    tree = parse_form(body)
+    account = tree.get("account")
+    sender = account.get("id") if isinstance(account, dict) else None
+    if account_id is None or sender != str(account_id):
+        raise Forbidden("Вебхук пришёл от другого аккаунта amoCRM", code="webhook_account")
+    lost = [_lead_id(i) for i in _items(tree, "status") if i.get("status_id") == str(LOST)]
+    return lost, [_lead_id(i) for i in _items(tree, "delete")]
 
 
 async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, secret: str, body: bytes) -> dict:
@@ -70,11 +93,7 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
         raise NotFound("amoCRM не подключён", code="amocrm_not_connected")
     if not hmac.compare_digest(secret.encode(), account.webhook_secret.encode()):
         raise Forbidden("Неверный адрес вебхука", code="webhook_secret")
-    tree = parse_form(body)
-    if str((tree.get("account") or {}).get("id", "")) != str(account.account_id):
-        raise Forbidden("Вебхук пришёл от другого аккаунта amoCRM", code="webhook_account")
-    lost = _lead_ids([i for i in _items(tree, "status") if str(i.get("status_id")) == str(LOST)])
-    deleted = _lead_ids(_items(tree, "delete"))
+    lost, deleted = read_events(body, account.account_id)
     with audit.acting_as(audit.AMOCRM):
         for lead_id in lost:
             await release(conn, engine, lead_id, "lead_lost", "Сделка закрыта и не реализована (143)")

@@ -49,9 +49,16 @@ async def authenticate(conn: asyncpg.Connection, settings: Settings, token: str 
     account = await connections.load(conn, settings.secret_key)
     if account is None or account.account_id is None:
         raise ErpError(NOT_CONNECTED, code="amocrm_not_connected", status=409)
+    verify(token, account)
+    return account
+
+
+def verify(token: str, account: Connection) -> dict[str, Any]:
+    """The claims of ``token`` if it is a valid disposable token of ``account``; pure, and it raises
+    nothing but :class:`Unauthorized`."""
     try:
         algorithm = jwt.get_unverified_header(token).get("alg")
-    except jwt.DecodeError:
+    except jwt.InvalidTokenError:  # DecodeError, and also a "kid" that is not a string
         raise _reject("token_malformed", "токен повреждён") from None
     if algorithm != "HS256":
         raise _reject("token_algorithm", f"алгоритм подписи {algorithm!r} не принимается, только HS256")
@@ -71,10 +78,11 @@ async def authenticate(conn: asyncpg.Connection, settings: Settings, token: str 
         raise _reject("token_claims", f"в токене нет поля {exc.claim}") from None
     except jwt.InvalidTokenError:
         raise _reject("token_invalid", "токен не прошёл проверку") from None
-    if claims.get("account_id") != account.account_id or (
+    # exactly an int: True == 1 and 29000111.0 == 29000111 in Python
+    if type(claims.get("account_id")) is not int or claims["account_id"] != account.account_id or (
             claims.get("subdomain") and account.subdomain and claims["subdomain"] != account.subdomain):
         raise _reject("token_account", "токен выписан для другого аккаунта amoCRM")
-    return account
+    return claims
 
 
 async def appointment_minutes(conn: asyncpg.Connection, settings: Settings) -> int:
