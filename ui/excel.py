@@ -74,6 +74,8 @@ def workbook(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
                 cell.number_format = "DD.MM.YYYY HH:MM"
             elif isinstance(cell.value, dt.date):
                 cell.number_format = "DD.MM.YYYY"
+            elif cell.data_type == "f":
+                cell.data_type = "s"  # a name like "=HYPERLINK(…)" is data, never a formula the sheet would run
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
