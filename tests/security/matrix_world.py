@@ -292,6 +292,7 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
 
 async def send(client, caller, method: str, path: str, world: World, *, htmx: bool = False,
                bearer: str | None = None) -> httpx.Response:
+    """One cell: the row's request with its ids and body, made by ``caller`` (GETs follow redirects)."""
     url = fill(path, world)
     kwargs = (api_request if path.startswith("/api/") else ui_request)(method, path, world, caller.name)
     headers = {**caller.headers(path), **kwargs.pop("headers", {})}

@@ -104,11 +104,31 @@ async def test_a_facsimile_serves_only_the_users_its_owner_allowed(api, clinic, 
                       files={"file": ("s.png", picture(), "image/png")},
                       data={"organization_id": str(clinic.org), "position": "director"})
         await who.raw("DELETE", f"/api/print/facsimiles/{director_id}", status=403)
+    # the same through the UI, where the session decides who asks
+    ui = f"/print/invoices/{doc['id']}/invoice"
+    for username in ("clerk", "petrova"):
+        browser = await logged_in(client, username)
+        csrf = await browser_csrf(browser, "/")
+        for path_ in (f"{ui}?facsimile=true", f"{ui}?facsimile=true&format=html",
+                      f"/generated-documents/{with_facsimile}/download",
+                      f"/admin/signatures/facsimiles/{director_id}/image",
+                      f"/admin/signatures/stamps/{clinic.org}/image"):
+            r = await browser.get(path_)
+            assert r.status_code == 403 and "%PDF" not in r.text and "PNG" not in r.text, (username, path_)
+        for path_, data in ((f"/documents/invoices/{doc['id']}/send", {"to": "x@clinic.test", "facsimile": "1"}),
+                            ("/print/batch", {"kind": "invoices", "doc": str(doc["id"]), "facsimile": "1"}),
+                            (f"/admin/signatures/facsimiles/{director_id}/allowed",
+                             {"allowed_user_ids": str(clerk_id)})):
+            r = await browser.post(path_, data={**data, "_csrf_token": csrf}, follow_redirects=False)
+            assert r.status_code == 403, (username, path_, r.status_code)
+        assert (await browser.get(f"/generated-documents/{plain}/download")).content.startswith(b"%PDF-")
     assert await db.fetchval("SELECT count(*) FROM generated_documents") == printed
     assert [tuple(r) for r in await db.fetch("SELECT user_id, allowed_user_ids FROM printing_facsimiles")] == facsimiles
     for who in (allowed, api):  # the one who printed it, and an administrator
         again = await who.raw("GET", f"/api/generated-documents/{with_facsimile}/download")
         assert again.content == signed.content
+    ui_again = await (await logged_in(client, "kuznetsova")).get(f"/generated-documents/{with_facsimile}/download")
+    assert ui_again.content == signed.content
 
 
 async def test_the_smtp_settings_are_the_admins_and_the_password_is_never_shown(api, client, db):
