@@ -25,7 +25,7 @@ def cli_env(database_url, tmp_path):
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["worker"],
                                      ["user"], ["user", "add"], ["user", "list"], ["totals"], ["totals", "check"],
-                                     ["totals", "rebuild"], ["amocrm"]])
+                                     ["totals", "rebuild"], ["backup"], ["restore"], ["amocrm"]])
 def test_every_command_has_help(command):
     r = erp(*command, "--help")
     assert r.returncode == 0
