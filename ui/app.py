@@ -24,7 +24,7 @@ from litestar.static_files import create_static_files_router
 
 from erp.api.security import ANY_USER
 from erp.platform.db import DISCONNECTS
-from erp.platform.errors import ErpError, Forbidden, Unauthorized
+from erp.platform.errors import ErpError, Forbidden, NotFound, Unauthorized
 from erp.settings import Settings
 from ui import (
     admin,
@@ -97,6 +97,14 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {ErpError: handle_erp_error, HTTPException: handle_http_error, Exception: handle_unexpected}
+BIGINT_MAX = 2**63 - 1
+
+
+async def ids_in_range(request: Request) -> None:
+    """An id in a page's address past PostgreSQL's bigint names nothing that can exist: 404, not a 500."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not 0 < value <= BIGINT_MAX:
+            raise NotFound("Страница не найдена")
 
 
 def routers() -> list:
@@ -107,7 +115,7 @@ def routers() -> list:
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),
         Router("/", route_handlers=private, middleware=[session.SessionMiddleware], guards=[ANY_USER],
-               exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),
+               exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False, before_request=ids_in_range),
         create_static_files_router("/static/ui", [STATIC], include_in_schema=False, name="ui_static"),
     ]
 

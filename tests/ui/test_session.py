@@ -84,3 +84,13 @@ async def test_a_deactivated_user_is_logged_out_at_once(browser, login_as, db):
     await db.execute("UPDATE users SET active = false WHERE username = 'manager-user'")
     r = await manager.client.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+async def test_an_id_no_document_can_have_is_a_page_not_found(browser):
+    too_big = 2**63  # one past PostgreSQL's bigint
+    for path in (f"/documents/requests/{too_big}", f"/catalogs/clients/{too_big}",
+                 f"/documents/service-renderings/{too_big}/movements", f"/print/invoices/{too_big}/invoice"):
+        r = await browser.get(path, status=404)
+        assert "Страница не найдена" in r.text
+    r = await browser.post(f"/schedule/requests/{too_big}/status", {"status_id": "1"}, status=404)
+    assert "Страница не найдена" in r.text
