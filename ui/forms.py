@@ -18,7 +18,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from erp.platform import document_list, subordination
-from erp.platform.errors import ErpError
+from erp.platform.errors import ErpError, ValidationError
 from erp.platform.posting import Engine
 from erp.printing import mail
 from ui import context, document_view, printing
@@ -91,7 +91,8 @@ async def send_document(request: Request, kind_name: str, doc_id: int) -> Respon
                                              secret_key=settings.secret_key, tz=settings.tz,
                                              config=context.registry(request))
     except ErpError as exc:
-        send["error"] = _(exc.message)
+        if isinstance(exc, ValidationError):  # the address: told next to its field, the menu open
+            send["error"] = _(exc.message)
         errors = FormErrors(other=[_("Документ не отправлен"), _(exc.message)])
         return await _show_stored(request, kind, doc_id, errors=errors, status=exc.status, send=send)
     notice = _("Документ отправлен на %(to)s") % {"to": sent["to"]}
