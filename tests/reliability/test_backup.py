@@ -23,11 +23,12 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
+from erp import embedded
 from erp.app import create_app
 from erp.auth.service import add_user
 from erp.backup import inspect, server_facts
 from erp.cli import main
-from erp.pg_tools import BackupError, Tools, for_server
+from erp.pg_tools import BackupError, Tools, for_server, libpq_target
 from erp.platform.db import connect
 from tests.clinic.conftest import Api, counts, make_clinic
 from tests.clinic.test_invoices_payments import invoice, pay
@@ -215,3 +216,22 @@ def test_without_a_suitable_pg_dump_the_message_says_what_to_install():
     assert for_server([wheel, debian17, debian15], 15)[0] == debian15
     assert for_server([wheel, debian17, debian15], 16)[0] == debian17
     assert for_server([wheel, debian17, debian15], 15, prefer=Path("/wheel"))[0] == wheel
+
+
+async def test_a_copy_made_by_the_wheels_newer_pg_dump_restores_into_this_server(
+        database_url, empty_database, tmp_path):
+    """Against PostgreSQL 15 (ERP_TEST_DATABASE_URL) this is the upgrade path an administrator takes by
+    mistake: pg_dump 18 on a 15 server. pg_restore 15 cannot read its archive, pg_restore 18 can, and its
+    SQL sets transaction_timeout, which PostgreSQL 15 does not know."""
+    copy = tmp_path / "by-pg_dump-18.dump"
+    dsn, env = libpq_target(database_url)
+    await asyncio.to_thread(subprocess.run, [str(embedded.binaries() / "pg_dump"), "--format=custom",
+                                             f"--file={copy}", f"--dbname={dsn}"], check=True, env=env)
+    result = await in_process(empty_database, tmp_path / "data", "restore", str(copy))
+    assert result.exit_code == 0, result.stderr
+    assert "База загружена" in result.stderr and "pg_restore 18" in result.stderr
+    conn = await connect(empty_database)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM migration") > 0
+    finally:
+        await conn.close()
