@@ -1,8 +1,9 @@
 """The web UI in real Chromium against a real ``erp serve`` process.
 
-One server (its own database) and one browser serve the whole module; users
-come from the CLI (``erp user add``) and the served from the REST API with a
-bearer token. Each test drives the screens as a person would and asserts
+One server (its own database) and one browser serve the whole module
+(``served`` and ``chromium`` in ``tests/ui/conftest.py``); users come from
+the CLI (``erp user add``) and the seed from the REST API with a bearer
+token. Each test drives the screens as a person would and asserts
 what that person sees. Screenshots of the main screens are written to
 ``$ERP_SCREENSHOTS`` (``docs/screenshots`` for the README) or a temporary
 folder.
@@ -10,154 +11,22 @@ folder.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import io
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import SECRET, free_port
+from tests.ui.conftest import BROWSER_PASSWORD as PASSWORD
+from tests.ui.conftest import login, pick
 
 pytestmark = pytest.mark.e2e
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-PASSWORD = "browser-pass-1"
 DAY = "2030-01-14"  # Monday
 LOCAL = "+03:00"  # Europe/Moscow
-
-
-class Served:
-    """The server and what the API created on it."""
-
-    def __init__(self, base_url: str, api: httpx.Client, ids: dict[str, int]) -> None:
-        self.base_url, self.api, self.ids = base_url, api, ids
-
-    def create(self, kind: str, data: dict, post: bool = True) -> dict:
-        r = self.api.post(f"/api/documents/{kind}", json=data, params={"post": "true"} if post else None)
-        assert r.status_code == 201, r.text
-        return r.json()
-
-
-def _item(api: httpx.Client, catalog: str, data: dict) -> int:
-    r = api.post(f"/api/catalogs/{catalog}", json=data)
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
-
-
-def _seed(api: httpx.Client) -> dict[str, int]:
-    ids = {
-        "org": _item(api, "organizations", {"name": "Клиника «Здоровье»", "inn": "7707083893", "kpp": "773601001",
-                                            "address": "Москва, ул. Тверская, 1", "director": "Смирнов А.А.",
-                                            "chief_accountant": "Кузнецова Т.В.", "vat_rate": "none"}),
-        "efimova": _item(api, "doctors", {"name": "Ефимова Е.В.", "specialty": "Терапевт"}),
-        "ishaeva": _item(api, "doctors", {"name": "Ишаева М.И.", "specialty": "Врач УЗИ"}),
-        "warehouse": _item(api, "warehouses", {"name": "Основной склад"}),
-        "client": _item(api, "clients", {"name": "Иванов Иван Иванович", "kind": "person"}),
-        "supplier": _item(api, "clients", {"name": "ООО «МедСнаб»", "kind": "company"}),
-        "service": _item(api, "nomenclature", {"name": "Приём терапевта", "kind": "service", "price": "1500",
-                                               "duration_minutes": 30}),
-        "goods": _item(api, "nomenclature", {"name": "Шприц 5 мл", "kind": "goods", "price": "25"}),
-    }
-    lines = [{"doctor_id": ids[d], "day": f"2030-01-{day:02d}", "start": start, "end": end}
-             for day in range(14, 19) for d, start, end in (("efimova", "08:00", "13:00"),
-                                                            ("ishaeva", "09:00", "16:00"))]
-    r = api.post("/api/documents/work-schedules", params={"post": "true"},
-                 json={"date": "2030-01-01T00:00:00", "month": "2030-01-01", "lines": lines})
-    assert r.status_code == 201, r.text
-    return ids
-
-
-def in_thread(coro):
-    """Run a coroutine to the end: Playwright's sync API keeps an event loop in this thread."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-@pytest.fixture(scope="module")
-def served(postgres, tmp_path_factory):
-    """``erp serve`` on its own database, with users from the CLI and a served from the API."""
-    name = in_thread(postgres.create_database())
-    data = tmp_path_factory.mktemp("ui-serve")
-    env = {**os.environ, "DATABASE_URL": postgres.url_of(name), "ERP_SECRET_KEY": SECRET,
-           "ERP_DATA_DIR": str(data), "ERP_WORKER_IN_SERVE": "0"}
-    for username, role in (("anna", "admin"), ("maria", "manager")):
-        subprocess.run([sys.executable, "-m", "erp.cli", "user", "add", username, "--role", role],
-                       input=f"{PASSWORD}\n", text=True, env=env, check=True, capture_output=True)
-    port = free_port()
-    log = (data / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "erp.cli", "serve", "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((data / "serve.log").read_text())
-        time.sleep(0.1)
-    token = httpx.post(f"{base}/api/auth/token", json={"username": "anna", "password": PASSWORD}).json()
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token['access_token']}"}) as api:
-        yield Served(base, api, _seed(api))
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    in_thread(postgres.drop_database(name))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("ERP_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def login(chromium, served: Served, username: str = "anna"):
-    page = chromium.new_page(viewport={"width": 1360, "height": 860}, locale="ru-RU", timezone_id="Europe/Moscow")
-    page.set_default_timeout(10_000)
-    page.goto(f"{served.base_url}/login")
-    page.get_by_label("Пользователь").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.locator("h1")).to_contain_text("Главное")
-    return page
-
-
-def pick(page, field: str, typed: str, option: str, scope=None) -> None:
-    """A reference picker: type, wait for the options, choose one."""
-    box = (scope or page).get_by_label(field, exact=True)
-    box.fill(typed)
-    picker = box.locator("xpath=ancestor::*[@data-picker][1]")
-    picker.locator("[role=option]", has_text=option).first.click()
-    expect(box).to_have_value(option)
 
 
 def test_log_in_and_out(chromium, served, shots):

@@ -230,6 +230,12 @@
     return [...form.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
       .filter((el) => !el.disabled && el.offsetParent !== null && !el.closest("template"));
   }
+  // Enter moves on as Tab does: a text field reached is selected, so typing replaces what it holds
+  // (e.g. the price an item brought with it).
+  function moveTo(el) {
+    el.focus();
+    if (el.matches("input[type=text], input[type=search], input:not([type])")) el.select();
+  }
   document.addEventListener("keydown", (e) => {
     const el = e.target;
     const picker = el.matches && el.matches("[data-picker-text]") ? pickerOf(el) : null;
@@ -260,9 +266,9 @@
       if (row && rowInputs[rowInputs.length - 1] === el && !row.nextElementSibling) {
         const added = addRow(form);
         const first = added && focusables(added)[0];
-        if (first) first.focus();
+        if (first) moveTo(first);
       } else if (i >= 0 && i < all.length - 1) {
-        all[i + 1].focus();
+        moveTo(all[i + 1]);
       }
       return;
     }
