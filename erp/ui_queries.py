@@ -233,7 +233,8 @@ async def lookup(conn: asyncpg.Connection, registry, target: str, q: str, limit:
     obj = registry.target(target)
     if obj is None:
         raise ValidationError.field("target", f"неизвестный справочник «{target}»")
-    args: list[Any] = [_escape_like(q.strip()), q.strip().lower() + "%"]
+    prefix = _escape_like(q.strip().lower())[1:]  # "text%": a % or _ typed in q stays literal
+    args: list[Any] = [_escape_like(q.strip()), prefix]
     if target in registry.catalogs:
         search = " OR ".join(f"{quote(c)}::text ILIKE $1" for c in obj.searchable)
         extra = ""
