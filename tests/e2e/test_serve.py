@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def _stop(proc: subprocess.Popen) -> int:
 
 
 def test_serve_demo_on_the_embedded_database_prints_a_login_that_works(tmp_path):
-    data = tmp_path / "data"
+    # Not under tmp_path: another pytest starting on the machine makes that tree private again, and the
+    # embedded server (which does not run as root) could no longer read its own files.
+    holder = tempfile.TemporaryDirectory(prefix="erp-serve-demo-")
+    data = Path(holder.name) / "data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
@@ -82,6 +86,7 @@ def test_serve_demo_on_the_embedded_database_prints_a_login_that_works(tmp_path)
     while (data / "pgdata" / "postmaster.pid").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not (data / "pgdata" / "postmaster.pid").exists()
+    holder.cleanup()
 
 
 async def _sql(url: str, *statements: str) -> list:
