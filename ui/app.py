@@ -25,6 +25,7 @@ from litestar.static_files import create_static_files_router
 from erp.api.security import ANY_USER
 from erp.platform.db import DISCONNECTS
 from erp.platform.errors import ErpError, Forbidden, NotFound, Unauthorized
+from erp.printing import images
 from erp.settings import Settings
 from ui import (
     admin,
@@ -84,6 +85,9 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
                                            "и повторите."))
     if exc.status_code == 404:
         return _error_page(request, 404, _("Страница не найдена"))
+    if exc.status_code == 413:  # over Litestar's request body limit; the UI's only uploads are images
+        return _error_page(request, 413, _("Файл слишком большой: картинка печати или подписи — PNG или JPEG "
+                                           "не больше %(kb)s КБ") % {"kb": images.MAX_IMAGE_BYTES // 1024})
     return _error_page(request, exc.status_code, _("Неверный запрос"))
 
 

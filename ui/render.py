@@ -81,6 +81,13 @@ def html(text: str, status: int = 200, headers: dict[str, str] | None = None) ->
     return Response(text, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
 
 
+def csrf_token(request: Request) -> str:
+    """The request's CSRF token; none (Litestar's ``Empty``) when the request was refused
+    before the CSRF middleware ran, e.g. a body over the size limit."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
 def render(request: Request, template: str, *, status: int = 200, section: str = "",
            headers: dict[str, str] | None = None, **context: Any) -> Response:
     """Render ``template`` as a whole page (or as is, when it is a fragment)."""
@@ -90,7 +97,7 @@ def render(request: Request, template: str, *, status: int = 200, section: str =
     base = {
         "request": request, "user": user, "role": role, "lang": i18n.current.get(),
         "sections": sections_for(role) if user else [], "section": section,
-        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+        "csrf_token": csrf_token(request),
         "tz": settings.tz, "path": request.url.path, "fragment": False,
     }
     return html(ENV.get_template(template).render({**base, **context}), status, headers)

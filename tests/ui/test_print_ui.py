@@ -201,6 +201,9 @@ async def test_a_bad_upload_is_refused_next_to_its_field_and_nothing_is_stored(b
         r = await upload(browser, action, content, status=422, name=name)
         assert message in form_of(r.text, action), message
         assert "Не записано: исправьте отмеченные поля" in r.text
+    # Past the server's 10 MB body limit the form cannot even be read: the page still says why.
+    huge = await upload(browser, action, b"\x89PNG\r\n\x1a\n" + bytes(12 * 1024 * 1024), status=413)
+    assert "Файл слишком большой: картинка печати или подписи — PNG или JPEG не больше 1024 КБ" in huge.text
     assert await db.fetchval("SELECT count(*) FROM printing_stamps") == 0
 
     me = await user_id(db, "admin-user")
