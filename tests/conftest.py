@@ -65,6 +65,16 @@ async def client(app):
         yield c
 
 
+@contextlib.asynccontextmanager
+async def concurrent_client(app):
+    """An HTTP client on ``app`` in this event loop whose gathered requests really run at the same time.
+    Litestar's ``AsyncTestClient`` hands each request to a portal thread and waits for its answer, so
+    requests gathered on it run one after another and never race."""
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                                 base_url="http://testserver.local") as http:
+        yield http
+
+
 class Users:
     """Creates users of each role and hands out their bearer headers."""
 

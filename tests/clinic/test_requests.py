@@ -5,11 +5,10 @@ request, else its first service, else ERP_DEFAULT_APPOINTMENT_MINUTES."""
 
 import asyncio
 
-from litestar.testing import AsyncTestClient
-
 from erp.app import create_app
 from tests.clinic.conftest import counts
 from tests.clinic.test_work_schedule import line, ws
+from tests.conftest import concurrent_client
 
 DAY = "2021-12-22"
 
@@ -74,7 +73,7 @@ async def test_32_concurrent_postings_of_one_slot_give_one_booking(api, db, clin
                                             "amocrm_lead_id": 1000 + i})
               for i in range(32)]
     # an app with a connection for every caller, so that all 32 postings really race
-    async with AsyncTestClient(app=create_app(settings, database_url, pool_size=32)) as client:
+    async with concurrent_client(create_app(settings, database_url, pool_size=32)) as client:
         responses = await asyncio.gather(*(
             client.post(f"/api/documents/requests/{d['id']}/post", headers=api.headers) for d in drafts))
     statuses = sorted(r.status_code for r in responses)

@@ -1,6 +1,8 @@
-"""Races as a user sees them through the HTTP API: hot goods with little stock, and one slot wanted
-by 32 widgets at once. Every answer is a 201 or a clean 409 (never a 500, never a deadlock or a
-serialization error): the REST layer retries those internally a bounded number of times.
+"""Races as a user sees them through the HTTP API: hot goods with little stock, new renderings beside
+re-posts and unposts of others on the same totals, and one slot wanted by 32 widgets at once. Every
+answer is a 2xx or a clean 409 (never a 500, never a deadlock or a serialization error): the REST layer
+retries those internally a bounded number of times. The requests really run at the same time
+(:func:`tests.conftest.concurrent_client`).
 
 Concurrent numbering (no duplicates, no gaps) is tests/core/test_documents.py::
 test_concurrent_writers_get_distinct_consecutive_numbers; 32 postings of one slot through the
@@ -15,19 +17,46 @@ import random
 from collections import Counter
 from decimal import Decimal
 
-from litestar.testing import AsyncTestClient
+import pytest
 
 from erp.app import create_app
 from erp.configuration import registry
 from erp.documents.request import TAKEN
 from erp.platform.totals import check_totals
+from erp.registers.sales import sales
+from erp.registers.settlements import settlements
 from erp.registers.stock import stock
 from tests.amocrm.conftest import AUDIENCE, _item
+from tests.conftest import concurrent_client
 
 TASKS, PER_TASK = 16, 8  # 128 postings
 GOODS, STOCK_EACH = 10, 5  # 50 units on hand, about 2.5 times as many asked for
 SR = "/api/documents/service-renderings"
 BOOK = "/api/amocrm/widget/appointments"
+
+
+class Retries(logging.Handler):
+    """Counts the "retrying after" lines of :func:`erp.platform.db.with_retry` (deadlocks and serialization
+    failures retried before the user saw them). On the logger itself: the app's logging set-up replaces
+    the root's handlers, pytest's capture among them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "retrying after" in record.getMessage()
+
+
+@pytest.fixture
+def retries():
+    logger, counter = logging.getLogger("erp.platform.db"), Retries()
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(counter)
+    yield counter
+    logger.removeHandler(counter)
+    logger.setLevel(level)
 
 
 async def _goods_in_stock(db, engine, clinic) -> list[int]:
@@ -41,7 +70,7 @@ async def _goods_in_stock(db, engine, clinic) -> list[int]:
 
 
 async def test_16_tasks_on_10_hot_goods_take_exactly_what_stock_allows(db, engine, clinic, settings, database_url,
-                                                                        admin, caplog):
+                                                                        admin, retries):
     goods = await _goods_in_stock(db, engine, clinic)
     client_id = await _item(db, "clients", {"name": "Иванов Иван Иванович", "kind": "person"})
     rng = random.Random(2021)
@@ -54,8 +83,7 @@ async def test_16_tasks_on_10_hot_goods_take_exactly_what_stock_allows(db, engin
                 "lines": [{"nomenclature_id": clinic.service, "quantity": "1", "price": "100.00"}]
                 + [{"nomenclature_id": g, "quantity": "1", "price": "10.00"} for g in items]}
 
-    caplog.set_level(logging.INFO, logger="erp.platform.db")  # its "retrying after" lines are counted below
-    async with AsyncTestClient(app=create_app(settings, database_url, pool_size=TASKS)) as http:
+    async with concurrent_client(create_app(settings, database_url, pool_size=TASKS)) as http:
         async def task(docs: list[list[int]]) -> list[tuple[list[int], int, dict]]:
             out = []
             for items in docs:
@@ -89,9 +117,48 @@ async def test_16_tasks_on_10_hot_goods_take_exactly_what_stock_allows(db, engin
     assert moves == {g: Decimal(STOCK_EACH - taken[g]) for g in goods}
     assert await db.fetchval(f"SELECT count(*) FROM {stock.balance_table} WHERE quantity < 0") == 0
     assert await check_totals(db, stock) == []
-    retries = sum("retrying after" in r.getMessage() for r in caplog.records)
     print(f"\n{len(results)} postings by {TASKS} tasks: {statuses[201]} accepted, {statuses[409]} short; "
-          f"{retries} deadlock/serialization retries")
+          f"{retries.count} deadlock/serialization retries")
+
+
+async def test_new_re_posted_and_unposted_renderings_at_once_never_fail_for_the_user(db, engine, clinic, settings,
+                                                                                     database_url, admin, retries):
+    """A new rendering and a re-post or unpost of another write the same totals rows (one client, one
+    doctor, one service) in different statements: whatever they lock first, each user gets a 200 or 201."""
+    client_id = await _item(db, "clients", {"name": "Иванов Иван Иванович", "kind": "person"})
+
+    def body(price: int) -> dict:
+        return {"date": "2021-12-22T10:00:00", "organization_id": clinic.org, "client_id": client_id,
+                "doctor_id": clinic.efimova, "lines": [
+                    {"nomenclature_id": clinic.service, "quantity": "1", "price": f"{price}.00"}]}
+
+    async with concurrent_client(create_app(settings, database_url, pool_size=TASKS)) as http:
+        async def call(method: str, url: str, **kw) -> tuple[str, int | None]:
+            try:
+                r = await asyncio.wait_for(http.request(method, url, headers=admin, **kw), 15)
+            except TimeoutError:
+                return "no answer in 15 s", None
+            return str(r.status_code), r.json().get("id") if r.status_code == 201 else None
+
+        async def task(n: int) -> list[str]:
+            answers = []
+            for i in range(2):
+                status, doc_id = await call("POST", SR, params={"post": "true"}, json=body(100 + i))
+                answers.append(status)
+                if doc_id:
+                    doc = f"{SR}/{doc_id}"
+                    for method, url, kw in (("PUT", doc, {"json": body(200 + n)}), ("POST", f"{doc}/unpost", {}),
+                                            ("POST", f"{doc}/post", {})):
+                        answers.append((await call(method, url, **kw))[0])
+            return answers
+
+        answers = Counter(a for rows in await asyncio.gather(*(task(n) for n in range(TASKS))) for a in rows)
+    assert answers == {"201": TASKS * 2, "200": TASKS * 6}, answers
+    totals = await db.fetchval("SELECT sum(amount_total) FROM doc_service_renderings WHERE posted")
+    assert totals == sum(Decimal(200 + n) for n in range(TASKS)) * 2
+    for register in (sales, settlements):
+        assert await check_totals(db, register) == []
+    print(f"\n{answers.total()} writes by {TASKS} tasks; {retries.count} deadlock/serialization retries")
 
 
 async def test_32_widget_appointments_for_one_slot_give_one_booking(db, fake, connected, clinic, settings,
@@ -100,7 +167,7 @@ async def test_32_widget_appointments_for_one_slot_give_one_booking(db, fake, co
     for lead in leads:
         fake.add_lead(lead)
     before = await db.fetchval("SELECT count(*) FROM cat_clients")
-    async with AsyncTestClient(app=create_app(settings, database_url, pool_size=32)) as http:
+    async with concurrent_client(create_app(settings, database_url, pool_size=32)) as http:
         responses = await asyncio.gather(*(
             http.post(BOOK, headers={"X-Auth-Token": fake.disposable_token(AUDIENCE)}, json={
                 "lead_id": lead, "date": "2021-12-22", "doctor_id": clinic.efimova, "time": "09:05",
