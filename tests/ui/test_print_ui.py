@@ -291,6 +291,9 @@ async def test_send_to_client_from_the_invoice_and_the_act_forms(browser, login_
     assert "data-send-menu open" in missing.text, "the menu stays open with the address field"
 
     act = await rest.create("service-renderings", rendering_data(papers, (papers.service, "1", "1500")))
+    act_form = (await browser.get(f"/documents/service-renderings/{act['id']}")).text
+    assert f'action="/documents/service-renderings/{act["id"]}/send"' in act_form
+    assert "Отправить: Акт об оказании услуг" in act_form
     mailbox.refuse = True
     failed = await browser.post(f"/documents/service-renderings/{act['id']}/send", {"form": "act"}, status=502)
     assert f"Почтовый сервер 127.0.0.1:{mailbox.port} отклонил адрес получателя ivanov@example.com" in failed.text
@@ -366,3 +369,9 @@ async def test_every_input_of_the_new_screens_has_a_label(browser, rest, papers,
         parser = a11y.Controls()
         parser.feed((await browser.get(path)).text)
         assert parser.controls and parser.unlabelled() == [], path
+    await browser.post("/locale", {"lang": "en", "next": "/"})
+    assert "Signatures and stamps" in (await browser.get("/admin")).text
+    english = (await browser.get("/generated-documents")).text
+    assert "Generated documents" in english and "Document type" in english and "Сформированные" not in english
+    form = (await browser.get(f"/documents/invoices/{doc['id']}")).text
+    assert "Send to client" in form and "preview with facsimile" in form
