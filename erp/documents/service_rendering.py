@@ -9,7 +9,7 @@ gives one line "Номенклатура AmoCRM" at its price.
 from decimal import Decimal
 
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
+from erp.platform.document import BasedOn, ContextQuery, Doc, DocumentKind, PostingContext
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.pricing import compute_line, money, vat_of
@@ -30,15 +30,18 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-async def load_context(conn, doc: Doc, _settings) -> dict:
+def context_columns(doc: Doc, first: int) -> tuple[dict[str, str], list]:
     """The organization's VAT rate, the warehouse's name, and which lines are goods
     (by id, with their names for a shortfall message)."""
     ids = sorted({ln["nomenclature_id"] for ln in doc.lines})
-    row = await conn.fetchrow(
-        "SELECT (SELECT vat_rate FROM cat_organizations WHERE id = $1) AS vat_rate,"
-        " (SELECT name FROM cat_warehouses WHERE id = $3) AS warehouse,"
-        " ARRAY(SELECT ROW(id, name) FROM cat_nomenclature WHERE id = ANY($2::bigint[]) AND kind = 'goods')"
-        " AS goods", doc.organization_id, ids, doc.warehouse_id)
+    return ({"vat_rate": f"(SELECT vat_rate FROM cat_organizations WHERE id = ${first})",
+             "warehouse": f"(SELECT name FROM cat_warehouses WHERE id = ${first + 1})",
+             "goods": f"ARRAY(SELECT ROW(id, name) FROM cat_nomenclature WHERE id = ANY(${first + 2}::bigint[])"
+                      " AND kind = 'goods')"},
+            [doc.header.get("organization_id"), doc.header.get("warehouse_id"), ids])
+
+
+def context_of(row) -> dict:
     return {"vat_rate": row["vat_rate"], "warehouse": row["warehouse"], "goods": dict(row["goods"])}
 
 
@@ -47,6 +50,15 @@ def balance_keys(doc: Doc, data: dict) -> dict:
     if keys and not doc.warehouse_id:
         raise ValidationError.field("warehouse_id", "в документе есть товары: укажите склад")
     return {stock: [{"warehouse_id": doc.warehouse_id, "nomenclature_id": n} for n in sorted(keys)]} if keys else {}
+
+
+def balance_candidates(doc: Doc) -> dict:
+    """Every line's item in the warehouse: the goods among them are known only with the context."""
+    warehouse = doc.header.get("warehouse_id")
+    if not warehouse:
+        return {}
+    items = sorted({ln["nomenclature_id"] for ln in doc.lines if ln.get("nomenclature_id") is not None})
+    return {stock: [{"warehouse_id": warehouse, "nomenclature_id": n} for n in items]} if items else {}
 
 
 def movements(doc: Doc, ctx: PostingContext) -> dict:
@@ -138,7 +150,8 @@ service_renderings = DocumentKind(
         Field("note", "str", "Сертификат/абонемент", max_length=200),
     ),
     registers=(sales, stock, settlements), movements=movements, prepare=prepare,
-    load_context=load_context, balance_keys=balance_keys,
+    context_query=ContextQuery(context_columns, context_of), balance_keys=balance_keys,
+    balance_candidates=balance_candidates,
     based_on=(BasedOn("requests", _from_request),),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
     lines_title="Работы",

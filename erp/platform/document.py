@@ -79,6 +79,21 @@ class BasedOn:
     fill: Callable[..., Any]
 
 
+@dataclass(frozen=True)
+class ContextQuery:
+    """What a posting rule needs to read, declared as SQL instead of I/O: named
+    expressions of one row, over parameters from the document. The engine reads
+    them on their own, or for a new document within its first query (before the
+    document has an id or a number).
+
+    ``columns(doc, first_arg) -> ({name: SQL expression}, arguments)`` numbers
+    its parameters from ``$first_arg``; ``build(values by name) -> data``.
+    """
+
+    columns: Callable[[Doc, int], tuple[Mapping[str, str], Sequence[Any]]]
+    build: Callable[[Mapping[str, Any]], Mapping[str, Any]] = dict
+
+
 # Hooks run inside the writing transaction: (conn, kind, old doc or None, new doc, action).
 Hook = Callable[[Any, "DocumentKind", Doc | None, Doc, str], Awaitable[None]]
 
@@ -100,8 +115,14 @@ class DocumentKind:
     complete: Callable[[Any, dict, list[dict], Any], Awaitable[tuple[dict, list[dict]]]] | None = None
     # What the posting rule needs to read, loaded by the engine: (conn, doc, settings) -> data.
     load_context: Callable[[Any, Doc, Any], Awaitable[Mapping[str, Any]]] | None = None
+    # The same declared as SQL (see ContextQuery): a new document reads it with its first query.
+    context_query: ContextQuery | None = None
     # Which balances the posting rule needs: (doc, data) -> {register: [key dicts]}.
     balance_keys: Callable[[Doc, Mapping[str, Any]], Mapping[Any, Sequence[Mapping[str, Any]]]] | None = None
+    # The keys whose balances a new document's rule may ask for, known without the context:
+    # (doc) -> {register: [key dicts]}. Read with the document's first query, so that
+    # balance_keys picks from them instead of costing a query of its own.
+    balance_candidates: Callable[[Doc], Mapping[Any, Sequence[Mapping[str, Any]]]] | None = None
     # Extra idempotent DDL (constraints, indexes) and the message for its exclusion conflicts.
     extra_sql: tuple[str, ...] = ()
     conflict_message: str = "Документ конфликтует с уже проведённым"
@@ -125,6 +146,8 @@ class DocumentKind:
             raise ValueError(f"document {self.name}: reserved field names {clash}")
         if self.registers and self.movements is None:
             raise ValueError(f"document {self.name}: registers without a movements() rule")
+        if self.load_context is not None and self.context_query is not None:
+            raise ValueError(f"document {self.name}: both load_context and context_query")
 
     @property
     def table(self) -> str:

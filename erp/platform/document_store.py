@@ -7,7 +7,9 @@ arrays) whatever its length.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -19,7 +21,14 @@ from .fields import quote
 from .numbering import next_number_cte, number_sql
 from .refs import raise_bad_refs, refs_lookup
 from .register import AccumulationRegister, Movement
-from .register_write import write_arguments, write_parts
+from .register_balances import balances_from, balances_lookup
+from .register_write import (
+    checked_write_parts,
+    raise_if_short,
+    shortfalls_of,
+    write_arguments,
+    write_parts,
+)
 
 LOCK_KEYS_SQL = (
     "(SELECT array_agg(value->>'date') FROM constants WHERE key = 'period_lock'{org}) AS lock_dates"
@@ -70,12 +79,29 @@ async def lock_for_new(conn: asyncpg.Connection, kind: DocumentKind,
     return lock_date({"lock_dates": dates})
 
 
+@dataclass(frozen=True)
+class NewDocument:
+    """What a new document's first read found (see :func:`prepare_new`)."""
+
+    lock: dt.date | None
+    prefix: str
+    id: int
+    balances: Mapping[str, Mapping[tuple[Any, ...], Mapping[str, Any]]]
+    context: Mapping[str, Any] | None
+
+
 async def prepare_new(conn: asyncpg.Connection, registry, kind: DocumentKind, header: Mapping[str, Any],
-                      prefix_from: tuple[str, str, int] | None,
-                      refs: Sequence[tuple[str, str, int]]) -> tuple[dt.date | None, str, int]:
+                      prefix_from: tuple[str, str, int] | None, refs: Sequence[tuple[str, str, int]],
+                      balances: Mapping[AccumulationRegister, Sequence[Mapping[str, Any]]] | None = None,
+                      context: Callable[[int], tuple[Mapping[str, str], Sequence[Any]]] | None = None
+                      ) -> NewDocument:
     """For a new document, in one round trip: its references checked (see
     :func:`~erp.platform.refs.check_refs`), the lock date in force, the number
-    prefix (``prefix_from`` is (catalog table, attribute, item id)) and its id."""
+    prefix (``prefix_from`` is (catalog table, attribute, item id)), its id,
+    the current ``balances`` of the keys its posting rule may ask for
+    (``{register: [key dicts]}``), by register name, and the posting rule's
+    ``context`` (``context(first_arg) -> ({name: SQL expression}, arguments)``),
+    its values by name."""
     org = header.get(kind.organization_field) if kind.organization_field else None
     args: list[Any] = [["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])]
     prefix = "NULL::text"
@@ -87,13 +113,71 @@ async def prepare_new(conn: asyncpg.Connection, registry, kind: DocumentKind, he
     if lookup is not None:
         found = f"(SELECT json_agg(json_build_array(t, id, deletion_mark)) FROM ({lookup[0]}) AS r)::text"
         args += lookup[1]
+    reads = []
+    for register, keys in (balances or {}).items():
+        read = balances_lookup(register, keys, len(args) + 1)
+        if read is not None:
+            reads.append((register, read[0], read[2]))
+            args += read[1]
+    columns = "".join(f", {sql} AS b{i}" for i, (_, sql, _) in enumerate(reads))
+    names: list[str] = []
+    if context is not None:
+        expressions, context_args = context(len(args) + 1)
+        names = list(expressions)
+        columns += "".join(f", {sql} AS c{i}" for i, sql in enumerate(expressions.values()))
+        args += context_args
     row = await conn.fetchrow(
         "SELECT (SELECT array_agg(value->>'date') FROM constants WHERE key = ANY($1::text[])) AS lock_dates,"
-        f" {prefix} AS prefix, nextval(pg_get_serial_sequence('\"{kind.table}\"', 'id')) AS id, {found} AS refs",
-        *args)
+        f" {prefix} AS prefix, nextval(pg_get_serial_sequence('\"{kind.table}\"', 'id')) AS id, {found} AS refs"
+        + columns, *args)
     if lookup is not None:
         raise_bad_refs(registry, lookup[2], msgspec.json.decode(row["refs"] or "[]"))
-    return lock_date(row), row["prefix"] or "", row["id"]
+    return NewDocument(lock_date(row), row["prefix"] or "", row["id"],
+                       {reg.name: balances_from(reg, unique, row[f"b{i}"]) for i, (reg, _, unique) in enumerate(reads)},
+                       {name: row[f"c{i}"] for i, name in enumerate(names)} if context is not None else None)
+
+
+_SQL: weakref.WeakKeyDictionary[DocumentKind, dict[tuple, Any]] = weakref.WeakKeyDictionary()
+
+
+def _cached(kind: DocumentKind, key: tuple, build: Callable[[], Any]) -> Any:
+    """A statement's text built once per kind and shape (asyncpg then finds its prepared statement)."""
+    known = _SQL.setdefault(kind, {})
+    if key not in known:
+        known[key] = build()
+    return known[key]
+
+
+def _insert_arguments(kind: DocumentKind, *, doc_id: int, prefix: str, year: int, date: dt.datetime,
+                      header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
+                      based_on: tuple[str, int] | None, author_id: int | None, posted: bool) -> list[Any]:
+    """``$1`` kind, ``$2`` prefix, ``$3`` year, ``$4`` id, the header's values, then the lines' arrays."""
+    args = [kind.name, prefix, year, doc_id, date, based_on[0] if based_on else None,
+            based_on[1] if based_on else None, author_id, posted, *header.values()]
+    if kind.lines and lines:
+        args.append(list(range(1, len(lines) + 1)))
+        args += [[ln.get(f.name) for ln in lines] for f in kind.lines]
+    return args
+
+
+def _insert_ctes(kind: DocumentKind, header: Sequence[str], with_lines: bool) -> str:
+    """``doc`` (the header numbered from ``num.last``) and ``lines``, over :func:`_insert_arguments`."""
+    cols = ["id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
+            "author_id", "posted", *header]
+    values = ["$4", number_sql("$2", kind.number_width), "$2", "$3", *(f"${i}" for i in range(5, len(cols) + 1))]
+    sql = (f'doc AS (INSERT INTO "{kind.table}" ({", ".join(map(quote, cols))}) SELECT {", ".join(values)}'
+           " FROM num RETURNING id, number)")
+    if with_lines:
+        types = ["int"] + [f.sql_type for f in kind.lines]
+        unnest = ", ".join(f"${len(cols) + 1 + i}::{t}[]" for i, t in enumerate(types))
+        names = ", ".join(quote(f.name) for f in kind.lines)
+        sql += (f', lines AS (INSERT INTO "{kind.lines_table}" (document_id, line_no, {names})'
+                f" SELECT doc.id, u.* FROM doc, unnest({unnest}) AS u)")
+    return sql
+
+
+def _arguments_end(kind: DocumentKind, header: Sequence[str], with_lines: bool) -> int:
+    return 9 + len(header) + (1 + len(kind.lines) if with_lines else 0)
 
 
 async def insert_new(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: int, prefix: str, year: int,
@@ -105,30 +189,61 @@ async def insert_new(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: in
     :func:`~erp.platform.register_write.write_registers`): one statement whatever
     the number of lines. The counter's row stays locked to the end of the
     transaction (gapless numbers), so this comes as late in it as the posting allows."""
-    cols = ["id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
-            "author_id", "posted", *header]
-    args = [kind.name, prefix, year, doc_id, date, based_on[0] if based_on else None,
-            based_on[1] if based_on else None, author_id, posted, *header.values()]
-    params = ["$4", f"(SELECT {number_sql('$2', kind.number_width)} FROM num)", "$2", "$3",
-              *(f"${i}" for i in range(5, len(args) + 1))]
-    sql = (f"WITH {next_number_cte('$1', '$2', '$3')},"
-           f' doc AS (INSERT INTO "{kind.table}" ({", ".join(map(quote, cols))}) VALUES ({", ".join(params)})'
-           " RETURNING number)")
-    if kind.lines and lines:
-        names = [f.name for f in kind.lines]
-        types = ["int"] + [f.sql_type for f in kind.lines]
-        first = len(args) + 1
-        unnest = ", ".join(f"${first + i}::{t}[]" for i, t in enumerate(types))
-        sql += (f', lines AS (INSERT INTO "{kind.lines_table}" (document_id, line_no, {", ".join(map(quote, names))})'
-                f" SELECT $4, * FROM unnest({unnest}))")
-        args += [list(range(1, len(lines) + 1))] + [[ln.get(c) for ln in lines] for c in names]
-    remembers: list[str] = []
-    if movements:
-        ctes, remembers = write_parts([register for register, _ in movements], len(args) + 1, ("$1", "$4"))
-        sql += f", {ctes}"
-        args += write_arguments(movements)
-    return await conn.fetchval(sql + " SELECT (SELECT number FROM doc)" + "".join(f", {r}" for r in remembers),
-                               *args)
+    names, with_lines = tuple(header), bool(kind.lines and lines)
+    registers = tuple(register for register, _ in movements)
+
+    def build() -> str:
+        sql = f"WITH {next_number_cte('$1', '$2', '$3')}, {_insert_ctes(kind, names, with_lines)}"
+        remembers: list[str] = []
+        if registers:
+            ctes, remembers = write_parts(registers, _arguments_end(kind, names, with_lines) + 1, ("$1", "$4"))
+            sql += f", {ctes}"
+        return sql + " SELECT (SELECT number FROM doc)" + "".join(f", {r}" for r in remembers)
+
+    sql = _cached(kind, ("new", names, with_lines, tuple(r.name for r in registers)), build)
+    args = _insert_arguments(kind, doc_id=doc_id, prefix=prefix, year=year, date=date, header=header, lines=lines,
+                             based_on=based_on, author_id=author_id, posted=posted)
+    return await conn.fetchval(sql, *args, *write_arguments(movements))
+
+
+async def insert_posted(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: int, prefix: str, year: int,
+                        date: dt.datetime, header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
+                        based_on: tuple[str, int] | None, author_id: int | None,
+                        movements: Sequence[tuple[AccumulationRegister, Sequence[Movement]]]) -> str:
+    """Post a new document in one statement: its ``movements`` with the registers'
+    totals, balance control over them ("write, then check", see
+    :func:`~erp.platform.register_write.checked_write_parts`) and, only when
+    nothing is short, the number, the posted header and the lines. The counter's
+    row is locked after every write of the statement and stays locked to the end
+    of the transaction (gapless numbers). Raises
+    :class:`~erp.platform.register_write.BalanceShortage` (nothing numbered)."""
+    names, with_lines = tuple(header), bool(kind.lines and lines)
+    registers = tuple(register for register, _ in movements)
+
+    def build() -> tuple[str, dict[str, str] | None]:
+        ctes, written, short, titles = checked_write_parts(
+            registers, _arguments_end(kind, names, with_lines) + 1, ("$1", "$4"))
+        gate = f"({written}) >= 0"
+        if short is not None:
+            ctes += f", short AS ({short})"
+            gate = f"CASE WHEN {gate} THEN NOT EXISTS (SELECT FROM short) ELSE false END"
+        sql = (f"WITH {ctes}, num AS (INSERT INTO document_counters (kind, prefix, year, last)"
+               f" SELECT $1, $2, $3, 1 WHERE {gate}"
+               " ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),"
+               f" {_insert_ctes(kind, names, with_lines)}")
+        if short is None:
+            return sql + " SELECT number FROM doc", None
+        return (sql + " SELECT s.*, (SELECT number FROM doc) AS number FROM (SELECT) AS one"
+                " LEFT JOIN short AS s ON true ORDER BY s.register, s.dims, s.resource"), titles
+
+    sql, titles = _cached(kind, ("posted", names, with_lines, tuple(r.name for r in registers)), build)
+    args = [*_insert_arguments(kind, doc_id=doc_id, prefix=prefix, year=year, date=date, header=header, lines=lines,
+                               based_on=based_on, author_id=author_id, posted=True), *write_arguments(movements)]
+    if titles is None:
+        return await conn.fetchval(sql, *args)
+    rows = await conn.fetch(sql, *args)
+    raise_if_short(shortfalls_of(rows, titles))
+    return rows[0]["number"]
 
 
 async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:

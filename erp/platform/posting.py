@@ -9,9 +9,11 @@ everything happens or nothing does.
 
 Round trips do not depend on the number of lines: loading is one query,
 all the accumulation registers are one statement, balance control is one
-query. A new document is numbered as late as possible (the counter row stays
-locked until commit, which keeps numbers gapless), so concurrent postings
-queue on it for a few statements only.
+query. A new document posted at once costs one read (references, lock date,
+prefix, id, the balances and a declared context) and one statement that
+writes, checks and numbers it last: the counter row stays locked until
+commit (gapless numbers), so concurrent postings queue on it only for the end
+of that statement, the subscribers' hooks and the commit.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from .errors import Conflict, NotFound, ValidationError
 from .lifecycle import State, guard
 from .refs import check_refs
 from .register import AccumulationRegister
-from .register_write import check_balances, current_balances, raise_if_short, write_registers
+from .register_balances import current_balances, key_of
+from .register_write import check_balances, raise_if_short, write_registers
 
 
 class Engine:
@@ -58,10 +61,12 @@ class Engine:
         """Write a new document (and post it with ``post=True``, "Провести и закрыть").
 
         Everything that only reads comes first: the references checked, the
-        lock date, the prefix and the id in one query, then the posting rule's
-        context and balances. Only then is the document numbered and inserted
-        with its lines and movements in one statement, so the counter's row lock
-        (gapless numbers) is held for that statement and the balance check alone."""
+        lock date, the prefix, the id and the balances the posting rule may need
+        in one query, then the rule's context. Then one statement writes the
+        movements and totals, checks the balances and, when nothing is short,
+        numbers the document and inserts it with its lines: the counter's row
+        lock (gapless numbers) is taken after every other write and held to the
+        commit, across the subscribers' hooks only."""
         date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
         date = date or dt.datetime.now(self.tz)
         if post:
@@ -69,25 +74,34 @@ class Engine:
         async with conn.transaction(), self._conflicts(kind):
             if kind.complete is not None:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
-            lock, prefix, doc_id = await store.prepare_new(conn, self.registry, kind, header,
-                                                           self._prefix_source(kind, header),
-                                                           self._refs(kind, header, lines, based_on))
-            guard("write", None, self._day(date), lock)
+            doc = Doc(kind.name, None, "", date, False, False, header, tuple(lines), based_on)
+            candidates = kind.balance_candidates(doc) if post and kind.balance_candidates else None
+            context = kind.context_query if post else None
+            new = await store.prepare_new(conn, self.registry, kind, header, self._prefix_source(kind, header),
+                                          self._refs(kind, header, lines, based_on), candidates,
+                                          (lambda first: context.columns(doc, first)) if context else None)
+            guard("write", None, self._day(date), new.lock)
             if post:
-                guard("post", State(False, False), self._day(date), lock)
-            doc = Doc(kind.name, doc_id, "", date, False, False, header, tuple(lines), based_on)
-            moves = await self._movements(conn, kind, _replace(doc, posted=True)) if post else {}
-            number = await store.insert_new(conn, kind, doc_id=doc_id, prefix=prefix,
-                                            year=date.astimezone(self.tz).year, date=date, header=header,
-                                            lines=lines, based_on=based_on, author_id=author_id, posted=post,
-                                            movements=self._accumulation(kind, moves) if post else ())
+                guard("post", State(False, False), self._day(date), new.lock)
+            doc = _replace(doc, id=new.id)
+            args = dict(doc_id=new.id, prefix=new.prefix, year=date.astimezone(self.tz).year, date=date,
+                        header=header, lines=lines, based_on=based_on, author_id=author_id)
+            if not post:
+                doc = _replace(doc, number=await store.insert_new(conn, kind, posted=False, **args))
+                await self._emit(conn, kind, None, doc, "write")
+                return doc
+            data = context.build(new.context) if context else None
+            moves = await self._movements(conn, kind, _replace(doc, posted=True), read=new.balances, data=data)
+            sets = self._accumulation(kind, moves)
+            if sets:
+                number = await store.insert_posted(conn, kind, movements=sets, **args)
+            else:
+                number = await store.insert_new(conn, kind, posted=True, **args)
             doc = _replace(doc, number=number)
             await self._emit(conn, kind, None, doc, "write")
-            if post:
-                doc = _replace(doc, posted=True)
-                await self._write_others(conn, kind, doc, moves)
-                await self._check(conn, kind, doc)
-                await self._emit(conn, kind, None, doc, "post")
+            doc = _replace(doc, posted=True)
+            await self._write_others(conn, kind, doc, moves)
+            await self._emit(conn, kind, None, doc, "post")
             return doc
 
     async def update(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
@@ -179,20 +193,38 @@ class Engine:
         await self._emit(conn, kind, old, posted, "post")
         return posted
 
-    async def _movements(self, conn: asyncpg.Connection, kind: DocumentKind, posted: Doc) -> dict[str, list]:
-        """The posting rule's records by register name: its context and balances read, then the pure rule."""
-        data = await kind.load_context(conn, posted, self.settings) if kind.load_context else {}
+    async def _movements(self, conn: asyncpg.Connection, kind: DocumentKind, posted: Doc,
+                         read: Mapping[str, Mapping[tuple, Any]] | None = None,
+                         data: Mapping[str, Any] | None = None) -> dict[str, list]:
+        """The posting rule's records by register name: its context and balances read, then the pure rule.
+        ``read`` and ``data`` are balances and the context already read (a new document's, with its
+        first query, see :func:`store.prepare_new`)."""
+        if data is None:
+            data = await self._context(conn, kind, posted)
         balances: dict[str, dict] = {}
         if kind.balance_keys is not None:
             for register, keys in kind.balance_keys(posted, data).items():
-                balances[register.name] = await current_balances(
-                    conn, register, list(keys), exclude_recorder=(kind.name, posted.id))
+                have = (read or {}).get(register.name, {})
+                wanted = list(dict.fromkeys(key_of(register, k) for k in keys))
+                if all(k in have for k in wanted):
+                    balances[register.name] = {k: have[k] for k in wanted}
+                else:
+                    balances[register.name] = await current_balances(
+                        conn, register, list(keys), exclude_recorder=(kind.name, posted.id))
         moves = kind.movements(posted, PostingContext(balances=balances, data=data, settings=self.settings))
         by_name = {(r if isinstance(r, str) else r.name): list(v) for r, v in moves.items()}
         unknown = set(by_name) - {r.name for r in kind.registers}
         if unknown:
             raise AssertionError(f"{kind.name}.movements() wrote undeclared registers {unknown}")
         return by_name
+
+    async def _context(self, conn: asyncpg.Connection, kind: DocumentKind, posted: Doc) -> Mapping[str, Any]:
+        if kind.context_query is not None:
+            expressions, args = kind.context_query.columns(posted, 1)
+            row = await conn.fetchrow("SELECT " + ", ".join(f"{sql} AS c{i}" for i, sql in
+                                                            enumerate(expressions.values())), *args)
+            return kind.context_query.build({name: row[f"c{i}"] for i, name in enumerate(expressions)})
+        return await kind.load_context(conn, posted, self.settings) if kind.load_context else {}
 
     async def _write_all(self, conn, kind: DocumentKind, doc: Doc, moves: Mapping[str, list]) -> None:
         """Replace the document's records in every register it declares: the

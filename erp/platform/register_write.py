@@ -17,7 +17,11 @@ follows sees the true balance. The write statement remembers, in a
 transaction-local setting, the keys whose controlled resources it decreased
 (including receipts taken back by re-posting or unposting), and
 :func:`check_balances` looks at those keys only: a rolled-back transaction
-forgets them with everything else.
+forgets them with everything else. A new document's posting checks in its
+one write statement instead (:func:`checked_write_parts`): each balance upsert
+returns the balance it left, on a row it keeps locked until commit.
+
+Reading the balances a posting rule needs lives in :mod:`.register_balances`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import msgspec
 
 from .errors import Conflict
 from .register import AccumulationRegister, Movement, q
+from .register_balances import current_balances, join_on, key_of  # noqa: F401  (the first and last lived here)
 
 
 class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,19 +90,16 @@ def _dims(register: AccumulationRegister, prefix: str = "") -> str:
     return ", ".join(prefix + q(d) for d in register.dimension_names)
 
 
-def _join_on(register: AccumulationRegister, left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{q(d)} = {right}.{q(d)}" for d in register.dimension_names)
-
-
 # -- writing ---------------------------------------------------------------------
 
 
 def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
-                recorder: tuple[str, str] = ("$1", "$2")) -> tuple[str, str | None]:
+                recorder: tuple[str, str] = ("$1", "$2"), returning: bool = False) -> tuple[str, str | None]:
     """The CTEs writing one register (names suffixed with ``tag``, arrays from
     ``$first_arg`` on; ``recorder`` names the parameters of the recorder's kind
     and id) and, for a register with balance control, the expression
-    remembering the keys it decreased."""
+    remembering the keys it decreased. With ``returning`` every write returns
+    rows (the current balances its upsert left), see :func:`checked_write_parts`."""
     rk, ri = recorder
     dims, res = _dims(reg), [q(r) for r in reg.resource_names]
     cols = ", ".join(q(f.name) for f in (*reg.dimensions, *reg.resources, *reg.attributes))
@@ -124,7 +126,7 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
     SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {cols})
 ), ins{tag} AS (
     INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {cols})
-    SELECT {rk}, {ri}, line_no, period, record_type, {cols} FROM {new}
+    SELECT {rk}, {ri}, line_no, period, record_type, {cols} FROM {new}{" RETURNING 1" if returning else ""}
 ), {delta} AS (
     SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims},
            {", ".join(month_sums)}
@@ -134,7 +136,7 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
     INSERT INTO {reg.month_table} AS t (month, {dims}, {", ".join(month_cols)})
     SELECT month, {dims}, {", ".join(month_cols)} FROM {delta} WHERE {nonzero}
     ORDER BY {dims}, month
-    ON CONFLICT (month, {dims}) DO UPDATE SET {add}
+    ON CONFLICT (month, {dims}) DO UPDATE SET {add}{" RETURNING 1" if returning else ""}
 )"""
     change = {r: f"sum({receipt[r]} - {expense[r]})" for r in reg.resource_names}
     if reg.is_balance:
@@ -143,7 +145,8 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
     SELECT {dims}, {", ".join(f"{change[r]} AS {q(r)}" for r in reg.resource_names)} FROM {delta} GROUP BY {dims}
     HAVING {" OR ".join(f"{change[r]} <> 0" for r in reg.resource_names)}
     ORDER BY {dims}
-    ON CONFLICT ({dims}) DO UPDATE SET {", ".join(f"{r} = t.{r} + EXCLUDED.{r}" for r in res)}
+    ON CONFLICT ({dims}) DO UPDATE SET {", ".join(f"{r} = t.{r} + EXCLUDED.{r}" for r in res)}{
+        f" RETURNING {dims}, {', '.join(res)}" if returning else ""}
 )"""
     if not reg.no_negative:
         return sql, None
@@ -175,6 +178,47 @@ def write_parts(registers: Sequence[AccumulationRegister], first_arg: int,
             remembers.append(remember)
         arg += _arity(reg)
     return ",\n".join(ctes), remembers
+
+
+def _short_sql(reg: AccumulationRegister, tag: str) -> str:
+    """The shortfalls of one register's write in the same statement (rows like
+    :func:`check_query`'s), from what its balance upsert returned: the keys the
+    write decreased whose controlled resource its upsert left negative."""
+    decreased = " OR ".join(f"sum({q(f'{r}_receipt')} - {q(f'{r}_expense')}) < 0" for r in reg.no_negative)
+    takes = ", ".join(f"sum(-record_type * {q(r)}) AS {q(r)}" for r in reg.no_negative)
+    values = ", ".join(f"('{r}', b.{q(r)}, greatest(coalesce(own.{q(r)}, 0), 0))" for r in reg.no_negative)
+    pairs = ", ".join(f"'{d}', b.{q(d)}" for d in reg.dimension_names)
+    return f"""SELECT '{reg.name}'::text AS register, json_build_object({pairs})::text AS dims,
+       x.resource::text AS resource, x.balance, x.required
+FROM balance_up{tag} AS b
+JOIN (SELECT {_dims(reg)} FROM delta{tag} GROUP BY {_dims(reg)} HAVING {decreased}) AS k ON {join_on(reg, "k", "b")}
+LEFT JOIN (SELECT {_dims(reg)}, {takes} FROM new{tag} GROUP BY {_dims(reg)}) AS own ON {join_on(reg, "own", "b")}
+CROSS JOIN LATERAL (VALUES {values}) AS x(resource, balance, required)
+WHERE x.balance < 0"""
+
+
+def checked_write_parts(registers: Sequence[AccumulationRegister], first_arg: int,
+                        recorder: tuple[str, str] = ("$1", "$2")) -> tuple[str, str, str | None, dict[str, str]]:
+    """For one statement that writes ``registers`` and controls their balances
+    itself (a new document's posting): the CTEs (without ``WITH``; arrays as in
+    :func:`write_parts`), an SQL expression that is evaluated only after every
+    write has run to completion (their rows counted, in declaration order: the
+    keys are locked in the same order as by :func:`write_parts`), the shortfalls
+    as a SELECT (None when nothing is controlled) and the controlled registers'
+    titles. "Write, then check" holds: each balance upsert returns the balance it
+    left, on rows it keeps locked to the end of the transaction."""
+    ctes, counted, shorts, titles, arg = [], [], [], {}, first_arg
+    for i, reg in enumerate(registers):
+        tag = f"_{i}" if len(registers) > 1 else ""
+        ctes.append(_write_ctes(reg, tag, arg, recorder, returning=True)[0])
+        counted += [f"(SELECT count(*) FROM {name}{tag})" for name in ("old", "ins", "month_up")]
+        if reg.is_balance:
+            counted.append(f"(SELECT count(*) FROM balance_up{tag})")
+        if reg.no_negative:
+            shorts.append(f"({_short_sql(reg, tag)})")
+            titles[reg.name] = reg.title
+        arg += _arity(reg)
+    return ",\n".join(ctes), " + ".join(counted), " UNION ALL ".join(shorts) or None, titles
 
 
 def write_arguments(sets: Sequence[tuple[AccumulationRegister, Sequence[Movement]]]) -> list[list[Any]]:
@@ -240,13 +284,42 @@ FROM (SELECT DISTINCT e->>0 AS kind, (e->>1)::bigint AS rid, {elements}
       FROM jsonb_array_elements(coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb) AS e) AS k
 JOIN unnest(${first_arg}::text[], ${first_arg + 1}::bigint[]) AS c(kind, rid)
   ON c.kind = k.kind AND c.rid = k.rid
-JOIN {reg.balance_table} AS b ON {_join_on(reg, "b", "k")}
+JOIN {reg.balance_table} AS b ON {join_on(reg, "b", "k")}
 CROSS JOIN LATERAL (
     SELECT {takes} FROM {reg.movements_table} AS m
-    WHERE m.recorder_kind = k.kind AND m.recorder_id = k.rid AND {_join_on(reg, "m", "k")}
+    WHERE m.recorder_kind = k.kind AND m.recorder_id = k.rid AND {join_on(reg, "m", "k")}
 ) AS own
 CROSS JOIN LATERAL (VALUES {values}) AS x(resource, balance, required)
 WHERE x.balance < 0"""
+
+
+def check_query(checks: Sequence[tuple[AccumulationRegister, str, int]], first_arg: int = 1
+                ) -> tuple[str, list[Any], dict[str, str]] | None:
+    """Balance control as SQL, for :func:`check_balances` or for a statement that
+    also does other things (numbering a new document only when nothing is short):
+    rows ``(register, dims, resource, balance, required)``, the arguments from
+    ``$first_arg`` and the controlled registers' titles; None when nothing is controlled."""
+    by_register: dict[str, tuple[AccumulationRegister, dict[tuple[str, int], None]]] = {}
+    for register, kind, recorder_id in checks:
+        if register.no_negative:
+            by_register.setdefault(register.name, (register, {}))[1][kind, recorder_id] = None
+    if not by_register:
+        return None
+    parts: list[str] = []
+    args: list[Any] = []
+    for register, recorders in by_register.values():
+        parts.append(_check_sql(register, first_arg + len(args)))
+        args += [[kind for kind, _ in recorders], [rid for _, rid in recorders]]
+    titles = {name: entry[0].title for name, entry in by_register.items()}
+    return " UNION ALL ".join(f"({p})" for p in parts), args, titles
+
+
+def shortfalls_of(rows: Iterable[Mapping[str, Any]], titles: Mapping[str, str]) -> list[Shortfall]:
+    """The :func:`check_query` rows as shortfalls (rows without a register are skipped)."""
+    return [Shortfall(register=row["register"], dimensions=msgspec.json.decode(row["dims"]),
+                      resource=row["resource"], available=row["balance"] + row["required"],
+                      required=row["required"], title=titles[row["register"]])
+            for row in rows if row["register"] is not None]
 
 
 async def check_balances(conn: asyncpg.Connection,
@@ -256,70 +329,8 @@ async def check_balances(conn: asyncpg.Connection,
     if not conn.is_in_transaction():
         # Outside a transaction each write forgot its keys when it committed.
         raise RuntimeError("check_balances() must run in the transaction that wrote the movements")
-    by_register: dict[str, tuple[AccumulationRegister, dict[tuple[str, int], None]]] = {}
-    for register, kind, recorder_id in checks:
-        if register.no_negative:
-            by_register.setdefault(register.name, (register, {}))[1][kind, recorder_id] = None
-    if not by_register:
+    query = check_query(checks)
+    if query is None:
         return []
-    parts: list[str] = []
-    args: list[Any] = []
-    for register, recorders in by_register.values():
-        parts.append(_check_sql(register, len(args) + 1))
-        args += [[kind for kind, _ in recorders], [rid for _, rid in recorders]]
-    sql = " UNION ALL ".join(f"({p})" for p in parts) + " ORDER BY register, dims, resource"
-    titles = {name: entry[0].title for name, entry in by_register.items()}
-    return [Shortfall(register=row["register"], dimensions=msgspec.json.decode(row["dims"]),
-                      resource=row["resource"], available=row["balance"] + row["required"],
-                      required=row["required"], title=titles[row["register"]])
-            for row in await conn.fetch(sql, *args)]
-
-
-# -- reading balances for a posting rule -------------------------------------------
-
-
-def key_of(register: AccumulationRegister, values: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The key tuple (dimension values in declaration order) of a dict, parsed like a movement's."""
-    missing = [d for d in register.dimension_names if values.get(d) is None]
-    if missing:
-        raise ValueError(f"register {register.name}: dimensions not given: {missing}")
-    return tuple(register.parse_value(f, values[f.name]) for f in register.dimensions)
-
-
-def _current_sql(reg: AccumulationRegister) -> str:
-    if "current" in reg.sql:
-        return reg.sql["current"]
-    n = len(reg.dimensions)
-    arrays = ", ".join(f"${i}::{f.sql_type}[]" for i, f in enumerate(reg.dimensions, start=1))
-    own = ", ".join(f"sum(m.record_type * m.{q(r)}) AS {q(r)}" for r in reg.resource_names)
-    values = ", ".join(f"coalesce(b.{q(r)}, 0) - coalesce(o.{q(r)}, 0) AS {q(r)}" for r in reg.resource_names)
-    sql = f"""
-SELECT k.ord, {values}
-FROM unnest({arrays}) WITH ORDINALITY AS k({_dims(reg)}, ord)
-LEFT JOIN {reg.balance_table} AS b ON {_join_on(reg, "b", "k")}
-LEFT JOIN LATERAL (
-    SELECT {own} FROM {reg.movements_table} AS m
-    WHERE m.recorder_kind = ${n + 1} AND m.recorder_id = ${n + 2} AND {_join_on(reg, "m", "k")}
-) AS o ON true"""
-    reg.sql["current"] = sql
-    return sql
-
-
-async def current_balances(conn: asyncpg.Connection, register: AccumulationRegister,
-                           keys: Iterable[Mapping[str, Any]],
-                           exclude_recorder: tuple[str, int] | None = None
-                           ) -> dict[tuple[Any, ...], dict[str, Decimal]]:
-    """The balance now of each key, one query; with ``exclude_recorder``, less
-    that recorder's own movements (a re-posted document must not count itself,
-    e.g. for a moving-average cost). Keys are dimension dicts; the result is
-    keyed by dimension tuples in declaration order."""
-    if not register.is_balance:
-        raise TypeError(f"register {register.name} keeps turnovers only")
-    unique = list(dict.fromkeys(key_of(register, k) for k in keys))
-    if not unique:
-        return {}
-    columns = [list(column) for column in zip(*unique, strict=True)]
-    kind, rid = exclude_recorder if exclude_recorder is not None else (None, None)
-    rows = await conn.fetch(_current_sql(register), *columns, kind, rid)
-    return {unique[row["ord"] - 1]: {r: row[r] for r in register.resource_names} for row in rows}
-
+    sql, args, titles = query
+    return shortfalls_of(await conn.fetch(sql + " ORDER BY register, dims, resource", *args), titles)
