@@ -1,0 +1,134 @@
+"""Posting a new document at once ("Провести и закрыть"): one read, one write.
+
+The kind here declares its context as SQL (ContextQuery) and the balances it
+may need without the context (balance_candidates), so the engine reads both
+with the document's first query; the write statement then checks the balances
+itself and numbers the document last.
+"""
+
+import asyncio
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from erp.platform import catalog_service as svc
+from erp.platform.db import create_pool
+from erp.platform.document import ContextQuery, Doc, DocumentKind, PostingContext
+from erp.platform.fields import Field
+from erp.platform.metadata import Registry
+from erp.platform.posting import Engine
+from erp.platform.register_write import BalanceShortage
+from erp.platform.totals import check_totals
+from tests.core import objects
+from tests.core.objects import LINES, boxes, install, sold
+
+MSK = dt.timezone(dt.timedelta(hours=3))
+
+
+def _context(doc: Doc, first: int) -> tuple[dict[str, str], list]:
+    return {"shop": f"(SELECT name FROM cat_shops WHERE id = ${first})"}, [doc.header.get("shop_id")]
+
+
+def _candidates(doc: Doc) -> dict:
+    return {boxes: [{"shop_id": doc.shop_id, "thing_id": ln["thing_id"]} for ln in doc.lines]}
+
+
+def _issue(doc: Doc, ctx: PostingContext) -> dict:
+    """Out at the average value of what the shop has, with the shop's name read as context."""
+    assert ctx.data["shop"]
+    out = []
+    for ln in doc.lines:
+        have = ctx.balances["boxes"].get((doc.shop_id, ln["thing_id"]), {"qty": 0, "value": 0})
+        value = (have["value"] * ln["qty"] / have["qty"]).quantize(Decimal("0.01")) if have["qty"] > 0 else 0
+        out.append(boxes.expense(doc.date, shop_id=doc.shop_id, thing_id=ln["thing_id"], qty=ln["qty"],
+                                 value=value))
+    return {boxes: out, sold: [sold.turnover(doc.date, thing_id=ln["thing_id"], qty=ln["qty"]) for ln in doc.lines]}
+
+
+issues = DocumentKind(
+    "issues", "Выдача", header=(Field("shop_id", "ref", "Магазин", ref="shops", required=True),),
+    lines=LINES, registers=(boxes, sold), movements=_issue, context_query=ContextQuery(_context),
+    balance_keys=lambda doc, _data: {boxes: [{"shop_id": doc.shop_id, "thing_id": ln["thing_id"]}
+                                             for ln in doc.lines]},
+    balance_candidates=_candidates, prefix_from=("shop_id", "shops", "prefix"), organization_field="shop_id")
+
+
+@pytest.fixture
+async def registry(db):
+    reg = Registry([objects.shops, objects.things, boxes, sold, objects.arrivals, issues])
+    await install(db, reg)
+    return reg
+
+
+@pytest.fixture
+async def shop(db, registry):
+    return (await svc.create(db, registry, registry.catalogs["shops"], {"name": "Центр", "prefix": "Ц"}))["id"]
+
+
+@pytest.fixture
+async def thing(db, registry):
+    return (await svc.create(db, registry, registry.catalogs["things"], {"name": "Стол"}))["id"]
+
+
+def lines(thing, *qtys):
+    return [{"thing_id": thing, "qty": str(q)} for q in qtys]
+
+
+async def test_write_and_post_is_one_read_and_one_write_at_the_average_value(db, registry, shop, thing, settings):
+    engine = Engine(registry, settings)
+    await engine.create(db, registry.documents["arrivals"], {
+        "date": "2021-12-01T10:00:00", "shop_id": shop,
+        "lines": [{"thing_id": thing, "qty": "300", "value": "900.00"}]}, post=True)
+    await engine.create(db, issues, {"shop_id": shop, "lines": lines(thing, 1)}, post=True)  # prepares statements
+    counts = []
+    for n in (5, 200):
+        seen: list[str] = []
+
+        def log(record, seen=seen) -> None:
+            seen.append(record.query.strip())
+
+        db.add_query_logger(log)
+        doc = await engine.create(db, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                               "lines": lines(thing, *[1] * n)}, post=True)
+        db.remove_query_logger(log)
+        counts.append(len([s for s in seen if s.rstrip(";").upper() not in ("BEGIN", "COMMIT")]))
+        assert doc.posted and doc.number
+    assert counts == [2, 2]
+    # 206 taken at 3.00 each: 94 left worth 282.00, whatever the statements
+    [left] = await boxes.balance(db)
+    assert (left["qty"], left["value"]) == (Decimal("94.000"), Decimal("282.00"))
+    assert await check_totals(db, boxes) == [] and await check_totals(db, sold) == []
+
+
+async def test_concurrent_new_postings_refused_by_stock_leave_no_gap_in_numbers(db, registry, shop, thing, settings,
+                                                                                 database_url):
+    engine = Engine(registry, settings)
+    await engine.create(db, registry.documents["arrivals"], {
+        "date": "2021-12-01T10:00:00", "shop_id": shop,
+        "lines": [{"thing_id": thing, "qty": "8", "value": "80.00"}]}, post=True)
+    pool = await create_pool(database_url, max_size=12)
+    try:
+        async def one(_):
+            async with pool.acquire() as conn:
+                try:
+                    return await engine.create(conn, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                                              "lines": lines(thing, 1)}, post=True)
+                except BalanceShortage as exc:
+                    return exc
+
+        results = await asyncio.gather(*(one(i) for i in range(12)))
+    finally:
+        await pool.close()
+    posted = [r for r in results if not isinstance(r, BalanceShortage)]
+    refused = [r for r in results if isinstance(r, BalanceShortage)]
+    assert len(posted) == 8 and len(refused) == 4
+    assert sorted(d.number for d in posted) == [f"Ц{n:010d}" for n in range(1, 9)]
+    for exc in refused:
+        assert exc.details["shortfalls"] == [{"register": "boxes", "dimensions": {"shop_id": shop, "thing_id": thing},
+                                              "resource": "qty", "available": "0.000", "required": "1.000"}]
+    assert await db.fetchval("SELECT count(*) FROM doc_issues") == 8
+    assert await db.fetchval("SELECT last FROM document_counters WHERE kind = 'issues'") == 8
+    left = await db.fetchrow(f"SELECT qty, value FROM {boxes.balance_table}")
+    assert (left["qty"], left["value"]) == (Decimal("0.000"), Decimal("0.00"))
+    assert await check_totals(db, boxes) == [] and await check_totals(db, sold) == []
