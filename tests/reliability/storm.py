@@ -11,6 +11,7 @@ expected state follows from its own history.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -88,8 +89,16 @@ class Storm:
             data["based_on"] = {"kind": "requests", "id": request[0]}
         return data
 
-    async def run(self, workers: int, stop: asyncio.Event) -> None:
-        await asyncio.gather(*(self._worker(n, stop) for n in range(workers)))
+    @contextlib.asynccontextmanager
+    async def running(self, workers: int):
+        """The storm's workers at it for the body of the ``async with``, stopped (within 30 s) at its end."""
+        stop = asyncio.Event()
+        load = asyncio.gather(*(self._worker(n, stop) for n in range(workers)))
+        try:
+            yield self
+        finally:
+            stop.set()
+            await asyncio.wait_for(load, 30)
 
     async def _worker(self, n: int, stop: asyncio.Event) -> None:
         rng = random.Random(self.seed * 1000 + n)

@@ -30,27 +30,22 @@ async def test_kill_9_of_serve_and_worker_mid_storm_loses_nothing(db, engine, cl
         fake.add_lead(lead)
     basis = await storm_basis(db, engine, clinic, LEADS)
     fake.configure(latency=0.15)  # every amoCRM call takes a while: a kill finds one under way
-    storm = Storm([], admin, basis, seed=9, max_ops=2000)
     with Fleet(database_url, tmp_path) as fleet:
         serve, worker = fleet.serve("serve"), fleet.worker("worker")
+        storm = Storm([serve.base_url], admin, basis, seed=9, max_ops=2000)
         await fleet.start(serve, worker)
-        storm.servers.append(serve.base_url)
-        stop = asyncio.Event()
-        load = asyncio.create_task(storm.run(8, stop))
-        started = time.monotonic()
-
-        # the kill comes when postings are being acknowledged and an amoCRM call is under way
-        assert await eventually(lambda: storm.acknowledged >= 60, within=30), storm.outcomes
-        caught = await eventually(lambda: in_flight(db), within=10, interval=0.01)
-        assert caught, "no amoCRM delivery was under way to be cut off"
-        serve.kill()
-        worker.kill()
-        killed_at, at_kill = time.monotonic() - started, storm.acknowledged
-        await fleet.start(serve, worker)
-        restarted = storm.acknowledged
-        assert await eventually(lambda: storm.acknowledged >= restarted + 60, within=30), storm.outcomes
-        stop.set()
-        await asyncio.wait_for(load, 30)
+        async with storm.running(8):
+            started = time.monotonic()
+            # the kill comes when postings are being acknowledged and an amoCRM call is under way
+            assert await eventually(lambda: storm.acknowledged >= 60, within=30), storm.outcomes
+            caught = await eventually(lambda: in_flight(db), within=10, interval=0.01)
+            assert caught, "no amoCRM delivery was under way to be cut off"
+            serve.kill()
+            worker.kill()
+            killed_at, at_kill = time.monotonic() - started, storm.acknowledged
+            await fleet.start(serve, worker)
+            restarted = storm.acknowledged
+            assert await eventually(lambda: storm.acknowledged >= restarted + 60, within=30), storm.outcomes
         drained = await eventually(lambda: _drained(db), within=40)
         assert drained, await invariants.undelivered(db)
 

@@ -89,14 +89,11 @@ async def test_two_servers_and_two_workers_under_mixed_load(db, engine, clinic, 
         servers = [procs[0].base_url, procs[1].base_url]
         fake.reset_metrics()
         storm = Storm(servers, admin, basis, seed=8, max_ops=200)
-        stop = asyncio.Event()
         started = time.monotonic()
-        load = asyncio.create_task(storm.run(6, stop))
-        await asyncio.gather(*(book(servers, fake, clinic, n, bookings) for n in range(BOOKERS)),
-                             *(pay(servers, admin, invoices, basis, n, payments) for n in range(PAYERS)))
-        await eventually(lambda: storm.sent >= storm.max_ops, within=10)
-        stop.set()
-        await asyncio.wait_for(load, 30)
+        async with storm.running(6):
+            await asyncio.gather(*(book(servers, fake, clinic, n, bookings) for n in range(BOOKERS)),
+                                 *(pay(servers, admin, invoices, basis, n, payments) for n in range(PAYERS)))
+            await eventually(lambda: storm.sent >= storm.max_ops, within=10)
         loaded = time.monotonic() - started
         began = time.monotonic()
         assert await eventually(lambda: _drained(db), within=40), await invariants.undelivered(db)
