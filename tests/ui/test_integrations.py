@@ -84,3 +84,18 @@ async def test_paused_delivery_is_a_visible_alert(browser, db):
         assert "Отправка в amoCRM приостановлена" in page and "аккаунт заблокирован" in page
     await browser.post("/integrations/amocrm/resume", {})
     assert "приостановлена" not in (await browser.get("/integrations")).text
+
+
+async def test_the_exchange_log_filters_by_date_in_the_clinic_time_zone(browser, db):
+    late = await failed_event(db, 1001, "validation-errors: late evening")
+    early = await failed_event(db, 1002, "validation-errors: just after midnight")
+    await db.execute("UPDATE amocrm_events SET created_at = '2030-01-10 23:30+03' WHERE id = $1", late)
+    await db.execute("UPDATE amocrm_events SET created_at = '2030-01-11 00:30+03' WHERE id = $1", early)
+    tenth = (await browser.get("/integrations/exchange-log?start=2030-01-10&end=2030-01-10")).text
+    assert f'data-event="{late}"' in tenth and f'data-event="{early}"' not in tenth
+    assert 'id="l-start" type="date" name="start" value="2030-01-10"' in tenth  # the filter keeps its dates
+    eleventh = (await browser.get("/integrations/exchange-log?start=2030-01-11", headers={"HX-Request": "true"})).text
+    assert f'data-event="{early}"' in eleventh and f'data-event="{late}"' not in eleventh
+    assert "just after midnight" in eleventh
+    before = (await browser.get("/integrations/exchange-log?end=2030-01-09")).text
+    assert "data-event=" not in before

@@ -105,3 +105,39 @@ async def test_invoices_list_shows_status_and_prints_a_selection(browser, api, c
                                                                     "chief_accountant": "Кузнецова Т.В."})
     r = await browser.post("/print/batch", {"kind": "invoices", "form": "invoice", "doc": invoice["id"]}, status=200)
     assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+
+
+def rendering(clinic, org: int, quantity: str) -> dict:
+    return {"date": f"{DAY}T12:00:00", "organization_id": org, "client_id": clinic.client,
+            "doctor_id": clinic.efimova, "lines": [{"nomenclature_id": clinic.service, "quantity": quantity,
+                                                     "price": "1500"}]}
+
+
+def listed(html: str, kind: str) -> list[int]:
+    """The documents of a list, top to bottom."""
+    return [int(i) for i in re.findall(rf'data-href="/documents/{kind}/(\d+)"', html)]
+
+
+async def test_a_document_list_filtered_by_organization(browser, api, clinic):
+    branch = await api.item("organizations", {"name": "Филиал на Арбате", "inn": "500100732259"})
+    main = [await api.create("service-renderings", rendering(clinic, clinic.org, q), post=True) for q in ("1", "3")]
+    other = await api.create("service-renderings", rendering(clinic, branch["id"], "2"), post=True)
+    page = (await browser.get(f"/documents/service-renderings?organization_id={branch['id']}")).text
+    assert listed(page, "service-renderings") == [other["id"]]
+    assert 'value="Филиал на Арбате"' in page  # the chosen organization, by name, in its filter
+    page = (await browser.get(f"/documents/service-renderings?organization_id={clinic.org}")).text
+    assert sorted(listed(page, "service-renderings")) == sorted(doc["id"] for doc in main)
+
+
+async def test_a_document_list_sorted_by_its_amount_both_ways(browser, api, clinic):
+    docs = {q: await api.create("service-renderings", rendering(clinic, clinic.org, q), post=True)
+            for q in ("2", "3", "1")}
+    ascending = (await browser.get("/documents/service-renderings?sort=amount_total&desc=0")).text
+    assert listed(ascending, "service-renderings") == [docs[q]["id"] for q in ("1", "2", "3")]
+    header = re.search(r'<a href="([^"]+)"[^>]*aria-sort="ascending">Сумма документа ▲</a>', ascending)
+    assert header, "the column says it sorts ascending"
+    descending = (await browser.get(header.group(1).replace("&amp;", "&"))).text  # a click on the header again
+    assert listed(descending, "service-renderings") == [docs[q]["id"] for q in ("3", "2", "1")]
+    assert 'aria-sort="descending">Сумма документа ▼</a>' in descending
+    amounts = re.findall(r"(\d \d00,00)", descending.replace("\xa0", " ").replace("\u202f", " "))
+    assert amounts[:3] == ["4 500,00", "3 000,00", "1 500,00"]
