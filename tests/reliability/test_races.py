@@ -59,13 +59,13 @@ def retries():
     logger.setLevel(level)
 
 
-async def _goods_in_stock(db, engine, clinic) -> list[int]:
+async def _goods_in_stock(db, engine, clinic, each: int = STOCK_EACH) -> list[int]:
     supplier = await _item(db, "clients", {"name": "ООО «МедСнаб»", "kind": "company"})
     goods = [await _item(db, "nomenclature", {"name": f"Товар {i}", "kind": "goods", "price": "10.00"})
              for i in range(GOODS)]
     await engine.create(db, registry().documents["goods-receipts"], {
         "date": "2021-12-01T09:00:00", "supplier_id": supplier, "warehouse_id": clinic.warehouse,
-        "lines": [{"nomenclature_id": g, "quantity": str(STOCK_EACH), "price": "10.00"} for g in goods]}, post=True)
+        "lines": [{"nomenclature_id": g, "quantity": str(each), "price": "10.00"} for g in goods]}, post=True)
     return goods
 
 
@@ -124,13 +124,16 @@ async def test_16_tasks_on_10_hot_goods_take_exactly_what_stock_allows(db, engin
 async def test_new_re_posted_and_unposted_renderings_at_once_never_fail_for_the_user(db, engine, clinic, settings,
                                                                                      database_url, admin, retries):
     """A new rendering and a re-post or unpost of another write the same totals rows (one client, one
-    doctor, one service) in different statements: whatever they lock first, each user gets a 200 or 201."""
+    doctor, one service, three hot goods) in different statements: whatever they lock first, each user
+    gets a 200 or 201."""
+    goods = (await _goods_in_stock(db, engine, clinic, each=10_000))[:3]
     client_id = await _item(db, "clients", {"name": "Иванов Иван Иванович", "kind": "person"})
 
     def body(price: int) -> dict:
         return {"date": "2021-12-22T10:00:00", "organization_id": clinic.org, "client_id": client_id,
-                "doctor_id": clinic.efimova, "lines": [
-                    {"nomenclature_id": clinic.service, "quantity": "1", "price": f"{price}.00"}]}
+                "doctor_id": clinic.efimova, "warehouse_id": clinic.warehouse,
+                "lines": [{"nomenclature_id": clinic.service, "quantity": "1", "price": f"{price}.00"}]
+                + [{"nomenclature_id": g, "quantity": "1", "price": "10.00"} for g in goods[price % 3:]]}
 
     async with concurrent_client(create_app(settings, database_url, pool_size=TASKS)) as http:
         async def call(method: str, url: str, **kw) -> tuple[str, int | None]:
@@ -154,9 +157,10 @@ async def test_new_re_posted_and_unposted_renderings_at_once_never_fail_for_the_
 
         answers = Counter(a for rows in await asyncio.gather(*(task(n) for n in range(TASKS))) for a in rows)
     assert answers == {"201": TASKS * 2, "200": TASKS * 6}, answers
-    totals = await db.fetchval("SELECT sum(amount_total) FROM doc_service_renderings WHERE posted")
-    assert totals == sum(Decimal(200 + n) for n in range(TASKS)) * 2
-    for register in (sales, settlements):
+    services = await db.fetchval("SELECT sum(l.amount) FROM doc_service_renderings_lines l JOIN doc_service_renderings"
+                                 " d ON d.id = l.document_id WHERE d.posted AND l.nomenclature_id = $1", clinic.service)
+    assert services == sum(Decimal(200 + n) for n in range(TASKS)) * 2
+    for register in (sales, settlements, stock):
         assert await check_totals(db, register) == []
     print(f"\n{answers.total()} writes by {TASKS} tasks; {retries.count} deadlock/serialization retries")
 
