@@ -52,7 +52,7 @@ class Basis:
 
 
 async def storm_basis(db, engine, clinic, leads: list[int], *, stock: int = 100_000) -> Basis:
-    """Leads in the fake aside, a Request of each lead, a client and goods in stock to render."""
+    """What the storm renders: an unposted Request of each lead, a client, and goods in stock."""
     client = await _item(db, "clients", {"name": "Иванов Иван Иванович", "kind": "person"})
     supplier = await _item(db, "clients", {"name": "ООО «МедСнаб»", "kind": "company"})
     goods = await _item(db, "nomenclature", {"name": "Шприц 5 мл", "kind": "goods", "price": "10.00"})
