@@ -233,17 +233,22 @@ async def insert_posted(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id:
                f" {_insert_ctes(kind, names, with_lines)}")
         if short is None:
             return sql + " SELECT number FROM doc", None
-        return (sql + " SELECT s.*, (SELECT number FROM doc) AS number FROM (SELECT) AS one"
-                " LEFT JOIN short AS s ON true ORDER BY s.register, s.dims, s.resource"), titles
+        # The number first, the shortfalls after it, both in the select list: a main query that
+        # scanned the shortfalls would run the controlled registers' upserts ahead of the others,
+        # and then a new document and a re-posted one lock shared totals in opposite orders.
+        return (sql + " SELECT (SELECT number FROM doc) AS number, (SELECT array_agg(ROW(s.register, s.dims,"
+                " s.resource, s.balance, s.required) ORDER BY s.register, s.dims, s.resource) FROM short AS s)"
+                " AS short"), titles
 
     sql, titles = _cached(kind, ("posted", names, with_lines, tuple(r.name for r in registers)), build)
     args = [*_insert_arguments(kind, doc_id=doc_id, prefix=prefix, year=year, date=date, header=header, lines=lines,
                                based_on=based_on, author_id=author_id, posted=True), *write_arguments(movements)]
     if titles is None:
         return await conn.fetchval(sql, *args)
-    rows = await conn.fetch(sql, *args)
-    raise_if_short(shortfalls_of(rows, titles))
-    return rows[0]["number"]
+    row = await conn.fetchrow(sql, *args)
+    names = ("register", "dims", "resource", "balance", "required")
+    raise_if_short(shortfalls_of([dict(zip(names, s, strict=True)) for s in row["short"] or ()], titles))
+    return row["number"]
 
 
 async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:

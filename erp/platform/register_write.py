@@ -202,8 +202,10 @@ def checked_write_parts(registers: Sequence[AccumulationRegister], first_arg: in
     """For one statement that writes ``registers`` and controls their balances
     itself (a new document's posting): the CTEs (without ``WITH``; arrays as in
     :func:`write_parts`), an SQL expression that is evaluated only after every
-    write has run to completion (their rows counted, in declaration order: the
-    keys are locked in the same order as by :func:`write_parts`), the shortfalls
+    write has run to completion (their rows counted, the last CTE first: that is
+    the order in which PostgreSQL finishes the writes of a :func:`write_parts`
+    statement, so a new document and a re-posted one lock shared totals rows in
+    the same order instead of deadlocking), the shortfalls
     as a SELECT (None when nothing is controlled) and the controlled registers'
     titles. "Write, then check" holds: each balance upsert returns the balance it
     left, on rows it keeps locked to the end of the transaction."""
@@ -211,9 +213,8 @@ def checked_write_parts(registers: Sequence[AccumulationRegister], first_arg: in
     for i, reg in enumerate(registers):
         tag = f"_{i}" if len(registers) > 1 else ""
         ctes.append(_write_ctes(reg, tag, arg, recorder, returning=True)[0])
-        counted += [f"(SELECT count(*) FROM {name}{tag})" for name in ("old", "ins", "month_up")]
-        if reg.is_balance:
-            counted.append(f"(SELECT count(*) FROM balance_up{tag})")
+        names = ("balance_up", "month_up", "ins", "old") if reg.is_balance else ("month_up", "ins", "old")
+        counted = [f"(SELECT count(*) FROM {name}{tag})" for name in names] + counted
         if reg.no_negative:
             shorts.append(f"({_short_sql(reg, tag)})")
             titles[reg.name] = reg.title

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
 from erp.platform import catalog_service as svc
@@ -132,3 +133,30 @@ async def test_concurrent_new_postings_refused_by_stock_leave_no_gap_in_numbers(
     left = await db.fetchrow(f"SELECT qty, value FROM {boxes.balance_table}")
     assert (left["qty"], left["value"]) == (Decimal("0.000"), Decimal("0.00"))
     assert await check_totals(db, boxes) == [] and await check_totals(db, sold) == []
+
+
+async def test_a_new_posting_takes_shared_totals_in_the_order_a_re_post_does(db, registry, shop, thing, settings,
+                                                                             database_url):
+    """A re-post writes `sold` before `boxes` (PostgreSQL finishes a statement's writes last CTE first); a new
+    document's posting must too, or the two deadlock on shared keys and one of them waits a second to retry."""
+    engine = Engine(registry, settings)
+    await engine.create(db, registry.documents["arrivals"], {
+        "date": "2021-12-01T10:00:00", "shop_id": shop,
+        "lines": [{"thing_id": thing, "qty": "10", "value": "100.00"}]}, post=True)
+    first = await engine.create(db, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                             "lines": lines(thing, 1)}, post=True)
+    holder, prober, poster = [await asyncpg.connect(database_url) for _ in range(3)]
+    try:
+        for work in (lambda: engine.post(poster, issues, first.id),
+                     lambda: engine.create(poster, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                                            "lines": lines(thing, 1)}, post=True)):
+            async with holder.transaction():
+                await holder.execute(f"SELECT 1 FROM {sold.month_table} FOR UPDATE")
+                posting = asyncio.create_task(work())
+                await asyncio.sleep(0.5)  # the posting now waits for `sold`
+                # it has not touched `boxes` yet
+                assert await prober.fetch(f"SELECT 1 FROM {boxes.balance_table} FOR UPDATE NOWAIT") != []
+            await posting
+    finally:
+        for conn in (holder, prober, poster):
+            await conn.close()
