@@ -41,7 +41,7 @@ def plugin() -> LocalSwagger:
 
 
 def static_routes() -> list:
-    import swagger_ui_bundle
-
-    return [create_static_files_router(BUNDLE, [swagger_ui_bundle.swagger_ui_path], include_in_schema=False),
+    # Swagger UI 5 (swagger-ui-dist, vendored: see static/swagger/vendor.json) reads OpenAPI 3.1, which
+    # Litestar writes; the 4.x of the swagger-ui-bundle wheel said "Unable to render this definition".
+    return [create_static_files_router(BUNDLE, [STATIC / "swagger"], include_in_schema=False),
             create_static_files_router(OWN, [STATIC], include_in_schema=False, name="api_static")]
