@@ -130,6 +130,22 @@ async def _from_request(conn, base: Doc) -> dict:
             "lines": lines}
 
 
+async def _from_invoice(conn, base: Doc) -> dict:
+    """Ввод на основании счёта: what was invoiced is rendered; the doctor comes from the
+    invoice's own base (a Request or a rendering) when there is one, else the user picks."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT id FROM cat_warehouses WHERE NOT deletion_mark ORDER BY id LIMIT 1) AS warehouse_id,"
+        " CASE $1 WHEN 'requests' THEN (SELECT doctor_id FROM doc_requests WHERE id = $2)"
+        "         WHEN 'service-renderings' THEN (SELECT doctor_id FROM doc_service_renderings WHERE id = $2)"
+        " END AS doctor_id", base.based_on[0] if base.based_on else "", base.based_on[1] if base.based_on else 0)
+    lines = [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"], "price": ln["price"],
+              "discount_percent": ln.get("discount_percent"), "discount_amount": ln.get("discount_amount")}
+             for ln in base.lines]
+    return {"header": {"organization_id": base.organization_id, "client_id": base.client_id,
+                       "doctor_id": row["doctor_id"], "warehouse_id": row["warehouse_id"]},
+            "lines": lines}
+
+
 service_renderings = DocumentKind(
     "service-renderings", "Оказание услуг",
     header=(
@@ -152,7 +168,7 @@ service_renderings = DocumentKind(
     registers=(sales, stock, settlements), movements=movements, prepare=prepare,
     context_query=ContextQuery(context_columns, context_of), balance_keys=balance_keys,
     balance_candidates=balance_candidates,
-    based_on=(BasedOn("requests", _from_request),),
+    based_on=(BasedOn("requests", _from_request), BasedOn("invoices", _from_invoice)),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
     lines_title="Работы",
     # The list filtered by client pages by keyset (date, id) without scanning other clients' documents.

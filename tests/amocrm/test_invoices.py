@@ -75,3 +75,24 @@ async def test_rendering_after_full_payment_also_wins_the_lead(db, pool, setting
     await engine.post(db, registry().documents["service-renderings"], sr.id)
     await deliver(pool, settings)
     assert (fake.lead(LEAD)["status_id"], fake.lead(LEAD)["price"]) == (142, 700)
+
+
+async def test_a_rendering_based_on_the_paid_invoice_wins_the_lead(db, pool, settings, engine, clinic, fake,
+                                                                   connected):
+    fake.add_lead(LEAD, pipeline_id=PIPELINE, status_id=PIPELINE + 1)
+    inv = await invoice(db, engine, clinic, total="900.00")
+    kinds = registry().documents
+    filled = await engine.fill_based_on(db, kinds["service-renderings"], "invoices", inv.id)
+    assert filled["based_on"] == {"kind": "invoices", "id": inv.id}
+    assert filled["client_id"] == inv.client_id and filled["organization_id"] == clinic.org
+    assert [(ln["nomenclature_id"], ln["price"]) for ln in filled["lines"]] == [(clinic.service, 900)]
+
+    sr = await engine.create(db, kinds["service-renderings"], {**filled, "doctor_id": clinic.efimova}, post=True)
+    await pay(db, engine, clinic, inv, "400.00")
+    await deliver(pool, settings)
+    assert fake.lead(LEAD)["status_id"] == PIPELINE + 1, "rendered, but only partly paid"
+    await pay(db, engine, clinic, inv, "500.00")
+    await deliver(pool, settings)
+    assert fake.lead(LEAD)["status_id"] == 142
+    subordinate = await db.fetchval("SELECT based_on_id FROM doc_service_renderings WHERE id = $1", sr.id)
+    assert subordinate == inv.id
