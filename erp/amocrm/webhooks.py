@@ -28,6 +28,7 @@ from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
 from erp.amocrm.outbox import people_number
 from erp.platform import audit
+from erp.platform.db import retried
 from erp.platform.errors import ErpError, Forbidden, NotFound, ValidationError
 from erp.platform.posting import Engine
 from erp.settings import Settings
@@ -104,6 +105,10 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
 
 async def release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:
     """Unpost the lead's posted Requests that have no posted ServiceRendering; log what happened."""
+    return await retried(lambda: _release(conn, engine, lead_id, kind, reason))
+
+
+async def _release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:
     requests_kind = engine.registry.documents["requests"]
     said: list[str] = []
     async with conn.transaction():

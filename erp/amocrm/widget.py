@@ -28,6 +28,7 @@ from erp.amocrm.connection import Connection
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform import audit, catalog_service
+from erp.platform.db import retried
 from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
 from erp.platform.posting import Engine
 from erp.scheduling import free_slots, working_intervals
@@ -166,7 +167,8 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
     minutes = await appointment_minutes(conn, settings)
     starts = await _check_time(conn, settings, doctor, day, at, minutes)
     service = await conn.fetchrow("SELECT id, price FROM cat_nomenclature WHERE predefined = $1", AMOCRM_SERVICE)
-    with audit.acting_as(audit.AMOCRM):
+
+    async def booking():
         async with conn.transaction():
             client_id = await _client(conn, engine, client_name)
             request = await engine.create(conn, engine.registry.documents["requests"], {
@@ -177,4 +179,8 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
             }, post=True)
             await outbox.enqueue_appointment(conn, lead_id, request, doctor=doctor["name"], day=day.isoformat(),
                                              time=f"{at:%H:%M}")
+            return request
+
+    with audit.acting_as(audit.AMOCRM):
+        request = await retried(booking)  # the whole booking again after a deadlock
     return {"request_id": request.id, "number": outbox.people_number(request.number)}

@@ -10,7 +10,6 @@ from litestar.params import JSONBody, Parameter
 from erp.api.schemas import Id, document_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import document_list, subordination
-from erp.platform.db import with_retry
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.posting import Engine
 
@@ -59,11 +58,9 @@ def document_routes(registry, kind: DocumentKind) -> list:
         return request.app.state.engine
 
     async def one(request: Request, work) -> Any:
-        async def run(conn):
-            doc = await work(conn)  # the engine's own transaction
+        async with request.app.state.pool.acquire() as conn:
+            doc = await work(conn)  # the engine's own transaction, retried by the engine itself
             return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
-
-        return await with_retry(request.app.state.pool, run)
 
     async def list_docs(request: Request, limit: int = 50, after: str | None = None,
                         start: dt.date | None = None, end: dt.date | None = None,

@@ -134,10 +134,19 @@ async def with_retry(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Aw
     """Run ``work`` on a pooled connection with the retries of :func:`in_transaction`,
     for work that opens its own transaction (the posting engine does): wrapping
     it in another would only add a savepoint's two round trips."""
+    async def once() -> T:
+        async with pool.acquire() as conn:
+            return await work(conn)
+
+    return await retried(once, attempts=attempts)
+
+
+async def retried(work: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:
+    """Call ``work()`` again after a deadlock or a serialization failure (each rolled a transaction
+    back whole), a bounded number of times with jittered backoff; the last failure is raised."""
     for attempt in range(1, attempts + 1):
         try:
-            async with pool.acquire() as conn:
-                return await work(conn)
+            return await work()
         except RETRYABLE as exc:
             if attempt == attempts:
                 raise

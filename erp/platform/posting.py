@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import inspect
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 import asyncpg
 
 from . import document_store as store
+from .db import retried
 from .document import Doc, DocumentKind, PostingContext
 from .document_input import parse_document
 from .errors import Conflict, NotFound, ValidationError
@@ -35,6 +37,19 @@ from .refs import check_refs
 from .register import AccumulationRegister
 from .register_balances import current_balances, key_of
 from .register_write import check_balances, raise_if_short, write_registers
+
+
+def _retrying(operation):
+    """Deadlocks and serialization failures are PostgreSQL asking to try again: the engine does, a bounded
+    number of times (``db.retried``), so no user sees them. Only when the engine owns the transaction:
+    inside a caller's transaction the caller's whole work must be repeated instead."""
+    @functools.wraps(operation)
+    async def run(self, conn: asyncpg.Connection, *args, **kwargs):
+        if conn.is_in_transaction():
+            return await operation(self, conn, *args, **kwargs)
+        return await retried(lambda: operation(self, conn, *args, **kwargs))
+
+    return run
 
 
 class Engine:
@@ -56,6 +71,7 @@ class Engine:
 
     # -- writing ---------------------------------------------------------------
 
+    @_retrying
     async def create(self, conn: asyncpg.Connection, kind: DocumentKind, data: Mapping[str, Any], *,
                      post: bool = False, author_id: int | None = None) -> Doc:
         """Write a new document (and post it with ``post=True``, "Провести и закрыть").
@@ -104,6 +120,7 @@ class Engine:
             await self._emit(conn, kind, None, doc, "post")
             return doc
 
+    @_retrying
     async def update(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
                      data: Mapping[str, Any], *, post: bool | None = None) -> Doc:
         """Save a changed document. A posted one is re-posted in the same
@@ -129,6 +146,7 @@ class Engine:
                 doc = await self._post(conn, kind, doc, old)
             return doc
 
+    @_retrying
     async def post(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
         self._require_postable(kind)
         async with conn.transaction(), self._conflicts(kind):
@@ -136,6 +154,7 @@ class Engine:
             guard("post", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
             return await self._post(conn, kind, doc, doc if doc.posted else None)
 
+    @_retrying
     async def unpost(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
         self._require_postable(kind)
         async with conn.transaction():
@@ -148,6 +167,7 @@ class Engine:
             await self._emit(conn, kind, doc, new, "unpost")
             return new
 
+    @_retrying
     async def set_deletion_mark(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
                                 mark: bool) -> Doc:
         async with conn.transaction(), self._conflicts(kind):
