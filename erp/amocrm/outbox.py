@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from erp.platform.document import Doc, DocumentKind
+from erp.platform.hook_sql import HookStatement, in_statement
 
 CHANNEL = "amocrm_outbox"
 LEAD_UPDATES = ("budget", "fields", "won")
@@ -60,6 +61,31 @@ def money_text(value: Decimal) -> str:
 # -- hooks ----------------------------------------------------------------------------------------
 
 
+_EVENT = "INSERT INTO amocrm_events (direction, kind, lead_id, payload, state, document_kind, document_id)"
+_WON = ("SELECT i.id, i.amocrm_lead_id FROM doc_invoices i " + _INVOICE_DUE + " WHERE i.posted"
+        " AND i.amocrm_lead_id IS NOT NULL AND i.amount_total > 0 AND coalesce(b.amount, 0) <= 0"
+        " AND ((i.based_on_kind = 'service-renderings' AND i.based_on_id = {id})"
+        " OR ({base_kind} = 'invoices' AND i.id = {base_id}))")
+
+
+def _rendering_posted_at_once(kind: DocumentKind, new: Doc) -> HookStatement:
+    """:func:`on_service_rendering` for a new rendering written and posted in one statement: the
+    same events (budget first, then won) and one wake-up of the deliverer when there are any."""
+    base_kind, base_id = new.based_on or ("", 0)
+    request = base_id if base_kind == "requests" else None
+    won = _WON.format(id="doc.id", base_kind="$3", base_id="$4")
+    return HookStatement(
+        f"outbox_budget AS ({_EVENT} SELECT 'out', 'budget', r.amocrm_lead_id, $1::jsonb, 'pending', $2, doc.id"
+        " FROM doc, doc_requests r WHERE r.id = $5 AND coalesce(r.amocrm_lead_id, 0) <> 0 RETURNING id),"
+        f" outbox_won AS ({_EVENT} SELECT 'out', 'won', w.amocrm_lead_id, jsonb_build_object('invoice_id', w.id),"
+        f" 'pending', $2, doc.id FROM doc, (SELECT count(*) FROM outbox_budget) AS budget_first, LATERAL ({won}) AS w"
+        " ORDER BY w.id RETURNING id)",
+        ({"action": "post"}, kind.name, base_kind, base_id, request),
+        ("(SELECT count(pg_notify('" + CHANNEL + "', '')) FROM (SELECT 1 FROM outbox_budget UNION ALL"
+         " SELECT 1 FROM outbox_won LIMIT 1) AS e)",))
+
+
+@in_statement(_rendering_posted_at_once)
 async def on_service_rendering(conn: asyncpg.Connection, kind: DocumentKind, old: Doc | None, new: Doc,
                                action: str) -> None:
     """Оказание услуг posted, re-posted or unposted: the lead's total changed."""
@@ -71,11 +97,7 @@ async def on_service_rendering(conn: asyncpg.Connection, kind: DocumentKind, old
             await enqueue(conn, "budget", lead_id, payload={"action": action}, document=(kind.name, new.id))
     if action == "post":
         base_kind, base_id = new.based_on or ("", 0)
-        for row in await conn.fetch(
-                f"SELECT i.id, i.amocrm_lead_id FROM doc_invoices i {_INVOICE_DUE} WHERE i.posted"
-                " AND i.amocrm_lead_id IS NOT NULL AND i.amount_total > 0 AND coalesce(b.amount, 0) <= 0"
-                " AND ((i.based_on_kind = 'service-renderings' AND i.based_on_id = $1)"
-                " OR ($2 = 'invoices' AND i.id = $3))", new.id, base_kind, base_id):
+        for row in await conn.fetch(_WON.format(id="$1", base_kind="$2", base_id="$3"), new.id, base_kind, base_id):
             await enqueue(conn, "won", row["amocrm_lead_id"], payload={"invoice_id": row["id"]},
                           document=(kind.name, new.id))
 

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from .hook_sql import HookStatement, in_statement
+
 if TYPE_CHECKING:
     from .document import Doc, DocumentKind
 
@@ -204,6 +206,19 @@ async def record_setting(conn: asyncpg.Connection, name: str, before: Mapping[st
                      changes=changes)
 
 
+def _posted_at_once(kind: DocumentKind, new: Doc) -> HookStatement:
+    """:func:`on_document` for a new document written and posted in one statement: its one ``post``
+    row, the written fields with the number the statement gave it (``doc.number``)."""
+    who = _actor.get()
+    return HookStatement(
+        "audit_row AS (INSERT INTO audit_log (at, user_id, username, action, object_kind, object_id, presentation,"
+        " changes, address) SELECT now(), $1, $2, 'post', $3, doc.id, doc.number,"
+        " $4::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $5 FROM doc)",
+        (who.user_id, who.username, f"document:{kind.name}", document_changes(None, new, "write"),
+         who.address[:64]))
+
+
+@in_statement(_posted_at_once)
 async def on_document(conn: asyncpg.Connection, kind: DocumentKind, old: Doc | None, new: Doc,
                       action: str) -> None:
     """The posting engine's hook: one row per write, post, unpost, mark and unmark.

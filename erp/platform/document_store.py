@@ -10,6 +10,7 @@ import datetime as dt
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -18,11 +19,13 @@ import msgspec
 from .document import Doc, DocumentKind
 from .errors import NotFound
 from .fields import quote
+from .hook_sql import HookStatement, spliced
 from .numbering import next_number_cte, number_sql
 from .refs import raise_bad_refs, refs_lookup
 from .register import AccumulationRegister, Movement
 from .register_balances import balances_from, balances_lookup
 from .register_write import (
+    SHORTAGE,
     checked_write_parts,
     raise_if_short,
     shortfalls_of,
@@ -209,20 +212,23 @@ async def insert_new(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: in
 async def insert_posted(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id: int, prefix: str, year: int,
                         date: dt.datetime, header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
                         based_on: tuple[str, int] | None, author_id: int | None,
-                        movements: Sequence[tuple[AccumulationRegister, Sequence[Movement]]]) -> str:
+                        movements: Sequence[tuple[AccumulationRegister, Sequence[Movement]]],
+                        hooks: Sequence[HookStatement] = ()) -> str:
     """Post a new document in one statement: its ``movements`` with the registers'
     totals, balance control over them ("write, then check", see
-    :func:`~erp.platform.register_write.checked_write_parts`) and, only when
-    nothing is short, the number, the posted header and the lines. The counter's
-    row is locked after every write of the statement and stays locked to the end
-    of the transaction (gapless numbers). Raises
-    :class:`~erp.platform.register_write.BalanceShortage` (nothing numbered)."""
+    :func:`~erp.platform.register_write.checked_write_parts`), the number, the
+    posted header and the lines, then the ``hooks``' rows (see :mod:`~erp.platform.hook_sql`).
+    The counter's row is locked after every write of the registers and stays
+    locked to the end of the transaction (gapless numbers): on its own (no
+    transaction open) the statement is the transaction. Something short makes
+    the server refuse the whole statement (``erp_balance_shortage()``), raised
+    here as :class:`~erp.platform.register_write.BalanceShortage`."""
     names, with_lines = tuple(header), bool(kind.lines and lines)
     registers = tuple(register for register, _ in movements)
+    end = _arguments_end(kind, names, with_lines)
 
-    def build() -> tuple[str, dict[str, str] | None]:
-        ctes, written, short, titles = checked_write_parts(
-            registers, _arguments_end(kind, names, with_lines) + 1, ("$1", "$4"))
+    def build() -> tuple[str, dict[str, str]]:
+        ctes, written, short, titles = checked_write_parts(registers, end + 1, ("$1", "$4"))
         gate = f"({written}) >= 0"
         if short is not None:
             ctes += f", short AS ({short})"
@@ -231,24 +237,35 @@ async def insert_posted(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id:
                f" SELECT $1, $2, $3, 1 WHERE {gate}"
                " ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),"
                f" {_insert_ctes(kind, names, with_lines)}")
-        if short is None:
-            return sql + " SELECT number FROM doc", None
+        hook_ctes, evaluate, _ = spliced(hooks, end + len(write_arguments(movements)) + 1)
+        if hook_ctes:
+            sql += f", {hook_ctes}"
         # The number first, the shortfalls after it, both in the select list: a main query that
         # scanned the shortfalls would run the controlled registers' upserts ahead of the others,
         # and then a new document and a re-posted one lock shared totals in opposite orders.
-        return (sql + " SELECT (SELECT number FROM doc) AS number, (SELECT array_agg(ROW(s.register, s.dims,"
-                " s.resource, s.balance, s.required) ORDER BY s.register, s.dims, s.resource) FROM short AS s)"
-                " AS short"), titles
+        sql += " SELECT (SELECT number FROM doc) AS number"
+        if short is not None:
+            sql += (", erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource,"
+                    " s.balance::text, s.required::text) ORDER BY s.register, s.dims, s.resource) FROM short AS s))"
+                    " AS short")
+        return sql + "".join(f", {e}" for e in evaluate), titles
 
-    sql, titles = _cached(kind, ("posted", names, with_lines, tuple(r.name for r in registers)), build)
+    shape = tuple(h.shape() for h in hooks)
+    sql, titles = _cached(kind, ("posted", names, with_lines, tuple(r.name for r in registers), shape), build)
     args = [*_insert_arguments(kind, doc_id=doc_id, prefix=prefix, year=year, date=date, header=header, lines=lines,
-                               based_on=based_on, author_id=author_id, posted=True), *write_arguments(movements)]
-    if titles is None:
+                               based_on=based_on, author_id=author_id, posted=True), *write_arguments(movements),
+            *(a for h in hooks for a in h.args)]
+    try:
         return await conn.fetchval(sql, *args)
-    row = await conn.fetchrow(sql, *args)
-    names = ("register", "dims", "resource", "balance", "required")
-    raise_if_short(shortfalls_of([dict(zip(names, s, strict=True)) for s in row["short"] or ()], titles))
-    return row["number"]
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate != SHORTAGE:
+            raise
+        fields = ("register", "dims", "resource", "balance", "required")
+        rows = [dict(zip(fields, s, strict=True)) for s in msgspec.json.decode(exc.detail)]
+        for row in rows:
+            row["balance"], row["required"] = Decimal(row["balance"]), Decimal(row["required"])
+        raise_if_short(shortfalls_of(rows, titles))
+        raise
 
 
 async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:

@@ -32,6 +32,7 @@ from .db import retried
 from .document import Doc, DocumentKind, PostingContext
 from .document_input import parse_document
 from .errors import Conflict, NotFound, ValidationError
+from .hook_sql import speak_sql, statements_of
 from .lifecycle import State, guard
 from .refs import check_refs
 from .register import AccumulationRegister
@@ -87,7 +88,11 @@ class Engine:
         date = date or dt.datetime.now(self.tz)
         if post:
             self._require_postable(kind)
-        async with conn.transaction(), self._conflicts(kind):
+        hooks = self._hooks(kind)
+        in_sql = post and self._in_one_statement(kind, hooks)
+        # Said in one statement, the work needs no transaction around it: the statement is one.
+        alone = in_sql and not conn.is_in_transaction()
+        async with (contextlib.nullcontext() if alone else conn.transaction()), self._conflicts(kind):
             if kind.complete is not None:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
             doc = Doc(kind.name, None, "", date, False, False, header, tuple(lines), based_on)
@@ -109,6 +114,10 @@ class Engine:
             data = context.build(new.context) if context else None
             moves = await self._movements(conn, kind, _replace(doc, posted=True), read=new.balances, data=data)
             sets = self._accumulation(kind, moves)
+            if in_sql:
+                parts = statements_of(hooks, kind, _replace(doc, posted=True))
+                number = await store.insert_posted(conn, kind, movements=sets, hooks=parts, **args)
+                return _replace(doc, number=number, posted=True)
             if sets:
                 number = await store.insert_posted(conn, kind, movements=sets, **args)
             else:
@@ -277,8 +286,18 @@ class Engine:
         if controlled:
             raise_if_short(await check_balances(conn, controlled))
 
+    def _hooks(self, kind: DocumentKind) -> tuple:
+        return (*kind.hooks, *self.registry.hooks_for(kind.name))
+
+    @staticmethod
+    def _in_one_statement(kind: DocumentKind, hooks) -> bool:
+        """Whether writing and posting a new ``kind`` can be one statement: it writes accumulation
+        registers only (information registers are written by Python) and every hook speaks SQL."""
+        return bool(kind.registers) and speak_sql(hooks) and \
+            all(isinstance(r, AccumulationRegister) for r in kind.registers)
+
     async def _emit(self, conn, kind: DocumentKind, old: Doc | None, new: Doc, action: str) -> None:
-        for hook in (*kind.hooks, *self.registry.hooks_for(kind.name)):
+        for hook in self._hooks(kind):
             await hook(conn, kind, old, new, action)
 
     def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:

@@ -66,6 +66,11 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
                 "available": str(self.available), "required": str(self.required)}
 
 
+# The SQLSTATE of erp_balance_shortage(): a statement that controls its own balances refused (migration
+# 2026-12-01T12:00:00); the shortfalls are the error's DETAIL, as JSON.
+SHORTAGE = "EB001"
+
+
 class BalanceShortage(Conflict):
     """A posting would leave a negative balance; the transaction must roll back."""
 

@@ -113,10 +113,11 @@ async def count_statements(db, action) -> list[str]:
     db.add_query_logger(log)
     try:
         await action()
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon after each statement
     finally:
         db.remove_query_logger(log)
-    return [s for s in statements if s.split()[0] not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
-            and "x.balance < 0" not in s]
+    return [s for s in statements if s.split()[0].rstrip(";") not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+            and not ("current_setting('erp_reg." in s and "x.balance < 0" in s)]
 
 
 async def test_posting_costs_the_same_few_statements_for_5_and_200_lines(db, registry, engine, shop, thing):
