@@ -96,3 +96,22 @@ async def test_a_rendering_based_on_the_paid_invoice_wins_the_lead(db, pool, set
     assert fake.lead(LEAD)["status_id"] == 142
     subordinate = await db.fetchval("SELECT based_on_id FROM doc_service_renderings WHERE id = $1", sr.id)
     assert subordinate == inv.id
+
+
+async def test_a_rendering_posted_at_once_on_a_paid_invoice_wins_the_lead(db, pool, settings, engine, clinic, fake,
+                                                                          connected):
+    """A new rendering written and posted at once is one statement: its "won" event is in it too."""
+    fake.add_lead(LEAD, pipeline_id=PIPELINE, status_id=PIPELINE + 1)
+    inv = await invoice(db, engine, clinic, total="900.00")
+    await pay(db, engine, clinic, inv, "900.00")
+    await deliver(pool, settings)
+    assert fake.lead(LEAD)["status_id"] == PIPELINE + 1, "paid, but nothing rendered yet"
+    kinds = registry().documents
+    filled = await engine.fill_based_on(db, kinds["service-renderings"], "invoices", inv.id)
+    sr = await engine.create(db, kinds["service-renderings"], {**filled, "doctor_id": clinic.efimova}, post=True)
+    events = await db.fetch("SELECT kind, lead_id, payload, document_id FROM amocrm_events"
+                            " WHERE document_kind = 'service-renderings'")
+    assert [(e["kind"], e["lead_id"], e["payload"], e["document_id"]) for e in events] == [
+        ("won", LEAD, {"invoice_id": inv.id}, sr.id)]
+    await deliver(pool, settings)
+    assert fake.lead(LEAD)["status_id"] == 142

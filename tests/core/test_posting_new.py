@@ -162,3 +162,27 @@ async def test_a_new_posting_takes_shared_totals_in_the_order_a_re_post_does(db,
     finally:
         for conn in (holder, prober, poster):
             await conn.close()
+
+
+async def test_inside_a_caller_s_transaction_a_refused_posting_rolls_back_only_itself(db, registry, shop, thing,
+                                                                                      settings):
+    """Without a transaction the statement is the transaction; inside the caller's, the engine's savepoint
+    keeps a refusal to itself and the caller's other work commits."""
+    engine = Engine(registry, settings)
+    async with db.transaction():
+        await engine.create(db, registry.documents["arrivals"], {
+            "date": "2021-12-01T10:00:00", "shop_id": shop,
+            "lines": [{"thing_id": thing, "qty": "2", "value": "20.00"}]}, post=True)
+        taken = await engine.create(db, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                                 "lines": lines(thing, 1)}, post=True)
+        with pytest.raises(BalanceShortage) as refused:
+            await engine.create(db, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                             "lines": lines(thing, 5)}, post=True)
+        assert refused.value.details["shortfalls"][0]["available"] == "1.000"
+        again = await engine.create(db, issues, {"date": "2021-12-22T10:00:00", "shop_id": shop,
+                                                 "lines": lines(thing, 1)}, post=True)
+    assert [taken.number, again.number] == ["Ц0000000001", "Ц0000000002"]
+    assert await db.fetchval("SELECT count(*) FROM doc_issues") == 2
+    left = await db.fetchrow(f"SELECT qty, value FROM {boxes.balance_table}")
+    assert (left["qty"], left["value"]) == (Decimal("0.000"), Decimal("0.00"))
+    assert await check_totals(db, boxes) == [] and await check_totals(db, sold) == []
