@@ -98,8 +98,13 @@ def set_actor(actor: Actor) -> None:
 # -- what changed ---------------------------------------------------------------------------------
 
 
+_AS_IS = frozenset({str, int, bool, float})
+
+
 def plain(value: Any) -> Any:
     """``value`` as JSON keeps it: decimals as text (exact), moments and days in ISO 8601."""
+    if value is None or type(value) in _AS_IS:
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):

@@ -8,6 +8,7 @@ Money and quantities are ``Decimal`` in Python and ``numeric`` in PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -189,27 +190,39 @@ class Field:
 
 
 def parse_decimal(raw: Any, digits: tuple[int, int] = (15, 2)) -> Decimal:
-    if isinstance(raw, bool | float):
-        # The API decodes JSON numbers straight to Decimal; a float can only
-        # come from Python callers, and its shortest repr is what they meant.
-        if isinstance(raw, float) and raw == raw and abs(raw) < 1e15:
-            raw = repr(raw)
-        else:
+    kind = type(raw)
+    if kind is Decimal or kind is int:  # most values, e.g. every resource of every movement
+        value = Decimal(raw)
+    else:
+        if isinstance(raw, bool | float):
+            # The API decodes JSON numbers straight to Decimal; a float can only
+            # come from Python callers, and its shortest repr is what they meant.
+            if isinstance(raw, float) and raw == raw and abs(raw) < 1e15:
+                raw = repr(raw)
+            else:
+                raise FieldError("ожидается число")
+        if not isinstance(raw, str | int | Decimal):
             raise FieldError("ожидается число")
-    if not isinstance(raw, str | int | Decimal):
-        raise FieldError("ожидается число")
-    try:
-        value = Decimal(str(raw).strip().replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        raise FieldError("ожидается число") from None
+        try:
+            value = Decimal(str(raw).strip().replace(",", ".").replace(" ", ""))
+        except InvalidOperation:
+            raise FieldError("ожидается число") from None
     if not value.is_finite():
         raise FieldError("ожидается конечное число")
-    precision, scale = digits
-    if value != value.quantize(Decimal(1).scaleb(-scale)):
-        raise FieldError(f"не больше {scale} знаков после запятой")
-    if abs(value) >= Decimal(10) ** (precision - scale):
+    step, limit = _bounds(digits)
+    if abs(value) >= limit:
         raise FieldError("слишком большое число")
-    return value.quantize(Decimal(1).scaleb(-scale))
+    rounded = value.quantize(step)
+    if value != rounded:
+        raise FieldError(f"не больше {digits[1]} знаков после запятой")
+    return rounded
+
+
+@functools.cache
+def _bounds(digits: tuple[int, int]) -> tuple[Decimal, Decimal]:
+    """The step of ``digits`` (precision, scale) and the first value too large for them."""
+    precision, scale = digits
+    return Decimal(1).scaleb(-scale), Decimal(10) ** (precision - scale)
 
 
 def _parse_iso(raw: Any, parse: Callable[[str], Any], message: str) -> Any:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -158,6 +159,10 @@ class AccumulationRegister:
     def dimension_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.dimensions)
 
+    @functools.cached_property
+    def _field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in (*self.dimensions, *self.resources, *self.attributes))
+
     @property
     def resource_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.resources)
@@ -192,7 +197,7 @@ class AccumulationRegister:
                         **self._values(values))
 
     def _values(self, values: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
-        unknown = set(values) - {f.name for f in (*self.dimensions, *self.resources, *self.attributes)}
+        unknown = values.keys() - self._field_names
         if unknown:
             raise ValueError(f"register {self.name}: unknown fields {sorted(unknown)}")
         missing = [f.name for f in self.dimensions if values.get(f.name) is None]

@@ -99,12 +99,15 @@ def _dims(register: AccumulationRegister, prefix: str = "") -> str:
 
 
 def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
-                recorder: tuple[str, str] = ("$1", "$2"), returning: bool = False) -> tuple[str, str | None]:
+                recorder: tuple[str, str] = ("$1", "$2"), returning: bool = False,
+                fresh: bool = False) -> tuple[str, str | None]:
     """The CTEs writing one register (names suffixed with ``tag``, arrays from
     ``$first_arg`` on; ``recorder`` names the parameters of the recorder's kind
     and id) and, for a register with balance control, the expression
     remembering the keys it decreased. With ``returning`` every write returns
-    rows (the current balances its upsert left), see :func:`checked_write_parts`."""
+    rows (the current balances its upsert left), see :func:`checked_write_parts`.
+    A ``fresh`` recorder (a new document, its id just drawn) has no records to replace:
+    nothing is deleted and the totals change by the new records alone."""
     rk, ri = recorder
     dims, res = _dims(reg), [q(r) for r in reg.resource_names]
     cols = ", ".join(q(f.name) for f in (*reg.dimensions, *reg.resources, *reg.attributes))
@@ -124,10 +127,12 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
     nonzero = " OR ".join(f"{c} <> 0" for c in month_cols)
     add = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in month_cols)
     old, new, delta = f"old{tag}", f"new{tag}", f"delta{tag}"
-    sql = f"""old{tag} AS (
+    replaced = "" if fresh else f" UNION ALL SELECT -1, {moved} FROM {old}"
+    sql = "" if fresh else f"""{old} AS (
     DELETE FROM {reg.movements_table} WHERE recorder_kind = {rk} AND recorder_id = {ri}
     RETURNING {moved}
-), {new} AS (
+), """
+    sql += f"""{new} AS (
     SELECT * FROM unnest({arrays}) AS n(line_no, period, record_type, {cols})
 ), ins{tag} AS (
     INSERT INTO {reg.movements_table} (recorder_kind, recorder_id, line_no, period, record_type, {cols})
@@ -135,7 +140,7 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
 ), {delta} AS (
     SELECT (date_trunc('month', period AT TIME ZONE '{reg.timezone}'))::date AS month, {dims},
            {", ".join(month_sums)}
-    FROM (SELECT 1 AS sign, {moved} FROM {new} UNION ALL SELECT -1, {moved} FROM {old}) AS d
+    FROM (SELECT 1 AS sign, {moved} FROM {new}{replaced}) AS d
     GROUP BY 1, {dims}
 ), month_up{tag} AS (
     INSERT INTO {reg.month_table} AS t (month, {dims}, {", ".join(month_cols)})
@@ -217,8 +222,8 @@ def checked_write_parts(registers: Sequence[AccumulationRegister], first_arg: in
     ctes, counted, shorts, titles, arg = [], [], [], {}, first_arg
     for i, reg in enumerate(registers):
         tag = f"_{i}" if len(registers) > 1 else ""
-        ctes.append(_write_ctes(reg, tag, arg, recorder, returning=True)[0])
-        names = ("balance_up", "month_up", "ins", "old") if reg.is_balance else ("month_up", "ins", "old")
+        ctes.append(_write_ctes(reg, tag, arg, recorder, returning=True, fresh=True)[0])
+        names = ("balance_up", "month_up", "ins") if reg.is_balance else ("month_up", "ins")
         counted = [f"(SELECT count(*) FROM {name}{tag})" for name in names] + counted
         if reg.no_negative:
             shorts.append(f"({_short_sql(reg, tag)})")
