@@ -131,8 +131,8 @@ async def throughput(ctx: Context, clinic: Clinic) -> Row:
     return versus("1a", "Posting throughput, service layer (8 tasks)",
                   f"{rounds * per} ServiceRenderings × 5 lines (2 goods, 3 services), write+post, 8 tasks",
                   result.rate, "docs/s", result.ceiling, "ceiling", at_least=0.5,
-                  note=f"{result.note()}; the engine's write+post is {trips} statements (a read, then one write with no "
-                       "BEGIN/COMMIT around it), the ceiling's 1; "
+                  note=f"{result.note()}; the engine's write+post is {trips} statements (a read, then one write "
+                       "with no BEGIN/COMMIT around it), the ceiling's 1; "
                        f"one round trip (SELECT $1) p50 {rtt * 1e6:.0f} µs here")
 
 

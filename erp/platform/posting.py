@@ -11,9 +11,13 @@ Round trips do not depend on the number of lines: loading is one query,
 all the accumulation registers are one statement, balance control is one
 query. A new document posted at once costs one read (references, lock date,
 prefix, id, the balances and a declared context) and one statement that
-writes, checks and numbers it last: the counter row stays locked until
-commit (gapless numbers), so concurrent postings queue on it only for the end
-of that statement, the subscribers' hooks and the commit.
+writes, checks and numbers it last. When its kind writes accumulation
+registers only and every subscriber can say its work in SQL
+(:mod:`~erp.platform.hook_sql`: the audit log, the amoCRM outbox), that
+statement carries the subscribers' rows too and runs with no transaction
+around it: it is the transaction, and the gapless counter's row is locked
+only inside it, as in the raw-SQL ceiling. Otherwise the counter row stays
+locked from the end of that statement through the hooks to the commit.
 """
 
 from __future__ import annotations
@@ -83,7 +87,10 @@ class Engine:
         movements and totals, checks the balances and, when nothing is short,
         numbers the document and inserts it with its lines: the counter's row
         lock (gapless numbers) is taken after every other write and held to the
-        commit, across the subscribers' hooks only."""
+        commit. Said in SQL (see the module's docstring), the hooks' rows are in
+        that statement and no transaction is opened: the read and the write are
+        two statements, each its own snapshot as under READ COMMITTED anyway,
+        and a refusal of the write (a shortage) leaves nothing behind."""
         date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
         date = date or dt.datetime.now(self.tz)
         if post:
