@@ -148,8 +148,12 @@ class _Query:
         self.parts: list[str] = []
 
     def arg(self, value: Any, cast: str) -> str:
+        """A bound of a piece, as a value the planner does not look at (an InitPlan): its estimates
+        then do not depend on the moment, so after a few calls PostgreSQL keeps one generic plan
+        per shape of query instead of planning every call again (planning was ~0.45 ms of a
+        ~0.7 ms balance at any date). The index scans take the bounds at run time all the same."""
         self.args.append(value)
-        return f"${len(self.args)}::{cast}"
+        return f"(SELECT ${len(self.args)}::{cast})"
 
     def add(self, piece: Piece, role: Literal["open", "turn"], by_day: bool = False) -> None:
         reg, dims = self.reg, ", ".join(q(d) for d in self.reg.dimension_names)
