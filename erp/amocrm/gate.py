@@ -25,6 +25,7 @@ from erp.amocrm import connection as connections
 from erp.amocrm import tokens
 from erp.amocrm.client import AmoClient, RateLimiter, Unauthorized
 from erp.amocrm.connection import ROW_ID, Connection
+from erp.platform.db import keeps_session_state
 from erp.platform.errors import Conflict
 from erp.settings import Settings
 
@@ -62,6 +63,7 @@ class Gate:
         """The gate on ``conn``, or ``None`` when another process holds it for longer than ``wait``
         seconds. ``base_url`` is for connecting, before any connection is stored."""
         deadline = time.monotonic() + wait
+        keeps_session_state(conn)  # a pooled connection that kept the lock by mistake gives it up on release
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
             if time.monotonic() >= deadline:
                 return None

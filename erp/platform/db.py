@@ -65,6 +65,44 @@ def redact(url: str) -> str:
     return f"{scheme}://{user}@{host}"
 
 
+class Connection(asyncpg.Connection):
+    """A connection of the pool that is released without a reset query unless it took session state.
+
+    asyncpg resets every connection it takes back (``SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL``): one more round trip for every request. The application keeps no
+    session state on pooled connections (no ``SET``, cursors live in transactions, settings are
+    ``set_config(..., true)``), except where it says so with :func:`keeps_session_state` (the amoCRM
+    gate's advisory lock) or listens: only those connections are reset in full. An open transaction
+    is rolled back on release either way (asyncpg does that before asking for the reset query)."""
+
+    __slots__ = ("_session_state",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._session_state = False
+
+    def keep_session_state(self) -> None:
+        self._session_state = True
+
+    async def add_listener(self, channel, callback) -> None:
+        self._session_state = True
+        await super().add_listener(channel, callback)
+
+    def get_reset_query(self) -> str:
+        if not self._session_state:
+            return ""
+        self._session_state = False
+        return super().get_reset_query()
+
+
+def keeps_session_state(conn) -> None:
+    """``conn`` is about to take state that outlives a transaction (an advisory lock): if it is
+    pooled, it is reset in full when released, so the next user cannot inherit it."""
+    mark = getattr(conn, "keep_session_state", None)
+    if mark is not None:
+        mark()
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=_json_dumps, decoder=_json_loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=_json_dumps, decoder=_json_loads, schema="pg_catalog")
@@ -96,7 +134,7 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asy
     try:
         return await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_init_connection, connect=_pool_connect,
-            command_timeout=60, timeout=10,
+            connection_class=Connection, command_timeout=60, timeout=10,
         )
     except (DatabaseUnavailable, *CONNECTION_ERRORS) as exc:
         cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) and exc.__cause__ else exc
