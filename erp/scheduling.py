@@ -66,8 +66,16 @@ def slots_for(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time
     free gaps in each working interval, and the grid's starts that fit in a
     gap are counted out with arithmetic rather than tried one by one. Start
     times step by wall-clock minutes, as the day's grid shows them."""
+    return slots_in_seconds(day, tz, intervals,
+                            [(math.floor(b.timestamp()), math.ceil(e.timestamp())) for b, e in busy], step, duration)
+
+
+def slots_in_seconds(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time]],
+                     busy: list[tuple[int, int]], step: int, duration: int) -> list[str]:
+    """:func:`slots_for` with the busy spans already in epoch seconds, as the slots query reads them
+    (a thousand timestamps decoded and converted back cost more than the rest of the pass)."""
     spans: list[list[int]] = []
-    for b, e in sorted((math.floor(b.timestamp()), math.ceil(e.timestamp())) for b, e in busy):
+    for b, e in sorted(busy):
         if spans and b <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], e)
         else:
@@ -87,8 +95,9 @@ def slots_for(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time
         for b, e in [*spans, [stop, stop]]:
             gap_end = min(b, stop)
             if gap_end - gap_start >= length:  # starts k with gap_start <= t and t + length <= gap_end
-                for k in range(-(-(gap_start - origin) // stride), (gap_end - length - origin) // stride + 1):
-                    out.append(LABELS[(wall + k * stride) // 60])
+                first_k, last_k = -(-(gap_start - origin) // stride), (gap_end - length - origin) // stride
+                # the labels of starts first_k..last_k: every step-th minute from the interval's start
+                out += LABELS[wall // 60 + first_k * step:wall // 60 + last_k * step + 1:step]
             gap_start = max(gap_start, e)
             if gap_start >= stop:
                 break
@@ -115,15 +124,15 @@ async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, st
         return []
     start = dt.datetime.combine(day, dt.time(), tz)
     doctors = await conn.fetch(  # the doctors and their posted Requests that day, one round trip
-        "SELECT d.id, d.name, array_remove(array_agg(r.starts_at), NULL) AS starts,"
-        " array_remove(array_agg(r.ends_at), NULL) AS ends"
+        "SELECT d.id, d.name, array_remove(array_agg(floor(extract(epoch FROM r.starts_at))::bigint), NULL) AS starts,"
+        " array_remove(array_agg(ceil(extract(epoch FROM r.ends_at))::bigint), NULL) AS ends"
         " FROM cat_doctors d LEFT JOIN doc_requests r ON r.doctor_id = d.id AND r.posted AND NOT r.deletion_mark"
         " AND r.starts_at < $3 AND r.ends_at > $2"
         " WHERE d.id = ANY($1::bigint[]) AND d.active AND NOT d.deletion_mark"
         " GROUP BY d.id, d.name ORDER BY d.name, d.id", list(intervals), start, start + dt.timedelta(days=1))
     return [DoctorSlots(d["id"], d["name"], intervals[d["id"]],
-                        slots_for(day, tz, intervals[d["id"]], list(zip(d["starts"], d["ends"], strict=True)),
-                                  step, duration))
+                        slots_in_seconds(day, tz, intervals[d["id"]], list(zip(d["starts"], d["ends"], strict=True)),
+                                         step, duration))
             for d in doctors]
 
 
