@@ -7,8 +7,8 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
-    from erp.auth.tables import LoginFailure, User
+    from erp.auth.tables import LoginAttempt, User
     from erp.configuration import registry
     from erp.platform.tables import AuditRecord, Constant, DocumentCounter
 
-    return [User, LoginFailure, Constant, DocumentCounter, AuditRecord, *registry().tables()]
+    return [User, LoginAttempt, Constant, DocumentCounter, AuditRecord, *registry().tables()]

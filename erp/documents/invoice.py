@@ -94,7 +94,7 @@ invoices = DocumentKind(
         Field("bank_account_id", "ref", "Банковский счёт", ref="bank-accounts"),
         Field("client_id", "ref", "Клиент", ref="clients", required=True),
         Field("due_date", "date", "Оплатить до"),
-        Field("amocrm_lead_id", "int", "Сделка amoCRM",
+        Field("amocrm_lead_id", "int", "Сделка amoCRM", big=True,
               check=lambda v: None if v > 0 else "номер сделки — положительное число"),
         Field("amount_total", "money", "Сумма", read_only=True),
         Field("vat_total", "money", "НДС", read_only=True),

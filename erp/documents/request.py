@@ -104,7 +104,7 @@ requests = DocumentKind(
         Field("starts_at", "datetime", "Время приёма", required=True),
         Field("duration_minutes", "int", "Длительность, мин"),
         Field("ends_at", "datetime", "Окончание приёма", read_only=True),
-        Field("amocrm_lead_id", "int", "Сделка amoCRM", index=True,
+        Field("amocrm_lead_id", "int", "Сделка amoCRM", index=True, big=True,
               check=lambda v: None if v > 0 else "номер сделки — положительное число"),
         Field("visit_status_id", "ref", "Статус визита", ref="visit-statuses"),
         Field("comment", "str", "Комментарий", max_length=500),

@@ -30,6 +30,7 @@ from piccolo.columns import (
 FieldType = Literal["str", "text", "int", "bool", "money", "quantity", "percent",
                     "date", "time", "datetime", "ref", "enum"]
 
+BIGINT_MAX = 2**63 - 1  # PostgreSQL's int8
 _DIGITS = {"money": (15, 2), "quantity": (15, 3), "percent": (7, 4)}
 
 
@@ -51,6 +52,8 @@ class Field:
     ``choices`` lists the allowed values of an ``"enum"`` field.
     ``check`` is an extra validator: it gets the parsed value and returns an
     error message or ``None``.
+    ``big`` makes an ``"int"`` field a ``bigint`` (for outside ids such as amoCRM's,
+    which are 64-bit); its range is checked before the database.
     """
 
     name: str
@@ -65,6 +68,7 @@ class Field:
     read_only: bool = False
     nonnegative: bool = False
     index: bool = False
+    big: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +92,8 @@ class Field:
                 return Varchar(length=self.max_length, default="", **kwargs)
             case "text":
                 return Text(default="", **kwargs)
+            case "int" if self.big:
+                return BigInt(default=None if nullable else 0, **kwargs)
             case "int":
                 return Integer(default=None if nullable else 0, **kwargs)
             case "bool":
@@ -113,6 +119,8 @@ class Field:
                 p, s = _DIGITS[self.type]
                 return f"numeric({p},{s})"
             case "ref":
+                return "bigint"
+            case "int" if self.big:
                 return "bigint"
             case "datetime":
                 return "timestamptz"
@@ -171,7 +179,7 @@ class Field:
                     raise FieldError("ожидается целое число")
             if t == "ref" and raw <= 0:
                 raise FieldError("ожидается идентификатор (целое число больше нуля)")
-            if abs(raw) > 2**62:
+            if abs(raw) > (BIGINT_MAX if self.big else 2**62):
                 raise FieldError("слишком большое число")
             return raw
         if t == "bool":
