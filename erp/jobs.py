@@ -55,8 +55,10 @@ def registered() -> dict[str, tuple[JobFn, float, tuple[str, ...]]]:
 
 @job("purge-login-failures", every=3600)
 async def purge_login_failures(pool: asyncpg.Pool, _: Settings) -> None:
-    """Forget wrong-password records older than a day."""
-    await pool.execute("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+    """Forget the login counters of windows that are over."""
+    from erp.auth.service import purge_login_attempts
+
+    await purge_login_attempts(pool)
 
 
 async def run_worker(pool: asyncpg.Pool, settings: Settings, url: str,

@@ -49,7 +49,7 @@ async def _counts(url):
         tables = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
         return {t["tablename"]: await conn.fetchval(f'SELECT count(*) FROM "{t["tablename"]}"')
-                for t in tables if t["tablename"] != "login_failures"}
+                for t in tables if t["tablename"] != "login_attempts"}
     finally:
         await conn.close()
 
