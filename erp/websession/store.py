@@ -54,14 +54,16 @@ async def find_session(conn: asyncpg.Connection, token: str) -> Session | None:
         "SELECT s.token_hash, s.data, u.id, u.username, u.role, u.token_generation,"
         " s.last_seen_at < now() - make_interval(secs => $2) AS stale"
         " FROM ui_sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active AND s.token_generation = u.token_generation", _hash(token), TOUCH_AFTER_SECONDS)
+        " WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active"
+        " AND s.token_generation = u.token_generation", _hash(token), TOUCH_AFTER_SECONDS)
     if row is None:
         return None
     if row["stale"]:
         await conn.execute(
             "UPDATE ui_sessions SET last_seen_at = now(), expires_at = now() + make_interval(secs => $2)"
             " WHERE token_hash = $1", row["token_hash"], LIFETIME_SECONDS)
-    return Session(row["token_hash"], Principal(row["id"], row["username"], row["role"], row["token_generation"]), dict(row["data"] or {}))
+    principal = Principal(row["id"], row["username"], row["role"], row["token_generation"])
+    return Session(row["token_hash"], principal, dict(row["data"] or {}))
 
 
 async def remember(conn: asyncpg.Connection, session: Session, **values: Any) -> None:
