@@ -7,7 +7,8 @@ account's. For each lost or deleted lead, its posted Requests are unposted, exce
 has a posted ServiceRendering: that one is kept, and the exchange log says why. Repeats change
 nothing (there is nothing posted left to unpost), and events we do not handle are answered 200 and
 ignored, as amoCRM expects. A lost or deleted lead whose id is not a positive bigint is a 422, and
-nothing of that webhook is done.
+nothing of that webhook is done. The leads of one webhook are released in one transaction: all of
+them, or (on any failure) none.
 
 ``erp amocrm webhook register`` subscribes our URL to ``status_lead`` and ``delete_lead``.
 """
@@ -95,44 +96,44 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
     if not hmac.compare_digest(secret.encode(), account.webhook_secret.encode()):
         raise Forbidden("Неверный адрес вебхука", code="webhook_secret")
     lost, deleted = read_events(body, account.account_id)
+    events = [(lead_id, "lead_lost", "Сделка закрыта и не реализована (143)") for lead_id in lost]
+    events += [(lead_id, "lead_deleted", "Сделка удалена") for lead_id in deleted]
     with audit.acting_as(audit.AMOCRM):
-        for lead_id in lost:
-            await release(conn, engine, lead_id, "lead_lost", "Сделка закрыта и не реализована (143)")
-        for lead_id in deleted:
-            await release(conn, engine, lead_id, "lead_deleted", "Сделка удалена")
+        results = await retried(lambda: _release_all(conn, engine, events))  # the whole webhook again
+    for (lead_id, _, _), result in zip(events, results, strict=True):
+        log.info("webhook for lead %s: %s", lead_id, result)
     return {"released_leads": sorted(set(lost + deleted))}
 
 
-async def release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:
-    """Unpost the lead's posted Requests that have no posted ServiceRendering; log what happened."""
-    return await retried(lambda: _release(conn, engine, lead_id, kind, reason))
+async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tuple[int, str, str]]) -> list[str]:
+    async with conn.transaction():
+        return [await _release(conn, engine, lead_id, kind, reason) for lead_id, kind, reason in events]
 
 
 async def _release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:
+    """Unpost the lead's posted Requests that have no posted ServiceRendering; log what happened."""
     requests_kind = engine.registry.documents["requests"]
     said: list[str] = []
-    async with conn.transaction():
-        rows = await conn.fetch(
-            "SELECT r.id, r.number, (SELECT s.number FROM doc_service_renderings s WHERE s.based_on_kind = 'requests'"
-            " AND s.based_on_id = r.id AND s.posted ORDER BY s.id LIMIT 1) AS rendering"
-            " FROM doc_requests r WHERE r.amocrm_lead_id = $1 AND r.posted ORDER BY r.id FOR UPDATE OF r", lead_id)
-        for row in rows:
-            number = people_number(row["number"])
-            if row["rendering"]:
-                said.append(f"заявка № {number} оставлена: по ней проведено «Оказание услуг» "
-                            f"№ {people_number(row['rendering'])}")
-                continue
-            try:
-                await engine.unpost(conn, requests_kind, row["id"])
-            except ErpError as exc:
-                said.append(f"заявка № {number} не отменена: {exc.message}")
-            else:
-                said.append(f"заявка № {number} отменена, время врача освобождено")
-        result = f"{reason}: " + ("; ".join(said) if said else "проведённых заявок нет")
-        await conn.execute(
-            "INSERT INTO amocrm_events (direction, kind, lead_id, state, attempts, result, delivered_at)"
-            " VALUES ('in', $1, $2, 'delivered', 1, $3, now())", kind, lead_id, result)
-    log.info("webhook for lead %s: %s", lead_id, result)
+    rows = await conn.fetch(
+        "SELECT r.id, r.number, (SELECT s.number FROM doc_service_renderings s WHERE s.based_on_kind = 'requests'"
+        " AND s.based_on_id = r.id AND s.posted ORDER BY s.id LIMIT 1) AS rendering"
+        " FROM doc_requests r WHERE r.amocrm_lead_id = $1 AND r.posted ORDER BY r.id FOR UPDATE OF r", lead_id)
+    for row in rows:
+        number = people_number(row["number"])
+        if row["rendering"]:
+            said.append(f"заявка № {number} оставлена: по ней проведено «Оказание услуг» "
+                        f"№ {people_number(row['rendering'])}")
+            continue
+        try:
+            await engine.unpost(conn, requests_kind, row["id"])  # its own savepoint: a refusal undoes only it
+        except ErpError as exc:
+            said.append(f"заявка № {number} не отменена: {exc.message}")
+        else:
+            said.append(f"заявка № {number} отменена, время врача освобождено")
+    result = f"{reason}: " + ("; ".join(said) if said else "проведённых заявок нет")
+    await conn.execute(
+        "INSERT INTO amocrm_events (direction, kind, lead_id, state, attempts, result, delivered_at)"
+        " VALUES ('in', $1, $2, 'delivered', 1, $3, now())", kind, lead_id, result)
     return result
 
 
