@@ -8,9 +8,10 @@ the signature, ``exp``/``nbf`` with a small leeway, ``aud`` (our redirect URI's 
 
 Booking checks what the user could get wrong before writing anything: a doctor who does not work
 at that time is 409, a time off the slot grid is 422, a taken time is 409 (the exclusion constraint
-has the last word under concurrency). The client is found by exact name or created; without a name
-it is the predefined "Клиент из AmoCRM". Then the lead gets its appointment fields and a note
-through the outbox, in the same transaction.
+has the last word under concurrency). The client is found by name (case and runs of spaces aside) or
+created, under a transaction-scoped lock on that name, so concurrent bookings for one new client
+create it once; without a name it is the predefined "Клиент из AmoCRM". Then the lead gets its
+appointment fields and a note through the outbox, in the same transaction.
 """
 
 from __future__ import annotations
@@ -145,11 +146,22 @@ async def _check_time(conn: asyncpg.Connection, settings: Settings, doctor: asyn
                    code="doctor_not_working", details={"working_intervals": hours})
 
 
+# The name as the lookup compares it; the same expression for the stored names and the asked one.
+_NORMAL = "lower(regexp_replace(btrim({}), '\\s+', ' ', 'g'))"
+
+
 async def _client(conn: asyncpg.Connection, engine: Engine, name: str) -> int:
+    """The client named ``name``, created if there is none; call it inside the booking's transaction.
+
+    The advisory lock on the normalised name (held to the end of the transaction) makes a concurrent
+    booking for the same new client wait for this one and then find the client it created."""
     if not name:
         return await conn.fetchval("SELECT id FROM cat_clients WHERE predefined = $1", AMOCRM_CLIENT)
-    found = await conn.fetchval("SELECT id FROM cat_clients WHERE name = $1 AND NOT deletion_mark ORDER BY id LIMIT 1",
-                                name)
+    # Its own statement: the lookup's snapshot must be taken after the wait, to see what the other committed.
+    key = f"hashtextextended('amocrm-client:' || {_NORMAL.format('$1')}, 0)"
+    await conn.execute(f"SELECT pg_advisory_xact_lock({key})", name)
+    found = await conn.fetchval(f"SELECT id FROM cat_clients WHERE {_NORMAL.format('name')} = {_NORMAL.format('$1')}"
+                                " AND NOT deletion_mark ORDER BY id LIMIT 1", name)
     if found:
         return found
     return (await catalog_service.create(conn, engine.registry, engine.registry.catalogs["clients"],
