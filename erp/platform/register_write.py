@@ -236,7 +236,9 @@ def _verdicts(reg: AccumulationRegister) -> str:
     a ``VALUES`` list of ``x(resource, balance, required, zero_with, misplaced)``; the rows that break
     a rule satisfy :data:`_BROKEN`."""
     rows = [f"('{r}', b.{q(r)}, greatest(coalesce(own.{q(r)}, 0), 0), NULL::text, false)" for r in reg.no_negative]
-    rows += [f"('{r}', b.{q(r)}, 0::numeric, '{pair}'::text, b.{q(pair)} = 0 AND b.{q(r)} <> 0)"
+    # A resource that must not be negative either is named once: as negative, or as left behind.
+    rows += [f"('{r}', b.{q(r)}, 0::numeric, '{pair}'::text,"
+             f" b.{q(pair)} = 0 AND b.{q(r)} {'>' if r in reg.no_negative else '<>'} 0)"
              for r, pair in reg.zero_with.items()]
     return f"VALUES {', '.join(rows)}"
 
