@@ -102,9 +102,11 @@ def _print_breaches(breaches, registers) -> None:
 
     table = Table("регистр", "ключ", "ресурс", "остаток", "нарушение")
     for b in breaches:
-        key = ", ".join(f"{k}={v}" for k, v in b.key.items())
-        rule = f"не 0 при нулевом «{b.pair}» ({b.pair_value})" if b.pair else "отрицательный остаток"
-        table.add_row(registers[b.register].title, key, b.resource, str(b.value), rule)
+        register = registers[b.register]
+        titles = {f.name: f.title or f.name for f in (*register.dimensions, *register.resources)}
+        key = ", ".join(f"{titles[k]}={v}" for k, v in b.key.items())
+        rule = f"не 0 при нулевом «{titles[b.pair]}» ({b.pair_value})" if b.pair else "отрицательный остаток"
+        table.add_row(register.title, key, titles[b.resource], str(b.value), rule)
     Console().print(table)
     console.print(f"[bold red]Нарушений правил остатков: {len(breaches)}.[/] Остатки по движениям неверны:"
                   " найдите документы этих ключей и исправьте их")
