@@ -57,8 +57,17 @@ async def sql(url: str, *statements: str) -> None:
         await conn.close()
 
 
-def check(runner: CliRunner):
-    return runner.invoke(erp.cli_totals.totals, ["check"])
+class Checked:
+    """``erp totals check`` run: its exit code, and its output with rich's line wrapping undone."""
+
+    def __init__(self, runner: CliRunner) -> None:
+        result = runner.invoke(erp.cli_totals.totals, ["check"])
+        self.exit_code, self.output = result.exit_code, result.output
+        self.stdout, self.stderr = (" ".join(text.split()) for text in (result.stdout, result.stderr))
+
+
+def check(runner: CliRunner) -> Checked:
+    return Checked(runner)
 
 
 def test_erp_totals_check_finds_duplicate_numbers_and_broken_stock(postgres, tmp_path):
