@@ -211,6 +211,7 @@ SKELETON: tuple[Expected, ...] = (
     Expected("9", "memory", "erp serve RSS after the HTTP rows", _t("<=", 1, "≤ 250 MB")),
     Expected("10a", "generator", "erp bench seed: stock movements by COPY", _t("<=", 1, "≤ 300 s per 10 M")),
     Expected("10b", "generator", "Totals consistent after the seed (erp totals check)", _t("<=", 0, "= 0 differences")),
+    Expected("10c", "consistency", "Totals consistent at the end of the run", _t("<=", 0, "= 0 differences")),
     Expected("11", "client_card", "Client card of a client with 1 000 documents, HTTP p95", _t("<=", 1, "≤ 50 ms"),
              planned="no client card yet (GET /api/clients/{id}/summary)"),
     Expected("12", "client_import", "Excel import of 10 000 clients", _t("<=", 1, "≤ 30 s"),
