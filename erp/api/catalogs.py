@@ -7,7 +7,7 @@ fields. Handlers are thin: decode, call the catalog service, encode.
 from typing import Any
 
 import msgspec
-from litestar import Request, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import JSONBody
 
 from erp.api.schemas import Id, catalog_types, plain, to_input
@@ -60,7 +60,12 @@ def catalog_routes(registry, catalog: Catalog) -> list:
 
     async def change(request: Request, data, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
-            return _out(out_t, await svc.update(conn, registry, catalog, item_id, to_input(data)))
+            return _out(out_t, await svc.update(conn, registry, catalog, item_id, to_input(data),
+                                                tz=request.app.state.settings.tz))
+
+    async def remove(request: Request, item_id: Id) -> None:
+        async with request.app.state.pool.acquire() as conn:
+            await svc.delete(conn, registry, catalog, item_id, tz=request.app.state.settings.tz)
 
     async def mark(request: Request, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
@@ -99,6 +104,11 @@ def catalog_routes(registry, catalog: Catalog) -> list:
         post(f"{base}/{{item_id:int}}/unmark-deletion", guards=write_guard, tags=tags, status_code=200,
              summary="Снять пометку удаления", operation_id=f"catalog_{op}_unmark",
              name=f"catalog_{op}_unmark")(unmark),
+        delete(f"{base}/{{item_id:int}}", guards=[allow("admin")], tags=tags, status_code=204,
+               summary=f"{catalog.title}: удалить непосредственно (только неиспользуемый элемент)",
+               description="Элемент, который используется в документах или на который ссылаются другие, "
+                           "не удаляется: 409 `item_in_use` с перечнем документов. Его можно пометить на удаление.",
+               operation_id=f"catalog_{op}_delete", name=f"catalog_{op}_delete")(remove),
         post(f"{base}/purge", guards=[allow("admin")], tags=tags, status_code=200,
              summary="Удалить помеченные (только то, на что нет ссылок)",
              operation_id=f"catalog_{op}_purge", name=f"catalog_{op}_purge")(purge),
