@@ -73,7 +73,8 @@ async def test_a_working_schedule_changed_after_the_draft_was_saved(api, db, cli
 
 async def test_a_client_moved_to_another_organization_after_the_invoice_was_saved(api, db, clinic):
     other = await api.item("organizations", {"name": "Клиника-2", "full_name": "ООО «Клиника-2»",
-                                             "inn": "7702070139", "vat_rate": "none", "number_prefix": "Д"})
+                                             "inn": "7702070139", "kpp": "770201001", "vat_rate": "none",
+                                             "number_prefix": "Д"})
     await api.patch(f"/api/catalogs/clients/{clinic.client}", {"organization_id": clinic.org})
     lines = [{"nomenclature_id": clinic.service, "quantity": "1", "price": "1500"}]
     draft = await api.create("invoices", {"date": "2021-12-22T10:00:00", "organization_id": clinic.org,
