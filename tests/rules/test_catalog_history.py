@@ -16,6 +16,8 @@ async def test_the_kind_of_a_used_item_is_fixed(api, db, browser, clinic):
     assert refused["message"] == ("«Шприц 5 мл» уже используется в документах, нельзя изменить «Вид»: "
                                   f"Поступление товаров № {number} от 01.12.2021")
     assert [(d["kind"], d["id"]) for d in refused["details"]["documents"]] == [("goods-receipts", arrived["id"])]
+    usage = await api.get(f"/api/catalogs/nomenclature/{clinic.goods}/usage")
+    assert [(u["title"], u["number"], u["posted"]) for u in usage] == [("Поступление товаров", arrived["number"], True)]
     form = await browser.get(f"/catalogs/nomenclature/{clinic.goods}")
     assert 'value="goods"' in form.text
     page = await browser.post(f"/catalogs/nomenclature/{clinic.goods}", {
