@@ -54,6 +54,8 @@ class Field:
     error message or ``None``.
     ``big`` makes an ``"int"`` field a ``bigint`` (for outside ids such as amoCRM's,
     which are 64-bit); its range is checked before the database.
+    ``fixed_once_used`` (catalog attributes): the value cannot change once documents
+    use the item, because their postings depend on it (see :mod:`.catalog_usage`).
     """
 
     name: str
@@ -69,6 +71,7 @@ class Field:
     nonnegative: bool = False
     index: bool = False
     big: bool = False
+    fixed_once_used: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
