@@ -22,8 +22,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
                     data_dir=tmp_path / "data", run_worker_in_serve=False)
 
 
-async def night_shifts(api, doctor: int) -> None:
+async def night_shifts(rest, doctor: int) -> None:
     """The doctor works 00:00–06:00 on both nights the clock changes."""
     for day in (SPRING, AUTUMN):
-        await api.create("work-schedules", {"date": f"{day[:8]}01T09:00:00", "month": f"{day[:8]}01", "lines": [
+        await rest.create("work-schedules", {"date": f"{day[:8]}01T09:00:00", "month": f"{day[:8]}01", "lines": [
             {"doctor_id": doctor, "day": day, "start": "00:00", "end": "06:00"}]}, post=True)
