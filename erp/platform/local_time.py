@@ -19,6 +19,7 @@ local time the product reads or steps goes through here:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 from .errors import ValidationError
@@ -93,9 +94,19 @@ def wall_starts(day: dt.date, start: dt.time, end: dt.time, tz: ZoneInfo,
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _clock_may_change(day: dt.date, tz: ZoneInfo) -> bool:
+    """Whether ``tz``'s offset may change on ``day`` (checked widely: from 14 hours before the day
+    begins in UTC to 14 hours after it ends, so every zone's day is covered)."""
+    first = dt.datetime.combine(day, dt.time(), UTC) - dt.timedelta(hours=14)
+    return first.astimezone(tz).utcoffset() != (first + dt.timedelta(hours=52)).astimezone(tz).utcoffset()
+
+
 def shifts_within(day: dt.date, start: dt.time, end: dt.time, tz: ZoneInfo) -> bool:
     """Whether the wall clock between ``start`` and ``end`` on ``day`` is not plain real time
     (the offset changes, or ``start`` is skipped)."""
+    if not _clock_may_change(day, tz):  # most days: one lookup
+        return False
     first, last = boundary(day, start, tz), boundary(day, end, tz)
     wall = dt.datetime.combine(day, end) - dt.datetime.combine(day, start)
     return last - first != wall or not exists(dt.datetime.combine(day, start), tz)
