@@ -176,7 +176,17 @@
   }
   async function searchPicker(picker) {
     const text = picker.querySelector("[data-picker-text]");
-    const url = `/lookup/${encodeURIComponent(picker.dataset.target)}?q=${encodeURIComponent(text.value)}`;
+    const params = new URLSearchParams({ q: text.value });
+    // A picker narrowed by other fields of its form (the invoices of the chosen client)
+    if (picker.dataset.field) {
+      params.set("field", picker.dataset.field);
+      const form = picker.closest("form");
+      (text.dataset.filters || "").split(",").filter(Boolean).forEach((name) => {
+        const source = form && form.querySelector(`[name="${name}"]`);
+        if (source && source.value) params.set(name, source.value);
+      });
+    }
+    const url = `/lookup/${encodeURIComponent(picker.dataset.target)}?${params}`;
     const response = await fetch(url, { headers: { "HX-Request": "true" } });
     if (!response.ok) return;
     const box = picker.querySelector(".picker-results");
