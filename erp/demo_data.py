@@ -17,9 +17,9 @@ import asyncpg
 
 from erp.configuration import registry
 from erp.demo import ADMIN, demo_step
-from erp.printing import images
 from erp.platform import catalog_service
 from erp.platform.posting import Engine
+from erp.printing import images
 from erp.settings import Settings, load_settings
 
 EFIMOVA, THIRD, ISHAEVA = "Ефимова Е.В.", "Петрова О.Н.", "Ишаева М.И."
