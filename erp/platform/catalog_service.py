@@ -55,8 +55,10 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
             problems[f.name] = str(exc)
     if derived_name and not problems:
         out["name"] = catalog.derive_name(out)[:catalog.name_max_length]
-    if not problems and catalog.check and not partial:
-        problems.update(catalog.check(out))
+    if catalog.check and not partial:
+        # the cross-field rules too, over what parsed: one answer names every bad field
+        for key, message in catalog.check(out).items():
+            problems.setdefault(key, message)
     if problems:
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})

@@ -69,7 +69,9 @@ def test_copy_a_service_rendering_line_keeps_its_discount(chromium, served):
     page.goto(f"{served.base_url}/documents/service-renderings/new")
     rows = page.locator("table[data-lines] tr[data-line]")
     pick(page, "Номенклатура *", "приём", "Приём терапевта", scope=rows.first)
-    expect(rows.first.get_by_label("Цена")).to_have_value("1500.00")  # the item's price comes with it
+    expect(rows.first.get_by_label("Цена")).to_have_value("1 500,00")  # the item's price comes with it
+    expect(rows.first.get_by_label("Количество")).to_have_value("1")  # and one of it
+    expect(page.locator("output[data-total]")).to_have_text("1 500,00")
     rows.first.get_by_label("Количество").fill("2")
     rows.first.get_by_label("Процент скидки").fill("10")
     expect(rows.first.get_by_label("Сумма скидки")).to_have_value("300")
@@ -172,7 +174,7 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     page.keyboard.press("Enter")
     price = rows.first.get_by_label("Цена")
     expect(price).to_be_focused()
-    expect(price).to_have_value("25.00")  # the item's price came with it…
+    expect(price).to_have_value("25,00")  # the item's price came with it…
     page.keyboard.type("3,25")  # …and what is typed replaces it
     expect(price).to_have_value("3,25")
     expect(page.locator("output[data-total]")).to_have_text("26,00")

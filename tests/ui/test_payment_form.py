@@ -14,7 +14,7 @@ async def test_create_a_payment_on_the_basis_of_an_invoice_from_its_form(browser
     link = f"/documents/payments/new?based_on_kind=invoices&amp;based_on_id={inv['id']}"
     assert link in page
     form = (await browser.get(link.replace("&amp;", "&"))).text
-    assert 'name="amount" value="1500.00"' in form
+    assert 'name="amount" value="1 500,00"' in form
     assert f'name="client_id" value="{clinic.client}"' in form and 'value="Иванов Иван Иванович"' in form
     assert f'name="invoice_id" value="{inv["id"]}"' in form
     # the method is required: no empty choice
