@@ -20,7 +20,7 @@ async def test_a_documents_changes_read_in_names_titles_and_russian_dates(browse
     lines = re.findall(r"<table class=\"mini[^\"]*\" data-lines-change>(.*?)</table>", page, re.S)
     assert lines, "the lines are small tables"
     cells = [[c.replace("\u00a0", " ") for c in re.findall(r"<t[dh]>([^<]*)</t[dh]>", t)] for t in lines]
-    assert ["Номенклатура", "Количество", "Цена"] == cells[0][:3], "the lines' titles, in the form's order"
+    assert cells[0][:3] == ["Номенклатура", "Количество", "Цена"], "the lines' titles, in the form's order"
     assert any(c[-8:-5] == ["Приём терапевта", "3", "1 500,00"] and "Без НДС" in c for c in cells), cells
     assert "nomenclature_id" not in text and '"price"' not in text  # no JSON
 
