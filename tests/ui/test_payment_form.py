@@ -35,3 +35,11 @@ async def test_the_invoice_picker_offers_only_the_clients_unpaid_invoices(browse
     assert open_["id"] in ids and paid["id"] not in ids and theirs["id"] not in ids
     everything = (await browser.get("/lookup/invoices?q=")).text
     assert {open_["id"], paid["id"], theirs["id"]} <= set(map(int, re.findall(r'data-id="(\d+)"', everything)))
+
+
+async def test_a_payment_on_a_paid_invoice_is_refused_with_the_reason(browser, api, clinic):
+    inv = await api.create("invoices", invoice(clinic, {"nomenclature_id": clinic.service, "quantity": "1",
+                                                        "price": "100"}), post=True)
+    await api.create("payments", pay(clinic, "100.00", inv["id"]), post=True)
+    r = await browser.get(f"/documents/payments/new?based_on_kind=invoices&based_on_id={inv['id']}", status=409)
+    assert "оплачен полностью" in r.text
