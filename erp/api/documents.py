@@ -159,9 +159,10 @@ def _based_route(registry, target: DocumentKind, source: str, in_t: type):
         async with request.app.state.pool.acquire() as conn:
             filled = await request.app.state.engine.fill_based_on(conn, target, source, doc_id)
         tz = request.app.state.settings.tz
-        return msgspec.convert({k: plain(v, tz) for k, v in filled.items()}
-                               | {"lines": [{k: plain(v, tz) for k, v in ln.items()} for ln in filled["lines"]]},
-                               in_t, strict=False)
+        body = {k: plain(v, tz) for k, v in filled.items() if k != "lines"}
+        if target.lines:  # a kind without a tabular section (a payment) has no "lines" to fill
+            body["lines"] = [{k: plain(v, tz) for k, v in ln.items()} for ln in filled["lines"]]
+        return msgspec.convert(body, in_t, strict=False)
 
     based.__annotations__["return"] = in_t
     return get(f"/api/documents/{source}/{{doc_id:int}}/based/{target.name}", guards=[ANY_USER],

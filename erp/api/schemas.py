@@ -46,13 +46,19 @@ def _unset(f: Field) -> tuple:
     return (f.name, api_type(f) | None | msgspec.UnsetType, msgspec.UNSET)
 
 
+def _name_field(catalog: Catalog) -> tuple:
+    text = Annotated[str, msgspec.Meta(max_length=catalog.name_max_length)]
+    if catalog.derive_name is not None:  # left out or empty: derived from the other fields
+        return ("name", text | msgspec.UnsetType, msgspec.UNSET)
+    return ("name", Annotated[str, msgspec.Meta(min_length=1, max_length=catalog.name_max_length)])
+
+
 def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
     base = class_name(catalog.name)
     tree = [("parent_id", int | None, None), ("is_group", bool, False)] if catalog.hierarchical else []
     create = msgspec.defstruct(
         f"{base}Create",
-        [("name", Annotated[str, msgspec.Meta(min_length=1, max_length=catalog.name_max_length)]),
-         *tree, *[_optional(f) for f in catalog.fields]],
+        [_name_field(catalog), *tree, *[_optional(f) for f in catalog.fields]],
         forbid_unknown_fields=True, kw_only=True)
     update = msgspec.defstruct(
         f"{base}Update",
