@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from erp.platform.dates import checked_moment
 from erp.registers.doctor_schedule import doctor_schedule
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
@@ -119,6 +120,7 @@ def _slots_across_shift(first: dt.datetime, last: dt.datetime, spans: list[list[
 async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, step: int, duration: int,
                      doctor_id: int | None = None) -> list[DoctorSlots]:
     """Doctors who work on ``day`` (active ones, by name), each with their free start times."""
+    checked_moment(day, tz, "date")  # a day that can hold a visit (422 outside 1900–9998)
     intervals = await working_intervals(conn, day, doctor_id)
     if not intervals:
         return []

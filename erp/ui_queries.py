@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,10 @@ SORTABLE_TYPES = ("str", "enum", "int", "money", "quantity", "percent", "date", 
 _EMPTY = {"str": "''", "enum": "''", "text": "''", "int": "0", "money": "0", "quantity": "0", "percent": "0",
           "date": "'-infinity'::date", "datetime": "'-infinity'::timestamptz", "time": "'00:00'::time",
           "bool": "false"}
+# What a page cursor of each sort carries, so that a forged one is refused (422 invalid_cursor), not a 500.
+_CURSOR_TYPES: dict[str, type] = {"str": str, "enum": str, "text": str, "int": int, "money": Decimal,
+                                  "quantity": Decimal, "percent": Decimal, "date": dt.date,
+                                  "datetime": dt.datetime, "bool": bool}
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ async def _page(conn: asyncpg.Connection, table: str, where: list[str], args: li
     backwards = before is not None and after is None
     conditions = list(where)
     if cursor:
-        value, last_id = keyset.decode(cursor, 2)
+        value, last_id = keyset.decode(cursor, (_CURSOR_TYPES.get(ftype, object), int))
         args = [*args, value, last_id]
         forward_op = "<" if descending else ">"
         op = forward_op if not backwards else {"<": ">", ">": "<"}[forward_op]
