@@ -5,7 +5,6 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.openapi.spec import Example
 from litestar.params import KwargDefinition, Parameter
 
 from erp.platform.catalog import Catalog, class_name
@@ -26,10 +25,9 @@ class BasedOnRef(msgspec.Struct, forbid_unknown_fields=True):
 
 # Dates and moments travel as ISO strings and are read by erp.platform.dates (a number is never a date:
 # msgspec alone would read 20261205 as a Unix time in 1970).
-DayText = Annotated[str, KwargDefinition(format="date", examples=[Example(value="2026-12-05")],
-                                        description="Дата ГГГГ-ММ-ДД, 01.01.1900–31.12.9999")]
+DayText = Annotated[str, KwargDefinition(format="date", description="Дата ГГГГ-ММ-ДД, 01.01.1900–31.12.9999")]
 MomentText = Annotated[str, KwargDefinition(
-    format="date-time", examples=[Example(value="2026-12-05T09:30:00")],
+    format="date-time",
     description="Дата и время ISO 8601, 02.01.1900–31.12.9998; без смещения — в часовом поясе клиники; "
                 "доли секунды отбрасываются")]
 
@@ -78,7 +76,8 @@ def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
     tree = [("parent_id", RefId | None, None), ("is_group", bool, False)] if catalog.hierarchical else []
     name_t = Annotated[str, KwargDefinition(min_length=1, max_length=catalog.name_max_length)]
     # what GET shows and PATCH ignores: an item read can be sent back as it is
-    shown = [_shown("id", int), _shown("code", str), _shown("deletion_mark", bool), _shown("predefined", str)]
+    shown = [_shown("id", int), _shown("code", str), _shown("deletion_mark", bool), _shown("predefined", str),
+             *([] if catalog.hierarchical else [_shown("parent_id", int), _shown("is_group", bool)])]
     create = msgspec.defstruct(
         f"{base}Create",
         [("name", name_t), *tree, *[_optional(f) for f in catalog.fields]],
