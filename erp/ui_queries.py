@@ -25,6 +25,7 @@ import asyncpg
 from erp import reports
 from erp.platform import keyset
 from erp.platform.catalog import Catalog
+from erp.platform.dates import day_bounds
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.document_store import load_many
 from erp.platform.errors import ValidationError
@@ -162,11 +163,12 @@ async def browse_documents(conn: asyncpg.Connection, registry, kind: DocumentKin
     if q.strip():
         args.append(_escape_like(q.strip()))
         where.append(_document_search(registry, kind, args))
-    if start is not None:
-        args.append(dt.datetime.combine(start, dt.time(), tz))
+    lower, upper = day_bounds(start, end, tz)
+    if lower is not None:
+        args.append(lower)
         where.append(f"date >= ${len(args)}")
-    if end is not None:
-        args.append(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz))
+    if upper is not None:
+        args.append(upper)
         where.append(f"date < ${len(args)}")
     for flag, value in (("posted", posted), ("deletion_mark", deletion_mark)):
         if value is not None:

@@ -132,7 +132,7 @@ def nul_guard(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        raw_path = scope.get("raw_path") or b""
+        raw_path = (scope.get("raw_path") or b"").split(b"?", 1)[0]
         if "\x00" in scope.get("path", "") or _has_nul(raw_path):
             await refuse(scope, send, ["path"])
             return

@@ -19,10 +19,13 @@ Every failure is a :class:`ValueError` subclass with a Russian message
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .errors import ValidationError
 
+# the extended ISO form only: "20261205" (the basic form) is as much a number as 20261205
+_EXTENDED = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 MIN_DAY = dt.date(1900, 1, 1)
 MAX_DAY = dt.date(9999, 12, 31)
 # Moments (document dates, visit starts, register query points) keep a month either side, so that
@@ -56,7 +59,7 @@ def read_day(raw: Any) -> dt.date:
     if not isinstance(raw, str):
         raise DateError(DAY_TEXT)
     text = raw.strip()
-    if len(text) != 10:
+    if len(text) != 10 or not _EXTENDED.match(text):
         raise DateError(DAY_TEXT)
     try:
         day = dt.date.fromisoformat(text)
@@ -75,6 +78,8 @@ def read_moment(raw: Any, tz: dt.tzinfo | None = None) -> dt.datetime:
     elif isinstance(raw, dt.date):
         value = dt.datetime.combine(raw, dt.time())
     elif isinstance(raw, str):
+        if not _EXTENDED.match(raw.strip()):
+            raise DateError(MOMENT_TEXT)
         try:
             value = dt.datetime.fromisoformat(raw.strip())
         except ValueError:

@@ -71,11 +71,11 @@ def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
         raise _invalid(problems)
     if kind.prepare is not None:
         header, lines = kind.prepare(dict(header), [dict(x) for x in lines], settings)
-        _check_computed(kind, header, lines)
+        check_computed(kind, header, lines)
     return date, header, lines, based_on
 
 
-def _check_computed(kind: DocumentKind, header: dict, lines: list[dict]) -> None:
+def check_computed(kind: DocumentKind, header: dict, lines: list[dict]) -> None:
     """Sums the document computed itself (line amounts, totals) stay within the limits of
     their fields, so that a column never overflows in the database."""
     problems: dict[str, str] = {}

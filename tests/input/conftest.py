@@ -9,8 +9,9 @@ import pytest
 
 from tests.clinic.conftest import Api, Clinic, counts, make_clinic
 from tests.clinic.test_work_schedule import line, ws
+from tests.ui.conftest import browser
 
-__all__ = ["counts", "refused", "ENGLISH", "api", "clinic", "schedule"]
+__all__ = ["ENGLISH", "api", "browser", "clinic", "counts", "refused", "schedule"]
 
 # What the validation library says in English; none of it may reach a person.
 ENGLISH = re.compile(r"of length|matching regex|RFC|int \| null|Expected|Invalid|got `|Object |required field"
