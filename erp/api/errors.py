@@ -90,9 +90,11 @@ def _field_of(message: str, key: str | None) -> str:
     if m and m.group("path"):
         return m.group("path")
     m = re.search(r"(?:field|parameter) [`'](?P<f>[^`']+)[`']", message)
-    if m:
-        return m.group("f")
-    return key or "body"
+    named = m.group("f") if m else None
+    if key and key not in ("data", "body"):
+        # Litestar gives the path of the object and msgspec names the field inside it
+        return f"{key}.{named}" if named and message.startswith("Object") else key
+    return named or key or "body"
 
 
 def translate_validation(message: str, key: str | None = None) -> tuple[str, str]:
