@@ -49,7 +49,7 @@ def decode(cursor: str, types: tuple[type, ...]) -> list[Any]:
             raise ValueError
         return out
     except Exception:
-        raise ValidationError.field("after", "неверный или устаревший курсор страницы: начните с первой страницы",
+        raise ValidationError.field("after", "неверный курсор страницы (подделан или устарел): начните с первой страницы",
                                     code="invalid_cursor") from None
 
 
