@@ -1,7 +1,9 @@
 """``erp totals``: проверка и пересчёт итогов регистров накопления.
 
 ``erp totals check`` compares every register's stored totals with the
-recomputation from its movements and exits with 1 when they differ;
+recomputation from its movements, checks the balances against the registers'
+balance control (no negative stock, no cost without quantity) and the
+document numbers (unique per kind, prefix and year), and exits with 1 on any fault;
 ``erp totals rebuild [REGISTER]`` recomputes them (all registers, or one).
 """
 
@@ -47,20 +49,45 @@ def totals() -> None:
 
 @totals.command("check")
 def check() -> None:
-    """Сверить итоги всех регистров с движениями (код выхода 1 при расхождениях)."""
+    """Сверить итоги всех регистров с движениями, правила остатков и нумерацию документов
+    (код выхода 1 при нарушениях)."""
     from erp.cli import console, run
-    from erp.platform.totals import check_totals
+    from erp.platform.totals import check_balance_rules, check_numbers, check_totals
 
-    url = _context().url
-    registers = all_registers()
+    ctx = _context()
+    url, registers, kinds = ctx.url, all_registers(), all_document_kinds()
+    timezone = ctx.settings.timezone
 
     async def work(conn):
-        return [d for reg in registers for d in await check_totals(conn, reg)]
+        differences = [d for reg in registers for d in await check_totals(conn, reg)]
+        breaches = [b for reg in registers for b in await check_balance_rules(conn, reg)]
+        numbers = [f for kind in kinds for f in await check_numbers(conn, kind, timezone)]
+        return differences, breaches, numbers
 
-    differences = run(_with_connection(url, work))
-    if not differences:
-        console.print(f"Итоги сходятся с движениями (регистров: {len(registers)}).")
+    differences, breaches, numbers = run(_with_connection(url, work))
+    if not (differences or breaches or numbers):
+        console.print(f"Итоги сходятся с движениями (регистров: {len(registers)}), правила остатков соблюдены,"
+                      f" номера документов уникальны (видов: {len(kinds)}).")
         return
+    if differences:
+        _print_differences(differences)
+    if breaches:
+        _print_breaches(breaches, {r.name: r for r in registers})
+    if numbers:
+        _print_numbers(numbers, {k.name: k for k in kinds})
+    sys.exit(1)
+
+
+def all_document_kinds() -> list:
+    """Every document kind of the configuration, by name."""
+    from erp.configuration import registry
+
+    return sorted(registry().documents.values(), key=lambda k: k.name)
+
+
+def _print_differences(differences) -> None:
+    from erp.cli import console
+
     table = Table("регистр", "итоги", "ключ", "поле", "хранится", "по движениям")
     for d in differences:
         key = ", ".join(f"{k}={v}" for k, v in d.key.items())
@@ -68,7 +95,32 @@ def check() -> None:
                       str(d.stored), str(d.expected))
     Console().print(table)
     console.print(f"[bold red]Расхождений: {len(differences)}.[/] Исправить: erp totals rebuild")
-    sys.exit(1)
+
+
+def _print_breaches(breaches, registers) -> None:
+    from erp.cli import console
+
+    table = Table("регистр", "ключ", "ресурс", "остаток", "нарушение")
+    for b in breaches:
+        register = registers[b.register]
+        titles = {f.name: f.title or f.name for f in (*register.dimensions, *register.resources)}
+        key = ", ".join(f"{titles[k]}={v}" for k, v in b.key.items())
+        rule = f"не 0 при нулевом «{titles[b.pair]}» ({b.pair_value})" if b.pair else "отрицательный остаток"
+        table.add_row(register.title, key, titles[b.resource], str(b.value), rule)
+    Console().print(table)
+    console.print(f"[bold red]Нарушений правил остатков: {len(breaches)}.[/] Остатки по движениям неверны:"
+                  " найдите документы этих ключей и исправьте их")
+
+
+def _print_numbers(faults, kinds) -> None:
+    from erp.cli import console
+
+    table = Table("вид документа", "префикс", "год", "номер", "id документов", "нарушение")
+    for f in faults:
+        problem = "номер повторяется" if f.problem == "duplicate" else "номер из серии другого года"
+        table.add_row(kinds[f.kind].title, f.prefix, str(f.year), f.number, ", ".join(map(str, f.ids)), problem)
+    Console().print(table)
+    console.print(f"[bold red]Нарушений нумерации: {len(faults)}.[/]")
 
 
 @totals.command("rebuild")

@@ -246,8 +246,8 @@ async def insert_posted(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id:
         sql += " SELECT (SELECT number FROM doc) AS number"
         if short is not None:
             sql += (", erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource,"
-                    " s.balance::text, s.required::text) ORDER BY s.register, s.dims, s.resource) FROM short AS s))"
-                    " AS short")
+                    " s.balance::text, s.required::text, s.zero_with) ORDER BY s.register, s.dims, s.resource)"
+                    " FROM short AS s)) AS short")
         return sql + "".join(f", {e}" for e in evaluate), titles
 
     shape = tuple(h.shape() for h in hooks)
@@ -260,7 +260,7 @@ async def insert_posted(conn: asyncpg.Connection, kind: DocumentKind, *, doc_id:
     except asyncpg.PostgresError as exc:
         if exc.sqlstate != SHORTAGE:
             raise
-        fields = ("register", "dims", "resource", "balance", "required")
+        fields = ("register", "dims", "resource", "balance", "required", "zero_with")
         rows = [dict(zip(fields, s, strict=True)) for s in msgspec.json.decode(exc.detail)]
         for row in rows:
             row["balance"], row["required"] = Decimal(row["balance"]), Decimal(row["required"])

@@ -38,10 +38,12 @@ from .document_input import check_computed, parse_document
 from .errors import Conflict, NotFound, ValidationError
 from .hook_sql import speak_sql, statements_of
 from .lifecycle import State, guard
+from .numbering import move_to_series
 from .refs import check_refs
 from .register import AccumulationRegister
 from .register_balances import current_balances, key_of
 from .register_write import check_balances, raise_if_short, write_registers
+from .shortfall_names import named
 
 
 def _retrying(operation):
@@ -156,8 +158,9 @@ class Engine:
                 guard("write", state, self._day(date), await store.lock_for_new(conn, kind, header))
             await check_refs(conn, self.registry, self._refs(kind, header, lines, None))
             await store.update_header(conn, kind, doc_id, date, header)
+            number = await self._renumber(conn, kind, old, date, header)
             await store.replace_lines(conn, kind, doc_id, lines)
-            doc = Doc(kind.name, doc_id, old.number, date, old.posted, False, header, tuple(lines),
+            doc = Doc(kind.name, doc_id, number, date, old.posted, False, header, tuple(lines),
                       old.based_on)
             await self._emit(conn, kind, old, doc, "write")
             if old.posted or post:
@@ -291,9 +294,9 @@ class Engine:
 
     async def _check(self, conn, kind: DocumentKind, doc: Doc) -> None:
         controlled = [(r, kind.name, doc.id) for r in kind.registers
-                      if isinstance(r, AccumulationRegister) and r.no_negative]
-        if controlled:
-            raise_if_short(await check_balances(conn, controlled))
+                      if isinstance(r, AccumulationRegister) and r.controlled]
+        if controlled and (shortfalls := await check_balances(conn, controlled)):
+            raise_if_short(await named(conn, self.registry, shortfalls))
 
     def _hooks(self, kind: DocumentKind) -> tuple:
         return (*kind.hooks, *self.registry.hooks_for(kind.name))
@@ -308,6 +311,16 @@ class Engine:
     async def _emit(self, conn, kind: DocumentKind, old: Doc | None, new: Doc, action: str) -> None:
         for hook in self._hooks(kind):
             await hook(conn, kind, old, new, action)
+
+    async def _renumber(self, conn, kind: DocumentKind, old: Doc, date: dt.datetime, header: Mapping[str, Any]) -> str:
+        """The number in its series: a date moved to another year, or a new prefix source (the organization),
+        moves the number to the new series (see :func:`~erp.platform.numbering.move_to_series`)."""
+        field = kind.prefix_from[0] if kind.prefix_from else None
+        new_source = field is not None and header.get(field) != old.header.get(field)
+        year = self._day(date).year
+        if year == self._day(old.date).year and not new_source:
+            return old.number
+        return await move_to_series(conn, kind, old.id, year, self._prefix_source(kind, header) if new_source else None)
 
     def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
         """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""

@@ -34,7 +34,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -107,6 +107,7 @@ class AccumulationRegister:
     def __init__(self, name: str, *, kind: Literal["balance", "turnover"],
                  dimensions: Sequence[Field], resources: Sequence[Field],
                  attributes: Sequence[Field] = (), no_negative: Sequence[str] = (),
+                 zero_with: Mapping[str, str] | None = None,
                  title: str = "", timezone: str = "UTC") -> None:
         if not _NAME.match(name):
             raise ValueError(f"register name {name!r}: lowercase latin letters, digits, '_' or '-'")
@@ -115,6 +116,8 @@ class AccumulationRegister:
         self.name, self.kind, self.title = name, kind, title or name
         self.dimensions, self.resources = tuple(dimensions), tuple(resources)
         self.attributes, self.no_negative = tuple(attributes), tuple(no_negative)
+        # {resource: other}: the resource must be 0 wherever the other one is 0 (cost where quantity is).
+        self.zero_with: dict[str, str] = dict(zero_with or {})
         if not _TZ.match(timezone):
             raise ValueError(f"register {name}: bad timezone {timezone!r}")
         self.timezone = timezone  # goes into SQL as a literal, hence the pattern check
@@ -150,6 +153,19 @@ class AccumulationRegister:
             raise ValueError(f"{where}: no_negative names unknown resources {unknown}")
         if self.no_negative and self.kind != "balance":
             raise ValueError(f"{where}: only a balance register can forbid negative balances")
+        unknown = {*self.zero_with, *self.zero_with.values()} - {f.name for f in self.resources}
+        if unknown:
+            raise ValueError(f"{where}: zero_with names unknown resources {unknown}")
+        if any(a == b for a, b in self.zero_with.items()):
+            raise ValueError(f"{where}: zero_with pairs a resource with itself")
+        if self.zero_with and self.kind != "balance":
+            raise ValueError(f"{where}: only a balance register can control its balances")
+
+    @property
+    def controlled(self) -> bool:
+        """Whether postings check the balances they leave (контроль остатков): ``no_negative``
+        resources never below zero, ``zero_with`` resources zero wherever their pair is."""
+        return bool(self.no_negative or self.zero_with)
 
     @property
     def is_balance(self) -> bool:

@@ -39,11 +39,14 @@ from .register_balances import current_balances, join_on, key_of  # noqa: F401  
 
 
 class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
-    """A key whose controlled resource went negative.
+    """A key whose controlled resource breaks a rule: went negative, or (``zero_with``
+    names its pair) stayed non-zero where the pair is zero.
 
     ``required`` is what the recorder takes from the key (its expenses less its
-    receipts, never below zero); ``available`` is the balance after the write
-    plus ``required``: what the key had without this recorder.
+    receipts, never below zero; 0 for ``zero_with``); ``available`` is the balance after the write
+    plus ``required``: what the key had without this recorder. ``names`` (the dimensions'
+    presentations), ``labels`` (the fields' titles) and ``balances`` (every resource of the key
+    after the write) are filled when known, for people (see :mod:`.shortfall_names`).
     """
 
     register: str
@@ -52,18 +55,40 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
     available: Decimal
     required: Decimal
     title: str = ""
+    zero_with: str | None = None
+    names: dict[str, str] | None = None
+    labels: dict[str, str] | None = None
+    balances: dict[str, Decimal] | None = None
+
+    def _label(self, name: str) -> str:
+        return (self.labels or {}).get(name) or name
 
     def describe(self) -> str:
-        key = ", ".join(f"{k}={v}" for k, v in self.dimensions.items())
-        if self.required > 0:
+        names = self.names or {}
+        key = ", ".join(f"{self._label(k)} «{names[k]}»" if k in names else f"{k}={v}"
+                        for k, v in self.dimensions.items())
+        if self.zero_with:
+            amounts = (f"остаток {self.available - self.required} при нулевом остатке"
+                       f" «{self._label(self.zero_with)}», а должен быть 0")
+        elif self.required > 0:
             amounts = f"доступно {self.available}, требуется {self.required}"
         else:
             amounts = f"остаток станет {self.available - self.required}"
-        return f"{self.title or self.register} ({key}), {self.resource}: {amounts}"
+        after = ""
+        if self.balances:
+            after = " (после изменения: " + ", ".join(f"{self._label(r)} {v}" for r, v in self.balances.items()) + ")"
+        return f"{self.title or self.register} ({key}), {self._label(self.resource)}: {amounts}{after}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"register": self.register, "dimensions": self.dimensions, "resource": self.resource,
-                "available": str(self.available), "required": str(self.required)}
+        out = {"register": self.register, "dimensions": self.dimensions, "resource": self.resource,
+               "available": str(self.available), "required": str(self.required)}
+        if self.zero_with:
+            out["zero_with"] = self.zero_with
+        if self.names:
+            out["names"] = self.names
+        if self.balances:
+            out["balances"] = {r: str(v) for r, v in self.balances.items()}
+        return out
 
 
 # The SQLSTATE of erp_balance_shortage(): a statement that controls its own balances refused (migration
@@ -77,7 +102,8 @@ class BalanceShortage(Conflict):
     code = "balance_shortage"
 
     def __init__(self, shortfalls: Sequence[Shortfall]) -> None:
-        super().__init__("Недостаточно остатка: " + "; ".join(s.describe() for s in shortfalls),
+        heading = "Остаток станет неверным: " if any(s.zero_with for s in shortfalls) else "Недостаточно остатка: "
+        super().__init__(heading + "; ".join(s.describe() for s in shortfalls),
                          details={"shortfalls": [s.as_dict() for s in shortfalls]})
         self.shortfalls = list(shortfalls)
 
@@ -158,10 +184,10 @@ def _write_ctes(reg: AccumulationRegister, tag: str, first_arg: int,
     ON CONFLICT ({dims}) DO UPDATE SET {", ".join(f"{r} = t.{r} + EXCLUDED.{r}" for r in res)}{
         f" RETURNING {dims}, {', '.join(res)}" if returning else ""}
 )"""
-    if not reg.no_negative:
+    if not reg.controlled:
         return sql, None
     name = _setting(reg)
-    decreased = " OR ".join(f"{change[r]} < 0" for r in reg.no_negative)
+    decreased = _watched(reg, change)
     remember = f"""set_config('{name}', (
     coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb
     || coalesce((SELECT jsonb_agg(jsonb_build_array({rk}::text, {ri}::bigint, {dims}))
@@ -190,21 +216,52 @@ def write_parts(registers: Sequence[AccumulationRegister], first_arg: int,
     return ",\n".join(ctes), remembers
 
 
+def _controlled(reg: AccumulationRegister) -> list[str]:
+    """The resources balance control looks at."""
+    return list(dict.fromkeys([*reg.no_negative, *reg.zero_with]))
+
+
+def _watched(reg: AccumulationRegister, change: Mapping[str, str]) -> str:
+    """The condition on a key's change (``change[resource]``, an SQL expression) under which
+    the balance it leaves must be checked: a ``no_negative`` resource decreased, a
+    ``zero_with`` resource changed at all or its pair decreased (towards zero)."""
+    parts = [f"{change[r]} < 0" for r in reg.no_negative]
+    for resource, pair in reg.zero_with.items():
+        parts += [f"{change[resource]} <> 0", f"{change[pair]} < 0"]
+    return " OR ".join(dict.fromkeys(parts))
+
+
+def _verdicts(reg: AccumulationRegister) -> str:
+    """Balance control's rules over a key's balance ``b`` and the recorder's own takings ``own``,
+    a ``VALUES`` list of ``x(resource, balance, required, zero_with, misplaced)``; the rows that break
+    a rule satisfy :data:`_BROKEN`."""
+    rows = [f"('{r}', b.{q(r)}, greatest(coalesce(own.{q(r)}, 0), 0), NULL::text, false)" for r in reg.no_negative]
+    # A resource that must not be negative either is named once: as negative, or as left behind.
+    rows += [f"('{r}', b.{q(r)}, 0::numeric, '{pair}'::text,"
+             f" b.{q(pair)} = 0 AND b.{q(r)} {'>' if r in reg.no_negative else '<>'} 0)"
+             for r, pair in reg.zero_with.items()]
+    return f"VALUES {', '.join(rows)}"
+
+
+# Negative where it must not be, or non-zero where its pair is zero.
+_BROKEN = "(x.zero_with IS NULL AND x.balance < 0) OR x.misplaced"
+
+
 def _short_sql(reg: AccumulationRegister, tag: str) -> str:
     """The shortfalls of one register's write in the same statement (rows like
     :func:`check_query`'s), from what its balance upsert returned: the keys the
-    write decreased whose controlled resource its upsert left negative."""
-    decreased = " OR ".join(f"sum({q(f'{r}_receipt')} - {q(f'{r}_expense')}) < 0" for r in reg.no_negative)
-    takes = ", ".join(f"sum(-record_type * {q(r)}) AS {q(r)}" for r in reg.no_negative)
-    values = ", ".join(f"('{r}', b.{q(r)}, greatest(coalesce(own.{q(r)}, 0), 0))" for r in reg.no_negative)
+    write moved against a rule whose balance its upsert left breaking it."""
+    change = {r: f"sum({q(f'{r}_receipt')} - {q(f'{r}_expense')})" for r in reg.resource_names}
+    takes = ", ".join(f"sum(-record_type * {q(r)}) AS {q(r)}" for r in _controlled(reg))
     pairs = ", ".join(f"'{d}', b.{q(d)}" for d in reg.dimension_names)
     return f"""SELECT '{reg.name}'::text AS register, json_build_object({pairs})::text AS dims,
-       x.resource::text AS resource, x.balance, x.required
+       x.resource::text AS resource, x.balance, x.required, x.zero_with
 FROM balance_up{tag} AS b
-JOIN (SELECT {_dims(reg)} FROM delta{tag} GROUP BY {_dims(reg)} HAVING {decreased}) AS k ON {join_on(reg, "k", "b")}
+JOIN (SELECT {_dims(reg)} FROM delta{tag} GROUP BY {_dims(reg)} HAVING {_watched(reg, change)}) AS k
+  ON {join_on(reg, "k", "b")}
 LEFT JOIN (SELECT {_dims(reg)}, {takes} FROM new{tag} GROUP BY {_dims(reg)}) AS own ON {join_on(reg, "own", "b")}
-CROSS JOIN LATERAL (VALUES {values}) AS x(resource, balance, required)
-WHERE x.balance < 0"""
+CROSS JOIN LATERAL ({_verdicts(reg)}) AS x(resource, balance, required, zero_with, misplaced)
+WHERE {_BROKEN}"""
 
 
 def checked_write_parts(registers: Sequence[AccumulationRegister], first_arg: int,
@@ -225,7 +282,7 @@ def checked_write_parts(registers: Sequence[AccumulationRegister], first_arg: in
         ctes.append(_write_ctes(reg, tag, arg, recorder, returning=True, fresh=True)[0])
         names = ("balance_up", "month_up", "ins") if reg.is_balance else ("month_up", "ins")
         counted = [f"(SELECT count(*) FROM {name}{tag})" for name in names] + counted
-        if reg.no_negative:
+        if reg.controlled:
             shorts.append(f"({_short_sql(reg, tag)})")
             titles[reg.name] = reg.title
         arg += _arity(reg)
@@ -285,12 +342,11 @@ def _check_sql(reg: AccumulationRegister, first_arg: int) -> str:
     elements = ", ".join(f"(e->>{i})::{f.sql_type} AS {q(f.name)}"
                          for i, f in enumerate(reg.dimensions, start=2))
     name = _setting(reg)
-    takes = ", ".join(f"sum(-m.record_type * m.{q(r)}) AS {q(r)}" for r in reg.no_negative)
-    values = ", ".join(f"('{r}', b.{q(r)}, greatest(coalesce(own.{q(r)}, 0), 0))" for r in reg.no_negative)
+    takes = ", ".join(f"sum(-m.record_type * m.{q(r)}) AS {q(r)}" for r in _controlled(reg))
     pairs = ", ".join(f"'{d}', b.{q(d)}" for d in reg.dimension_names)
     return f"""
 SELECT '{reg.name}' AS register, json_build_object({pairs})::text AS dims,
-       x.resource, x.balance, x.required
+       x.resource, x.balance, x.required, x.zero_with
 FROM (SELECT DISTINCT e->>0 AS kind, (e->>1)::bigint AS rid, {elements}
       FROM jsonb_array_elements(coalesce(nullif(current_setting('{name}', true), ''), '[]')::jsonb) AS e) AS k
 JOIN unnest(${first_arg}::text[], ${first_arg + 1}::bigint[]) AS c(kind, rid)
@@ -300,8 +356,8 @@ CROSS JOIN LATERAL (
     SELECT {takes} FROM {reg.movements_table} AS m
     WHERE m.recorder_kind = k.kind AND m.recorder_id = k.rid AND {join_on(reg, "m", "k")}
 ) AS own
-CROSS JOIN LATERAL (VALUES {values}) AS x(resource, balance, required)
-WHERE x.balance < 0"""
+CROSS JOIN LATERAL ({_verdicts(reg)}) AS x(resource, balance, required, zero_with, misplaced)
+WHERE {_BROKEN}"""
 
 
 def check_query(checks: Sequence[tuple[AccumulationRegister, str, int]], first_arg: int = 1
@@ -312,7 +368,7 @@ def check_query(checks: Sequence[tuple[AccumulationRegister, str, int]], first_a
     ``$first_arg`` and the controlled registers' titles; None when nothing is controlled."""
     by_register: dict[str, tuple[AccumulationRegister, dict[tuple[str, int], None]]] = {}
     for register, kind, recorder_id in checks:
-        if register.no_negative:
+        if register.controlled:
             by_register.setdefault(register.name, (register, {}))[1][kind, recorder_id] = None
     if not by_register:
         return None
@@ -329,7 +385,7 @@ def shortfalls_of(rows: Iterable[Mapping[str, Any]], titles: Mapping[str, str]) 
     """The :func:`check_query` rows as shortfalls (rows without a register are skipped)."""
     return [Shortfall(register=row["register"], dimensions=msgspec.json.decode(row["dims"]),
                       resource=row["resource"], available=row["balance"] + row["required"],
-                      required=row["required"], title=titles[row["register"]])
+                      required=row["required"], title=titles[row["register"]], zero_with=row.get("zero_with"))
             for row in rows if row["register"] is not None]
 
 

@@ -5,7 +5,10 @@ kept by every posting. :func:`check_totals` recomputes both from the
 movements and lists every difference (a missing row counts as zeros, so a
 zero row left behind by an unposting is no difference); :func:`rebuild_totals`
 recomputes them in one transaction (1C's "пересчёт итогов"), holding off
-postings to the register meanwhile.
+postings to the register meanwhile. :func:`check_balance_rules` and
+:func:`check_numbers` find what the totals cannot show: balances breaking
+their register's balance control, and document numbers given twice in a
+series or kept from another year's.
 """
 
 from __future__ import annotations
@@ -93,3 +96,62 @@ async def rebuild_totals(conn: asyncpg.Connection, register: AccumulationRegiste
                 f"WHERE {' OR '.join(f'{q(c)} <> 0' for c in columns)} ORDER BY {', '.join(q(k) for k in keys)}")
             counts[kind] = int(status.rsplit(" ", 1)[-1])
     return counts
+
+
+# -- what the ledger promises beyond its totals ------------------------------------------------
+
+
+class Breach(msgspec.Struct, frozen=True, kw_only=True):
+    """A key whose balance (recomputed from the movements) breaks its register's balance
+    control: a ``no_negative`` resource below zero, or a ``zero_with`` resource non-zero
+    where its ``pair`` is zero (cost left behind no quantity)."""
+
+    register: str
+    key: dict[str, Any]
+    resource: str
+    value: Decimal
+    pair: str | None = None
+    pair_value: Decimal | None = None
+
+
+async def check_balance_rules(conn: asyncpg.Connection, register: AccumulationRegister) -> list[Breach]:
+    """Every key of ``register`` breaking what it declares controlled (one query); none when it controls nothing."""
+    if not register.controlled:
+        return []
+    dims = ", ".join(q(d) for d in register.dimension_names)
+    _, balances = _balance_expected(register)
+    rules = [f"('{r}', b.{q(r)}, NULL::text, NULL::numeric, b.{q(r)} < 0)" for r in register.no_negative]
+    # as balance control does, a resource that must not be negative either is named once
+    left = {r: ">" if r in register.no_negative else "<>" for r in register.zero_with}
+    rules += [f"('{r}', b.{q(r)}, '{p}', b.{q(p)}, b.{q(p)} = 0 AND b.{q(r)} {left[r]} 0)"
+              for r, p in register.zero_with.items()]
+    keys = ", ".join(f"b.{q(d)}" for d in register.dimension_names)
+    sql = f"""SELECT {keys}, x.resource, x.value, x.pair, x.pair_value
+FROM ({balances}) AS b CROSS JOIN LATERAL (VALUES {", ".join(rules)}) AS x(resource, value, pair, pair_value, broken)
+WHERE x.broken ORDER BY {dims}, x.resource"""
+    return [Breach(register=register.name, key={d: row[d] for d in register.dimension_names},
+                   resource=row["resource"], value=row["value"], pair=row["pair"], pair_value=row["pair_value"])
+            for row in await conn.fetch(sql)]
+
+
+class NumberFault(msgspec.Struct, frozen=True, kw_only=True):
+    """Documents of one kind breaking numbering: one number given twice in a series
+    (kind, prefix, year of the date), or a number kept from the series of another year."""
+
+    kind: str
+    prefix: str
+    year: int
+    number: str
+    ids: list[int]
+    problem: str  # "duplicate" or "year"
+
+
+async def check_numbers(conn: asyncpg.Connection, kind, timezone: str) -> list[NumberFault]:
+    """Every numbering fault of document ``kind`` (one query); the year is the date's in ``timezone``."""
+    year = "extract(year FROM date AT TIME ZONE $1)::int"
+    rows = await conn.fetch(
+        f'SELECT number_prefix AS prefix, {year} AS year, number, array_agg(id ORDER BY id) AS ids,'
+        f' count(*) > 1 AS duplicate FROM "{kind.table}" GROUP BY 1, 2, 3'
+        f" HAVING count(*) > 1 OR bool_or(number_year <> {year}) ORDER BY 2, 1, 3", timezone)
+    return [NumberFault(kind=kind.name, prefix=r["prefix"], year=r["year"], number=r["number"], ids=list(r["ids"]),
+                        problem="duplicate" if r["duplicate"] else "year") for r in rows]

@@ -71,6 +71,7 @@ def test_erp_totals_check_and_rebuild(postgres, monkeypatch, tmp_path):
 
     stock, sales = make_stock(), make_sales()
     monkeypatch.setattr(erp.cli_totals, "all_registers", lambda: [stock, sales])
+    monkeypatch.setattr(erp.cli_totals, "all_document_kinds", lambda: [])
     name = asyncio.run(postgres.create_database())
     url = postgres.url_of(name)
 
