@@ -150,6 +150,11 @@ async def move(request: Request, doc_id: int) -> Response:
     if not doctor.isdigit():
         raise ValidationError.field("doctor_id", _("не выбран врач"))
     changes = {"doctor_id": int(doctor), "starts_at": starts.replace(tzinfo=context.settings(request).tz)}
+    return await _changed(request, doc_id, changes, form)
+
+
+async def _changed(request: Request, doc_id: int, changes: dict[str, Any], form: dict[str, Any]) -> Response:
+    """Save the change and show the calendar again, or the engine's reason for refusing it."""
     try:
         await _change_request(request, doc_id, changes)
     except (ErpError, FieldError) as exc:
@@ -166,8 +171,7 @@ async def set_status(request: Request, doc_id: int) -> Response:
     status = str(form.get("visit_status_id", ""))
     if not status.isdigit():
         raise ValidationError.field("visit_status_id", _("не выбран статус визита"))
-    await _change_request(request, doc_id, {"visit_status_id": int(status)})
-    return await _refreshed(request, form)
+    return await _changed(request, doc_id, {"visit_status_id": int(status)}, form)
 
 
 ROUTES = [day_view, week_view, move, set_status]

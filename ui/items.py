@@ -76,7 +76,8 @@ async def _submit(request: Request, catalog, item_id: int | None) -> Response:
             elif action in ("mark", "unmark"):
                 item = await catalog_service.set_deletion_mark(conn, catalog, item_id, action == "mark")
             else:
-                item = await catalog_service.update(conn, registry, catalog, item_id, data)
+                item = await catalog_service.update(conn, registry, catalog, item_id, data,
+                                                    tz=context.settings(request).tz)
     except ErpError as exc:
         errors = errors_from(exc.details)
         shown = {"name", "parent_id", *catalog.field_names}

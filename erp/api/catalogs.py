@@ -4,18 +4,29 @@ Routes are generated per catalog so that OpenAPI shows each one with its own
 fields. Handlers are thin: decode, call the catalog service, encode.
 """
 
+import datetime as dt
 from typing import Any
 
 import msgspec
-from litestar import Request, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import JSONBody
 
 from erp.api.schemas import Id, catalog_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import catalog_service as svc
 from erp.platform.catalog import Catalog
+from erp.platform.catalog_usage import catalog_usage
 
 RESERVED_QUERY = {"q", "limit", "after", "sort"}
+
+
+class Usage(msgspec.Struct):
+    kind: str
+    title: str
+    id: int
+    number: str
+    date: dt.datetime
+    posted: bool
 
 
 class PurgeKept(msgspec.Struct):
@@ -60,7 +71,12 @@ def catalog_routes(registry, catalog: Catalog) -> list:
 
     async def change(request: Request, data, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
-            return _out(out_t, await svc.update(conn, registry, catalog, item_id, to_input(data)))
+            return _out(out_t, await svc.update(conn, registry, catalog, item_id, to_input(data),
+                                                tz=request.app.state.settings.tz))
+
+    async def remove(request: Request, item_id: Id) -> None:
+        async with request.app.state.pool.acquire() as conn:
+            await svc.delete(conn, registry, catalog, item_id, tz=request.app.state.settings.tz)
 
     async def mark(request: Request, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
@@ -69,6 +85,13 @@ def catalog_routes(registry, catalog: Catalog) -> list:
     async def unmark(request: Request, item_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             return _out(out_t, await svc.set_deletion_mark(conn, catalog, item_id, False))
+
+    async def usage(request: Request, item_id: Id) -> list[Usage]:
+        tz = request.app.state.settings.tz
+        async with request.app.state.pool.acquire() as conn:
+            await svc.get(conn, catalog, item_id)
+            found = await catalog_usage(conn, registry, catalog.name, item_id, limit=100)
+        return [Usage(**{**u, "date": u["date"].astimezone(tz)}) for u in found]
 
     async def purge(request: Request) -> PurgeResult:
         async with request.app.state.pool.acquire() as conn:
@@ -99,6 +122,14 @@ def catalog_routes(registry, catalog: Catalog) -> list:
         post(f"{base}/{{item_id:int}}/unmark-deletion", guards=write_guard, tags=tags, status_code=200,
              summary="Снять пометку удаления", operation_id=f"catalog_{op}_unmark",
              name=f"catalog_{op}_unmark")(unmark),
+        get(f"{base}/{{item_id:int}}/usage", guards=[ANY_USER], tags=tags,
+            summary=f"{catalog.title}: где используется (документы, до 100, новые первыми)",
+            operation_id=f"catalog_{op}_usage", name=f"catalog_{op}_usage")(usage),
+        delete(f"{base}/{{item_id:int}}", guards=[allow("admin")], tags=tags, status_code=204,
+               summary=f"{catalog.title}: удалить непосредственно (только неиспользуемый элемент)",
+               description="Элемент, который используется в документах или на который ссылаются другие, "
+                           "не удаляется: 409 `item_in_use` с перечнем документов. Его можно пометить на удаление.",
+               operation_id=f"catalog_{op}_delete", name=f"catalog_{op}_delete")(remove),
         post(f"{base}/purge", guards=[allow("admin")], tags=tags, status_code=200,
              summary="Удалить помеченные (только то, на что нет ссылок)",
              operation_id=f"catalog_{op}_purge", name=f"catalog_{op}_purge")(purge),

@@ -10,7 +10,7 @@ AMOCRM_SERVICE = "amocrm_service"
 nomenclature = Catalog(
     "nomenclature", "Номенклатура", item_title="Номенклатура", hierarchical=True,
     fields=(
-        Field("kind", "enum", "Вид", choices=("goods", "service"), default="service"),
+        Field("kind", "enum", "Вид", choices=("goods", "service"), default="service", fixed_once_used=True),
         Field("unit", "str", "Единица", max_length=20, default="шт"),
         Field("article", "str", "Артикул", max_length=50),
         Field("vat_rate", "enum", "Ставка НДС", choices=VAT_RATES, default="none"),

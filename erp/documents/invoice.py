@@ -20,25 +20,35 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
 
 
 async def complete(conn, header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
-    """VAT at the organization's rate unless a line says otherwise; the client and the
-    bank account must belong to the invoice's organization."""
-    org = header["organization_id"]
-    row = await conn.fetchrow(
-        "SELECT o.vat_rate, (SELECT organization_id FROM cat_clients WHERE id = $2) AS client_org,"
-        " (SELECT organization_id FROM \"cat_bank_accounts\" WHERE id = $3) AS account_org"
-        " FROM cat_organizations o WHERE o.id = $1", org, header.get("client_id"), header.get("bank_account_id"))
+    """VAT at the organization's rate unless a line says otherwise, and the totals."""
+    row = await conn.fetchrow("SELECT vat_rate FROM cat_organizations WHERE id = $1", header["organization_id"])
     if row is None:
         raise ValidationError.field("organization_id", "организация не найдена")
-    if row["client_org"] and row["client_org"] != org:
-        raise ValidationError.field("client_id", "клиент обслуживается другой организацией")
-    if row["account_org"] is not None and row["account_org"] != org:
-        raise ValidationError.field("bank_account_id", "банковский счёт принадлежит другой организации")
     for line in lines:
         line["vat_rate"] = line.get("vat_rate") or row["vat_rate"] or "none"
         line["vat_amount"] = vat_of(line["amount"], line["vat_rate"])
     header["amount_total"] = sum((ln["amount"] for ln in lines), Decimal("0.00"))
     header["vat_total"] = sum((ln["vat_amount"] for ln in lines), Decimal("0.00"))
     return header, lines
+
+
+async def check(conn, old: Doc | None, new: Doc, _settings) -> None:
+    """On every path (a new invoice, a saved one, a draft posted later): the client and the bank
+    account belong to the invoice's organization, and a posted invoice asks for something."""
+    if old is not None and old.posted and not new.posted:
+        return  # unposting asks nothing of the invoice
+    org = new.header.get("organization_id")
+    row = await conn.fetchrow(
+        "SELECT (SELECT organization_id FROM cat_clients WHERE id = $1) AS client_org,"
+        " (SELECT organization_id FROM cat_bank_accounts WHERE id = $2) AS account_org",
+        new.header.get("client_id"), new.header.get("bank_account_id"))
+    if row["client_org"] and row["client_org"] != org:
+        raise ValidationError.field("client_id", "клиент обслуживается другой организацией")
+    if row["account_org"] is not None and row["account_org"] != org:
+        raise ValidationError.field("bank_account_id", "банковский счёт принадлежит другой организации")
+    if new.posted and (not new.lines or (new.header.get("amount_total") or 0) <= 0):
+        raise ValidationError("Счёт не проведён: в нём нет строк или его сумма равна нулю", code="empty_invoice",
+                              details={"fields": {"lines": "добавьте строки с ненулевой суммой"}})
 
 
 def movements(doc: Doc, _ctx: PostingContext) -> dict:
@@ -110,7 +120,7 @@ invoices = DocumentKind(
         Field("vat_amount", "money", "НДС"),
         Field("amount", "money", "Сумма"),
     ),
-    registers=(invoice_payments,), movements=movements, prepare=prepare, complete=complete,
+    registers=(invoice_payments,), movements=movements, prepare=prepare, complete=complete, check=check,
     derived=derived,
     derived_fields=(Field("status", "enum", "Статус оплаты", choices=("unpaid", "partially_paid", "paid")),
                     Field("amount_due", "money", "Осталось оплатить")),

@@ -9,10 +9,10 @@ import datetime as dt
 
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.visit_statuses import BOOKED
+from erp.documents.request_rules import check
 from erp.platform.document import Doc, DocumentKind, PostingContext
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
-from erp.platform.period_lock import PeriodClosed, get_lock
 from erp.scheduling import inside_intervals, working_intervals
 
 NOT_WORKING = "Врач не работает в это время"
@@ -36,7 +36,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
 async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dict, list[dict]]:
     """Defaults from the database: the client "Клиент из AmoCRM", the visit status
     "Записан", the duration (the request's, else the first service's, else the
-    setting); the doctor must be active and the visit outside a closed period."""
+    setting) and the end."""
     starts = header["starts_at"]
     if starts.tzinfo is None:
         starts = header["starts_at"] = starts.replace(tzinfo=settings.tz)
@@ -44,19 +44,9 @@ async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dic
     row = await conn.fetchrow(
         "SELECT (SELECT id FROM cat_clients WHERE predefined = $1) AS client,"
         " (SELECT id FROM cat_visit_statuses WHERE predefined = $2) AS status,"
-        " (SELECT active FROM cat_doctors WHERE id = $3) AS doctor_active,"
-        " (SELECT duration_minutes FROM cat_nomenclature n JOIN unnest($4::bigint[]) WITH ORDINALITY u(id, o)"
+        " (SELECT duration_minutes FROM cat_nomenclature n JOIN unnest($3::bigint[]) WITH ORDINALITY u(id, o)"
         "   USING (id) WHERE n.kind = 'service' AND n.duration_minutes IS NOT NULL ORDER BY u.o LIMIT 1) AS duration",
-        AMOCRM_CLIENT, BOOKED, header["doctor_id"], nomenclature_ids)
-    if row["doctor_active"] is False:
-        raise ValidationError.field("doctor_id", "врач не ведёт приём (не активен)")
-    day = starts.astimezone(settings.tz).date()
-    lock = await get_lock(conn)
-    if lock is not None and day <= lock:
-        # the visit itself is an accounting fact: it can't be booked into a closed period
-        raise PeriodClosed(f"Период закрыт: дата запрета изменения {lock:%d.%m.%Y}. "
-                           f"Нельзя записать на приём {day:%d.%m.%Y}.",
-                           details={"lock_date": lock.isoformat(), "fields": {"starts_at": "период закрыт"}})
+        AMOCRM_CLIENT, BOOKED, nomenclature_ids)
     header["client_id"] = header.get("client_id") or row["client"]
     header["visit_status_id"] = header.get("visit_status_id") or row["status"]
     duration = header.get("duration_minutes") or row["duration"] or settings.default_appointment_minutes
@@ -114,7 +104,7 @@ requests = DocumentKind(
         Field("quantity", "quantity", "Количество", default=1),
         Field("price", "money", "Цена", default=0),
     ),
-    movements=movements, prepare=prepare, complete=complete, load_context=load_context,
+    movements=movements, prepare=prepare, complete=complete, check=check, load_context=load_context,
     extra_sql=(EXCLUSION, 'CREATE INDEX IF NOT EXISTS doc_requests_day_idx ON doc_requests (doctor_id, starts_at)'
                " WHERE posted AND NOT deletion_mark"),
     conflict_message=TAKEN, write_roles=("admin", "accountant", "manager"),

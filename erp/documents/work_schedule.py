@@ -11,6 +11,7 @@ import itertools
 from erp.platform.document import Doc, DocumentKind, PostingContext
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field
+from erp.platform.period_lock import PeriodClosed, get_lock
 from erp.registers.doctor_schedule import doctor_schedule
 
 
@@ -41,6 +42,26 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
+async def check(conn, old: Doc | None, new: Doc, _settings) -> None:
+    """The period lock holds for the working hours too: what a posted schedule says about a day on or
+    before the lock date cannot change (post, re-post, unpost), whatever the document's own date."""
+    lock = await get_lock(conn)
+    if lock is None:
+        return
+
+    def closed(doc: Doc | None) -> set[tuple]:
+        if doc is None or not doc.posted:
+            return set()
+        return {(ln["doctor_id"], ln["day"], ln["start"], ln["end"]) for ln in doc.lines if ln["day"] <= lock}
+
+    changed = closed(old) ^ closed(new)
+    if changed:
+        day = min(key[1] for key in changed)
+        raise PeriodClosed(f"Период закрыт: дата запрета изменения {lock:%d.%m.%Y}. "
+                           f"Нельзя изменить график работы на {day:%d.%m.%Y}.",
+                           details={"lock_date": lock.isoformat(), "document_date": day.isoformat()})
+
+
 def movements(doc: Doc, _ctx: PostingContext) -> dict:
     return {doctor_schedule: [{"doctor_id": ln["doctor_id"], "day": ln["day"], "start_time": ln["start"],
                                "end_time": ln["end"]} for ln in doc.lines]}
@@ -58,5 +79,5 @@ work_schedules = DocumentKind(
         Field("start", "time", "Начало", required=True),
         Field("end", "time", "Окончание", required=True),
     ),
-    registers=(doctor_schedule,), movements=movements, prepare=prepare, lines_title="График",
+    registers=(doctor_schedule,), movements=movements, prepare=prepare, check=check, lines_title="График",
 )

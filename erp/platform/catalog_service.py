@@ -9,6 +9,7 @@ import asyncpg
 
 from . import audit, keyset
 from .catalog import Catalog
+from .catalog_usage import ensure_unused
 from .errors import Conflict, NotFound, ValidationError
 from .fields import Field, FieldError, quote
 from .numbering import next_value
@@ -107,7 +108,7 @@ async def get_predefined(conn: asyncpg.Connection, catalog: Catalog, key: str) -
 
 
 async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: int,
-                 data: Mapping[str, Any]) -> dict:
+                 data: Mapping[str, Any], tz=None) -> dict:
     values = parse_item(catalog, data, partial=True)
     async with conn.transaction():
         current = _row(await conn.fetchrow(
@@ -120,6 +121,11 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
                 raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
         await check_refs(conn, registry, _refs(catalog, values))
         await check_hierarchy(conn, catalog, current, values)
+        fixed = [f for f in catalog.fields if f.fixed_once_used and f.name in values
+                 and values[f.name] != current[f.name]]
+        if fixed:
+            await ensure_unused(conn, registry, catalog, current,
+                                "изменить " + ", ".join(f"«{f.label}»" for f in fixed), tz=tz)
         if not values:
             return current
         sets = ", ".join(f"{quote(c)} = ${i}" for i, c in enumerate(values, start=2))
@@ -172,6 +178,25 @@ async def set_deletion_mark(conn: asyncpg.Connection, catalog: Catalog, item_id:
             item_id, mark))
         await _audit(conn, "mark" if mark else "unmark", catalog, row, changed)
         return changed
+
+
+async def delete(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: int, tz=None) -> None:
+    """Удалить непосредственно: only an item nothing uses. One used by documents is 409
+    ``item_in_use`` naming them (mark it for deletion instead); one other items refer to, too."""
+    async with conn.transaction():
+        row = _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1 FOR UPDATE', item_id))
+        if row["predefined"]:
+            raise Conflict("Предопределённый элемент нельзя удалить", code="predefined_item",
+                           details={"predefined": row["predefined"]})
+        await ensure_unused(conn, registry, catalog, row, "удалить (пометьте на удаление)", tz=tz)
+        others = (await references_to(conn, registry, catalog, [item_id])).get(item_id)
+        if others:
+            raise Conflict(f"На «{row['name']}» ссылаются другие элементы, удалить нельзя (пометьте на удаление)",
+                           code="item_in_use", details={"item_id": item_id, "documents": [],
+                                                        "referenced_by": others})
+        await conn.execute(f'DELETE FROM "{catalog.table}" WHERE id = $1', item_id)
+        await audit.record_many(conn, "purge", f"catalog:{catalog.name}",
+                                [(item_id, row["name"], {"name": [row["name"], None]})])
 
 
 async def _audit(conn: asyncpg.Connection, action: str, catalog: Catalog, before: dict | None,

@@ -113,6 +113,10 @@ class DocumentKind:
     # Before validation, with I/O: fill defaults that live in the database
     # (conn, header, lines, settings) -> (header, lines); may raise ValidationError.
     complete: Callable[[Any, dict, list[dict], Any], Awaitable[tuple[dict, list[dict]]]] | None = None
+    # The kind's rules that must hold whatever the path (create, save, post a draft, re-post, unpost,
+    # a calendar move): (conn, old doc or None, new doc, settings); ``new.posted`` says whether it is
+    # (or stays) posted, so ``old.posted and not new.posted`` is an unposting. Raises a 4xx ErpError.
+    check: Callable[[Any, Doc | None, Doc, Any], Awaitable[None]] | None = None
     # What the posting rule needs to read, loaded by the engine: (conn, doc, settings) -> data.
     load_context: Callable[[Any, Doc, Any], Awaitable[Mapping[str, Any]]] | None = None
     # The same declared as SQL (see ContextQuery): a new document reads it with its first query.

@@ -80,6 +80,8 @@ class Field:
     ``choices`` lists the allowed values of an ``"enum"`` field.
     ``check`` is an extra validator: it gets the parsed value and returns an
     error message or ``None``.
+    ``fixed_once_used`` (catalog attributes): the value cannot change once documents
+    use the item, because their postings depend on it (see :mod:`.catalog_usage`).
     """
 
     name: str
@@ -94,6 +96,7 @@ class Field:
     read_only: bool = False
     nonnegative: bool = False
     index: bool = False
+    fixed_once_used: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

@@ -49,8 +49,9 @@ def decode(cursor: str, types: tuple[type, ...]) -> list[Any]:
             raise ValueError
         return out
     except Exception:
-        raise ValidationError.field("after", "неверный курсор страницы (подделан или устарел): начните с первой страницы",
-                                    code="invalid_cursor") from None
+        raise ValidationError.field(
+            "after", "неверный курсор страницы (подделан или устарел): начните с первой страницы",
+            code="invalid_cursor") from None
 
 
 MAX_CURSOR = 2000

@@ -106,6 +106,7 @@ class Engine:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
             check_computed(kind, header, lines)  # sums the document computed fit their columns
             doc = Doc(kind.name, None, "", date, False, False, header, tuple(lines), based_on)
+            await self._rules(conn, kind, None, _replace(doc, posted=post))
             candidates = kind.balance_candidates(doc) if post and kind.balance_candidates else None
             context = kind.context_query if post else None
             new = await store.prepare_new(conn, self.registry, kind, header, self._prefix_source(kind, header),
@@ -162,6 +163,7 @@ class Engine:
             await store.replace_lines(conn, kind, doc_id, lines)
             doc = Doc(kind.name, doc_id, number, date, old.posted, False, header, tuple(lines),
                       old.based_on)
+            await self._rules(conn, kind, old, _replace(doc, posted=bool(old.posted or post)))
             await self._emit(conn, kind, old, doc, "write")
             if old.posted or post:
                 doc = await self._post(conn, kind, doc, old)
@@ -173,6 +175,7 @@ class Engine:
         async with conn.transaction(), self._conflicts(kind):
             doc, lock = await store.load(conn, kind, doc_id, for_update=True)
             guard("post", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
+            await self._rules(conn, kind, doc, _replace(doc, posted=True))
             return await self._post(conn, kind, doc, doc if doc.posted else None)
 
     @_retrying
@@ -181,6 +184,7 @@ class Engine:
         async with conn.transaction():
             doc, lock = await store.load(conn, kind, doc_id, for_update=True)
             guard("unpost", State(doc.posted, doc.deletion_mark), self._day(doc.date), lock)
+            await self._rules(conn, kind, doc, _replace(doc, posted=False))
             await self._write_all(conn, kind, doc, {})
             await self._check(conn, kind, doc)
             await store.set_flags(conn, kind, doc_id, posted=False)
@@ -297,6 +301,11 @@ class Engine:
                       if isinstance(r, AccumulationRegister) and r.controlled]
         if controlled and (shortfalls := await check_balances(conn, controlled)):
             raise_if_short(await named(conn, self.registry, shortfalls))
+
+    async def _rules(self, conn, kind: DocumentKind, old: Doc | None, new: Doc) -> None:
+        """The kind's own rules (:attr:`DocumentKind.check`), the same on every path."""
+        if kind.check is not None:
+            await kind.check(conn, old, new, self.settings)
 
     def _hooks(self, kind: DocumentKind) -> tuple:
         return (*kind.hooks, *self.registry.hooks_for(kind.name))

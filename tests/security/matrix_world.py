@@ -103,6 +103,7 @@ class World:
     subdomain: str
     smtp_port: int
     lead: int = 7001
+    spare: dict[str, int] = field(default_factory=dict)  # catalog → an unused item for the DELETE rows
 
 
 def catalog_body(ids: Clinic, catalog: str, name: str) -> dict:
@@ -168,17 +169,20 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     assert event, "the rendering queued its lead's budget"
     await api.put("/api/settings/smtp", smtp_settings(smtp_port))
     account = await connections.load(db, settings.secret_key)
+    spare = {catalog: (await api.item(catalog, catalog_body(ids, catalog, unique(f"Удаляемый ({catalog})"))))["id"]
+             for catalog in registry.catalogs}
     return World(ids, items, names, docs, bodies, int(printed.headers["X-Generated-Document-Ids"]), director,
-                 victim, event, account.webhook_secret, account.account_id, account.subdomain, smtp_port)
+                 victim, event, account.webhook_secret, account.account_id, account.subdomain, smtp_port,
+                 spare=spare)
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _id(name: str, segments: list[str], i: int, world: World) -> object:
+def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET") -> object:
     owner = segments[i - 1]
     if name == "item_id":
-        return world.items[owner]
+        return (world.spare if method == "DELETE" else world.items)[owner]
     if name == "doc_id":
         return world.docs[owner]
     if name == "form":
@@ -191,13 +195,14 @@ def _id(name: str, segments: list[str], i: int, world: World) -> object:
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
 
 
-def fill(path: str, world: World) -> str:
-    """The path with its ids: the segment before a placeholder names its catalog or document kind."""
+def fill(path: str, world: World, method: str = "GET") -> str:
+    """The path with its ids: the segment before a placeholder names its catalog or document kind
+    (a DELETE gets an item of its own, so that the other rows keep theirs)."""
     segments = path.split("/")
     for i, segment in enumerate(segments):
         found = PLACEHOLDER.fullmatch(segment)
         if found:
-            segments[i] = str(_id(found.group(1), segments, i, world))
+            segments[i] = str(_id(found.group(1), segments, i, world, method))
     return "/".join(segments)
 
 
@@ -293,7 +298,7 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
 async def send(client, caller, method: str, path: str, world: World, *, htmx: bool = False,
                bearer: str | None = None) -> httpx.Response:
     """One cell: the row's request with its ids and body, made by ``caller`` (GETs follow redirects)."""
-    url = fill(path, world)
+    url = fill(path, world, method)
     kwargs = (api_request if path.startswith("/api/") else ui_request)(method, path, world, caller.name)
     headers = {**caller.headers(path), **kwargs.pop("headers", {})}
     if htmx:

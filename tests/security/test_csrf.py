@@ -47,7 +47,7 @@ class Ids:
     manager: int
     admin: int
     event: int
-    came: int
+    missed: int  # a status a visit in 2030 may take («Пришел» waits for the visit to start)
 
 
 Case = Callable[[Ids], tuple[str, dict]]
@@ -83,7 +83,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/schedule/requests/{doc_id:int}/move"): lambda i: (f"/schedule/requests/{i.request}/move", {
         "doctor_id": i.ishaeva, "starts_at": f"{DAY}T14:15", "view": "day", "date": DAY, "step": "15"}),
     ("POST", "/schedule/requests/{doc_id:int}/status"): lambda i: (f"/schedule/requests/{i.request}/status", {
-        "visit_status_id": i.came, "view": "day", "date": DAY, "step": "15"}),
+        "visit_status_id": i.missed, "view": "day", "date": DAY, "step": "15"}),
     ("POST", "/integrations/amocrm/connect"): lambda i: ("/integrations/amocrm/connect", {
         "base_url": "https://evil.amocrm.ru", "client_id": "attacker", "client_secret": "x",
         "redirect_uri": "https://evil.example/cb"}),
@@ -155,9 +155,9 @@ async def ids(api, clinic, db, users) -> Ids:
     await connection.pause(db, "blocked", "amoCRM ответил 403")
     event = await failed_event(db, 219219, "validation-errors: price must be int")
     await outbox.enqueue(db, "lead_total", 219220)
-    came = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'came'")
+    missed = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'missed'")
     return Ids(clinic.org, clinic.client, clinic.service, clinic.efimova, clinic.ishaeva, request["id"],
-               invoice["id"], draft["id"], schedule, manager, admin, event, came)
+               invoice["id"], draft["id"], schedule, manager, admin, event, missed)
 
 
 def test_every_unsafe_ui_route_has_a_csrf_case(app):

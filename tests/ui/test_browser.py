@@ -223,10 +223,13 @@ def test_drag_an_appointment_and_a_refused_move_snaps_back(chromium, served, sho
 
 
 def test_change_a_visit_status_from_the_block_menu(chromium, served, shots):
+    past = "2025-01-13"  # only a visit that has started can be «Пришел»
+    served.create("work-schedules", {"date": "2025-01-01T00:00:00", "month": "2025-01-01", "lines": [
+        {"doctor_id": served.ids["ishaeva"], "day": past, "start": "08:00", "end": "16:00"}]})
     request = served.create("requests", {"client_id": served.ids["client"], "doctor_id": served.ids["ishaeva"],
-                                         "starts_at": f"{DAY}T14:00:00"})
+                                         "starts_at": f"{past}T14:00:00"})
     page = login(chromium, served)
-    page.goto(f"{served.base_url}/schedule?date={DAY}&step=15")
+    page.goto(f"{served.base_url}/schedule?date={past}&step=15")
     block = page.locator(f'.appointment[data-id="{request["id"]}"]')
     expect(block).to_have_css("background-color", "rgb(74, 144, 217)")  # Записан
     block.get_by_label("Статус визита").click()

@@ -17,9 +17,12 @@ def column(html: str, doctor: int) -> str:
     return html[start:end if end > 0 else None]
 
 
-async def booked(api, clinic, time: str = "09:00") -> dict:
+PAST = "2025-01-13"  # a Monday already gone: only a visit that has started can be «Пришел»
+
+
+async def booked(api, clinic, time: str = "09:00", day: str = DAY) -> dict:
     return await api.create("requests", {"client_id": clinic.client, "doctor_id": clinic.efimova,
-                                         "starts_at": f"{DAY}T{time}:00", "lines": [
+                                         "starts_at": f"{day}T{time}:00", "lines": [
                                              {"nomenclature_id": clinic.service, "quantity": "1", "price": "1500"}]},
                             post=True)
 
@@ -57,15 +60,15 @@ async def test_a_free_cell_opens_a_prefilled_request_that_books_the_time(browser
 
 
 async def test_appointments_are_blocks_coloured_by_visit_status_changed_from_the_menu(browser, api, clinic, db):
-    await schedule_month(api, clinic)
-    request = await booked(api, clinic)
-    page = (await browser.get(f"/schedule?date={DAY}&step=15")).text
+    await schedule_month(api, clinic, PAST)
+    request = await booked(api, clinic, day=PAST)
+    page = (await browser.get(f"/schedule?date={PAST}&step=15")).text
     block = page[page.index(f'data-id="{request["id"]}"'):][:3000]
     assert 'data-color="#4a90d9"' in block and 'data-status="Записан"' in block
     came = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'came'")
     assert f'name="visit_status_id" value="{came}"' in block
     r = await browser.post(f"/schedule/requests/{request['id']}/status",
-                           {"visit_status_id": came, "view": "day", "date": DAY, "step": "15"}, status=200, htmx=True)
+                           {"visit_status_id": came, "view": "day", "date": PAST, "step": "15"}, status=200, htmx=True)
     assert "<html" not in r.text
     block = r.text[r.text.index(f'data-id="{request["id"]}"'):][:400]
     assert 'data-color="#3cb371"' in block and 'data-status="Пришел"' in block
