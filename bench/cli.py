@@ -3,8 +3,11 @@
 ``erp bench seed`` adds a benchmark clinic (organization, warehouses, goods,
 services, clients, doctors) to the database in ``DATABASE_URL`` (or the
 embedded one), loads its stock history with ``COPY`` (10 000 000 movements
-over 10 000 keys and 3 years by default), optionally ServiceRenderings for
-the lists, and proves the totals with ``erp totals check``'s own comparison.
+over 10 000 keys and 3 years by default), optionally a skewed history on a
+warehouse of its own (``--long-keys`` keys of ``--long-movements`` movements
+each and ``--short-keys`` of ``--short-movements``: row 4c's data) and
+ServiceRenderings for the lists, and proves the totals with ``erp totals
+check``'s own comparison.
 It rebuilds the stock register's indexes and totals, so run it on a
 database nobody is posting to.
 """
@@ -31,16 +34,28 @@ def bench() -> None:
 @click.option("--years", type=click.IntRange(1, 50), default=3, show_default=True, help="За сколько лет.")
 @click.option("--renderings", type=click.IntRange(0), default=0, show_default=True,
               help="Документов «Оказание услуг» (черновики, по 3 строки) для списков.")
+@click.option("--long-keys", type=click.IntRange(0), default=0, show_default=True,
+              help="Ключей с долгой историей (на отдельном складе; 0 — не создавать такую историю).")
+@click.option("--long-movements", type=click.IntRange(1), default=100_000, show_default=True,
+              help="Движений у каждого ключа с долгой историей.")
+@click.option("--short-keys", type=click.IntRange(0), default=100, show_default=True,
+              help="Ключей с короткой историей на том же складе (при --long-keys > 0).")
+@click.option("--short-movements", type=click.IntRange(1), default=100, show_default=True,
+              help="Движений у каждого ключа с короткой историей.")
 @click.option("--check/--no-check", default=True, show_default=True, help="Сверить итоги с движениями.")
-def seed(movements: int, keys: int, years: int, renderings: int, check: bool) -> None:
-    """Заполнить базу: справочники, история остатков (COPY), итоги."""
+def seed(movements: int, keys: int, years: int, renderings: int, long_keys: int, long_movements: int,
+         short_keys: int, short_movements: int, check: bool) -> None:
+    """Заполнить базу: справочники, история остатков (COPY), итоги; по желанию долгая и короткая история
+    ключей на отдельном складе (--long-keys) для проверки независимости остатков от длины истории."""
     from erp.cli import _fail, _migrate, console, run
     from erp.cli_totals import _context
 
     url = _context().url
     run(_migrate(url))
     volumes = Volumes(warehouses=10, goods=max(keys // 10, 1), services=100, clients=1_000, doctors=50,
-                      movements=movements, years=years, renderings=renderings, requests=0)
+                      movements=movements, years=years, renderings=renderings, requests=0, long_keys=long_keys,
+                      long_movements=long_movements, short_keys=short_keys if long_keys else 0,
+                      short_movements=short_movements)
     report = run(_seed(url, volumes, check))
     for line in report["lines"]:
         console.print(line)
@@ -59,7 +74,7 @@ async def _seed(url: str, v: Volumes, check: bool) -> dict:
 
     from .clinic import build_clinic
     from .core import thousands
-    from .seed import seed_renderings, seed_stock_history
+    from .seed import seed_renderings, seed_skewed_history, seed_stock_history
 
     reg = registry()
     lines: list[str] = []
@@ -80,6 +95,14 @@ async def _seed(url: str, v: Volumes, check: bool) -> dict:
             lines.append(f"Движения остатков: {thousands(v.movements)} за {history.seconds:.1f} с "
                          f"({thousands(round(v.movements / history.seconds))} в секунду; "
                          + ", ".join(f"{k} {s:.1f} с" for k, s in history.steps.items()) + ")")
+            if v.long_keys:
+                skewed = await seed_skewed_history(conn, reg, clinic, long_keys=v.long_keys,
+                                                   long_movements=v.long_movements, short_keys=v.short_keys,
+                                                   short_movements=v.short_movements, years=v.years,
+                                                   progress=advance)
+                lines.append(f"Долгая история (склад {skewed.warehouse}): {v.long_keys} × "
+                             f"{thousands(v.long_movements)} и {v.short_keys} × {thousands(v.short_movements)} "
+                             f"движений за {skewed.report.seconds:.1f} с")
             if v.renderings:
                 made = await seed_renderings(conn, reg.documents["service-renderings"], clinic, v.renderings,
                                              v.years, tz=load_settings().tz, progress=advance)

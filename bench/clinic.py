@@ -46,6 +46,11 @@ class Volumes:
     years: int  # over how many years, ending now
     renderings: int  # ServiceRenderings for the lists
     requests: int  # posted Requests on the slots day
+    # the skewed history of row 4c, on a warehouse of its own: long keys × movements, short keys × movements
+    long_keys: int = 0
+    long_movements: int = 0
+    short_keys: int = 0
+    short_movements: int = 0
 
     @property
     def keys(self) -> int:
@@ -53,9 +58,11 @@ class Volumes:
 
 
 SMOKE = Volumes(warehouses=2, goods=50, services=10, clients=50, doctors=50, movements=20_000, years=3,
-                renderings=5_000, requests=100)
+                renderings=5_000, requests=100, long_keys=2, long_movements=10_000, short_keys=20,
+                short_movements=100)
 FULL = Volumes(warehouses=10, goods=1_000, services=100, clients=1_000, doctors=50, movements=10_000_000,
-               years=3, renderings=1_000_000, requests=500)
+               years=3, renderings=1_000_000, requests=500, long_keys=4, long_movements=100_000, short_keys=100,
+               short_movements=100)
 
 
 def volumes(size: str) -> Volumes:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .clinic import Clinic, volumes
 from .core import Context
-from .seed import SeedReport, seed_day, seed_renderings, seed_stock_history
+from .seed import SeedReport, SkewedHistory, seed_day, seed_renderings, seed_skewed_history, seed_stock_history
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,35 @@ async def stock_history(ctx: Context) -> History:
         return History(clinic, report, now - dt.timedelta(days=365 * v.years), now, v.keys, v.years)
 
     return await ctx.once("stock-history", make)
+
+
+@dataclass(frozen=True)
+class Skewed:
+    history: SkewedHistory
+    start: dt.datetime
+    end: dt.datetime
+    long_movements: int
+    short_movements: int
+    years: int
+
+
+async def skewed_history(ctx: Context) -> Skewed:
+    """Keys of a long and of a short history on a warehouse of their own, in the same movements table as
+    :func:`stock_history`: 2 × 10 000 + 20 × 100 movements (smoke) or 4 × 100 000 + 100 × 100 (full)."""
+    async def make() -> Skewed:
+        clinic = await ctx.clinic()
+        v = volumes(ctx.size)
+        now = dt.datetime.now(dt.UTC)
+        async with ctx.connection() as conn:
+            made = await seed_skewed_history(conn, ctx.registry, clinic, long_keys=v.long_keys,
+                                             long_movements=v.long_movements, short_keys=v.short_keys,
+                                             short_movements=v.short_movements, years=v.years, now=now,
+                                             progress=_progress(ctx))
+        ctx.log(f"skewed history: {made.report.rows:,} movements in {made.report.seconds:.1f} s {made.report.steps}")
+        return Skewed(made, now - dt.timedelta(days=365 * v.years), now, v.long_movements, v.short_movements,
+                      v.years)
+
+    return await ctx.once("skewed-history", make)
 
 
 async def renderings(ctx: Context) -> SeedReport:

@@ -204,13 +204,22 @@ def cells(row: Row) -> tuple[str, ...]:
             row.target.text, row.verdict)
 
 
+def verdicts(rows: list[Row]) -> str:
+    """The summary: "20 PASS, 2 MISS, 4 not built, 0 not measured" (not built is neither PASS nor MISS)."""
+    passed = sum(r.verdict == "PASS" for r in rows)
+    missed = sum(r.verdict == "MISS" for r in rows)
+    unbuilt = sum(not r.built for r in rows)
+    return f"{passed} PASS, {missed} MISS, {unbuilt} not built, {len(rows) - passed - missed - unbuilt} not measured"
+
+
 def print_table(report: Report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*HEADERS, title=f"Benchmarks ({report.size}), {report.machine.describe()}")
+    table = Table(*HEADERS, title=f"Benchmarks ({report.size}), {report.machine.describe()}",
+                  caption=verdicts(report.rows))
     for row in report.rows:
-        style = {"PASS": "green", "MISS": "red"}.get(row.verdict, "yellow")
+        style = {"PASS": "green", "MISS": "red"}.get(row.verdict, "yellow" if row.built else "dim")
         table.add_row(*cells(row)[:-1], f"[{style}]{row.verdict}[/]")
     Console(width=220).print(table)
 
@@ -219,8 +228,6 @@ def markdown(report: Report) -> str:
     def line(values) -> str:
         return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
 
-    passed = sum(r.verdict == "PASS" for r in report.rows)
-    missed = sum(r.verdict == "MISS" for r in report.rows)
     out = [
         "# Benchmarks",
         "",
@@ -228,7 +235,7 @@ def markdown(report: Report) -> str:
         f"- Machine: {report.machine.describe()}",
         f"- Size: `{report.size}`",
         f"- Command: `{report.command}`",
-        f"- Verdicts: {passed} PASS, {missed} MISS, {len(report.rows) - passed - missed} not measured",
+        f"- Verdicts: {verdicts(report.rows)}",
         "",
         "Every ratio divides the figure by its comparison measured in the same run, or by its limit when the",
         "target is absolute; the verdict compares the ratio with the target and nothing else.",

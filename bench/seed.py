@@ -15,6 +15,10 @@
   live database. They belong to synthetic recorders of the kind
   :data:`HISTORY_RECORDER` (one per day): no document is behind them, and
   nothing that reads balances or totals looks at recorders.
+* **A skewed history** (:func:`seed_skewed_history`) for history independence:
+  a few keys of a long history (e.g. 100 000 movements each) and many of a
+  short one (100 each), on a warehouse of their own, each key with exactly its
+  count, interleaved in time the same way; recorders :data:`SKEWED_RECORDER`.
 * **ServiceRenderings** for the lists: N unposted documents (drafts: a
   posted one would need its movements too) of three lines each, over Y
   years, numbered per year through the kind's own counters, copied with
@@ -45,6 +49,7 @@ from erp.platform.register import AccumulationRegister, q
 from .clinic import Clinic
 
 HISTORY_RECORDER = "bench-history"
+SKEWED_RECORDER = "bench-skewed-history"
 CHUNK_BYTES = 1 << 20
 Progress = Callable[[str, int, int], None]
 
@@ -114,9 +119,15 @@ class StockHistory:
     QUANTITIES = [(1, q) for q in range(1, 21)] + [(-1, q) for q in range(1, 11)] * 2
 
     def __init__(self, keys: Sequence[tuple[int, int]], prices: dict[int, int], movements: int,
-                 start: dt.datetime, days: int, tz: dt.tzinfo, seed: int = 8) -> None:
+                 start: dt.datetime, days: int, tz: dt.tzinfo, seed: int = 8, *,
+                 per_key: Sequence[int] | None = None, recorder: str = HISTORY_RECORDER) -> None:
         self.keys, self.prices, self.movements = list(keys), prices, movements
         self.start, self.days, self.tz = start, days, tz
+        self.per_key, self.recorder = per_key, recorder
+        # exact counts per key: the picks are then a shuffled deck of keys
+        if per_key is not None and (len(per_key) != len(self.keys) or min(per_key, default=1) < 1
+                                    or sum(per_key) != movements):
+            raise ValueError("per_key needs a count ≥ 1 for every key, adding up to movements")
         self.rnd = random.Random(seed)
         # (month, key index) → [quantity receipt, quantity expense, cost receipt, cost expense]
         self.months: dict[tuple[dt.date, int], list[int]] = {}
@@ -140,22 +151,27 @@ class StockHistory:
         day_text = _utc_days(self.start, self.days)
         seconds = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+00\t" for s in range(86400)]
         tails = [f"{rt}\t{w}\t{g}\t{q}\t{q * self.prices[g]}\n" for w, g in self.keys for rt, q in self.QUANTITIES]
-        opening = 10 * (self.movements // len(self.keys) + 1) + 100  # more than a key's expenses together
+        # each key opens with more than its expenses can take together
+        if self.per_key is None:
+            openings = [10 * (self.movements // len(self.keys) + 1) + 100] * len(self.keys)
+        else:
+            openings = [10 * n + 100 for n in self.per_key]
         opened = min(self.movements, len(self.keys))
-        first = [f"{HISTORY_RECORDER}\t1\t{i}\t{day_text[0]}00:00:00+00\t1\t{w}\t{g}\t{opening}\t"
-                 f"{opening * self.prices[g]}\n" for i, (w, g) in enumerate(self.keys[:opened], start=1)]
+        first = [f"{self.recorder}\t1\t{i}\t{day_text[0]}00:00:00+00\t1\t{w}\t{g}\t{openings[i - 1]}\t"
+                 f"{openings[i - 1] * self.prices[g]}\n" for i, (w, g) in enumerate(self.keys[:opened], start=1)]
         month = self._local_month(self.start)
         for key in range(opened):
-            self.months[(month, key)] = [opening, 0, opening * self.prices[self.keys[key][1]], 0]
+            self.months[(month, key)] = [openings[key], 0, openings[key] * self.prices[self.keys[key][1]], 0]
         yield "".join(first), opened
         left, picks_range = self.movements - opened, range(len(tails))
+        deck = self._deck()
         for day in range(self.days):
             n = left // (self.days - day)
             left -= n
             if n <= 0:
                 continue
             moments = sorted(self.rnd.choices(range(1 if day == 0 else 0, 86400), k=n))
-            picks = self.rnd.choices(picks_range, k=n)
+            picks = self.rnd.choices(picks_range, k=n) if deck is None else self._deal(deck, n)
             midnight = self.start + dt.timedelta(days=day)
             early, late = self._local_month(midnight), self._local_month(midnight + dt.timedelta(seconds=86399))
             if early == late:
@@ -165,9 +181,25 @@ class StockHistory:
                 cut = bisect.bisect_left(moments, int((turn - midnight).total_seconds()))
                 self._add(early, picks[:cut])
                 self._add(late, picks[cut:])
-            head, date = f"{HISTORY_RECORDER}\t{day + 2}\t", day_text[day]
+            head, date = f"{self.recorder}\t{day + 2}\t", day_text[day]
             yield "".join([f"{head}{line}\t{date}{seconds[m]}{tails[p]}"
                            for line, m, p in zip(range(1, n + 1), moments, picks, strict=True)]), n
+
+    def _deck(self) -> list[int] | None:
+        """With ``per_key``: every key's index once for each movement after its opening, shuffled
+        (dealt from the end, day by day), so each key gets exactly its count, spread over the years."""
+        if self.per_key is None:
+            return None
+        deck = [key for key, n in enumerate(self.per_key) for _ in range(n - 1)]
+        self.rnd.shuffle(deck)
+        return deck
+
+    def _deal(self, deck: list[int], n: int) -> list[int]:
+        """The next ``n`` picks (key × kind of movement) from the deck."""
+        width, kinds = len(self.QUANTITIES), self.rnd.choices(range(len(self.QUANTITIES)), k=n)
+        picks = [key * width + kind for key, kind in zip(deck[-n:], kinds, strict=True)]
+        del deck[-n:]
+        return picks
 
     def month_text(self) -> str:
         return "".join(f"{month}\t{self.keys[k][0]}\t{self.keys[k][1]}\t{qr}\t{qe}\t{cr}\t{ce}\n"
@@ -204,24 +236,77 @@ async def _add_totals(conn: asyncpg.Connection, register: AccumulationRegister, 
             await conn.execute("DROP TABLE seed_totals")
 
 
+def _span(now: dt.datetime | None, years: int) -> tuple[dt.datetime, int]:
+    """The first UTC midnight of ``years`` years ending ``now``, and the days from it to today."""
+    now = now or dt.datetime.now(dt.UTC)
+    start = dt.datetime.combine((now - dt.timedelta(days=365 * years)).date(), dt.time(), dt.UTC)
+    return start, (now.date() - start.date()).days
+
+
 async def seed_stock_history(conn: asyncpg.Connection, register: AccumulationRegister, clinic: Clinic,
                              movements: int, years: int, *, now: dt.datetime | None = None,
                              progress: Progress = _quiet) -> SeedReport:
     """Load ``movements`` stock movements over ``years`` years, with their totals."""
-    now = now or dt.datetime.now(dt.UTC)
-    start = dt.datetime.combine((now - dt.timedelta(days=365 * years)).date(), dt.time(), dt.UTC)
-    days = (now.date() - start.date()).days
+    start, days = _span(now, years)
     history = StockHistory(clinic.stock_keys, dict(clinic.prices), movements, start, days, register.tz)
+    return await _load(conn, register, history, progress, "Движения остатков (COPY)")
+
+
+@dataclass(frozen=True)
+class SkewedHistory:
+    """Keys of a long history and keys of a short one, on a warehouse of their own."""
+
+    warehouse: int
+    long_keys: list[tuple[int, int]]
+    short_keys: list[tuple[int, int]]
+    report: SeedReport
+
+
+async def seed_skewed_history(conn: asyncpg.Connection, registry, clinic: Clinic, *, long_keys: int,
+                              long_movements: int, short_keys: int, short_movements: int, years: int,
+                              now: dt.datetime | None = None, progress: Progress = _quiet) -> SkewedHistory:
+    """``long_keys`` keys of exactly ``long_movements`` stock movements each and ``short_keys`` keys of
+    ``short_movements``, on a new warehouse (so no other key's history changes), over ``years`` years
+    ending ``now``, interleaved in time as in :class:`StockHistory`, with their totals."""
+    from .clinic import add_items
+
+    register = registry.registers["stock"]
+    needed = long_keys + short_keys
+    async with conn.transaction():
+        (warehouse,) = await add_items(conn, registry.catalogs["warehouses"], [{"name": "Склад долгой истории"}])
+        goods, prices = list(clinic.goods[:needed]), dict(clinic.prices)
+        if len(goods) < needed:
+            extra = [10 + (i * 37) % 990 for i in range(needed - len(goods))]
+            added = await add_items(conn, registry.catalogs["nomenclature"], [
+                {"name": f"Товар истории {i + 1:05d}", "kind": "goods", "unit": "шт", "price": str(p),
+                 "vat_rate": "20"} for i, p in enumerate(extra)])
+            goods += added
+            prices |= dict(zip(added, extra, strict=True))
+    keys = [(warehouse, g) for g in goods]
+    per_key = [long_movements] * long_keys + [short_movements] * short_keys
+    start, days = _span(now, years)
+    history = StockHistory(keys, prices, sum(per_key), start, days, register.tz, seed=20, per_key=per_key,
+                           recorder=SKEWED_RECORDER)
+    report = await _load(conn, register, history, progress, "Движения долгой истории (COPY)")
+    return SkewedHistory(warehouse, keys[:long_keys], keys[long_keys:], report)
+
+
+async def _load(conn: asyncpg.Connection, register: AccumulationRegister, history: StockHistory,
+                progress: Progress, description: str) -> SeedReport:
+    """COPY the history's movements and totals, then VACUUM ANALYZE. The movements' secondary indexes
+    are dropped and rebuilt when the load is at least as large as what the table holds already
+    (one sort per index); a smaller load goes through them."""
     steps: dict[str, float] = {}
     began = time.perf_counter()
-    table = register.movements_table
+    table, movements = register.movements_table, history.movements
     await conn.execute("SET maintenance_work_mem = '512MB'")
-    indexes = await _secondary_indexes(conn, table)
+    held = await conn.fetchval("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1::regclass", table)
+    indexes = await _secondary_indexes(conn, table) if movements >= held else []
     for name, _ in indexes:
         await conn.execute(f'DROP INDEX IF EXISTS "{name}"')
     columns = ["recorder_kind", "recorder_id", "line_no", "period", "record_type",
                *register.dimension_names, *register.resource_names]
-    chunks = _batched(history.lines(), lambda n: progress("Движения остатков (COPY)", n, movements))
+    chunks = _batched(history.lines(), lambda n: progress(description, n, movements))
     try:
         await conn.copy_to_table(table, source=_prefetched(chunks), columns=columns)
     finally:
@@ -230,7 +315,8 @@ async def seed_stock_history(conn: asyncpg.Connection, register: AccumulationReg
         for _, definition in indexes:
             progress("Индексы движений", 1, len(indexes))
             await conn.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
-        steps["indexes"] = time.perf_counter() - mark
+        if indexes:
+            steps["indexes"] = time.perf_counter() - mark
         await conn.execute("RESET maintenance_work_mem")
     mark = time.perf_counter()
     progress("Итоги (COPY)", 1, 1)

@@ -65,7 +65,7 @@ async def widget_row(ctx: Context, day: dt.date, workload: str, samples: int, do
                 target=limit("5b", "", "", 0.0, "ms", at_most=25).target)
     async with server.client() as client:
         if (await client.get(WIDGET, params={"date": day.isoformat()})).status_code == 404:
-            return blank.unmeasured("the widget endpoint is not built yet (404)")
+            return blank.not_built("the widget endpoint is not built yet (404)")
         try:
             token_for = await _connect_account(ctx)
         except Exception as exc:  # the amoCRM area may not store connections yet

@@ -158,6 +158,7 @@ class _Query:
     def add(self, piece: Piece, role: Literal["open", "turn"], by_day: bool = False) -> None:
         reg, dims = self.reg, ", ".join(q(d) for d in self.reg.dimension_names)
         conditions = list(self.filters)
+        grouped = False  # a piece of raw movements within one month is summed per key where it is read
         if piece[0] == "current":
             table, p, sign = reg.balance_table, "NULL::date", piece[1]
             amounts = {r: (q(r), "0", "0") for r in reg.resource_names}
@@ -173,7 +174,10 @@ class _Query:
         else:
             _, lo, lo_in, hi, hi_in, sign = piece
             table = reg.movements_table
-            p = f"(date_trunc('{'day' if by_day else 'month'}', period AT TIME ZONE '{reg.timezone}'))::date"
+            if by_day:
+                p = f"(date_trunc('day', period AT TIME ZONE '{reg.timezone}'))::date"
+            else:  # every raw piece of a plan lies within the month of its lower bound
+                p, grouped = self.arg(month_of(lo, reg.tz), "date"), True
             conditions.append(f"period {'>=' if lo_in else '>'} {self.arg(lo, 'timestamptz')}")
             conditions.append(f"period {'<=' if hi_in else '<'} {self.arg(hi, 'timestamptz')}")
             amounts = {r: (f"record_type * {q(r)}", f"CASE WHEN record_type = 1 THEN {q(r)} ELSE 0 END",
@@ -183,7 +187,8 @@ class _Query:
         columns = []
         for f in reg.resources:
             # Cast to the resource's type so that sums keep its scale (0.000, not 0).
-            balance, receipt, expense = (f"({signed}({e}))::{f.sql_type}" for e in amounts[f.name])
+            balance, receipt, expense = (f"({signed}({e}))::{f.sql_type}" if e == "0" or not grouped
+                                         else f"(sum({signed}({e})))::{f.sql_type}" for e in amounts[f.name])
             zero = f"0::{f.sql_type}"
             if not reg.is_balance:
                 columns.append(f"{receipt} AS {q(f.name + '_t')}")
@@ -192,7 +197,8 @@ class _Query:
                 columns += [f"{opening} AS {q(f.name + '_o')}", f"{received} AS {q(f.name + '_r')}",
                             f"{spent} AS {q(f.name + '_e')}"]
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        self.parts.append(f"SELECT {p} AS p, {dims}, {', '.join(columns)} FROM {table}{where}")
+        group = f" GROUP BY {dims}" if grouped else ""
+        self.parts.append(f"SELECT {p} AS p, {dims}, {', '.join(columns)} FROM {table}{where}{group}")
 
     async def fetch(self, conn: asyncpg.Connection, outputs: Sequence[tuple[str, str]], nonzero: Sequence[str],
                     period: str | None = None) -> list[dict[str, Any]]:

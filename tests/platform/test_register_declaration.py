@@ -68,7 +68,7 @@ def test_tables_and_indexes():
         "CREATE INDEX IF NOT EXISTS reg_test_goods_movements_recorder_idx ON reg_test_goods_movements "
         "(recorder_kind, recorder_id)",
         'CREATE INDEX IF NOT EXISTS reg_test_goods_movements_key_idx ON reg_test_goods_movements '
-        '("warehouse_id", "item_id", period)',
+        '("warehouse_id", "item_id", period) INCLUDE (record_type, "quantity", "cost")',
         "CREATE INDEX IF NOT EXISTS reg_test_goods_movements_period_idx ON reg_test_goods_movements (period)",
         'CREATE INDEX IF NOT EXISTS reg_test_goods_month_key_idx ON reg_test_goods_month '
         '("warehouse_id", "item_id", month)']
