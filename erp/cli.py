@@ -163,9 +163,16 @@ def serve(ctx: Context, with_demo: bool, host: str | None, port: int | None, wor
         amocrm_demo.start(ctx.settings, url, f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}",
                           console.print)
     os.environ["DATABASE_URL"] = url
-    console.print(f"Сервер: http://{host}:{port}  (API: /schema/swagger)")
+    console.print(banner(host, port))
     uvicorn.run("erp.asgi:create", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+
+
+def banner(host: str, port: int) -> str:
+    """What ``erp serve`` says at start: the pages a person opens (the API's description last)."""
+    base = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+    return (f"Сервер: {base}/ — вход {base}/login, расписание {base}/schedule, документы {base}/documents, "
+            f"журнал обмена с amoCRM {base}/integrations/exchange-log; описание API: {base}/schema/swagger")
 
 
 @main.command()

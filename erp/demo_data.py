@@ -4,19 +4,22 @@ the current and the next month so the demo is alive today, goods with stock,
 services, clients, and some posted Requests, ServiceRenderings, Invoices and
 Payments. Every object is found by a stable key before it is created, so
 loading twice changes nothing, on the same day or a later one (a later month
-only adds its own schedule). Each step takes the connection and, optionally,
+only adds its own schedule). The organization has a stamp and its director
+(the demo admin) a facsimile, so «Печать с факсимиле» works. Each step takes the connection and, optionally,
 the settings (the CLI's come from the environment)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from importlib.resources import files
 
 import asyncpg
 
 from erp.configuration import registry
-from erp.demo import demo_step
+from erp.demo import ADMIN, demo_step
 from erp.platform import catalog_service
 from erp.platform.posting import Engine
+from erp.printing import images
 from erp.settings import Settings, load_settings
 
 EFIMOVA, THIRD, ISHAEVA = "Ефимова Е.В.", "Петрова О.Н.", "Ишаева М.И."
@@ -177,6 +180,24 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
         "due_date": (day + dt.timedelta(days=10)).isoformat(),
         "lines": [{"nomenclature_id": therapy, "quantity": "2", "price": "1500"},
                   {"nomenclature_id": gloves, "quantity": "4", "price": "15", "discount_percent": "10"}]})
+
+
+@demo_step("Печать организации и факсимиле руководителя")
+async def signatures(conn: asyncpg.Connection, settings: Settings | None = None) -> None:
+    """Small generated images (erp/demo_images), loaded only where none is: an image an
+    administrator uploaded instead is kept."""
+    org, = await _ids(conn, "cat_organizations", ["Клиника «Здоровье»"])
+    owner = await conn.fetchval("SELECT id FROM users WHERE username = $1", ADMIN)
+    if not await conn.fetchval("SELECT true FROM printing_stamps WHERE organization_id = $1", org):
+        await images.set_stamp(conn, org, _demo_image("stamp.png"), owner)
+    if owner and not await conn.fetchval("SELECT true FROM printing_facsimiles WHERE organization_id = $1", org):
+        others = [r["id"] for r in await conn.fetch("SELECT id FROM users WHERE id <> $1", owner)]
+        await images.set_facsimile(conn, owner, organization_id=org, position="director", allowed_user_ids=others,
+                                   content=_demo_image("facsimile.png"), uploaded_by=owner)
+
+
+def _demo_image(name: str) -> bytes:
+    return files("erp").joinpath("demo_images", name).read_bytes()
 
 
 def _next_workday(day: dt.date) -> dt.date:

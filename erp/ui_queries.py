@@ -235,8 +235,10 @@ async def ref_names(conn: asyncpg.Connection, registry, wanted: Mapping[str, Ite
 
 
 async def lookup(conn: asyncpg.Connection, registry, target: str, q: str, limit: int = 25,
-                 filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Items for a reference picker: unmarked, matching ``q``, best (prefix) matches first."""
+                 filters: Mapping[str, Any] | None = None, where: str = "") -> list[dict[str, Any]]:
+    """Items for a reference picker: unmarked, matching ``q``, best (prefix) matches first.
+    ``filters`` are attribute values the items must have; ``where`` is a declared condition
+    (a field's ``picker_where``, never request input)."""
     obj = registry.target(target)
     if obj is None:
         raise ValidationError.field("target", f"неизвестный справочник «{target}»")
@@ -253,8 +255,12 @@ async def lookup(conn: asyncpg.Connection, registry, target: str, q: str, limit:
                f" AND NOT is_group AND ({search}){extra} ORDER BY lower(name) LIKE $2 DESC, lower(name), id"
                f" LIMIT {int(limit)}")
     else:
+        extra = f" AND ({where})" if where else ""
+        for name, raw in (filters or {}).items():
+            args.append(_parse_filter(obj.header_field(name), raw))
+            extra += f" AND {quote(name)} = ${len(args)}"
         sql = (f"SELECT id, number AS text, to_char(date, 'DD.MM.YYYY') AS hint FROM \"{obj.table}\""
-               f" WHERE NOT deletion_mark AND (number ILIKE $1 OR ltrim(number, '0') LIKE ltrim($2, '0'))"
+               f" WHERE NOT deletion_mark AND (number ILIKE $1 OR ltrim(number, '0') LIKE ltrim($2, '0')){extra}"
                f" ORDER BY date DESC, id DESC LIMIT {int(limit)}")
     return [dict(r) for r in await conn.fetch(sql, *args)]
 

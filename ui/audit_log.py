@@ -18,7 +18,7 @@ from erp.auth import service as users
 from erp.platform import audit
 from erp.platform.audit_query import list_entries
 from erp.platform.keyset import PAGE_SIZES
-from ui import context
+from ui import audit_values, context
 from ui.i18n import gettext as _
 from ui.listing import parse_query
 from ui.render import page
@@ -84,10 +84,19 @@ def _link(object_kind: str, object_id: int | None, registry) -> str:
     return ""
 
 
-def present(row: dict[str, Any], registry, titles: dict[str, str]) -> dict[str, Any]:
-    """A row as the page shows it: titles instead of names, values as text."""
+def present(row: dict[str, Any], registry, titles: dict[str, str], names=None, tz=None) -> dict[str, Any]:
+    """A row as the page shows it: titles instead of names, values as an accountant reads them
+    (:mod:`ui.audit_values`), a document's lines as a small table."""
     labels = _labels(registry, row["object_kind"])
-    changes = [(labels.get(field, field), _text(before), _text(after))
+    fields, line_fields = audit_values.declared_fields(registry, row["object_kind"])
+    names = names or {}
+
+    def value(field: str, raw: Any) -> Any:
+        if field == "lines" and line_fields:
+            return audit_values.lines_table(raw, line_fields, names, tz)
+        return audit_values.shown(raw, fields.get(field), names, tz) if field in fields else _text(raw)
+
+    changes = [(labels.get(field, field), value(field, before), value(field, after))
                for field, (before, after) in row["changes"].items()]
     return {**row, "action_title": action_title(row["action"]), "changes": changes,
             "kind_title": titles.get(row["object_kind"], row["object_kind"]),
@@ -111,11 +120,13 @@ async def audit_log(request: Request) -> Response:
             object_id=int(chosen["object_id"]) if chosen["object_id"].isdigit() else None,
             start=query.start, end=query.end, limit=query.limit, after=query.after)
         names = [u["username"] for u in await users.list_users(conn)]
+        tz = context.settings(request).tz
+        refs = await audit_values.names_for(conn, registry, rows, tz)
     titles = dict(kinds)
     return page(request, "admin/audit_log.html", "admin/_audit_rows.html", section="admin",
-                rows=[present(r, registry, titles) for r in rows], next=cursor, query=query, chosen=chosen,
-                kinds=kinds, actions=[(a, action_title(a)) for a in audit.ACTIONS], names=[*names, *PROCESSES],
-                page_sizes=PAGE_SIZES, base=BASE)
+                rows=[present(r, registry, titles, refs, tz) for r in rows], next=cursor, query=query,
+                chosen=chosen, kinds=kinds, actions=[(a, action_title(a)) for a in audit.ACTIONS],
+                names=[*names, *PROCESSES], page_sizes=PAGE_SIZES, base=BASE)
 
 
 ROUTES = [Router(BASE, route_handlers=[audit_log], guards=[allow("admin")])]

@@ -17,7 +17,7 @@ from erp import ui_queries
 from erp.platform.document import Doc, DocumentKind
 from erp.printing import defaults as document_defaults
 from ui import context, i18n
-from ui.formdata import COMPUTED_LINE_FIELDS, FormState, input_value, state_from_values
+from ui.formdata import COMPUTED_LINE_FIELDS, FormState, input_value, number_input, state_from_values
 from ui.i18n import gettext as _
 
 
@@ -58,7 +58,7 @@ def _total(kind: DocumentKind, state: FormState, doc: Doc | None) -> Decimal | N
     total = Decimal(0)
     for line in state.lines:
         try:
-            total += Decimal(str(line.get("amount") or 0).replace(",", "."))
+            total += Decimal(number_input(str(line.get("amount") or 0)))
         except InvalidOperation:
             continue
     return total

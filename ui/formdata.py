@@ -53,7 +53,7 @@ def input_value(f: Field, value: Any, tz=None) -> Any:
         return ""
     if f.type in ("money", "quantity", "percent") and isinstance(value, Decimal):
         text = format(value.normalize(), "f")
-        return f"{value:.2f}" if f.type == "money" else text
+        return money_text(value) if f.type == "money" else text
     if f.type == "datetime" and isinstance(value, dt.datetime):
         return local_moment(value, tz)
     if f.type == "time" and isinstance(value, dt.time):
@@ -61,6 +61,18 @@ def input_value(f: Field, value: Any, tz=None) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def money_text(value: Decimal) -> str:
+    """Money as an accountant types it: «1 500,00» (plain spaces, so that it is typed back as shown)."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def number_input(text: str) -> str:
+    """A typed number as the engine reads it: «1 500,00» (any kind of space) is 1500.00, and so is
+    «1,500.00» (a comma beside a point groups digits)."""
+    text = re.sub(r"[\s\u00a0\u202f]", "", text)
+    return text.replace(",", "") if "," in text and "." in text else text.replace(",", ".")
 
 
 def local_moment(value: dt.datetime, tz) -> str:
@@ -104,6 +116,8 @@ def _api_value(f: Field, raw: Any) -> Any:
         return bool(raw)
     if raw == "" and f.type not in ("str", "text"):
         return None
+    if f.type in ("money", "quantity", "percent") and isinstance(raw, str):
+        return number_input(raw)
     return raw
 
 

@@ -44,10 +44,12 @@ async def _render_form(request: Request, kind, state: FormState, *, doc=None, er
     """``notice`` is a key of :data:`NOTICES` or a text already made; ``send`` the «Отправить клиенту»
     menu as submitted (``to``, ``facsimile``, its ``error``), open again after a refusal."""
     view = await document_view.build(request, kind, state, doc)
+    print_forms = printing.forms_for(kind.name)
+    facsimile = bool(doc and print_forms) and await printing.can_sign(request, kind, doc)
     return render(request, "forms/document.html", status=status, section="documents", kind=kind, state=state,
                   doc=doc, view=view, errors=errors or FormErrors(), notice=_(NOTICES.get(notice, notice)),
-                  can_write=context.can_write(request, kind), print_forms=printing.forms_for(kind.name),
-                  print_url=printing.url, send=send or {})
+                  can_write=context.can_write(request, kind), print_forms=print_forms,
+                  print_url=printing.url, send=send or {}, facsimile=facsimile)
 
 
 @get("/documents/{kind_name:str}/new", name="ui_document_new")

@@ -68,7 +68,15 @@ def money(value: Any) -> str:
     """1 234,50 (ru) or 1,234.50 (en)."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):  # as a form shows it: «1 500,00»
+        value = _typed_number(value)
     return format_decimal(Decimal(value), format="#,##0.00", locale=babel_locale())
+
+
+def _typed_number(text: str) -> str:
+    from ui.formdata import number_input
+
+    return number_input(text)
 
 
 def number(value: Any, digits: int = 3) -> str:

@@ -124,6 +124,7 @@ async def exchange(request: Request, notice: str = "") -> Response:
         status = await connections.status(conn)
     return page(request, "integrations/log.html", "integrations/_log_rows.html", section="integrations", rows=rows,
                 next=cursor, query=query, states=exchange_log.STATES, state=params.get("state", ""), lead=lead,
+                state_titles=exchange_log.STATE_TITLES, kind_titles=exchange_log.KIND_TITLES,
                 alert=status.get("alert"), page_sizes=PAGE_SIZES, notice=_(NOTICES.get(notice, "")))
 
 

@@ -105,11 +105,25 @@ async def save_item(request: Request, name: str, item_id: int) -> Response:
 
 
 @get("/lookup/{target:str}", name="ui_lookup")
-async def lookup(request: Request, target: str, q: str = "") -> Response:
-    """Options of a reference picker: matching, unmarked items."""
+async def lookup(request: Request, target: str, q: str = "", field: str = "") -> Response:
+    """Options of a reference picker: matching, unmarked items. ``field`` (``payments.invoice_id``)
+    names the attribute the picker fills: its declaration may narrow the choice (``picker_where``)
+    by the values of other fields of the form (``picker_filters``, sent as query parameters)."""
+    narrowing = picker_narrowing(context.registry(request), field, target)
+    filters = {name: request.query_params[name] for name in narrowing.get("picker_filters", ())
+               if request.query_params.get(name)}
     async with context.acquire(request) as conn:
-        options = await ui_queries.lookup(conn, context.registry(request), target, q[:100])
+        options = await ui_queries.lookup(conn, context.registry(request), target, q[:100], filters=filters,
+                                          where=narrowing.get("picker_where", ""))
     return render(request, "forms/_options.html", options=options, target=target)
+
+
+def picker_narrowing(registry, field: str, target: str) -> dict:
+    """The ``extra`` of the document attribute ``kind.field`` when it points at ``target``."""
+    kind_name, _sep, name = field.partition(".")
+    kind = registry.documents.get(kind_name)
+    found = next((f for f in kind.header if f.name == name), None) if kind else None
+    return found.extra if found is not None and found.ref == target else {}
 
 
 ROUTES = [new_item, open_item, create_item, save_item, lookup]

@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 
 from erp.platform.db import in_transaction
 from erp.printing import forms as print_forms
-from erp.printing import render, service
+from erp.printing import images, render, service
 from erp.printing.api import pdf_response
 from ui import context
 
@@ -28,6 +28,14 @@ class PrintForm:
 
 def forms_for(kind: str) -> list[PrintForm]:
     return [PrintForm(f.name, f.title) for f in print_forms.forms_for(kind)]
+
+
+async def can_sign(request: Request, kind, doc) -> bool:
+    """Whether the «с факсимиле» choices are offered: the document's organization has a
+    signature the user may print with."""
+    org = doc.header.get(kind.organization_field) if kind.organization_field else None
+    async with context.acquire(request) as conn:
+        return await images.can_sign(conn, org, request.scope["user"].user_id)
 
 
 def url(kind: str, doc_id: int, form: str, *, preview: bool = False, facsimile: bool = False) -> str:

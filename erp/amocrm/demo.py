@@ -71,5 +71,5 @@ def start(settings: Settings, database_url: str, public_url: str, say=print) -> 
     fake = FakeAmo.start_in_thread(doctors=asyncio.run(doctors()) or ["—"], time_values=TIMES)
     leads = asyncio.run(_link(fake, settings, database_url, public_url))
     say(f"Фейковый amoCRM: {fake.base_url} (аккаунт {fake.subdomain}, сделок: {leads}); "
-        f"журнал обмена: {public_url}/api/amocrm/exchange-log, состояние фейка: {fake.base_url}/_fake/state")
+        f"журнал обмена: {public_url}/integrations/exchange-log, состояние фейка: {fake.base_url}/_fake/state")
     return fake

@@ -21,6 +21,11 @@ from erp.platform.errors import Conflict, NotFound, ValidationError
 
 STATES = ("pending", "in_flight", "delivered", "failed")
 DIRECTIONS = ("out", "in")
+# What the log shows a person instead of the codes.
+STATE_TITLES = {"pending": "Ожидает отправки", "in_flight": "Отправляется", "delivered": "Доставлено",
+                "failed": "Ошибка"}
+KIND_TITLES = {"budget": "Бюджет сделки", "fields": "Поля сделки", "won": "Сделка успешно реализована",
+               "note": "Примечание к сделке", "lead_lost": "Сделка не реализована", "lead_deleted": "Сделка удалена"}
 COLUMNS = ("id, direction, kind, lead_id, state, attempts, last_error, error_details, result, document_kind,"
            " document_id, payload, created_at, next_attempt_at, delivered_at")
 

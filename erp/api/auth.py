@@ -29,7 +29,7 @@ class Me(msgspec.Struct):
     role: str
 
 
-@post("/api/auth/token", status_code=200, summary="Получить токен доступа", tags=["auth"],
+@post("/api/auth/token", status_code=200, summary="Получить токен доступа", tags=["Вход и токены"],
       security=[])
 async def token(request: Request, data: JSONBody[TokenRequest]) -> TokenResponse:
     settings = request.app.state.settings
@@ -40,7 +40,7 @@ async def token(request: Request, data: JSONBody[TokenRequest]) -> TokenResponse
     return TokenResponse(issue_token(principal, settings.secret_key, ttl), "bearer", ttl)
 
 
-@get("/api/auth/me", guards=[ANY_USER], summary="Текущий пользователь", tags=["auth"])
+@get("/api/auth/me", guards=[ANY_USER], summary="Текущий пользователь", tags=["Вход и токены"])
 async def me(request: Request[Principal, str, object]) -> Me:
     user = request.user
     return Me(user.user_id, user.username, user.role)

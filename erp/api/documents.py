@@ -164,9 +164,10 @@ def _based_route(registry, target: DocumentKind, source: str, in_t: type):
             v = plain(v, tz)
             return v.isoformat() if isinstance(v, dt.date) else v
 
-        return msgspec.convert({k: shown(v) for k, v in filled.items()}
-                               | {"lines": [{k: shown(v) for k, v in ln.items()} for ln in filled["lines"]]},
-                               in_t, strict=False)
+        body = {k: shown(v) for k, v in filled.items() if k != "lines"}
+        if target.lines:  # a kind without a tabular section (a payment) has no "lines" to fill
+            body["lines"] = [{k: shown(v) for k, v in ln.items()} for ln in filled["lines"]]
+        return msgspec.convert(body, in_t, strict=False)
 
     based.__annotations__["return"] = in_t
     return get(f"/api/documents/{source}/{{doc_id:int}}/based/{target.name}", guards=[ANY_USER],

@@ -15,7 +15,7 @@ class HealthDown(msgspec.Struct):
     message: str
 
 
-@get("/health", summary="Состояние сервиса", tags=["system"], security=[],
+@get("/health", summary="Состояние сервиса", tags=["Состояние сервиса"], security=[],
      responses={503: ResponseSpec(HealthDown, description="База данных недоступна", generate_examples=False)})
 async def health(request: Request) -> Response:
     try:

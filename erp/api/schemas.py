@@ -71,6 +71,13 @@ def _shown(name: str, t: Any) -> tuple:
 RefId = Annotated[int, KwargDefinition(ge=1, le=MAX_ID)]
 
 
+def _name_field(catalog: Catalog) -> tuple:
+    text = Annotated[str, msgspec.Meta(max_length=catalog.name_max_length)]
+    if catalog.derive_name is not None:  # left out or empty: derived from the other fields
+        return ("name", text | msgspec.UnsetType, msgspec.UNSET)
+    return ("name", Annotated[str, msgspec.Meta(min_length=1, max_length=catalog.name_max_length)])
+
+
 def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
     base = class_name(catalog.name)
     tree = [("parent_id", RefId | None, None), ("is_group", bool, False)] if catalog.hierarchical else []
@@ -80,7 +87,7 @@ def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
              *([] if catalog.hierarchical else [_shown("parent_id", int), _shown("is_group", bool)])]
     create = msgspec.defstruct(
         f"{base}Create",
-        [("name", name_t), *tree, *[_optional(f) for f in catalog.fields]],
+        [_name_field(catalog), *tree, *[_optional(f) for f in catalog.fields]],
         forbid_unknown_fields=True, kw_only=True)
     update = msgspec.defstruct(
         f"{base}Update",

@@ -26,6 +26,7 @@ class LocalSwagger(SwaggerRenderPlugin):
         title = html.escape(str(openapi_schema["info"]["title"]))
         return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
                 '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                '<link rel="icon" href="/static/ui/favicon.svg" type="image/svg+xml">'
                 f'<link rel="stylesheet" href="{self.css_url}">'
                 f'<link rel="stylesheet" href="{OWN}/swagger-page.css">'
                 f'<script src="{self.js_url}" defer></script>'

@@ -29,13 +29,13 @@ class UserOut(msgspec.Struct):
     created_at: datetime
 
 
-@get("/api/users", guards=[allow("admin")], summary="Пользователи", tags=["users"])
+@get("/api/users", guards=[allow("admin")], summary="Пользователи", tags=["Пользователи"])
 async def users_list(request: Request) -> list[UserOut]:
     async with request.app.state.pool.acquire() as conn:
         return [UserOut(**dict(r)) for r in await list_users(conn)]
 
 
-@post("/api/users", guards=[allow("admin")], summary="Создать пользователя", tags=["users"])
+@post("/api/users", guards=[allow("admin")], summary="Создать пользователя", tags=["Пользователи"])
 async def users_create(request: Request, data: JSONBody[UserCreate]) -> UserOut:
     async with request.app.state.pool.acquire() as conn:
         user_id = await add_user(conn, data.username, data.role, data.password, data.full_name)

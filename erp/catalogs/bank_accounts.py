@@ -16,6 +16,12 @@ def _check(item) -> dict[str, str]:
     return problems
 
 
+def _name(item) -> str:
+    """As 1C presents an account: «40702810938000000001 в ПАО Сбербанк»."""
+    number, bank = item.get("account_number") or "", item.get("bank_name") or ""
+    return f"{number} в {bank}" if bank else number
+
+
 bank_accounts = Catalog(
     "bank-accounts", "Банковские счета", item_title="Банковский счёт",
     fields=(
@@ -26,5 +32,5 @@ bank_accounts = Catalog(
         Field("account_number", "str", "Номер счёта", max_length=20, required=True),
         Field("is_default", "bool", "Основной"),
     ),
-    check=_check, search_fields=("account_number", "bank_name"),
+    check=_check, search_fields=("account_number", "bank_name"), derive_name=_name,
 )

@@ -7,10 +7,20 @@ from erp.requisites import check_inn, check_kpp
 AMOCRM_CLIENT = "amocrm_client"
 
 
+# How many digits the INN of each kind of client has, and the kind as the message names it.
+INN_LENGTH = {"company": (10, "организации"), "person": (12, "физического лица"),
+              "sole_trader": (12, "индивидуального предпринимателя")}
+
+
 def _check(item) -> dict[str, str]:
     problems = {}
-    if item.get("kind") == "person" and item.get("kpp"):
-        problems["kpp"] = "у физического лица нет КПП"
+    if item.get("kind") in ("person", "sole_trader") and item.get("kpp"):
+        problems["kpp"] = f"у {INN_LENGTH[item['kind']][1]} нет КПП"
+    inn, (digits, whose) = item.get("inn") or "", INN_LENGTH.get(item.get("kind"), (0, ""))
+    if inn and digits and (len(inn) != digits or not inn.isdigit()):
+        problems["inn"] = f"ИНН {whose} состоит из {digits} цифр"
+    elif check_inn(inn):
+        problems["inn"] = check_inn(inn)
     if item.get("email") and ("@" not in item["email"] or " " in item["email"]):
         problems["email"] = "неверный адрес электронной почты"
     return problems
@@ -19,8 +29,8 @@ def _check(item) -> dict[str, str]:
 clients = Catalog(
     "clients", "Клиенты", item_title="Клиент",
     fields=(
-        Field("kind", "enum", "Вид", choices=("person", "company"), default="person"),
-        Field("inn", "str", "ИНН", max_length=12, check=check_inn, index=True),
+        Field("kind", "enum", "Вид", choices=("person", "sole_trader", "company"), default="person"),
+        Field("inn", "str", "ИНН", max_length=12, index=True),  # checked with the kind, in _check
         Field("kpp", "str", "КПП", max_length=9, check=check_kpp),
         Field("phone", "str", "Телефон", max_length=50),
         Field("email", "str", "Эл. почта", max_length=200),

@@ -1,7 +1,11 @@
-"""Поступление оплаты: a client pays, in cash or by bank, optionally for an invoice."""
+"""Поступление оплаты: a client pays, in cash or by bank, optionally for an invoice.
 
-from erp.platform.document import Doc, DocumentKind, PostingContext
-from erp.platform.errors import ValidationError
+Entered on the basis of an invoice it takes the invoice's client, organization
+and the amount still due; an invoice paid in full has nothing left to pay."""
+
+from erp.documents.invoice import UNPAID, derived
+from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
+from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.registers.invoice_payments import invoice_payments
 from erp.registers.settlements import settlements
@@ -31,16 +35,29 @@ def movements(doc: Doc, _ctx: PostingContext) -> dict:
     return out
 
 
+async def _from_invoice(conn, base: Doc) -> dict:
+    """Ввод на основании счёта: what is still due on it, by bank (an invoice names a bank account)."""
+    due = (await derived(conn, [base]))[base.id]["amount_due"]
+    if due <= 0:
+        raise Conflict(f"Счёт № {base.short_number} оплачен полностью: оплачивать по нему нечего",
+                       code="invoice_paid", details={"invoice_id": base.id})
+    return {"header": {"organization_id": base.organization_id, "client_id": base.client_id,
+                       "invoice_id": base.id, "amount": due, "method": "bank"}}
+
+
 payments = DocumentKind(
     "payments", "Поступление оплаты",
     header=(
         Field("organization_id", "ref", "Организация", ref="organizations", required=True),
         Field("client_id", "ref", "Клиент", ref="clients", required=True),
         Field("amount", "money", "Сумма", required=True),
-        Field("method", "enum", "Способ оплаты", choices=("cash", "bank"), default="bank"),
-        Field("invoice_id", "ref", "Счёт", ref="invoices"),
+        Field("method", "enum", "Способ оплаты", choices=("cash", "bank"), default="bank", required=True),
+        # The picker offers the chosen client's invoices that still have something due.
+        Field("invoice_id", "ref", "Счёт", ref="invoices",
+              extra={"picker_filters": ("client_id",), "picker_where": UNPAID}),
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     registers=(settlements, invoice_payments), movements=movements, prepare=prepare, complete=complete,
+    based_on=(BasedOn("invoices", _from_invoice),),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
 )

@@ -56,6 +56,9 @@ class Catalog:
     # Cross-field rules: gets the whole parsed item, returns {field: message}.
     check: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
     search_fields: tuple[str, ...] = ()
+    # The name of an item created without one, from its parsed fields (as 1C presents a bank
+    # account by its number and bank); ``None`` keeps the name required.
+    derive_name: Callable[[Mapping[str, Any]], str] | None = None
     # Roles that may change it; every role may read it.
     write_roles: tuple[str, ...] = ("admin", "accountant")
 

@@ -30,7 +30,8 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
         if key not in known and key not in ("id", "code", "deletion_mark", "predefined"):
             problems[key] = "неизвестное поле"
     out: dict[str, Any] = {}
-    if "name" in data or not partial:
+    derived_name = not partial and catalog.derive_name is not None and not str(data.get("name") or "").strip()
+    if ("name" in data or not partial) and not derived_name:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             problems["name"] = "наименование не заполнено"
@@ -62,8 +63,12 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
             out[f.name] = f.parse(data[f.name])
         except FieldError as exc:
             problems[f.name] = str(exc)
-    if not problems and catalog.check and not partial:
-        problems.update(catalog.check(out))
+    if derived_name and not problems:
+        out["name"] = catalog.derive_name(out)[:catalog.name_max_length]
+    if catalog.check and not partial:
+        # the cross-field rules too, over what parsed: one answer names every bad field
+        for key, message in catalog.check(out).items():
+            problems.setdefault(key, message)
     if problems:
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})

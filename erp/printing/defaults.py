@@ -4,9 +4,10 @@ The organization, its bank account, a discount (a percent or an amount) and a
 VAT rate, kept in the ``constants`` table and edited by an administrator.
 When nothing is set and the clinic has exactly one organization, that one is
 the default, with its main bank account (1C does the same for a single legal
-entity). A new document of any kind gets the organization and the bank
-account in its header when it has such fields, and the discount and the VAT
-rate as the defaults of its new lines.
+entity); a clinic with one warehouse gets it in every document that names
+one. A new document of any kind gets the organization and the bank account in
+its header when it has such fields, and the discount and the VAT rate as the
+defaults of its new lines.
 """
 
 from __future__ import annotations
@@ -89,7 +90,12 @@ async def set_defaults(conn: asyncpg.Connection, values: DocumentDefaults) -> Do
 async def _organization(conn: asyncpg.Connection, defaults: DocumentDefaults) -> int | None:
     if defaults.organization_id:
         return defaults.organization_id
-    only = await conn.fetch("SELECT id FROM cat_organizations WHERE NOT deletion_mark LIMIT 2")
+    return await _only(conn, "cat_organizations")
+
+
+async def _only(conn: asyncpg.Connection, table: str) -> int | None:
+    """The catalog's one unmarked item, when it has exactly one (1C fills the only warehouse too)."""
+    only = await conn.fetch(f'SELECT id FROM "{table}" WHERE NOT deletion_mark AND NOT is_group LIMIT 2')
     return only[0]["id"] if len(only) == 1 else None
 
 
@@ -117,6 +123,11 @@ async def new_document(conn: asyncpg.Connection, kind: DocumentKind) -> dict[str
                 account = await bank_account_for(conn, org, defaults)
                 if account:
                     document["bank_account_id"] = account
+    for f in kind.header:
+        if f.type == "ref" and f.ref == "warehouses" and not f.read_only:
+            only = await _only(conn, "cat_warehouses")
+            if only:
+                document[f.name] = only
     if kind.lines:
         document["lines"] = []
     line_defaults = {name: value for name, value in (("discount_percent", defaults.discount_percent),

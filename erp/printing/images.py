@@ -198,8 +198,31 @@ async def signatures_for(conn: asyncpg.Connection, organization_ids: Iterable[in
     """For "print with facsimile": per organization, the signatures ``user_id`` may
     use (their own, or ones shared with them; the latest upload when several)
     and the stamp. Refuses when an organization has none the user may use."""
+    out: dict[int, Signatures] = {}
+    for r in await _signature_rows(conn, organization_ids, user_id):
+        if not (r["director"] or r["accountant"]):
+            if r["uploaded"]:
+                raise Forbidden(f"Вам не разрешено печатать с факсимиле организации «{r['name']}»: "
+                                "владелец подписи не дал вам доступ", code="facsimile_not_allowed")
+            raise Conflict(f"Для организации «{r['name']}» не загружено ни одного факсимиле подписи",
+                           code="facsimile_missing", details={"organization_id": r["id"]})
+        out[r["id"]] = Signatures(*(_uri(r[k]) for k in ("director", "accountant", "stamp")))
+    return out
+
+
+async def can_sign(conn: asyncpg.Connection, organization_id: int | None, user_id: int | None) -> bool:
+    """Whether «Печать с факсимиле» would work for ``user_id`` on a document of the
+    organization: it has a signature the user may use (what :func:`signatures_for` needs)."""
+    if organization_id is None:
+        return False
+    rows = await _signature_rows(conn, [organization_id], user_id)
+    return any(r["director"] or r["accountant"] for r in rows)
+
+
+async def _signature_rows(conn: asyncpg.Connection, organization_ids: Iterable[int],
+                          user_id: int | None) -> list[asyncpg.Record]:
     ids = sorted(set(organization_ids))
-    rows = await conn.fetch(
+    return await conn.fetch(
         "SELECT o.id, o.name,"
         " (SELECT count(*) FROM printing_facsimiles f WHERE f.organization_id = o.id) AS uploaded,"
         " (SELECT content_type || ';' || encode(image, 'base64') FROM printing_facsimiles f"
@@ -211,16 +234,6 @@ async def signatures_for(conn: asyncpg.Connection, organization_ids: Iterable[in
         " (SELECT content_type || ';' || encode(image, 'base64') FROM printing_stamps s"
         "   WHERE s.organization_id = o.id) AS stamp"
         " FROM cat_organizations o WHERE o.id = ANY($1::bigint[])", ids, user_id)
-    out: dict[int, Signatures] = {}
-    for r in rows:
-        if not (r["director"] or r["accountant"]):
-            if r["uploaded"]:
-                raise Forbidden(f"Вам не разрешено печатать с факсимиле организации «{r['name']}»: "
-                                "владелец подписи не дал вам доступ", code="facsimile_not_allowed")
-            raise Conflict(f"Для организации «{r['name']}» не загружено ни одного факсимиле подписи",
-                           code="facsimile_missing", details={"organization_id": r["id"]})
-        out[r["id"]] = Signatures(*(_uri(r[k]) for k in ("director", "accountant", "stamp")))
-    return out
 
 
 def _uri(value: str | None) -> str | None:

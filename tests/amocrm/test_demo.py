@@ -44,6 +44,9 @@ async def test_the_demo_exchanges_with_its_fake_amocrm(database_url, tmp_path, a
             status = (await http.get("/api/amocrm/connection", headers=admin)).json()
             assert status["connected"] and status["base_url"].startswith("http://127.0.0.1:")
             assert "Фейковый amoCRM" in log.read_text()
+            # the banner sends people to pages: the exchange log's page, not its API route
+            assert f"{base}/integrations/exchange-log" in log.read_text()
+            assert "/api/amocrm/exchange-log" not in log.read_text()
 
             async def delivered() -> list[dict]:
                 page = await http.get("/api/amocrm/exchange-log", params={"state": "delivered", "direction": "out"},

@@ -25,7 +25,8 @@ DOCUMENTS = {
     "Payments": ({"organization_id", "client_id", "amount", "method", "invoice_id"}, set()),
 }
 READ_ONLY = {"amount_total", "vat_total", "status"}
-ENUMS = {("Organizations", "vat_rate"): ["20", "10", "0", "none"], ("Clients", "kind"): ["person", "company"],
+ENUMS = {("Organizations", "vat_rate"): ["20", "10", "0", "none"],
+         ("Clients", "kind"): ["person", "sole_trader", "company"],
          ("Nomenclature", "kind"): ["goods", "service"], ("Payments", "method"): ["cash", "bank"],
          ("Invoices", "status"): ["unpaid", "partially_paid", "paid"]}
 

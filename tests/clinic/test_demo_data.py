@@ -44,3 +44,21 @@ async def test_demo_loads_the_seed_schedule_and_is_idempotent(db, settings):
     this_month = dt.datetime.now(settings.tz).date().replace(day=1)
     assert await db.fetchval("SELECT count(DISTINCT date_trunc('month', day)) FROM inf_doctor_schedule"
                              " WHERE day >= $1", this_month) == 2
+
+
+async def test_the_demo_prints_with_the_stamp_and_the_directors_facsimile(db, settings, tmp_path):
+    from erp.printing import images, service
+    from tests.printing.conftest import pdf_images
+
+    async with db.transaction():
+        await demo.ensure_admin(db, tmp_path)
+    await load(db, settings)
+    admin = await db.fetchval("SELECT id FROM users WHERE username = $1", demo.ADMIN)
+    org = await db.fetchval("SELECT id FROM cat_organizations WHERE name = 'Клиника «Здоровье»'")
+    assert await images.can_sign(db, org, admin)
+    invoice = await db.fetchval("SELECT id FROM doc_invoices WHERE organization_id = $1 ORDER BY id LIMIT 1", org)
+    printed = await service.render_pdf(db, "invoices", invoice, "invoice", admin, True, tz=settings.tz)
+    assert pdf_images(printed.content) == 2, "the director's facsimile and the stamp"
+    await load(db, settings)  # loading again keeps them, one of each
+    assert await db.fetchval("SELECT count(*) FROM printing_stamps") == 1
+    assert await db.fetchval("SELECT count(*) FROM printing_facsimiles") == 1

@@ -140,6 +140,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/documents/invoices/{doc_id}/movements",                 AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/invoices/{doc_id}/subordination",             AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/invoices/{doc_id}/based/service-renderings",  AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/invoices/{doc_id}/based/payments",            AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/invoices/{doc_id}/print/{form}",              AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/invoices/{doc_id}/send",                      AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/payments",                                    AUTH,   OK,     OK,     OK,     AUTH),

@@ -25,7 +25,7 @@ async def test_the_admin_reads_changes_and_failed_logins_and_filters_them(browse
                                                              "action": "update"})).text
     assert entries(changed) == ["update"]
     assert "Шприц 5 мл" in changed and f'href="/catalogs/nomenclature/{clinic.goods}"' in changed
-    assert re.search(r"<strong>Цена</strong>: <s>25\.00</s> → 30\.00", changed)  # the attribute's title
+    assert re.search(r"<strong>Цена</strong>:\s*<s>25,00</s> → 30,00", changed)  # the title, a Russian number
     failed = (await browser.get("/admin/audit-log", params={"action": "login_failed"})).text
     assert entries(failed) == ["login_failed"] and "manager-user" in failed and "неверный пароль" in failed
     fragment = await browser.get("/admin/audit-log", params={"username": "manager-user", "action": "login"},

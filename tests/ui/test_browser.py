@@ -110,7 +110,7 @@ def test_request_from_a_calendar_cell_then_service_rendering_and_its_movements(c
     expect(page.get_by_label("Время приёма *")).to_have_value(f"{DAY}T10:30")
     pick(page, "Клиент", "иван", "Иванов Иван Иванович")
     pick(page, "Номенклатура *", "приём", "Приём терапевта", scope=page.locator("tr[data-line]").first)
-    expect(page.locator("tr[data-line]").first.get_by_label("Цена")).to_have_value("1500.00")  # the item's price
+    expect(page.locator("tr[data-line]").first.get_by_label("Цена")).to_have_value("1 500,00")  # the item's price
     page.get_by_role("button", name="Провести", exact=True).click()
     expect(page.locator("[data-notice]")).to_have_text("Документ проведён")
     request_url = page.url.split("?")[0]

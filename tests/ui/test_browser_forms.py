@@ -69,7 +69,9 @@ def test_copy_a_service_rendering_line_keeps_its_discount(chromium, served):
     page.goto(f"{served.base_url}/documents/service-renderings/new")
     rows = page.locator("table[data-lines] tr[data-line]")
     pick(page, "Номенклатура *", "приём", "Приём терапевта", scope=rows.first)
-    expect(rows.first.get_by_label("Цена")).to_have_value("1500.00")  # the item's price comes with it
+    expect(rows.first.get_by_label("Цена")).to_have_value("1 500,00")  # the item's price comes with it
+    expect(rows.first.get_by_label("Количество")).to_have_value("1")  # and one of it
+    expect(page.locator("output[data-total]")).to_have_text("1 500,00")
     rows.first.get_by_label("Количество").fill("2")
     rows.first.get_by_label("Процент скидки").fill("10")
     expect(rows.first.get_by_label("Сумма скидки")).to_have_value("300")
@@ -172,7 +174,7 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     page.keyboard.press("Enter")
     price = rows.first.get_by_label("Цена")
     expect(price).to_be_focused()
-    expect(price).to_have_value("25.00")  # the item's price came with it…
+    expect(price).to_have_value("25,00")  # the item's price came with it…
     page.keyboard.type("3,25")  # …and what is typed replaces it
     expect(price).to_have_value("3,25")
     expect(page.locator("output[data-total]")).to_have_text("26,00")
@@ -196,4 +198,23 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     page.keyboard.press("Enter")  # opens the row
     expect(page.locator("h1")).to_contain_text("Поступление товаров")
     expect(page.get_by_label("Комментарий")).to_have_value("набрано с клавиатуры")
+    page.close()
+
+
+def test_the_audit_log_fits_a_1400_pixel_window(chromium, served):
+    """Issue 14, point 25: a document's lines show as small tables, and the page needs no sideways scrolling."""
+    ids = served.ids
+    lines = [{"nomenclature_id": ids["service"], "quantity": str(n), "price": "1500"} for n in range(1, 6)]
+    doc = served.create("invoices", {"date": "2030-01-10T10:00:00", "organization_id": ids["org"],
+                                     "client_id": ids["client"], "comment": "Счёт " * 40, "lines": lines})
+    r = served.api.put(f"/api/documents/invoices/{doc['id']}",
+                       json={"date": "2030-01-10T10:00:00", "organization_id": ids["org"],
+                             "client_id": ids["supplier"], "lines": lines[:2]})
+    assert r.status_code == 200, r.text
+    page = login(chromium, served)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{served.base_url}/admin/audit-log?object_kind=document:invoices")
+    expect(page.locator("[data-changes]").first).to_contain_text("ООО «МедСнаб»")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    expect(page.locator("table[data-lines-change]").first).to_be_visible()
     page.close()

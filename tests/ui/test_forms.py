@@ -130,7 +130,7 @@ async def test_a_catalog_item_is_created_changed_and_a_predefined_one_is_never_m
                                                               "sort_order": "1"})
     assert await db.fetchval("SELECT color FROM cat_visit_statuses WHERE id = $1", booked) == "#123456"
     bad = await browser.post("/catalogs/clients/new", {"name": "", "kind": "person", "inn": "123"}, status=422)
-    assert "наименование не заполнено" in bad.text and "ИНН должен состоять" in bad.text
+    assert "наименование не заполнено" in bad.text and "ИНН физического лица состоит из 12 цифр" in bad.text
 
 
 async def test_reference_pickers_search_as_you_type(browser, clinic):

@@ -105,7 +105,8 @@ async def test_the_print_menu_gives_the_pdf_and_the_preview_with_or_without_facs
     doc = await rest.create("invoices", invoice_data(papers, (papers.service, "2", "1500")), post=True)
     form = (await browser.get(f"/documents/invoices/{doc['id']}")).text
     links = {kind: href.replace("&amp;", "&") for href, kind in MENU_LINK.findall(form)}
-    assert set(links) == {"pdf", "pdf-facsimile", "html", "html-facsimile"}
+    assert set(links) == {"pdf", "html"}, "«с факсимиле» is offered only when the organization has a signature"
+    assert 'name="facsimile"' not in form
 
     plain = await browser.get(links["pdf"])
     assert plain.headers["content-type"] == "application/pdf"
@@ -116,7 +117,7 @@ async def test_the_print_menu_gives_the_pdf_and_the_preview_with_or_without_facs
     assert preview.headers["content-type"].startswith("text/html")
     assert "Счёт на оплату № 1 от 22 декабря 2021 г." in preview.text and "<img" not in preview.text
 
-    refused = await browser.get(links["pdf-facsimile"], status=409)
+    refused = await browser.get(links["pdf"] + "?facsimile=true", status=409)
     assert "Для организации «Клиника» не загружено ни одного факсимиле подписи" in refused.text
 
     await users.headers("accountant")
@@ -124,6 +125,9 @@ async def test_the_print_menu_gives_the_pdf_and_the_preview_with_or_without_facs
     await upload(browser, "/admin/signatures/facsimiles", png(), user_id=me, organization_id=papers.org,
                  position="director")
     await upload(browser, f"/admin/signatures/stamps/{papers.org}", png(90, 90, (200, 0, 0)))
+    form = (await browser.get(f"/documents/invoices/{doc['id']}")).text
+    links = {kind: href.replace("&amp;", "&") for href, kind in MENU_LINK.findall(form)}
+    assert set(links) == {"pdf", "pdf-facsimile", "html", "html-facsimile"} and 'name="facsimile"' in form
     signed = await browser.get(links["pdf-facsimile"])
     assert pdf_images(signed.content) == 2, "the director's facsimile and the stamp"
     assert "Счёт на оплату № 1 от 22 декабря 2021 г." in pdf_text(signed.content)

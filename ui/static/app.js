@@ -12,7 +12,8 @@
   /* ---------- exact decimals: BigInt scaled integers ---------- */
   function parseScaled(text, scale) {
     if (text === undefined || text === null) return null;
-    let s = String(text).replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
+    let s = String(text).replace(/[\s\u00a0\u202f]/g, "");
+    s = s.includes(",") && s.includes(".") ? s.replaceAll(",", "") : s.replace(",", "."); // 1,500.00 or 1 500,00
     if (s === "") return null;
     if (!/^-?\d*(\.\d*)?$/.test(s) || s === "-" || s === ".") return null;
     const neg = s.startsWith("-");
@@ -34,6 +35,8 @@
     return new Intl.NumberFormat(lang() === "en" ? "en-US" : "ru-RU",
       { minimumFractionDigits: minFrac, maximumFractionDigits: scale }).format(n);
   }
+  // «1 500,00»: what the server shows in a money field (plain spaces, a decimal comma)
+  function moneyText(v) { return fmtScaled(v, 2, 2).replace(/[\u00a0\u202f]/g, " "); }
   function plainScaled(v, scale) {
     const neg = v < 0n; let s = (neg ? -v : v).toString().padStart(scale + 1, "0");
     let out = s.slice(0, s.length - scale) + (scale ? "." + s.slice(s.length - scale) : "");
@@ -176,7 +179,17 @@
   }
   async function searchPicker(picker) {
     const text = picker.querySelector("[data-picker-text]");
-    const url = `/lookup/${encodeURIComponent(picker.dataset.target)}?q=${encodeURIComponent(text.value)}`;
+    const params = new URLSearchParams({ q: text.value });
+    // A picker narrowed by other fields of its form (the invoices of the chosen client)
+    if (picker.dataset.field) {
+      params.set("field", picker.dataset.field);
+      const form = picker.closest("form");
+      (text.dataset.filters || "").split(",").filter(Boolean).forEach((name) => {
+        const source = form && form.querySelector(`[name="${name}"]`);
+        if (source && source.value) params.set(name, source.value);
+      });
+    }
+    const url = `/lookup/${encodeURIComponent(picker.dataset.target)}?${params}`;
     const response = await fetch(url, { headers: { "HX-Request": "true" } });
     if (!response.ok) return;
     const box = picker.querySelector(".picker-results");
@@ -191,9 +204,14 @@
     text.dataset.chosen = text.value;
     const row = picker.closest("tr[data-line]");
     const price = row && row.querySelector('input[data-col="price"]');
+    const quantity = row && row.querySelector('input[data-col="quantity"]');
+    if (option && quantity && quantity.value.trim() === "") quantity.value = "1";  // one, until told otherwise
     if (option && price && price.value.trim() === "" && option.dataset.price) {
-      price.value = option.dataset.price;  // as 1C does: the item's price comes with it
-      recomputeRow(row, price);
+      // as 1C does: the item's price comes with it, written as money is written here
+      price.value = moneyText(parseScaled(option.dataset.price, 2));
+    }
+    if (option && row && (quantity || price)) {
+      recomputeRow(row, price || quantity);
       recomputeTotals(row.closest("form"));
     }
     closePicker(picker);

@@ -1,0 +1,45 @@
+"""The payment form as an accountant meets it: «Создать на основании» of an
+invoice opens a filled payment, and the invoice picker offers only the chosen
+client's unpaid invoices."""
+
+import re
+
+from tests.clinic.test_invoices_payments import invoice, pay
+
+
+async def test_create_a_payment_on_the_basis_of_an_invoice_from_its_form(browser, api, clinic):
+    inv = await api.create("invoices", invoice(clinic, {"nomenclature_id": clinic.service, "quantity": "1",
+                                                        "price": "1500"}), post=True)
+    page = (await browser.get(f"/documents/invoices/{inv['id']}")).text
+    link = f"/documents/payments/new?based_on_kind=invoices&amp;based_on_id={inv['id']}"
+    assert link in page
+    form = (await browser.get(link.replace("&amp;", "&"))).text
+    assert 'name="amount" value="1 500,00"' in form
+    assert f'name="client_id" value="{clinic.client}"' in form and 'value="Иванов Иван Иванович"' in form
+    assert f'name="invoice_id" value="{inv["id"]}"' in form
+    # the method is required: no empty choice
+    method = re.search(r'<select id="h-method".*?</select>', form, re.S).group(0)
+    assert '<option value="">' not in method and 'value="bank" selected' in method
+
+
+async def test_the_invoice_picker_offers_only_the_clients_unpaid_invoices(browser, api, clinic):
+    line = {"nomenclature_id": clinic.service, "quantity": "1", "price": "100"}
+    open_ = await api.create("invoices", invoice(clinic, line), post=True)
+    paid = await api.create("invoices", invoice(clinic, line), post=True)
+    await api.create("payments", pay(clinic, "100.00", paid["id"]), post=True)
+    theirs = await api.create("invoices", invoice(clinic, line, client_id=clinic.supplier), post=True)
+    form = (await browser.get("/documents/payments/new")).text
+    assert 'data-field="payments.invoice_id"' in form and 'data-filters="client_id"' in form
+    found = (await browser.get(f"/lookup/invoices?q=&field=payments.invoice_id&client_id={clinic.client}")).text
+    ids = set(map(int, re.findall(r'data-id="(\d+)"', found)))
+    assert open_["id"] in ids and paid["id"] not in ids and theirs["id"] not in ids
+    everything = (await browser.get("/lookup/invoices?q=")).text
+    assert {open_["id"], paid["id"], theirs["id"]} <= set(map(int, re.findall(r'data-id="(\d+)"', everything)))
+
+
+async def test_a_payment_on_a_paid_invoice_is_refused_with_the_reason(browser, api, clinic):
+    inv = await api.create("invoices", invoice(clinic, {"nomenclature_id": clinic.service, "quantity": "1",
+                                                        "price": "100"}), post=True)
+    await api.create("payments", pay(clinic, "100.00", inv["id"]), post=True)
+    r = await browser.get(f"/documents/payments/new?based_on_kind=invoices&based_on_id={inv['id']}", status=409)
+    assert "оплачен полностью" in r.text
