@@ -149,7 +149,7 @@ async def move(request: Request, doc_id: int) -> Response:
         raise ValidationError.field("starts_at", _("ожидается дата и время")) from None
     if not doctor.isdigit():
         raise ValidationError.field("doctor_id", _("не выбран врач"))
-    changes = {"doctor_id": int(doctor), "starts_at": starts.replace(tzinfo=context.settings(request).tz)}
+    changes = {"doctor_id": int(doctor), "starts_at": starts}  # a wall time: read on the clinic's clock when parsed
     return await _changed(request, doc_id, changes, form)
 
 

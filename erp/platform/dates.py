@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from .errors import ValidationError
+from .local_time import localize
 
 # the extended ISO form only: "20261205" (the basic form) is as much a number as 20261205
 _EXTENDED = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
@@ -68,7 +69,7 @@ def read_day(raw: Any) -> dt.date:
     return check_day(day)
 
 
-def read_moment(raw: Any, tz: dt.tzinfo | None = None) -> dt.datetime:
+def read_moment(raw: Any, tz: dt.tzinfo | None = None, field: str = "date") -> dt.datetime:
     """A moment from an ISO string, a ``datetime`` or a ``date`` (its midnight).
 
     Without an offset the moment is read in ``tz``; with ``tz=None`` it stays
@@ -89,7 +90,7 @@ def read_moment(raw: Any, tz: dt.tzinfo | None = None) -> dt.datetime:
     check_day(value)
     value = value.replace(microsecond=0)
     if value.tzinfo is None and tz is not None:
-        value = value.replace(tzinfo=tz)
+        value = localize(value, tz, field)  # a wall time the clock skips: NonexistentLocalTime (422)
     probe = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     if not MIN_MOMENT < probe < MAX_MOMENT:
         raise DateError(MOMENT_RANGE_TEXT)
@@ -140,6 +141,6 @@ def checked_day(day: dt.date, name: str) -> dt.date:
 def checked_moment(raw: Any, tz: dt.tzinfo | None, name: str) -> dt.datetime:
     """:func:`read_moment`, or a ValidationError naming ``name``."""
     try:
-        return read_moment(raw, tz)
+        return read_moment(raw, tz, name)
     except DateError as exc:
         raise ValidationError.field(name, str(exc)) from None
