@@ -73,6 +73,13 @@ async def load(conn: asyncpg.Connection, settings: Settings) -> Preferences:
     return replace(defaults(settings), **values)
 
 
+async def effective_settings(conn: asyncpg.Connection, settings: Settings) -> Settings:
+    """The settings in force: the environment's, with what the administrator stored (the slot step
+    and the default appointment length). Every path that books or offers time reads them here:
+    the REST slots, the widget's slots and bookings, a Request's default duration, the UI."""
+    return (await load(conn, settings)).apply_to(settings)
+
+
 def parse(data: Mapping[str, Any], current: Preferences) -> Preferences:
     """Check a submitted form; raise one ValidationError naming every bad field."""
     problems: dict[str, str] = {}

@@ -5,6 +5,10 @@ lies inside one of the doctor's working intervals that day and overlaps no
 posted Request. Start times step from each interval's own start by the slot
 step (so an interval from 15:30 offers 15:30, 15:35, …). Everything for one
 day is read in two queries and computed in one pass.
+
+Local times are :mod:`erp.platform.local_time`'s: on a day the clock changes, a start the clock
+skips is never offered, a repeated one is offered once (its first occurrence), and an
+appointment's length is real minutes. On today, only starts after the current moment are offered.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from erp.platform import local_time
+from erp.platform.dates import checked_moment
 from erp.registers.doctor_schedule import doctor_schedule
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
@@ -43,8 +49,7 @@ async def working_intervals(conn: asyncpg.Connection, day: dt.date,
 
 async def bookings(conn: asyncpg.Connection, day: dt.date, tz: ZoneInfo, doctor_ids: list[int],
                    exclude_request: int | None = None) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
-    start = dt.datetime.combine(day, dt.time(), tz)
-    end = start + dt.timedelta(days=1)
+    start, end = day_bounds(day, tz)
     rows = await conn.fetch(
         "SELECT doctor_id, starts_at, ends_at FROM doc_requests WHERE posted AND NOT deletion_mark"
         " AND doctor_id = ANY($1::bigint[]) AND starts_at < $3 AND ends_at > $2 AND id <> $4",
@@ -53,6 +58,11 @@ async def bookings(conn: asyncpg.Connection, day: dt.date, tz: ZoneInfo, doctor_
     for r in rows:
         out.setdefault(r["doctor_id"], []).append((r["starts_at"], r["ends_at"]))
     return out
+
+
+def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The real moments ``day`` begins and ends in ``tz`` (23 or 25 hours apart on a clock change)."""
+    return local_time.boundary(day, dt.time(), tz), local_time.boundary(day + dt.timedelta(days=1), dt.time(), tz)
 
 
 LABELS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60)]
@@ -83,11 +93,11 @@ def slots_in_seconds(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, 
     length, stride = duration * 60, step * 60
     out: list[str] = []
     for start, end in intervals:
+        if local_time.shifts_within(day, start, end, tz):  # the clock moves within the interval: the exact, slow way
+            out += _slots_across_shift(day, tz, start, end, spans, step, duration)
+            continue
         first = dt.datetime.combine(day, start, tz)
         last = dt.datetime.combine(day, end, tz)
-        if first.utcoffset() != last.utcoffset():  # the clock moves within the interval: the exact, slow way
-            out += _slots_across_shift(first, last, spans, step, duration)
-            continue
         wall = start.hour * 3600 + start.minute * 60 + start.second
         origin = int(first.timestamp())  # the interval's first start, in absolute seconds
         stop = origin + int((last - first).total_seconds())
@@ -104,39 +114,43 @@ def slots_in_seconds(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, 
     return out
 
 
-def _slots_across_shift(first: dt.datetime, last: dt.datetime, spans: list[list[int]], step: int,
-                        duration: int) -> list[str]:
-    length, stride, out = dt.timedelta(minutes=duration), dt.timedelta(minutes=step), []
-    t = first
-    while t + length <= last:
-        lo, hi = (t + length).timestamp(), t.timestamp()
-        if not any(b < lo and hi < e for b, e in spans):
-            out.append(t.strftime("%H:%M"))
-        t += stride
+def _slots_across_shift(day: dt.date, tz: ZoneInfo, start: dt.time, end: dt.time, spans: list[list[int]],
+                        step: int, duration: int) -> list[str]:
+    last = local_time.boundary(day, end, tz).timestamp()
+    out = []
+    for label, moment in local_time.wall_starts(day, start, end, tz, step):
+        lo, hi = moment.timestamp(), moment.timestamp() + duration * 60
+        if hi <= last and not any(b < hi and lo < e for b, e in spans):
+            out.append(label)
     return out
 
 
 async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, step: int, duration: int,
-                     doctor_id: int | None = None) -> list[DoctorSlots]:
-    """Doctors who work on ``day`` (active ones, by name), each with their free start times."""
+                     doctor_id: int | None = None, now: dt.datetime | None = None) -> list[DoctorSlots]:
+    """Doctors who work on ``day`` (active ones, by name), each with their free start times;
+    on today (``now``, by default the current moment) only the starts after ``now``."""
+    checked_moment(day, tz, "date")  # a day that can hold a visit (422 outside 1900–9998)
+    now = now or dt.datetime.now(dt.UTC)
+    past = [(0, math.floor(now.timestamp()) + 1)] if day == now.astimezone(tz).date() else []
     intervals = await working_intervals(conn, day, doctor_id)
     if not intervals:
         return []
-    start = dt.datetime.combine(day, dt.time(), tz)
+    start, end = day_bounds(day, tz)
     doctors = await conn.fetch(  # the doctors and their posted Requests that day, one round trip
         "SELECT d.id, d.name, array_remove(array_agg(floor(extract(epoch FROM r.starts_at))::bigint), NULL) AS starts,"
         " array_remove(array_agg(ceil(extract(epoch FROM r.ends_at))::bigint), NULL) AS ends"
         " FROM cat_doctors d LEFT JOIN doc_requests r ON r.doctor_id = d.id AND r.posted AND NOT r.deletion_mark"
         " AND r.starts_at < $3 AND r.ends_at > $2"
         " WHERE d.id = ANY($1::bigint[]) AND d.active AND NOT d.deletion_mark"
-        " GROUP BY d.id, d.name ORDER BY d.name, d.id", list(intervals), start, start + dt.timedelta(days=1))
+        " GROUP BY d.id, d.name ORDER BY d.name, d.id", list(intervals), start, end)
     return [DoctorSlots(d["id"], d["name"], intervals[d["id"]],
-                        slots_in_seconds(day, tz, intervals[d["id"]], list(zip(d["starts"], d["ends"], strict=True)),
-                                         step, duration))
+                        slots_in_seconds(day, tz, intervals[d["id"]],
+                                         [*zip(d["starts"], d["ends"], strict=True), *past], step, duration))
             for d in doctors]
 
 
 def inside_intervals(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time]],
                      starts: dt.datetime, ends: dt.datetime) -> bool:
-    return any(dt.datetime.combine(day, a, tz) <= starts and ends <= dt.datetime.combine(day, b, tz)
+    """Whether ``[starts, ends)`` lies in one working interval of ``day``, in real time."""
+    return any(local_time.boundary(day, a, tz) <= starts and ends <= local_time.boundary(day, b, tz)
                for a, b in intervals)

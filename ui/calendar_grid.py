@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from erp.platform import local_time
 from erp.ui_queries import Appointment
 
 ROW_PX = 22
@@ -23,6 +24,7 @@ class Cell:
     time: dt.time
     moment: str  # "YYYY-MM-DDTHH:MM", the start a new Request gets
     working: bool
+    occupied: bool = False  # a posted Request holds this start: no booking link
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,16 @@ def place(appointment: Appointment, day: dt.date, tz, day_start: dt.time, day_en
 
 def column(doctor_id: int, day: dt.date, title: str, subtitle: str, intervals: list[tuple[dt.time, dt.time]],
            appointments: list[Appointment], tz, day_start: dt.time, day_end: dt.time, step: int) -> Column:
-    cells = [Cell(t, f"{day.isoformat()}T{t:%H:%M}", working(t, step, intervals))
-             for t in times(day_start, day_end, step)]
+    """A row the clock skips that night (a daylight-saving change) is grey; a row whose start a
+    posted Request of the doctor holds is occupied (shown, not a link)."""
+    held = [(a.starts_at, a.ends_at) for a in appointments if a.doctor_id == doctor_id and a.posted]
+    cells = []
+    for t in times(day_start, day_end, step):
+        wall = dt.datetime.combine(day, t)
+        exists = local_time.exists(wall, tz)
+        moment = local_time.localize(wall, tz) if exists else None
+        cells.append(Cell(t, f"{day.isoformat()}T{t:%H:%M}", exists and working(t, step, intervals),
+                          moment is not None and any(a <= moment < b for a, b in held)))
     blocks = []
     for a in appointments:
         if a.doctor_id == doctor_id and a.starts_at.astimezone(tz).date() <= day <= a.ends_at.astimezone(tz).date():

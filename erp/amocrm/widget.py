@@ -27,11 +27,13 @@ from erp.amocrm import outbox
 from erp.amocrm.connection import Connection
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.platform import audit, catalog_service
+from erp.platform import audit, catalog_service, local_time
+from erp.platform.dates import DateError, read_day
 from erp.platform.db import retried
 from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
 from erp.platform.posting import Engine
-from erp.scheduling import free_slots, working_intervals
+from erp.preferences import effective_settings
+from erp.scheduling import free_slots, inside_intervals, working_intervals
 from erp.settings import Settings
 
 LEEWAY_SECONDS = 30
@@ -94,6 +96,7 @@ async def appointment_minutes(conn: asyncpg.Connection, settings: Settings) -> i
 
 
 async def slots(conn: asyncpg.Connection, settings: Settings, day: dt.date, doctor_id: int | None = None) -> dict:
+    settings = await effective_settings(conn, settings)
     minutes = await appointment_minutes(conn, settings)
     doctors = await free_slots(conn, day, tz=settings.tz, step=settings.slot_step_minutes, duration=minutes,
                                doctor_id=doctor_id)
@@ -110,9 +113,9 @@ def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
         problems["doctor_id"] = "выберите врача из списка"
     day = None
     try:
-        day = dt.date.fromisoformat(data.get("date") or "")
-    except (TypeError, ValueError):
-        problems["date"] = "дата в формате ГГГГ-ММ-ДД"
+        day = read_day(data.get("date"))
+    except DateError as exc:
+        problems["date"] = str(exc)
     match = TIME.match(data.get("time") or "") if isinstance(data.get("time"), str) else None
     if match is None:
         problems["time"] = "время в формате ЧЧ:ММ, из списка свободного времени"
@@ -130,14 +133,13 @@ def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
 async def _check_time(conn: asyncpg.Connection, settings: Settings, doctor: asyncpg.Record, day: dt.date,
                       at: dt.time, minutes: int) -> dt.datetime:
     tz, step = settings.tz, settings.slot_step_minutes
-    starts = dt.datetime.combine(day, at, tz)
-    ends = starts + dt.timedelta(minutes=minutes)
+    starts = local_time.at(day, at, tz, "time")
+    ends = local_time.plus(starts, minutes)
     intervals = (await working_intervals(conn, day, doctor["id"])).get(doctor["id"], [])
     hours = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in intervals) or "не работает"
     for start, end in intervals:
-        first, last = dt.datetime.combine(day, start, tz), dt.datetime.combine(day, end, tz)
-        if first <= starts and ends <= last:
-            if (starts - first) % dt.timedelta(minutes=step):
+        if inside_intervals(day, tz, [(start, end)], starts, ends):
+            if (at.hour * 60 + at.minute - start.hour * 60 - start.minute) % step:  # the grid runs on the wall clock
                 raise ValidationError.field("time", f"время {at:%H:%M} не на сетке записи: приём начинается "
                                                     f"с {start:%H:%M} с шагом {step} мин")
             return starts
@@ -160,6 +162,7 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
     """Create and post the Request; queue the lead's fields and note. ``{"request_id", "number"}``.
     The audit log names amoCRM as the author."""
     lead_id, day, doctor_id, at, client_name = _parse(data)
+    settings = await effective_settings(conn, settings)
     doctor = await conn.fetchrow("SELECT id, name FROM cat_doctors WHERE id = $1 AND active AND NOT deletion_mark",
                                  doctor_id)
     if doctor is None:

@@ -9,6 +9,7 @@ from litestar.params import Parameter
 
 from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
+from erp.preferences import effective_settings
 from erp.scheduling import free_slots
 
 
@@ -28,9 +29,9 @@ class FreeSlots(msgspec.Struct):
 
 async def slots_for_day(request: Request, day: dt.date, doctor_id: int | None,
                         duration: int | None) -> FreeSlots:
-    settings = request.app.state.settings
-    minutes = duration or settings.default_appointment_minutes
     async with request.app.state.pool.acquire() as conn:
+        settings = await effective_settings(conn, request.app.state.settings)
+        minutes = duration or settings.default_appointment_minutes
         doctors = await free_slots(conn, day, tz=settings.tz, step=settings.slot_step_minutes,
                                    duration=minutes, doctor_id=doctor_id)
     return FreeSlots(date=day, step_minutes=settings.slot_step_minutes, duration_minutes=minutes,

@@ -5,14 +5,14 @@ constraint guarantees it even under concurrency. A Request can only be
 booked inside the doctor's working intervals.
 """
 
-import datetime as dt
-
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.visit_statuses import BOOKED
 from erp.documents.request_rules import check
+from erp.platform import local_time
 from erp.platform.document import Doc, DocumentKind, PostingContext
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
+from erp.preferences import effective_settings
 from erp.scheduling import inside_intervals, working_intervals
 
 NOT_WORKING = "Врач не работает в это время"
@@ -36,10 +36,9 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
 async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dict, list[dict]]:
     """Defaults from the database: the client "Клиент из AmoCRM", the visit status
     "Записан", the duration (the request's, else the first service's, else the
-    setting) and the end."""
-    starts = header["starts_at"]
-    if starts.tzinfo is None:
-        starts = header["starts_at"] = starts.replace(tzinfo=settings.tz)
+    setting) and the end, in real minutes."""
+    settings = await effective_settings(conn, settings)  # the default duration the administrator set
+    starts = header["starts_at"] = local_time.localize(header["starts_at"], settings.tz, "starts_at")
     nomenclature_ids = [ln["nomenclature_id"] for ln in lines if ln.get("nomenclature_id")]
     row = await conn.fetchrow(
         "SELECT (SELECT id FROM cat_clients WHERE predefined = $1) AS client,"
@@ -51,7 +50,7 @@ async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dic
     header["visit_status_id"] = header.get("visit_status_id") or row["status"]
     duration = header.get("duration_minutes") or row["duration"] or settings.default_appointment_minutes
     header["duration_minutes"] = duration
-    header["ends_at"] = starts + dt.timedelta(minutes=duration)
+    header["ends_at"] = local_time.plus(starts, duration)  # real minutes, whatever the clock does
     return header, lines
 
 

@@ -8,31 +8,19 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .dates import checked_moment
 from .document import DocumentKind
 from .errors import ValidationError
 from .fields import FieldError
+from .local_time import NonexistentLocalTime, localize
 
 SYSTEM_INPUT = {"id", "number", "posted", "deletion_mark"}
 
 
 def parse_moment(raw: Any, tz: ZoneInfo, field: str = "date") -> dt.datetime:
-    """An ISO moment; without an offset it is read in ``tz``."""
-    if isinstance(raw, dt.datetime):
-        value = raw
-    elif isinstance(raw, dt.date):
-        value = dt.datetime.combine(raw, dt.time())
-    elif isinstance(raw, str):
-        try:
-            value = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValidationError.field(field, "ожидается дата и время ISO 8601") from None
-    else:
-        raise ValidationError.field(field, "ожидается дата и время ISO 8601")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    if not dt.datetime(1900, 1, 2, tzinfo=dt.UTC) < value < dt.datetime(9999, 1, 1, tzinfo=dt.UTC):
-        raise ValidationError.field(field, "дата вне допустимого диапазона")
-    return value
+    """An ISO moment; without an offset it is read in ``tz``, a wall time the clock skips
+    refused (see :func:`.dates.read_moment`, the one reader of moments)."""
+    return checked_moment(raw, tz, field)
 
 
 def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
@@ -44,20 +32,28 @@ def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
     for key in data:
         if key not in header_names and key not in {"date", "lines", "based_on"} | SYSTEM_INPUT:
             problems[key] = "неизвестное поле"
-    date = None
+    date, skipped = None, {}  # skipped: the wall times the clock skips, a code of their own
     if data.get("date") is not None:
         try:
             date = parse_moment(data["date"], tz)
         except ValidationError as exc:
             problems.update(exc.details["fields"])
+            if isinstance(exc, NonexistentLocalTime):
+                skipped.update(exc.details["fields"])
     header: dict[str, Any] = {}
     for f in kind.header:
         if f.read_only:
             continue
         try:
             header[f.name] = f.parse(data.get(f.name, f.default))
+            if f.type == "datetime" and header[f.name] is not None:
+                header[f.name] = localize(header[f.name], tz, f.name)  # read on the clinic's clock
         except FieldError as exc:
             problems[f.name] = str(exc)
+        except ValidationError as exc:
+            problems.update(exc.details["fields"])
+            if isinstance(exc, NonexistentLocalTime):
+                skipped.update(exc.details["fields"])
     lines: list[dict] = []
     raw_lines = data.get("lines") or []
     if not isinstance(raw_lines, list):
@@ -82,10 +78,30 @@ def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
         lines.append(line)
     based_on = _based_on(kind, data.get("based_on"), problems)
     if problems:
-        raise _invalid(problems)
+        raise _invalid(problems, NonexistentLocalTime.code if problems.keys() == skipped.keys() else None)
     if kind.prepare is not None:
         header, lines = kind.prepare(dict(header), [dict(x) for x in lines], settings)
+        check_computed(kind, header, lines)
     return date, header, lines, based_on
+
+
+def check_computed(kind: DocumentKind, header: dict, lines: list[dict]) -> None:
+    """Sums the document computed itself (line amounts, totals) stay within the limits of
+    their fields, so that a column never overflows in the database."""
+    problems: dict[str, str] = {}
+    for f in kind.header:
+        try:
+            f.check_limits(header.get(f.name))
+        except FieldError as exc:
+            problems[f.name] = str(exc)
+    for i, line in enumerate(lines):
+        for f in kind.lines:
+            try:
+                f.check_limits(line.get(f.name))
+            except FieldError as exc:
+                problems[f"lines[{i}].{f.name}"] = str(exc)
+    if problems:
+        raise _invalid(problems)
 
 
 def _based_on(kind: DocumentKind, raw: Any, problems: dict[str, str]) -> tuple[str, int] | None:
@@ -101,6 +117,6 @@ def _based_on(kind: DocumentKind, raw: Any, problems: dict[str, str]) -> tuple[s
     return raw["kind"], raw["id"]
 
 
-def _invalid(problems: Mapping[str, str]) -> ValidationError:
+def _invalid(problems: Mapping[str, str], code: str | None = None) -> ValidationError:
     summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
-    return ValidationError(f"Неверные данные — {summary}", details={"fields": dict(problems)})
+    return ValidationError(f"Неверные данные — {summary}", code=code, details={"fields": dict(problems)})

@@ -1,21 +1,43 @@
 """Free start times computed in one pass give exactly the times a doctor's
-grid shows when every start is tried against every Request, DST days included."""
+grid shows when every start is tried against every Request, DST days included:
+a start the clock skips is never offered, and an appointment lasts real minutes."""
 
 import datetime as dt
+import functools
 import random
 from zoneinfo import ZoneInfo
 
 from erp.scheduling import slots_for
 
 
+@functools.cache
+def _clock(day: dt.date, tz: ZoneInfo) -> dict[dt.datetime, dt.datetime]:
+    """Each wall time the clock shows around ``day`` -> the first UTC minute it shows it."""
+    first_seen: dict[dt.datetime, dt.datetime] = {}
+    t = dt.datetime.combine(day, dt.time(), dt.UTC) - dt.timedelta(hours=15)
+    while t < dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(hours=39):
+        first_seen.setdefault(t.astimezone(tz).replace(tzinfo=None), t)
+        t += dt.timedelta(minutes=1)
+    return first_seen
+
+
 def tried_one_by_one(day, tz, intervals, busy, step, duration) -> list[str]:
-    length, stride, out = dt.timedelta(minutes=duration), dt.timedelta(minutes=step), []
+    """The oracle, in real time: every minute of the day in UTC, read on the local clock, says which
+    wall times exist and when each first begins (a repeated one: its first occurrence); a start is
+    free when ``duration`` real minutes from it end by the interval's end and overlap no Request."""
+    first_seen = _clock(day, tz)
+
+    def begins(wall: dt.datetime) -> dt.datetime:  # a wall time, or the first one after it the clock shows
+        return min(m for w, m in first_seen.items() if w >= wall)
+
+    length, out = dt.timedelta(minutes=duration), []
     for start, end in intervals:
-        t, stop = dt.datetime.combine(day, start, tz), dt.datetime.combine(day, end, tz)
-        while t + length <= stop:
-            if not any(b < t + length and t < e for b, e in busy):
-                out.append(t.strftime("%H:%M"))
-            t += stride
+        wall, stop = dt.datetime.combine(day, start), begins(dt.datetime.combine(day, end))
+        while wall < dt.datetime.combine(day, end):
+            t = first_seen.get(wall)
+            if t is not None and t + length <= stop and not any(b < t + length and t < e for b, e in busy):
+                out.append(wall.strftime("%H:%M"))
+            wall += dt.timedelta(minutes=step)
     return out
 
 
