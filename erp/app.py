@@ -15,6 +15,7 @@ from erp.amocrm import api as amocrm_api
 from erp.api import audit, auth, catalogs, documents, health, period_lock, registers, reports, schedule, swagger, users
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.headers import security_headers
+from erp.api.input_guard import nul_guard
 from erp.api.openapi import PublishedSchema
 from erp.api.security import BearerAuthMiddleware
 from erp.jobs import run_worker
@@ -76,7 +77,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
                      "engine": Engine(registry, settings)}),
         on_startup=[open_pool],
         on_shutdown=[close_pool],
-        middleware=[BearerAuthMiddleware],
+        middleware=[nul_guard, BearerAuthMiddleware],
         before_send=[security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,

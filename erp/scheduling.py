@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from erp.platform import local_time
+from erp.platform.dates import checked_moment
 from erp.registers.doctor_schedule import doctor_schedule
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
@@ -128,6 +129,7 @@ async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, st
                      doctor_id: int | None = None, now: dt.datetime | None = None) -> list[DoctorSlots]:
     """Doctors who work on ``day`` (active ones, by name), each with their free start times;
     on today (``now``, by default the current moment) only the starts after ``now``."""
+    checked_moment(day, tz, "date")  # a day that can hold a visit (422 outside 1900–9998)
     now = now or dt.datetime.now(dt.UTC)
     past = [(0, math.floor(now.timestamp()) + 1)] if day == now.astimezone(tz).date() else []
     intervals = await working_intervals(conn, day, doctor_id)

@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ import asyncpg
 from erp import reports
 from erp.platform import keyset
 from erp.platform.catalog import Catalog
+from erp.platform.dates import day_bounds
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.document_store import load_many
 from erp.platform.errors import ValidationError
@@ -36,6 +38,10 @@ SORTABLE_TYPES = ("str", "enum", "int", "money", "quantity", "percent", "date", 
 _EMPTY = {"str": "''", "enum": "''", "text": "''", "int": "0", "money": "0", "quantity": "0", "percent": "0",
           "date": "'-infinity'::date", "datetime": "'-infinity'::timestamptz", "time": "'00:00'::time",
           "bool": "false"}
+# What a page cursor of each sort carries, so that a forged one is refused (422 invalid_cursor), not a 500.
+_CURSOR_TYPES: dict[str, type] = {"str": str, "enum": str, "text": str, "int": int, "money": Decimal,
+                                  "quantity": Decimal, "percent": Decimal, "date": dt.date,
+                                  "datetime": dt.datetime, "bool": bool}
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ async def _page(conn: asyncpg.Connection, table: str, where: list[str], args: li
     backwards = before is not None and after is None
     conditions = list(where)
     if cursor:
-        value, last_id = keyset.decode(cursor, 2)
+        value, last_id = keyset.decode(cursor, (_CURSOR_TYPES.get(ftype, object), int))
         args = [*args, value, last_id]
         forward_op = "<" if descending else ">"
         op = forward_op if not backwards else {"<": ">", ">": "<"}[forward_op]
@@ -157,11 +163,12 @@ async def browse_documents(conn: asyncpg.Connection, registry, kind: DocumentKin
     if q.strip():
         args.append(_escape_like(q.strip()))
         where.append(_document_search(registry, kind, args))
-    if start is not None:
-        args.append(dt.datetime.combine(start, dt.time(), tz))
+    lower, upper = day_bounds(start, end, tz)
+    if lower is not None:
+        args.append(lower)
         where.append(f"date >= ${len(args)}")
-    if end is not None:
-        args.append(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz))
+    if upper is not None:
+        args.append(upper)
         where.append(f"date < ${len(args)}")
     for flag, value in (("posted", posted), ("deletion_mark", deletion_mark)):
         if value is not None:

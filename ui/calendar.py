@@ -18,6 +18,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from erp import ui_queries
+from erp.platform.dates import DateError, read_day, read_moment, shift_days
 from erp.platform.errors import ErpError, ValidationError
 from erp.platform.fields import FieldError
 from ui import calendar_grid, context
@@ -41,9 +42,13 @@ async def _step(request: Request, raw: str | None) -> int:
 
 
 def _day(raw: str | None, fallback: dt.date) -> dt.date:
+    """The day asked for, if its week and the links to the weeks around it exist; else ``fallback``."""
     try:
-        return dt.date.fromisoformat(raw) if raw else fallback
-    except ValueError:
+        day = read_day(raw) if raw else fallback
+        read_moment(shift_days(day, -8))
+        read_moment(shift_days(day, 8))
+        return day
+    except DateError:
         return fallback
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from erp.platform.dates import DateError, read_day
 from erp.platform.fields import Field
 from erp.platform.keyset import PAGE_SIZES
 
@@ -57,9 +58,10 @@ class ListQuery:
 
 
 def _date(raw: str | None) -> dt.date | None:
+    """A period bound as typed; one that is not a date (or lies outside 1900–9999) is left out."""
     try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
+        return read_day(raw) if raw else None
+    except DateError:
         return None
 
 

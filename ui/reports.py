@@ -11,6 +11,7 @@ from litestar import Request, Response, get
 
 from erp import reports as invoice_reports
 from erp import ui_queries, ui_reports
+from erp.platform.dates import DateError, read_day, read_moment
 from erp.platform.errors import ValidationError
 from ui import chart, context, excel, i18n
 from ui.i18n import gettext as _
@@ -25,9 +26,11 @@ def _date(raw: str | None, fallback: dt.date, field: str) -> dt.date:
     if not raw:
         return fallback
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError.field(field, _("ожидается дата ГГГГ-ММ-ДД")) from None
+        day = read_day(raw)
+        read_moment(day)  # a day whose end the registers can reach (up to 31.12.9998)
+    except DateError as exc:
+        raise ValidationError.field(field, str(exc)) from None
+    return day
 
 
 def _id(raw: str | None) -> int | None:

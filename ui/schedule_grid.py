@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from erp.platform.dates import DateError, add_months, read_day
+
 _INTERVAL = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})\s*$")
 Interval = tuple[dt.time, dt.time]
 
@@ -43,8 +45,10 @@ def month_of(raw: str | None, fallback: dt.date) -> dt.date:
     """``"2021-12"`` or ``"2021-12-01"`` → the first day of that month."""
     if raw:
         try:
-            return dt.date.fromisoformat(raw[:7] + "-01")
-        except ValueError:
+            month = read_day(raw[:7] + "-01")
+            add_months(month, -1), add_months(month, 1)  # the links to the months around it exist
+            return month
+        except DateError:
             pass
     return fallback.replace(day=1)
 

@@ -16,6 +16,7 @@ import asyncpg
 
 from erp.amocrm.outbox import CHANNEL
 from erp.platform import keyset
+from erp.platform.dates import day_bounds
 from erp.platform.errors import Conflict, NotFound, ValidationError
 
 STATES = ("pending", "in_flight", "delivered", "failed")
@@ -53,12 +54,13 @@ async def list_events(conn: asyncpg.Connection, tz: ZoneInfo, *, state: str | No
         add("kind = {}", kind)
     if lead_id is not None:
         add("lead_id = {}", lead_id)
-    if start is not None:
-        add("created_at >= {}", dt.datetime.combine(start, dt.time(), tz))
-    if end is not None:
-        add("created_at < {}", dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz))
+    lower, upper = day_bounds(start, end, tz)
+    if lower is not None:
+        add("created_at >= {}", lower)
+    if upper is not None:
+        add("created_at < {}", upper)
     if after:
-        add("id < {}", keyset.decode(after, 1)[0])
+        add("id < {}", keyset.decode(after, (int,))[0])
     sql = f"SELECT {COLUMNS} FROM amocrm_events"
     if where:
         sql += " WHERE " + " AND ".join(where)

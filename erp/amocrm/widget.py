@@ -29,6 +29,7 @@ from erp.amocrm.connection import Connection
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform import audit, catalog_service, local_time
+from erp.platform.dates import DateError, read_day
 from erp.platform.db import retried
 from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
 from erp.platform.posting import Engine
@@ -113,9 +114,9 @@ def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
         problems["doctor_id"] = "выберите врача из списка"
     day = None
     try:
-        day = dt.date.fromisoformat(data.get("date") or "")
-    except (TypeError, ValueError):
-        problems["date"] = "дата в формате ГГГГ-ММ-ДД"
+        day = read_day(data.get("date"))
+    except DateError as exc:
+        problems["date"] = str(exc)
     match = TIME.match(data.get("time") or "") if isinstance(data.get("time"), str) else None
     if match is None:
         problems["time"] = "время в формате ЧЧ:ММ, из списка свободного времени"

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, get
 from litestar.params import Parameter
 
+from erp.api.schemas import OptionalId
 from erp.api.security import allow
 from erp.platform.audit import ACTIONS
 from erp.platform.audit_query import list_entries
@@ -42,11 +43,11 @@ class AuditPage(msgspec.Struct):
                  "секреты показаны как `***`. `object_kind`: `document:<вид>`, `catalog:<справочник>`, "
                  "`setting:<настройка>` или `user`. Период `start`–`end` — дни в часовом поясе клиники; "
                  "следующая страница — `after` из поля `next`.")
-async def audit_log(request: Request, user_id: Annotated[int | None, Parameter(ge=1)] = None,
+async def audit_log(request: Request, user_id: OptionalId = None,
                     username: Annotated[str | None, Parameter(max_length=150)] = None,
                     action: Action | None = None,
                     object_kind: Annotated[str | None, Parameter(max_length=120)] = None,
-                    object_id: Annotated[int | None, Parameter(ge=1)] = None,
+                    object_id: OptionalId = None,
                     start: dt.date | None = None, end: dt.date | None = None,
                     limit: Literal[25, 50, 100, 200] = 50,
                     after: Annotated[str | None, Parameter(max_length=200)] = None) -> AuditPage:

@@ -159,9 +159,14 @@ def _based_route(registry, target: DocumentKind, source: str, in_t: type):
         async with request.app.state.pool.acquire() as conn:
             filled = await request.app.state.engine.fill_based_on(conn, target, source, doc_id)
         tz = request.app.state.settings.tz
-        body = {k: plain(v, tz) for k, v in filled.items() if k != "lines"}
+
+        def shown(v: Any) -> Any:  # as the input reads it: dates and moments as ISO text
+            v = plain(v, tz)
+            return v.isoformat() if isinstance(v, dt.date) else v
+
+        body = {k: shown(v) for k, v in filled.items() if k != "lines"}
         if target.lines:  # a kind without a tabular section (a payment) has no "lines" to fill
-            body["lines"] = [{k: plain(v, tz) for k, v in ln.items()} for ln in filled["lines"]]
+            body["lines"] = [{k: shown(v) for k, v in ln.items()} for ln in filled["lines"]]
         return msgspec.convert(body, in_t, strict=False)
 
     based.__annotations__["return"] = in_t

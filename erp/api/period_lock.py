@@ -26,7 +26,7 @@ async def read_locks(request: Request) -> list[LockDate]:
      summary="Установить дату запрета изменения (глобальную или организации)")
 async def write_lock(request: Request, data: JSONBody[LockDate]) -> LockDate:
     async with request.app.state.pool.acquire() as conn:
-        await period_lock.set_lock(conn, data.date, data.organization_id)
+        await period_lock.set_lock(conn, data.date, data.organization_id, request.app.state.registry)
     return data
 
 

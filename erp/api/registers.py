@@ -7,7 +7,7 @@ from litestar import Request, get
 
 from erp.api.schemas import plain
 from erp.api.security import ANY_USER
-from erp.platform.document_input import parse_moment
+from erp.platform.dates import DateError, checked_moment, read_day
 from erp.platform.errors import ValidationError
 from erp.platform.fields import FieldError
 
@@ -35,13 +35,14 @@ def dimension_filters(register, params) -> dict[str, Any]:
 def _moment(raw: str | None, tz, field: str, *, end: bool = False) -> dt.datetime | None:
     if raw is None:
         return None
-    if len(raw) == 10:
+    if len(raw.strip()) == 10:
         try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
-            raise ValidationError.field(field, "ожидается дата ГГГГ-ММ-ДД или момент ISO 8601") from None
-        return dt.datetime.combine(day, dt.time.max if end else dt.time(), tz)
-    return parse_moment(raw, tz, field)
+            day = read_day(raw)
+        except DateError as exc:
+            raise ValidationError.field(field, str(exc)) from None
+        midnight = checked_moment(day, tz, field)
+        return midnight.replace(hour=23, minute=59, second=59, microsecond=999999) if end else midnight
+    return checked_moment(raw, tz, field)
 
 
 def _rows(rows, tz=None) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.params import Parameter
+from litestar.params import KwargDefinition, Parameter
 
 from erp.platform.catalog import Catalog, class_name
 from erp.platform.document import DocumentKind
@@ -20,7 +20,16 @@ TimeText = Annotated[str, msgspec.Meta(pattern=r"^\d{1,2}:\d{2}(:\d{2})?$", exam
 
 class BasedOnRef(msgspec.Struct, forbid_unknown_fields=True):
     kind: str
-    id: int
+    id: Annotated[int, KwargDefinition(ge=1, le=MAX_ID)]
+
+
+# Dates and moments travel as ISO strings and are read by erp.platform.dates (a number is never a date:
+# msgspec alone would read 20261205 as a Unix time in 1970).
+DayText = Annotated[str, KwargDefinition(format="date", description="Дата ГГГГ-ММ-ДД, 01.01.1900–31.12.9999")]
+MomentText = Annotated[str, KwargDefinition(
+    format="date-time",
+    description="Дата и время ISO 8601, 02.01.1900–31.12.9998; без смещения — в часовом поясе клиники; "
+                "доли секунды отбрасываются")]
 
 
 def api_type(f: Field) -> Any:
@@ -28,13 +37,21 @@ def api_type(f: Field) -> Any:
         return TimeText
     if f.type == "enum":
         return Literal[f.choices]  # type: ignore[valid-type]
+    if f.type == "date":
+        return DayText
+    if f.type == "datetime":
+        return MomentText
     base = f.python_type
-    meta = {}
+    schema: dict[str, Any] = {}
     if f.title:
-        meta["description"] = f.title
+        schema["description"] = f.title
     if f.type == "str":
-        meta["max_length"] = f.max_length
-    return Annotated[base, msgspec.Meta(**meta)] if meta else base
+        schema["max_length"] = f.max_length
+    if f.limits is not None:
+        # stated here, checked (with a Russian message naming the field) by Field.parse
+        low, high = f.limits
+        schema.update(ge=low if isinstance(low, int) else float(low), le=high if isinstance(high, int) else float(high))
+    return Annotated[base, KwargDefinition(**schema)] if schema else base
 
 
 def _optional(f: Field) -> tuple:
@@ -46,6 +63,14 @@ def _unset(f: Field) -> tuple:
     return (f.name, api_type(f) | None | msgspec.UnsetType, msgspec.UNSET)
 
 
+def _shown(name: str, t: Any) -> tuple:
+    """A field GET shows and PUT ignores, so that a document read can be saved back as it is."""
+    return (name, Annotated[t, KwargDefinition(read_only=True)] | None | msgspec.UnsetType, msgspec.UNSET)
+
+
+RefId = Annotated[int, KwargDefinition(ge=1, le=MAX_ID)]
+
+
 def _name_field(catalog: Catalog) -> tuple:
     text = Annotated[str, msgspec.Meta(max_length=catalog.name_max_length)]
     if catalog.derive_name is not None:  # left out or empty: derived from the other fields
@@ -55,16 +80,20 @@ def _name_field(catalog: Catalog) -> tuple:
 
 def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
     base = class_name(catalog.name)
-    tree = [("parent_id", int | None, None), ("is_group", bool, False)] if catalog.hierarchical else []
+    tree = [("parent_id", RefId | None, None), ("is_group", bool, False)] if catalog.hierarchical else []
+    name_t = Annotated[str, KwargDefinition(min_length=1, max_length=catalog.name_max_length)]
+    # what GET shows and PATCH ignores: an item read can be sent back as it is
+    shown = [_shown("id", int), _shown("code", str), _shown("deletion_mark", bool), _shown("predefined", str),
+             *([] if catalog.hierarchical else [_shown("parent_id", int), _shown("is_group", bool)])]
     create = msgspec.defstruct(
         f"{base}Create",
         [_name_field(catalog), *tree, *[_optional(f) for f in catalog.fields]],
         forbid_unknown_fields=True, kw_only=True)
     update = msgspec.defstruct(
         f"{base}Update",
-        [("name", str | msgspec.UnsetType, msgspec.UNSET),
+        [("name", name_t | msgspec.UnsetType, msgspec.UNSET),
          *[(n, t | msgspec.UnsetType, msgspec.UNSET) for n, t, _ in tree],
-         *[_unset(f) for f in catalog.fields]],
+         *[_unset(f) for f in catalog.fields], *shown],
         forbid_unknown_fields=True, kw_only=True)
     out = msgspec.defstruct(
         base,
@@ -82,10 +111,14 @@ def _out_type(f: Field) -> Any:
 def document_types(kind: DocumentKind) -> tuple[type, type, type | None]:
     base = class_name(kind.name)
     fields_in = [_optional(f) for f in kind.header if not f.read_only]
+    # What GET returns, PUT accepts: the number, the flags, computed and read-only fields are ignored.
+    shown = [_shown("id", int), _shown("number", str), _shown("posted", bool), _shown("deletion_mark", bool),
+             *[_shown(f.name, _out_type(f)) for f in (*kind.header, *kind.derived_fields) if f.read_only
+               or f in kind.derived_fields]]
     line_in = line_out = None
     lines_spec: list = []
     if kind.lines:
-        line_in = msgspec.defstruct(f"{base}LineIn", [_optional(f) for f in kind.lines],
+        line_in = msgspec.defstruct(f"{base}LineIn", [_shown("line_no", int), *[_optional(f) for f in kind.lines]],
                                     forbid_unknown_fields=True, kw_only=True)
         line_out = msgspec.defstruct(f"{base}Line", [("line_no", int),
                                                      *[(f.name, _out_type(f) | None, None)
@@ -93,7 +126,8 @@ def document_types(kind: DocumentKind) -> tuple[type, type, type | None]:
         lines_spec = [("lines", list[line_in], [])]
     create = msgspec.defstruct(
         f"{base}Input",
-        [("date", dt.datetime | None, None), *fields_in, *lines_spec, ("based_on", BasedOnRef | None, None)],
+        [("date", MomentText | None, None), *fields_in, *lines_spec, ("based_on", BasedOnRef | None, None),
+         *shown],
         forbid_unknown_fields=True, kw_only=True)
     out_fields = [("id", int), ("number", str), ("date", dt.datetime), ("posted", bool),
                   ("deletion_mark", bool), ("based_on", BasedOnRef | None, None),

@@ -16,6 +16,7 @@ import asyncpg
 
 from . import keyset
 from .audit import ACTIONS
+from .dates import day_bounds
 from .errors import ValidationError
 
 COLUMNS = "id, at, user_id, username, action, object_kind, object_id, presentation, changes, address"
@@ -50,14 +51,13 @@ async def list_entries(conn: asyncpg.Connection, tz: ZoneInfo, *, user_id: int |
         add("object_kind = {}", object_kind)
     if object_id is not None:
         add("object_id = {}", object_id)
-    if start is not None:
-        add("at >= {}", dt.datetime.combine(start, dt.time(), tz))
-    if end is not None:
-        add("at < {}", dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz))
+    lower, upper = day_bounds(start, end, tz)
+    if lower is not None:
+        add("at >= {}", lower)
+    if upper is not None:
+        add("at < {}", upper)
     if after:
-        at, last_id = keyset.decode(after, 2)
-        if not isinstance(at, dt.datetime) or not isinstance(last_id, int):
-            raise ValidationError.field("after", "неверный курсор страницы")
+        at, last_id = keyset.decode(after, (dt.datetime, int))
         add("(at, id) < ({}, {})", at, last_id)
     sql = f"SELECT {COLUMNS} FROM audit_log"
     if where:

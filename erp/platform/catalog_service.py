@@ -11,11 +11,14 @@ from . import audit, keyset
 from .catalog import Catalog
 from .catalog_usage import ensure_unused
 from .errors import Conflict, NotFound, ValidationError
-from .fields import FieldError, quote
+from .fields import Field, FieldError, quote
 from .numbering import next_value
 from .refs import check_refs
 
 SORTS = {"name": ("name", "id"), "code": ("code", "id"), "-name": ("name", "id")}
+# The cursor of each sort: the types of its key, so that a forged or stale cursor is refused.
+CURSOR_TYPES = {"name": (str, int), "code": (str, int), "-name": (str, int)}
+PARENT = Field("parent_id", "ref", "Группа", ref="(parent)")
 
 
 def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -38,9 +41,15 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
             out["name"] = name.strip()
     if catalog.hierarchical:
         if "parent_id" in data:
-            out["parent_id"] = data["parent_id"]
+            try:
+                out["parent_id"] = PARENT.parse(data["parent_id"])
+            except FieldError as exc:
+                problems["parent_id"] = str(exc)
         if "is_group" in data:
-            out["is_group"] = bool(data["is_group"])
+            if isinstance(data["is_group"], bool):
+                out["is_group"] = data["is_group"]
+            else:
+                problems["is_group"] = "ожидается true или false"
     elif data.get("parent_id") is not None or data.get("is_group"):
         problems["parent_id"] = "справочник не иерархический"
     for f in catalog.fields:
@@ -84,6 +93,7 @@ async def create(conn: asyncpg.Connection, registry, catalog: Catalog, data: Map
     values = parse_item(catalog, data, partial=False)
     async with conn.transaction():
         await check_refs(conn, registry, _refs(catalog, values))
+        await check_hierarchy(conn, catalog, None, values)
         cols = list(values)
         code = str(await next_value(conn, catalog.counter_kind)).zfill(catalog.code_width)
         placeholders = ", ".join(f"${i}" for i in range(2, len(cols) + 2))
@@ -114,9 +124,8 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
             if problems:
                 summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
                 raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
-        if values.get("parent_id") == item_id:
-            raise ValidationError.field("parent_id", "элемент не может быть родителем самого себя")
         await check_refs(conn, registry, _refs(catalog, values))
+        await check_hierarchy(conn, catalog, current, values)
         fixed = [f for f in catalog.fields if f.fixed_once_used and f.name in values
                  and values[f.name] != current[f.name]]
         if fixed:
@@ -129,6 +138,38 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
         row = _row(await conn.fetchrow(sql, item_id, *values.values()))
         await _audit(conn, "update", catalog, current, row)
         return row
+
+
+def _hierarchy_error(field: str, message: str) -> ValidationError:
+    return ValidationError.field(field, message, code="invalid_hierarchy")
+
+
+async def check_hierarchy(conn: asyncpg.Connection, catalog: Catalog, current: Mapping[str, Any] | None,
+                          values: Mapping[str, Any]) -> None:
+    """The tree stays a tree: a parent is a group, never the item itself or one of its
+    descendants, and a group with children stays a group (ValidationError ``invalid_hierarchy``)."""
+    if not catalog.hierarchical:
+        return
+    item_id = current["id"] if current else None
+    parent_id = values.get("parent_id")
+    if parent_id is not None and (current is None or parent_id != current.get("parent_id")):
+        if parent_id == item_id:
+            raise _hierarchy_error("parent_id", "элемент не может быть родителем самого себя")
+        parent = await conn.fetchrow(f'SELECT is_group FROM "{catalog.table}" WHERE id = $1', parent_id)
+        if parent is not None and not parent["is_group"]:
+            raise _hierarchy_error("parent_id", "родителем может быть только группа, а не элемент")
+        if item_id is not None:
+            cycle = await conn.fetchval(
+                f'WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM "{catalog.table}" WHERE id = $1'
+                f' UNION SELECT c.id, c.parent_id FROM "{catalog.table}" c JOIN up ON c.id = up.parent_id)'
+                " SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)", parent_id, item_id)
+            if cycle:
+                raise _hierarchy_error("parent_id", "группа не может входить в собственную подгруппу")
+    if current is not None and current.get("is_group") and values.get("is_group") is False:
+        children = await conn.fetchval(
+            f'SELECT EXISTS (SELECT 1 FROM "{catalog.table}" WHERE parent_id = $1)', item_id)
+        if children:
+            raise _hierarchy_error("is_group", "в группе есть элементы: сначала перенесите их")
 
 
 async def set_deletion_mark(conn: asyncpg.Connection, catalog: Catalog, item_id: int, mark: bool) -> dict:
@@ -184,7 +225,13 @@ async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | Non
         if name == "deletion_mark":
             args.append(bool(value))
         elif name == "parent_id" and catalog.hierarchical:
-            args.append(value)
+            if str(value).strip().lower() in ("", "null", "none"):
+                where.append("parent_id IS NULL")  # the top level
+                continue
+            try:
+                args.append(PARENT.parse(value))
+            except FieldError as exc:
+                raise ValidationError.field(name, str(exc)) from None
         else:
             try:
                 args.append(catalog.field(name).parse(value))
@@ -194,7 +241,7 @@ async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | Non
                 raise ValidationError.field(name, str(exc)) from None
         where.append(f"{quote(name)} = ${len(args)}")
     if after:
-        last = keyset.decode(after, len(key_cols))
+        last = keyset.decode(after, CURSOR_TYPES[sort])
         args.extend(last)
         lhs = ", ".join(key_cols)
         rhs = ", ".join(f"${len(args) - len(key_cols) + i + 1}" for i in range(len(key_cols)))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .dates import checked_moment
 from .document import DocumentKind
 from .errors import ValidationError
 from .fields import FieldError
@@ -17,22 +18,9 @@ SYSTEM_INPUT = {"id", "number", "posted", "deletion_mark"}
 
 
 def parse_moment(raw: Any, tz: ZoneInfo, field: str = "date") -> dt.datetime:
-    """An ISO moment; without an offset it is read in ``tz``."""
-    if isinstance(raw, dt.datetime):
-        value = raw
-    elif isinstance(raw, dt.date):
-        value = dt.datetime.combine(raw, dt.time())
-    elif isinstance(raw, str):
-        try:
-            value = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValidationError.field(field, "ожидается дата и время ISO 8601") from None
-    else:
-        raise ValidationError.field(field, "ожидается дата и время ISO 8601")
-    value = localize(value, tz, field)  # a wall time the clock skips is refused
-    if not dt.datetime(1900, 1, 2, tzinfo=dt.UTC) < value < dt.datetime(9999, 1, 1, tzinfo=dt.UTC):
-        raise ValidationError.field(field, "дата вне допустимого диапазона")
-    return value
+    """An ISO moment; without an offset it is read in ``tz``, a wall time the clock skips
+    refused (see :func:`.dates.read_moment`, the one reader of moments)."""
+    return checked_moment(raw, tz, field)
 
 
 def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
@@ -93,7 +81,27 @@ def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
         raise _invalid(problems, NonexistentLocalTime.code if problems.keys() == skipped.keys() else None)
     if kind.prepare is not None:
         header, lines = kind.prepare(dict(header), [dict(x) for x in lines], settings)
+        check_computed(kind, header, lines)
     return date, header, lines, based_on
+
+
+def check_computed(kind: DocumentKind, header: dict, lines: list[dict]) -> None:
+    """Sums the document computed itself (line amounts, totals) stay within the limits of
+    their fields, so that a column never overflows in the database."""
+    problems: dict[str, str] = {}
+    for f in kind.header:
+        try:
+            f.check_limits(header.get(f.name))
+        except FieldError as exc:
+            problems[f.name] = str(exc)
+    for i, line in enumerate(lines):
+        for f in kind.lines:
+            try:
+                f.check_limits(line.get(f.name))
+            except FieldError as exc:
+                problems[f"lines[{i}].{f.name}"] = str(exc)
+    if problems:
+        raise _invalid(problems)
 
 
 def _based_on(kind: DocumentKind, raw: Any, problems: dict[str, str]) -> tuple[str, int] | None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from . import keyset
+from .dates import day_bounds
 from .document import Doc, DocumentKind
 from .document_store import load_many
 from .errors import ValidationError
@@ -22,11 +23,12 @@ async def list_documents(conn: asyncpg.Connection, kind: DocumentKind, tz: ZoneI
                          filters: Mapping[str, Any] | None = None) -> tuple[list[Doc], str | None]:
     keyset.check_limit(limit)
     where, args = [], []
-    if start is not None:
-        args.append(dt.datetime.combine(start, dt.time(), tz))
+    lower, upper = day_bounds(start, end, tz)
+    if lower is not None:
+        args.append(lower)
         where.append(f"date >= ${len(args)}")
-    if end is not None:
-        args.append(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz))
+    if upper is not None:
+        args.append(upper)
         where.append(f"date < ${len(args)}")
     for flag, value in (("posted", posted), ("deletion_mark", deletion_mark)):
         if value is not None:
@@ -46,7 +48,7 @@ async def list_documents(conn: asyncpg.Connection, kind: DocumentKind, tz: ZoneI
             raise ValidationError.field(name, str(exc)) from None
         where.append(f"{quote(name)} = ${len(args)}")
     if after:
-        last_date, last_id = keyset.decode(after, 2)
+        last_date, last_id = keyset.decode(after, (dt.datetime, int))
         args += [last_date, last_id]
         where.append(f"(date, id) < (${len(args) - 1}, ${len(args)})")
     sql = f'SELECT id, date FROM "{kind.table}"'

@@ -27,17 +27,45 @@ from piccolo.columns import (
     Varchar,
 )
 
+from .dates import DateError, read_day, read_moment
+
 FieldType = Literal["str", "text", "int", "bool", "money", "quantity", "percent",
                     "date", "time", "datetime", "ref", "enum"]
 
-BIGINT_MAX = 2**63 - 1  # PostgreSQL's int8
 _DIGITS = {"money": (15, 2), "quantity": (15, 3), "percent": (7, 4)}
+
+# The real limits of every number an attribute holds: ``(minimum, maximum)``, both inclusive.
+# One table for the check before the database (``Field.parse``) and for the OpenAPI schema.
+# Amounts stop at 999 999 999 999,99 although numeric(15,2) holds ten times more: the headroom
+# is for register totals and document sums accumulating many such amounts.
+LIMITS: dict[str, tuple[int | Decimal, int | Decimal]] = {
+    "int": (-(2**31), 2**31 - 1),  # integer (int4): sort_order, minutes
+    "bigint": (-(2**63), 2**63 - 1),  # Field(big=True), bigint (int8): amoCRM ids
+    "ref": (1, 2**63 - 1),  # a bigint id
+    "money": (Decimal("-999999999999.99"), Decimal("999999999999.99")),  # numeric(15,2)
+    "quantity": (Decimal("-999999999.999"), Decimal("999999999.999")),  # numeric(15,3)
+    "percent": (Decimal("-999.9999"), Decimal("999.9999")),  # numeric(7,4)
+}
+
+
+def limit_text(value: int | Decimal) -> str:
+    """``999999999999.99`` as people read it: ``999 999 999 999,99``."""
+    sign = "-" if value < 0 else ""
+    whole, _, frac = str(abs(value)).partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return sign + " ".join(groups) + ("," + frac if frac else "")
 
 
 def quote(name: str) -> str:
     """A column name as an SQL identifier (attribute names such as ``end`` are
     SQL keywords)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+NUL_TEXT = "недопустимый символ: нулевой байт (NUL)"
 
 
 class FieldError(ValueError):
@@ -83,6 +111,31 @@ class Field:
     @property
     def label(self) -> str:
         return self.title or self.name
+
+    @property
+    def limits(self) -> tuple[int | Decimal, int | Decimal] | None:
+        """``(minimum, maximum)`` from :data:`LIMITS`, or ``None`` for values that are not numbers."""
+        key = "bigint" if self.type == "int" and self.big else self.type
+        low, high = LIMITS.get(key, (None, None))
+        if low is None:
+            return None
+        if self.nonnegative and low < 0:
+            low = type(low)(0)
+        return low, high
+
+    def check_limits(self, value: Any) -> Any:
+        """``value``, or a FieldError naming the limit it passes (computed sums are checked too)."""
+        bounds = self.limits
+        if bounds is None or value is None or isinstance(value, bool):
+            return value
+        low, high = bounds
+        if value > high:
+            raise FieldError(f"слишком большое число: не больше {limit_text(high)}")
+        if value < low:
+            if low == 0:
+                raise FieldError("не может быть отрицательным")
+            raise FieldError(f"слишком маленькое число: не меньше {limit_text(low)}")
+        return value
 
     # -- storage ---------------------------------------------------------
 
@@ -147,9 +200,7 @@ class Field:
             if self.required:
                 raise FieldError("обязательное поле не заполнено")
             return None if self.type not in ("str", "text", "bool") else self.empty()
-        value = self._coerce(raw)
-        if self.nonnegative and isinstance(value, Decimal | int) and value < 0:
-            raise FieldError("не может быть отрицательным")
+        value = self.check_limits(self._coerce(raw))
         if self.check is not None:
             problem = self.check(value)
             if problem:
@@ -165,6 +216,8 @@ class Field:
             if not isinstance(raw, str):
                 raise FieldError("ожидается строка")
             value = raw.strip()
+            if "\x00" in value:
+                raise FieldError(NUL_TEXT)
             if t == "str" and len(value) > self.max_length:
                 raise FieldError(f"не длиннее {self.max_length} символов")
             if self.required and not value:
@@ -182,8 +235,6 @@ class Field:
                     raise FieldError("ожидается целое число")
             if t == "ref" and raw <= 0:
                 raise FieldError("ожидается идентификатор (целое число больше нуля)")
-            if abs(raw) > (BIGINT_MAX if self.big else 2**62):
-                raise FieldError("слишком большое число")
             return raw
         if t == "bool":
             if not isinstance(raw, bool):
@@ -191,12 +242,15 @@ class Field:
             return raw
         if t in ("money", "quantity", "percent"):
             return parse_decimal(raw, _DIGITS[t])
-        if t == "date":
-            return _parse_iso(raw, dt.date.fromisoformat, "ожидается дата ГГГГ-ММ-ДД")
+        try:
+            if t == "date":
+                return read_day(raw)
+            if t == "datetime":
+                return read_moment(raw)
+        except DateError as exc:
+            raise FieldError(str(exc)) from None
         if t == "time":
             return _parse_iso(raw, dt.time.fromisoformat, "ожидается время ЧЧ:ММ")
-        if t == "datetime":
-            return _parse_iso(raw, dt.datetime.fromisoformat, "ожидается дата и время ISO 8601")
         raise AssertionError(t)
 
 

@@ -13,7 +13,9 @@ import datetime as dt
 import asyncpg
 
 from . import audit
+from .dates import DateError, read_day
 from .errors import Conflict, ValidationError
+from .refs import check_refs
 
 GLOBAL_KEY = "period_lock"
 
@@ -46,10 +48,27 @@ async def all_locks(conn: asyncpg.Connection) -> dict[int | None, dt.date]:
     return out
 
 
+def organization_catalogs(registry) -> set[str]:
+    """The catalogs the documents' organization fields point to (the organizations)."""
+    return {kind.header_field(kind.organization_field).ref for kind in registry.documents.values()
+            if kind.organization_field}
+
+
 async def set_lock(conn: asyncpg.Connection, date: dt.date | None,
-                   organization_id: int | None = None) -> None:
-    if date is not None and not isinstance(date, dt.date):
-        raise ValidationError.field("date", "ожидается дата ГГГГ-ММ-ДД")
+                   organization_id: int | None = None, registry=None) -> None:
+    """Set (or with ``date=None`` clear) a lock date; with ``registry`` the organization
+    must exist (a lock of an organization that does not exist is a 422)."""
+    if date is not None:
+        try:
+            date = read_day(date)
+        except DateError as exc:
+            raise ValidationError.field("date", str(exc)) from None
+    if organization_id is not None and registry is not None:
+        if isinstance(organization_id, bool) or not isinstance(organization_id, int) \
+                or not 0 < organization_id < 2**63:
+            raise ValidationError.field("organization_id", "ожидается идентификатор организации")
+        await check_refs(conn, registry, [("organization_id", target, organization_id)
+                                          for target in organization_catalogs(registry)])
     value = {"date": date.isoformat()} if date else None
     async with conn.transaction():
         before = await conn.fetchval("SELECT value FROM constants WHERE key = $1 FOR UPDATE", _key(organization_id))

@@ -34,7 +34,7 @@ import asyncpg
 from . import document_store as store
 from .db import retried
 from .document import Doc, DocumentKind, PostingContext
-from .document_input import parse_document
+from .document_input import check_computed, parse_document
 from .errors import Conflict, NotFound, ValidationError
 from .hook_sql import speak_sql, statements_of
 from .lifecycle import State, guard
@@ -104,6 +104,7 @@ class Engine:
         async with (contextlib.nullcontext() if alone else conn.transaction()), self._conflicts(kind):
             if kind.complete is not None:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
+            check_computed(kind, header, lines)  # sums the document computed fit their columns
             doc = Doc(kind.name, None, "", date, False, False, header, tuple(lines), based_on)
             await self._rules(conn, kind, None, _replace(doc, posted=post))
             candidates = kind.balance_candidates(doc) if post and kind.balance_candidates else None
@@ -149,6 +150,7 @@ class Engine:
             old, lock = await store.load(conn, kind, doc_id, for_update=True)
             if kind.complete is not None:
                 header, lines = await kind.complete(conn, header, lines, self.settings)
+            check_computed(kind, header, lines)  # sums the document computed fit their columns
             date = date or old.date
             state = State(old.posted, old.deletion_mark)
             guard("write", state, self._day(old.date), lock, new_day=self._day(date))

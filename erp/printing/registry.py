@@ -17,6 +17,7 @@ import asyncpg
 
 from erp.auth.service import Principal
 from erp.platform import keyset
+from erp.platform.dates import day_bounds
 from erp.platform.errors import Forbidden, NotFound
 
 from .forms import PrintData
@@ -79,12 +80,13 @@ async def list_generated(conn: asyncpg.Connection, *, filters: Mapping[str, Any]
         column, sql_type = FILTERS[name]
         args.append(value)
         where.append(f"{column} = ${len(args)}::{sql_type}")
-    for bound, op, shift in ((generated_from, ">=", 0), (generated_to, "<", 1)):
+    lower, upper = day_bounds(generated_from, generated_to, tz, ("generated_from", "generated_to"))
+    for bound, op in ((lower, ">="), (upper, "<")):
         if bound is not None:
-            args.append(dt.datetime.combine(bound + dt.timedelta(days=shift), dt.time(), tz))
+            args.append(bound)
             where.append(f"g.generated_at {op} ${len(args)}")
     if after:
-        last_at, last_id = keyset.decode(after, 2)
+        last_at, last_id = keyset.decode(after, (dt.datetime, int))
         args += [last_at, last_id]
         where.append(f"(g.generated_at, g.id) < (${len(args) - 1}, ${len(args)})")
     sql = f"SELECT {COLUMNS} {FROM}" + (" WHERE " + " AND ".join(where) if where else "")
