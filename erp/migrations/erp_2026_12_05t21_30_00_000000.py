@@ -13,13 +13,17 @@ DESCRIPTION = ("Security: a per-user token generation bumped by a trigger, an at
                " amoCRM lead ids as bigint")
 
 # Whatever path changes a user (the API, the UI, ``erp user``, plain SQL), a change of the role, of
-# ``active`` or of the password moves the user to a new token generation: every bearer token and UI
-# session of the old one is refused for good, even once the change is undone.
+# ``active`` or of the password moves the user to a new token generation: every bearer token of the old
+# one is refused for good, even once the change is undone. A deactivation or a new password also ends
+# the user's UI sessions (a new role applies to them at once: they read the role on every request).
 STATEMENTS = (
     """CREATE OR REPLACE FUNCTION erp_users_token_generation() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     NEW.token_generation := OLD.token_generation + 1;
+    IF (OLD.active AND NOT NEW.active) OR OLD.password_hash IS DISTINCT FROM NEW.password_hash THEN
+        DELETE FROM ui_sessions WHERE user_id = NEW.id;  -- the UI's sessions end too (a new role applies at once)
+    END IF;
     RETURN NEW;
 END
 $$""",

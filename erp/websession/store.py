@@ -3,9 +3,8 @@
 The browser's cookie holds a random token; the database keeps only its
 SHA-256, the user, an expiry that slides while the user is active, and a
 small ``data`` map of per-session choices (page size, calendar step). A
-session dies at logout, at expiry, or when its user's token generation moves
-on (deactivation, a new role or password, by any path): for good, even if the
-change is undone.
+session dies at logout, at expiry, or when its user is deactivated or gets a
+new password (a trigger on ``users`` deletes it, whatever path changed the user).
 """
 
 from __future__ import annotations
@@ -40,9 +39,9 @@ async def open_session(conn: asyncpg.Connection, principal: Principal) -> str:
     token = secrets.token_urlsafe(32)
     await conn.execute("DELETE FROM ui_sessions WHERE expires_at < now()")
     await conn.execute(
-        "INSERT INTO ui_sessions (token_hash, user_id, data, created_at, last_seen_at, expires_at, token_generation)"
-        " VALUES ($1, $2, '{}'::jsonb, now(), now(), now() + make_interval(secs => $3), $4)",
-        _hash(token), principal.user_id, LIFETIME_SECONDS, principal.generation)
+        "INSERT INTO ui_sessions (token_hash, user_id, data, created_at, last_seen_at, expires_at)"
+        " VALUES ($1, $2, '{}'::jsonb, now(), now(), now() + make_interval(secs => $3))",
+        _hash(token), principal.user_id, LIFETIME_SECONDS)
     return token
 
 
@@ -51,19 +50,17 @@ async def find_session(conn: asyncpg.Connection, token: str) -> Session | None:
     if not token or len(token) > 200:
         return None
     row = await conn.fetchrow(
-        "SELECT s.token_hash, s.data, u.id, u.username, u.role, u.token_generation,"
+        "SELECT s.token_hash, s.data, u.id, u.username, u.role,"
         " s.last_seen_at < now() - make_interval(secs => $2) AS stale"
         " FROM ui_sessions s JOIN users u ON u.id = s.user_id"
-        " WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active"
-        " AND s.token_generation = u.token_generation", _hash(token), TOUCH_AFTER_SECONDS)
+        " WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active", _hash(token), TOUCH_AFTER_SECONDS)
     if row is None:
         return None
     if row["stale"]:
         await conn.execute(
             "UPDATE ui_sessions SET last_seen_at = now(), expires_at = now() + make_interval(secs => $2)"
             " WHERE token_hash = $1", row["token_hash"], LIFETIME_SECONDS)
-    principal = Principal(row["id"], row["username"], row["role"], row["token_generation"])
-    return Session(row["token_hash"], principal, dict(row["data"] or {}))
+    return Session(row["token_hash"], Principal(row["id"], row["username"], row["role"]), dict(row["data"] or {}))
 
 
 async def remember(conn: asyncpg.Connection, session: Session, **values: Any) -> None:

@@ -12,5 +12,3 @@ class UiSession(Table, tablename="ui_sessions"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(default=TimestamptzNow(), index=True)
-    # The user's token generation when the session opened: the session dies when it moves on.
-    token_generation = BigInt(default=0)

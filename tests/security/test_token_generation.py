@@ -1,4 +1,4 @@
-"""Issue 14, point 7: a bearer token (or UI session) refused once stays dead.
+"""Issue 14, point 7: a bearer token refused once stays dead; a UI session ended by deactivation too.
 
 A trigger on ``users`` moves the user to a new token generation whenever the role, ``active`` or the
 password changes, by any path (the service the API and the UI use, or plain SQL as from a console);
