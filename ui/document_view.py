@@ -64,13 +64,17 @@ def _total(kind: DocumentKind, state: FormState, doc: Doc | None) -> Decimal | N
     return total
 
 
+def _offered(basis, doc: Doc | None, derived: Mapping[str, Any]) -> bool:
+    return basis is not None and (doc is None or basis.offered is None or basis.offered(doc, derived))
+
+
 async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc | None) -> DocumentView:
     registry = context.registry(request)
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
         names = await ui_queries.ref_names(conn, registry, state_refs(kind, state), tz, i18n.document_name)
         derived = (await kind.derived(conn, [doc])).get(doc.id, {}) if doc is not None and kind.derived else {}
-    targets = [k for k in registry.documents.values() if k.based_on_source(kind.name) is not None]
+    targets = [k for k in registry.documents.values() if _offered(k.based_on_source(kind.name), doc, derived)]
     based_on_text = names.get(state.based_on, "") if state.based_on else ""
     if doc is not None:
         title = f"{_(kind.title)} № {doc.number} {_('от')} {i18n.datetime(doc.date, tz)}"

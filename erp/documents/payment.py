@@ -58,6 +58,6 @@ payments = DocumentKind(
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     registers=(settlements, invoice_payments), movements=movements, prepare=prepare, complete=complete,
-    based_on=(BasedOn("invoices", _from_invoice),),
+    based_on=(BasedOn("invoices", _from_invoice, offered=lambda doc, d: doc.posted and d.get("amount_due", 0) > 0),),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
 )

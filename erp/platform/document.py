@@ -73,10 +73,13 @@ class BasedOn:
 
     ``fill(base_doc) -> {"header": {...}, "lines": [...]}`` is pure; a mapping that
     needs defaults from the database is a coroutine ``fill(conn, base_doc)``.
+    ``offered(base_doc, derived)`` says whether the form of the base offers it at all
+    (a paid invoice offers no payment); ``fill`` still refuses what it cannot fill.
     """
 
     source: str
     fill: Callable[..., Any]
+    offered: Callable[[Any, Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -41,5 +41,19 @@ async def test_a_payment_on_a_paid_invoice_is_refused_with_the_reason(browser, a
     inv = await api.create("invoices", invoice(clinic, {"nomenclature_id": clinic.service, "quantity": "1",
                                                         "price": "100"}), post=True)
     await api.create("payments", pay(clinic, "100.00", inv["id"]), post=True)
-    r = await browser.get(f"/documents/payments/new?based_on_kind=invoices&based_on_id={inv['id']}", status=409)
+    link = f"/documents/payments/new?based_on_kind=invoices&amp;based_on_id={inv['id']}"
+    page = (await browser.get(f"/documents/invoices/{inv['id']}")).text
+    assert link not in page  # a paid invoice's form offers no payment on its basis
+    r = await browser.get(link.replace("&amp;", "&"), status=409)
     assert "оплачен полностью" in r.text
+
+
+async def test_only_a_posted_invoice_with_something_due_offers_a_payment(browser, api, clinic):
+    line = {"nomenclature_id": clinic.service, "quantity": "1", "price": "100"}
+    draft = await api.create("invoices", invoice(clinic, line))
+    part = await api.create("invoices", invoice(clinic, line), post=True)
+    await api.create("payments", pay(clinic, "40.00", part["id"]), post=True)
+    for doc, offered in ((draft, False), (part, True)):
+        page = (await browser.get(f"/documents/invoices/{doc['id']}")).text
+        link = f"/documents/payments/new?based_on_kind=invoices&amp;based_on_id={doc['id']}"
+        assert (link in page) is offered
