@@ -9,7 +9,7 @@ and the row is the time until every event is delivered, with the number of 429s 
 applied the lead's new price, taken on the same clock; the row is the median, the note has p95.
 
 Both go through the real path: the posting engine's outbox hook, ``NOTIFY``, the delivery job
-(``erp.jobs.run_worker``) in this process (and in ``erp serve`` if another row started it: the
+(``erp.app.jobs.run_worker``) in this process (and in ``erp serve`` if another row started it: the
 gate makes them take turns), the rate limiter and the fake's HTTP server in its own thread.
 Run alone with ``python -m bench --only amocrm_latency --output /tmp/amocrm.md``.
 """
@@ -27,8 +27,8 @@ import msgspec
 from erp.amocrm import connection, oauth
 from erp.amocrm.fake import FakeAmo, FakeAmoThread
 from erp.amocrm.updates import price_of
+from erp.app.jobs import run_worker
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.jobs import run_worker
 
 from .core import Context, Row, limit, percentile
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 import asyncpg
 
 from erp.platform.register import AccumulationRegister
-from erp.pricing import money, vat_of
+from erp.services.pricing import money, vat_of
 
 from .clinic import Clinic
 from .workload import Plan, concurrently

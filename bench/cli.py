@@ -47,8 +47,8 @@ def seed(movements: int, keys: int, years: int, renderings: int, long_keys: int,
          short_keys: int, short_movements: int, check: bool) -> None:
     """Заполнить базу: справочники, история остатков (COPY), итоги; по желанию долгая и короткая история
     ключей на отдельном складе (--long-keys) для проверки независимости остатков от длины истории."""
-    from erp.cli import _fail, _migrate, console, run
-    from erp.cli_totals import _context
+    from erp.app.cli import _fail, _migrate, console, run
+    from erp.app.cli_totals import _context
 
     url = _context().url
     run(_migrate(url))
@@ -66,11 +66,11 @@ def seed(movements: int, keys: int, years: int, renderings: int, long_keys: int,
 async def _seed(url: str, v: Volumes, check: bool) -> dict:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from erp.cli import console
+    from erp.app.cli import console
+    from erp.app.settings import load_settings
     from erp.configuration import registry
     from erp.platform.db import connect
     from erp.platform.totals import check_totals
-    from erp.settings import load_settings
 
     from .clinic import build_clinic
     from .core import thousands

@@ -53,9 +53,9 @@ import msgspec
 if TYPE_CHECKING:
     import asyncpg
 
+    from erp.app.settings import Settings
     from erp.platform.metadata import Registry
     from erp.platform.posting import Engine
-    from erp.settings import Settings
 
     from .clinic import Clinic
     from .server import Server

@@ -129,10 +129,10 @@ def _write_profile(profiler, directory: Path, name: str) -> None:
 
 async def run(size: Size, admin_url: str, *, only: list[str] | None = None, keep: bool = False,
               quiet: bool = False, command: str = "", profile_dir: Path | None = None) -> Report:
+    from erp.app.migrate import migrate
+    from erp.app.settings import Settings, timezone_name
     from erp.configuration import registry
-    from erp.migrate import migrate
     from erp.platform.posting import Engine
-    from erp.settings import Settings, timezone_name
 
     started, began = dt.datetime.now(dt.UTC), time.perf_counter()
     name = f"erp_bench_{secrets.token_hex(4)}"

@@ -69,7 +69,7 @@ async def bearer_headers(ctx: Context, role: str = "admin") -> dict[str, str]:
 
 def _spawn(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "erp.cli", "serve", "--port", str(port)],
+        return subprocess.Popen([sys.executable, "-m", "erp.app.cli", "serve", "--port", str(port)],
                                 stdout=out, stderr=subprocess.STDOUT, env=env)
 
 

@@ -1,5 +1,5 @@
 """Piccolo's configuration. The DSN is filled in at run time by
-:func:`erp.migrate.use_database`, because it may belong to the embedded server."""
+:func:`erp.app.migrate.use_database`, because it may belong to the embedded server."""
 
 import os
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from erp.app.settings import Settings
 from erp.auth.service import Principal, add_user, issue_token
-from erp.settings import Settings
 from tests.pg import TestPostgres
 
 SECRET = "test-secret-key-with-enough-entropy-0123456789"
@@ -54,7 +54,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings, database_url: str):
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     return create_app(settings, database_url, pool_size=5)
 
@@ -121,7 +121,7 @@ def serving(database_url: str, tmp_path: Path, **env: str) -> Iterator[Server]:
            "ERP_DATA_DIR": str(tmp_path / "data"), **env}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "erp.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "erp.app.cli", "serve", "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )
     base = f"http://127.0.0.1:{port}"

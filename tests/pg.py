@@ -23,7 +23,7 @@ class TestPostgres:
         self._tmp: tempfile.TemporaryDirectory | None = None
         url = os.environ.get("ERP_TEST_DATABASE_URL")
         if not url:
-            from erp import embedded
+            from erp.app import embedded
 
             self._tmp = tempfile.TemporaryDirectory(prefix="erp-test-pg-")
             url = embedded.start(Path(self._tmp.name), database="postgres")
@@ -34,7 +34,7 @@ class TestPostgres:
         return await asyncpg.connect(self.admin_url)
 
     async def create_template(self) -> None:
-        from erp.migrate import migrate
+        from erp.app.migrate import migrate
 
         conn = await self._admin()
         try:

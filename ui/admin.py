@@ -10,15 +10,16 @@ import datetime as dt
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
 
-from erp import preferences, ui_queries
 from erp.api.security import allow
 from erp.auth import service as users
 from erp.platform import period_lock
 from erp.platform.errors import Conflict, ErpError, ValidationError
+from erp.services import preferences
 from erp.websession import store
 from ui import context
 from ui.formdata import errors_from
 from ui.i18n import gettext as _
+from ui.queries import lists
 from ui.render import render
 
 NOTICES = {"user_created": "Пользователь создан", "user_changed": "Пользователь изменён",
@@ -79,7 +80,7 @@ async def change_user(request: Request, user_id: int) -> Response:
 async def _lock_page(request: Request, *, error: str = "", status: int = 200, notice: str = "") -> Response:
     async with context.acquire(request) as conn:
         locks = await period_lock.all_locks(conn)
-        names = await ui_queries.ref_names(conn, context.registry(request),
+        names = await lists.ref_names(conn, context.registry(request),
                                            {"organizations": {org for org in locks if org}})
     return render(request, "admin/period_lock.html", status=status, section="admin", locks=locks, names=names,
                   error=error, notice=_(NOTICES.get(notice, "")))

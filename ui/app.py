@@ -1,6 +1,6 @@
 """The web UI as a Litestar plugin: its routers, static files and CSRF.
 
-``erp/app.py`` adds :class:`UIPlugin` to the application. The plugin adds
+``erp/app/application.py`` adds :class:`UIPlugin` to the application. The plugin adds
 two routers that share the session middleware — public pages (login) and
 the rest, which need a logged-in user — the static files, and Litestar's
 CSRF protection for everything outside the bearer-token API. Errors on UI
@@ -23,10 +23,10 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from erp.api.security import ANY_USER
+from erp.app.settings import Settings
 from erp.platform.db import DISCONNECTS
 from erp.platform.errors import ErpError, Forbidden, NotFound, Unauthorized
 from erp.printing import images
-from erp.settings import Settings
 from ui import (
     admin,
     audit_log,

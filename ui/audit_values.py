@@ -16,10 +16,10 @@ from typing import Any
 
 import msgspec
 
-from erp import ui_queries
 from erp.platform.fields import Field
 from ui import i18n
 from ui.i18n import gettext as _
+from ui.queries import lists
 from ui.render import choice_label
 
 _COMMON = {"date": Field("date", "datetime"), "posted": Field("posted", "bool"),
@@ -69,7 +69,7 @@ async def names_for(conn, registry, rows: Iterable[Mapping[str, Any]], tz) -> di
                             _refs(line_fields, line, wanted)
                 else:
                     _refs(fields, {key: value}, wanted)
-    return await ui_queries.ref_names(conn, registry, wanted, tz, i18n.document_name)
+    return await lists.ref_names(conn, registry, wanted, tz, i18n.document_name)
 
 
 def shown(value: Any, f: Field | None, names: Mapping[tuple[str, int], str], tz) -> str:

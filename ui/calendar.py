@@ -17,13 +17,13 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from erp import ui_queries
 from erp.platform.dates import DateError, read_day, read_moment, shift_days
 from erp.platform.errors import ErpError, ValidationError
 from erp.platform.fields import FieldError
 from ui import calendar_grid, context
 from ui.forms import engine_for
 from ui.i18n import gettext as _
+from ui.queries import lists
 from ui.render import is_htmx, render
 from ui.session import remember, safe_next, session_value
 
@@ -59,10 +59,10 @@ async def _calendar(request: Request, *, view: str, day: dt.date, step: int, doc
     start = dt.datetime.combine(days[0], dt.time(), tz)
     end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tz)
     async with context.acquire(request) as conn:
-        intervals = await ui_queries.working_intervals_on(conn, days)
-        appointments = await ui_queries.appointments(conn, start, end)
-        statuses = await ui_queries.visit_statuses(conn)
-        doctors = await ui_queries.doctors(conn, {d for d, _ in intervals} | {a.doctor_id for a in appointments})
+        intervals = await lists.working_intervals_on(conn, days)
+        appointments = await lists.appointments(conn, start, end)
+        statuses = await lists.visit_statuses(conn)
+        doctors = await lists.doctors(conn, {d for d, _ in intervals} | {a.doctor_id for a in appointments})
     doctors = [d for d in doctors if d["active"] or any(a.doctor_id == d["id"] for a in appointments)]
     if view == "week":
         chosen = next((d for d in doctors if d["id"] == doctor_id), doctors[0] if doctors else None)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from erp.platform import local_time
-from erp.ui_queries import Appointment
+from ui.queries.lists import Appointment
 
 ROW_PX = 22
 STEPS = (5, 10, 15, 30, 60)

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 from litestar import Request
 
-from erp import preferences
 from erp.platform.db import in_transaction
 from erp.platform.errors import Forbidden
 from erp.platform.posting import Engine
+from erp.services import preferences
 from ui.i18n import gettext as _
 
 T = TypeVar("T")

@@ -13,12 +13,12 @@ from typing import Any
 
 from litestar import Request
 
-from erp import ui_queries
 from erp.platform.document import Doc, DocumentKind
 from erp.printing import defaults as document_defaults
 from ui import context, i18n
 from ui.formdata import COMPUTED_LINE_FIELDS, FormState, input_value, number_input, state_from_values
 from ui.i18n import gettext as _
+from ui.queries import lists
 
 
 @dataclass
@@ -72,7 +72,7 @@ async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc
     registry = context.registry(request)
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
-        names = await ui_queries.ref_names(conn, registry, state_refs(kind, state), tz, i18n.document_name)
+        names = await lists.ref_names(conn, registry, state_refs(kind, state), tz, i18n.document_name)
         derived = (await kind.derived(conn, [doc])).get(doc.id, {}) if doc is not None and kind.derived else {}
     targets = [k for k in registry.documents.values() if _offered(k.based_on_source(kind.name), doc, derived)]
     based_on_text = names.get(state.based_on, "") if state.based_on else ""
@@ -121,7 +121,7 @@ async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) 
             if f.type == "ref" and s.get("dimensions", {}).get(f.name) is not None:
                 wanted.setdefault(f.ref, set()).add(s["dimensions"][f.name])
     async with context.acquire(request) as conn:
-        names = await ui_queries.ref_names(conn, registry, wanted)
+        names = await lists.ref_names(conn, registry, wanted)
     lines = []
     for s in shortfalls:
         register = registry.registers.get(s.get("register"))
@@ -147,9 +147,9 @@ async def movement_tables(request: Request, kind: DocumentKind, moves: dict[str,
     tz = context.settings(request).tz
     wanted: dict[str, set[int]] = {}
     for register in kind.registers:
-        ui_queries.collect_refs(registry, register.dimensions, moves.get(register.name, []), wanted)
+        lists.collect_refs(registry, register.dimensions, moves.get(register.name, []), wanted)
     async with context.acquire(request) as conn:
-        names = await ui_queries.ref_names(conn, registry, wanted, tz, i18n.document_name)
+        names = await lists.ref_names(conn, registry, wanted, tz, i18n.document_name)
     tables = []
     for register in kind.registers:
         columns = [*register.dimensions, *register.resources, *getattr(register, "attributes", ())]

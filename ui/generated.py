@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from litestar import Request, Response, get
 
-from erp import ui_queries
 from erp.auth import service as users
 from erp.platform.keyset import PAGE_SIZES
 from erp.printing import forms as print_forms
@@ -21,6 +20,7 @@ from erp.printing.api import pdf_response
 from ui import context, i18n
 from ui.i18n import gettext as _
 from ui.listing import parse_query
+from ui.queries import lists
 from ui.render import page
 from ui.session import remember, session_value
 
@@ -57,10 +57,10 @@ async def generated_list(request: Request) -> Response:
         rows, cursor = await registry.list_generated(conn, filters=filters, limit=query.limit, after=query.after,
                                                      generated_from=query.start, generated_to=query.end, tz=tz)
         people = await users.list_users(conn)
-        organizations = (await ui_queries.browse_catalog(conn, config.catalogs["organizations"], limit=200)).rows
+        organizations = (await lists.browse_catalog(conn, config.catalogs["organizations"], limit=200)).rows
         wanted = {"clients": {r["client_id"] for r in rows if r["client_id"]} | (
             {filters["client_id"]} if filters["client_id"] else set())}
-        names = await ui_queries.ref_names(conn, config, wanted)
+        names = await lists.ref_names(conn, config, wanted)
     titles = {k.name: _(k.title) for k in config.documents.values()}
     for r in rows:
         r["document_title"] = f"{titles.get(r['document_kind'], r['document_kind'])} № {r['document_number']}"

@@ -7,8 +7,8 @@ import datetime as dt
 
 from litestar import Request, Response, get
 
-from erp import ui_queries
 from ui import context, integrations
+from ui.queries import lists
 from ui.render import render
 
 
@@ -17,7 +17,7 @@ async def home(request: Request) -> Response:
     day = context.today(request)
     prefs = await context.prefs(request)
     async with context.acquire(request) as conn:
-        board = await ui_queries.dashboard(conn, context.registry(request),
+        board = await lists.dashboard(conn, context.registry(request),
                                            dt.datetime.combine(day, dt.time(), context.settings(request).tz),
                                            prefs.low_stock_threshold)
     failed = await integrations.failed_events(request, limit=10)

@@ -9,13 +9,13 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from erp import ui_queries
 from erp.platform import catalog_service
 from erp.platform.errors import ErpError
 from ui import context
 from ui.formdata import errors_from, input_value, parse_item_form
 from ui.i18n import gettext as _
 from ui.lists import catalog_of
+from ui.queries import lists
 from ui.render import render
 
 NOTICES = {"saved": "Элемент записан", "marked": "Элемент помечен на удаление",
@@ -40,7 +40,7 @@ async def _render(request: Request, catalog, state: dict[str, Any], item: dict |
     if catalog.hierarchical and str(state.get("parent_id", "")).isdigit():
         wanted.setdefault(catalog.name, set()).add(int(state["parent_id"]))
     async with context.acquire(request) as conn:
-        names = await ui_queries.ref_names(conn, context.registry(request), wanted)
+        names = await lists.ref_names(conn, context.registry(request), wanted)
     return render(request, "forms/item.html", status=status, section="catalogs", catalog=catalog, state=state,
                   item=item, names=names, errors=errors or errors_from({}),
                   notice=_(NOTICES.get(notice, "")), can_write=context.can_write(request, catalog))
@@ -113,7 +113,7 @@ async def lookup(request: Request, target: str, q: str = "", field: str = "") ->
     filters = {name: request.query_params[name] for name in narrowing.get("picker_filters", ())
                if request.query_params.get(name)}
     async with context.acquire(request) as conn:
-        options = await ui_queries.lookup(conn, context.registry(request), target, q[:100], filters=filters,
+        options = await lists.lookup(conn, context.registry(request), target, q[:100], filters=filters,
                                           where=narrowing.get("picker_where", ""))
     return render(request, "forms/_options.html", options=options, target=target)
 

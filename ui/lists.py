@@ -12,12 +12,12 @@ from typing import Any
 
 from litestar import Request, Response, get
 
-from erp import ui_queries
 from erp.platform.errors import NotFound
 from erp.platform.keyset import PAGE_SIZES
 from ui import context, excel, i18n, printing
 from ui.i18n import gettext as _
 from ui.listing import ListQuery, catalog_columns, document_columns, filter_fields, parse_query
+from ui.queries import lists
 from ui.render import page, render
 from ui.session import remember, session_value
 
@@ -48,15 +48,15 @@ async def _query(request: Request, fields, default_sort: str, default_desc: bool
 
 
 async def _catalog_page(request: Request, catalog, query: ListQuery, limit: int | None = None,
-                        after: str | None = None) -> tuple[ui_queries.Page, dict]:
+                        after: str | None = None) -> tuple[lists.Page, dict]:
     async with context.acquire(request) as conn:
-        result = await ui_queries.browse_catalog(
+        result = await lists.browse_catalog(
             conn, catalog, q=query.q, filters=query.filters, deletion_mark=query.deletion_mark, sort=query.sort,
             descending=query.desc, limit=limit or query.limit, after=after or query.after,
             before=None if after else query.before)
-        names = await ui_queries.ref_names(conn, context.registry(request), ui_queries.collect_refs(
+        names = await lists.ref_names(conn, context.registry(request), lists.collect_refs(
             context.registry(request), catalog.fields, result.rows))
-        filter_names = await ui_queries.ref_names(conn, context.registry(request), _filter_refs(
+        filter_names = await lists.ref_names(conn, context.registry(request), _filter_refs(
             catalog.fields, query.filters))
     return result, {**names, **filter_names}
 
@@ -91,7 +91,7 @@ async def catalog_list(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
     query = await _query(request, list(catalog.fields), _catalog_order(catalog), False)
     result, names = await _catalog_page(request, catalog, query)
-    columns = catalog_columns(catalog, ui_queries.catalog_sorts(catalog))
+    columns = catalog_columns(catalog, lists.catalog_sorts(catalog))
     return page(request, "lists/catalog.html", "lists/_catalog_rows.html", section="catalogs", obj=catalog,
                 query=query, result=result, columns=columns, names=names, base=f"/catalogs/{name}",
                 filters=filter_fields(list(catalog.fields)), page_sizes=PAGE_SIZES,
@@ -99,18 +99,18 @@ async def catalog_list(request: Request, name: str) -> Response:
 
 
 async def _documents_page(request: Request, kind, query: ListQuery, limit: int | None = None,
-                          after: str | None = None) -> tuple[ui_queries.Page, dict]:
+                          after: str | None = None) -> tuple[lists.Page, dict]:
     registry = context.registry(request)
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
-        result = await ui_queries.browse_documents(
+        result = await lists.browse_documents(
             conn, registry, kind, tz, q=query.q, start=query.start, end=query.end, posted=query.posted,
             deletion_mark=query.deletion_mark, filters=query.filters, sort=query.sort, descending=query.desc,
             limit=limit or query.limit, after=after or query.after, before=None if after else query.before)
-        wanted = ui_queries.docs_refs(registry, kind, [doc for doc, _extra in result.rows])
+        wanted = lists.docs_refs(registry, kind, [doc for doc, _extra in result.rows])
         for target, ids in _filter_refs(kind.header, query.filters).items():
             wanted.setdefault(target, set()).update(ids)
-        names = await ui_queries.ref_names(conn, registry, wanted, tz, i18n.document_name)
+        names = await lists.ref_names(conn, registry, wanted, tz, i18n.document_name)
     return result, names
 
 
@@ -119,7 +119,7 @@ async def document_list(request: Request, kind_name: str) -> Response:
     kind = kind_of(request, kind_name)
     query = await _query(request, list(kind.header), "date", True)
     result, names = await _documents_page(request, kind, query)
-    columns = document_columns(kind, ui_queries.document_sorts(kind))
+    columns = document_columns(kind, lists.document_sorts(kind))
     return page(request, "lists/documents.html", "lists/_document_rows.html", section="documents", obj=kind,
                 query=query, result=result, columns=columns, names=names, base=f"/documents/{kind_name}",
                 filters=filter_fields(list(kind.header)), page_sizes=PAGE_SIZES,

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from litestar import Request, Response, get
 
-from erp import reports as invoice_reports
-from erp import ui_queries, ui_reports
 from erp.platform.dates import DateError, read_day, read_moment
 from erp.platform.errors import ValidationError
+from erp.services import reports as invoice_reports
 from ui import chart, context, excel, i18n
 from ui.i18n import gettext as _
+from ui.queries import lists
+from ui.queries import reports as report_queries
 from ui.render import choice_label, render
 
 REPORTS = (("stock", "Остатки товаров"), ("settlements", "Взаиморасчёты с клиентами"),
@@ -39,7 +40,7 @@ def _id(raw: str | None) -> int | None:
 
 async def _names(request: Request, **wanted: int | None) -> dict:
     async with context.acquire(request) as conn:
-        return await ui_queries.ref_names(conn, context.registry(request),
+        return await lists.ref_names(conn, context.registry(request),
                                           {k: {v} for k, v in wanted.items() if v})
 
 
@@ -53,7 +54,7 @@ async def stock(request: Request, date: str | None = None, warehouse_id: str | N
                 format: str = "html") -> Response:
     day, warehouse = _date(date, context.today(request), "date"), _id(warehouse_id)
     async with context.acquire(request) as conn:
-        report = await ui_reports.stock_balance(conn, context.registry(request), day, context.settings(request).tz,
+        report = await report_queries.stock_balance(conn, context.registry(request), day, context.settings(request).tz,
                                                 warehouse)
     if format == "xlsx":
         rows = [[r["warehouse"], r["nomenclature"], r["quantity"], r["cost"]] for r in report.rows]
@@ -69,7 +70,7 @@ async def settlements(request: Request, date: str | None = None, client_id: str 
                       format: str = "html") -> Response:
     day, client = _date(date, context.today(request), "date"), _id(client_id)
     async with context.acquire(request) as conn:
-        report = await ui_reports.settlements_balance(conn, context.registry(request), day,
+        report = await report_queries.settlements_balance(conn, context.registry(request), day,
                                                       context.settings(request).tz, client)
     if format == "xlsx":
         rows = [[r["client"], r["organization"], r["amount"]] for r in report.rows]
@@ -86,7 +87,7 @@ async def sales(request: Request, start: str | None = None, end: str | None = No
     today = context.today(request)
     first, last = _date(start, today.replace(day=1), "start"), _date(end, today, "end")
     async with context.acquire(request) as conn:
-        report = await ui_reports.sales_by(conn, context.registry(request), first, last,
+        report = await report_queries.sales_by(conn, context.registry(request), first, last,
                                            context.settings(request).tz, group)
     group_title = _(GROUP_TITLES.get(group, group))
     if format == "xlsx":

@@ -16,11 +16,11 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from erp import ui_queries
 from erp.platform.errors import ErpError
 from ui import context, schedule_grid
 from ui.forms import NOTICES, engine_for
 from ui.i18n import gettext as _
+from ui.queries import lists
 from ui.render import render
 
 KIND = "work-schedules"
@@ -34,7 +34,7 @@ def _kind(request: Request):
 
 async def _doctors(request: Request, ids) -> list[dict]:
     async with context.acquire(request) as conn:
-        return [{"id": d["id"], "name": d["name"]} for d in await ui_queries.doctors(conn, ids)]
+        return [{"id": d["id"], "name": d["name"]} for d in await lists.doctors(conn, ids)]
 
 
 async def _render(request: Request, grid: schedule_grid.Grid, *, doc=None, date: str = "", comment: str = "",
@@ -104,7 +104,7 @@ async def _submit(request: Request, doc_id: int | None) -> Response:
     if action == "copy":
         previous = schedule_grid.month_days(schedule_grid.previous_month(month))
         async with context.acquire(request) as conn:
-            intervals = await ui_queries.working_intervals_on(conn, previous)
+            intervals = await lists.working_intervals_on(conn, previous)
         grid.doctors = await _doctors(request, {d for d, _day in intervals} | ids)
         schedule_grid.copy_previous(grid, intervals)
         return await _render(request, grid, doc=doc, date=date, comment=comment, dirty=True)

@@ -17,7 +17,6 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 
-from erp import ui_queries
 from erp.api.security import allow
 from erp.auth import service as users
 from erp.platform.errors import ErpError, ValidationError
@@ -25,6 +24,7 @@ from erp.printing import images
 from ui import context
 from ui.formdata import errors_from
 from ui.i18n import gettext as _
+from ui.queries import lists
 from ui.render import render
 
 BASE = "/admin/signatures"
@@ -46,7 +46,7 @@ async def _page(request: Request, *, status: int = 200, notice: str = "",
     ``allowed-<user>``) to its field errors."""
     organizations = context.registry(request).catalogs["organizations"]
     async with context.acquire(request) as conn:
-        orgs = (await ui_queries.browse_catalog(conn, organizations, deletion_mark=False, limit=200)).rows
+        orgs = (await lists.browse_catalog(conn, organizations, deletion_mark=False, limit=200)).rows
         stamps = await images.list_stamps(conn)
         facsimiles = await images.list_facsimiles(conn)
         people = [dict(u) for u in await users.list_users(conn) if u["active"]]

@@ -90,15 +90,15 @@ async def _serve(instance: FakeAmo, host: str, port: int) -> None:
 
 
 def _context():
-    from erp.cli import Context
+    from erp.app.cli import Context
 
     return click.get_current_context().ensure_object(Context)
 
 
 def _with_db(work):
     """Run ``work(conn, settings)`` on the configured database (migrated first)."""
-    from erp.cli import run
-    from erp.migrate import migrate
+    from erp.app.cli import run
+    from erp.app.migrate import migrate
     from erp.platform.db import connect
 
     ctx = _context()

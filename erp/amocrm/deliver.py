@@ -37,8 +37,8 @@ from erp.amocrm.client import Blocked, Invalid, RateLimited, Transient
 from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
 from erp.amocrm.outbox import CHANNEL, LEAD_UPDATES
 from erp.amocrm.tokens import DUE_SQL, EXPIRY_MARGIN, IDLE_REFRESH, ReconnectNeeded
-from erp.jobs import job
-from erp.settings import Settings
+from erp.app.jobs import job
+from erp.app.settings import Settings
 
 log = logging.getLogger("erp.amocrm")
 POLICY = DEFAULT_POLICY

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from erp.amocrm import oauth, outbox, webhooks
 from erp.amocrm.fake import FakeAmo, FakeAmoThread
+from erp.app.settings import Settings
 from erp.platform.db import connect
-from erp.settings import Settings
 
 TIMES = [f"{m // 60:02d}:{m % 60:02d}" for m in range(7 * 60, 22 * 60, 5)]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

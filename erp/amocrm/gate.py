@@ -25,9 +25,9 @@ from erp.amocrm import connection as connections
 from erp.amocrm import tokens
 from erp.amocrm.client import AmoClient, RateLimiter, Unauthorized
 from erp.amocrm.connection import ROW_ID, Connection
+from erp.app.settings import Settings
 from erp.platform.db import keeps_session_state
 from erp.platform.errors import Conflict
-from erp.settings import Settings
 
 LOCK_KEY = 0x616D6F63524D  # "amoCRM"
 

@@ -22,8 +22,8 @@ from erp.amocrm import connection as connections
 from erp.amocrm import crypto, fields, tokens
 from erp.amocrm.client import AmoError, origin
 from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
+from erp.app.settings import Settings
 from erp.platform.errors import ErpError, ValidationError
-from erp.settings import Settings
 
 CONSENT_URL = "https://www.amocrm.ru/oauth"
 STATE_TTL = "1 hour"

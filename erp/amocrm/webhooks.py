@@ -28,11 +28,11 @@ from erp.amocrm.client import AmoError
 from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
 from erp.amocrm.outbox import people_number
+from erp.app.settings import Settings
 from erp.platform import audit
 from erp.platform.db import retried
 from erp.platform.errors import ErpError, Forbidden, NotFound, ValidationError
 from erp.platform.posting import Engine
-from erp.settings import Settings
 
 log = logging.getLogger("erp.amocrm")
 LOST = 143

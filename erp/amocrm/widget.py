@@ -26,6 +26,7 @@ import jwt
 from erp.amocrm import connection as connections
 from erp.amocrm import outbox
 from erp.amocrm.connection import Connection
+from erp.app.settings import Settings
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform import audit, catalog_service, local_time
@@ -33,9 +34,8 @@ from erp.platform.dates import DateError, read_day
 from erp.platform.db import retried
 from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
 from erp.platform.posting import Engine
-from erp.preferences import effective_settings
-from erp.scheduling import free_slots, inside_intervals, working_intervals
-from erp.settings import Settings
+from erp.services.preferences import effective_settings
+from erp.services.scheduling import free_slots, inside_intervals, working_intervals
 
 LEEWAY_SECONDS = 30
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

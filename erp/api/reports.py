@@ -7,9 +7,9 @@ from typing import Literal
 import msgspec
 from litestar import Request, get
 
-from erp import reports
 from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
+from erp.services import reports
 
 
 class InvoiceDue(msgspec.Struct):

@@ -9,8 +9,8 @@ from litestar.params import Parameter
 
 from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
-from erp.preferences import effective_settings
-from erp.scheduling import free_slots
+from erp.services.preferences import effective_settings
+from erp.services.scheduling import free_slots
 
 
 class DoctorFreeTime(msgspec.Struct):

@@ -2,7 +2,7 @@
 
 from erp.platform.catalog import Catalog
 from erp.platform.fields import Field
-from erp.requisites import check_account, check_bik, check_correspondent_account
+from erp.services.requisites import check_account, check_bik, check_correspondent_account
 
 
 def _check(item) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from erp.platform.catalog import Catalog, Predefined
 from erp.platform.fields import Field
-from erp.requisites import check_inn, check_kpp
+from erp.services.requisites import check_inn, check_kpp
 
 AMOCRM_CLIENT = "amocrm_client"
 

@@ -2,7 +2,7 @@
 
 from erp.platform.catalog import Catalog
 from erp.platform.fields import Field
-from erp.requisites import check_inn, check_kpp, check_ogrn
+from erp.services.requisites import check_inn, check_kpp, check_ogrn
 
 VAT_RATES = ("20", "10", "0", "none")
 

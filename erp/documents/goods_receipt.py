@@ -2,8 +2,8 @@
 
 from erp.platform.document import Doc, DocumentKind, PostingContext
 from erp.platform.fields import Field
-from erp.pricing import compute_line
 from erp.registers.stock import stock
+from erp.services.pricing import compute_line
 
 
 def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:

@@ -8,8 +8,8 @@ from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field
-from erp.pricing import compute_line, vat_of
 from erp.registers.invoice_payments import invoice_payments
+from erp.services.pricing import compute_line, vat_of
 
 VAT_RATES = ("20", "10", "0", "none")
 # Which invoices still have something to pay (posted, with an amount due), as a condition on doc_invoices.

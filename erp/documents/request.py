@@ -12,8 +12,8 @@ from erp.platform import local_time
 from erp.platform.document import Doc, DocumentKind, PostingContext
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
-from erp.preferences import effective_settings
-from erp.scheduling import inside_intervals, working_intervals
+from erp.services.preferences import effective_settings
+from erp.services.scheduling import inside_intervals, working_intervals
 
 NOT_WORKING = "Врач не работает в это время"
 TAKEN = "Это время у врача уже занято другой заявкой"

@@ -12,10 +12,10 @@ from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform.document import BasedOn, ContextQuery, Doc, DocumentKind, PostingContext
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
-from erp.pricing import compute_line, money, vat_of
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
+from erp.services.pricing import compute_line, money, vat_of
 
 
 class GoodsShortage(Conflict):

@@ -23,7 +23,7 @@ import asyncpg
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.document_store import load_many
 from erp.platform.errors import NotFound, ValidationError
-from erp.pricing import vat_of
+from erp.services.pricing import vat_of
 
 from .formatting import long_date, money, short_date
 from .words import amount_in_words

@@ -47,7 +47,7 @@ def _registry(config):
 def _tz(tz) -> ZoneInfo:
     if tz is not None:
         return tz
-    from erp.settings import timezone_name
+    from erp.app.settings import timezone_name
 
     return ZoneInfo(timezone_name())
 

@@ -1,8 +1,8 @@
 """Оплата счетов: what is still due on each invoice."""
 
+from erp.app.settings import timezone_name
 from erp.platform.fields import Field
 from erp.platform.register import AccumulationRegister
-from erp.settings import timezone_name
 
 invoice_payments = AccumulationRegister(
     "invoice-payments", kind="balance", title="Оплата счетов", timezone=timezone_name(),

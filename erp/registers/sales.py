@@ -1,8 +1,8 @@
 """Продажи: turnover by organization, client, item and doctor."""
 
+from erp.app.settings import timezone_name
 from erp.platform.fields import Field
 from erp.platform.register import AccumulationRegister
-from erp.settings import timezone_name
 
 sales = AccumulationRegister(
     "sales", kind="turnover", title="Продажи", timezone=timezone_name(),

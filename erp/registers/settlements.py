@@ -1,8 +1,8 @@
 """Взаиморасчёты с клиентами: positive means the client owes."""
 
+from erp.app.settings import timezone_name
 from erp.platform.fields import Field
 from erp.platform.register import AccumulationRegister
-from erp.settings import timezone_name
 
 settlements = AccumulationRegister(
     "settlements", kind="balance", title="Взаиморасчёты с клиентами", timezone=timezone_name(),

@@ -1,8 +1,8 @@
 """Товары на складах: quantity and cost by warehouse and item; never negative, and no cost where nothing is left."""
 
+from erp.app.settings import timezone_name
 from erp.platform.fields import Field
 from erp.platform.register import AccumulationRegister
-from erp.settings import timezone_name
 
 stock = AccumulationRegister(
     "stock", kind="balance", title="Товары на складах", timezone=timezone_name(),

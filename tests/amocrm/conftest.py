@@ -14,7 +14,7 @@ import pytest
 from erp.amocrm import oauth
 from erp.amocrm.fake import FakeAmo
 from erp.configuration import registry
-from erp.demo_data import seed_schedule_lines
+from erp.demo.clinic import seed_schedule_lines
 from erp.platform import catalog_service
 from erp.platform.db import create_pool
 from erp.platform.posting import Engine

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 def serve_demo(database_url: str, tmp_path, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "ERP_SECRET_KEY": SECRET, "ERP_DATA_DIR": str(tmp_path)}
     with (tmp_path / "serve.log").open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "erp.cli", "serve", "--demo", "--port", str(port)], env=env,
+        return subprocess.Popen([sys.executable, "-m", "erp.app.cli", "serve", "--demo", "--port", str(port)], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from erp.amocrm.cli import amocrm
 from erp.amocrm.fake import FakeAmo
-from erp.amocrm.fake_http import Request, Response, ServerRunner, asgi_app
+from erp.amocrm.fake.http import Request, Response, ServerRunner, asgi_app
 
 REDIRECT = "https://erp.example.test/amocrm/oauth"
 SUM, DATE, DOCTOR, TIME, CLIENT = "Сумма1С", "Дата записи к врачу", "Врач", "Время записи", "ФИО клиента"

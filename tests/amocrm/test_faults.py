@@ -22,7 +22,7 @@ import pytest
 import erp.amocrm.deliver
 from erp.amocrm.gate import DEFAULT_POLICY
 from erp.amocrm.updates import price_of, totals
-from erp.jobs import run_worker
+from erp.app.jobs import run_worker
 from tests.amocrm.conftest import eventually, render, request_for_lead
 from tests.conftest import SECRET
 
@@ -95,7 +95,7 @@ async def _drained(db) -> bool:
 
 def _worker(database_url: str, tmp_path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "ERP_SECRET_KEY": SECRET, "ERP_DATA_DIR": str(tmp_path)}
-    return subprocess.Popen([sys.executable, "-m", "erp.cli", "worker"], env=env, stdout=subprocess.DEVNULL,
+    return subprocess.Popen([sys.executable, "-m", "erp.app.cli", "worker"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from erp.amocrm.deliver import deliver
+from erp.app.jobs import run_worker
 from erp.configuration import registry
-from erp.jobs import run_worker
 from tests.amocrm.conftest import eventually, render, repost, request_for_lead
 
 LEAD = 219219
@@ -89,11 +89,11 @@ async def test_pending_events_of_a_lead_coalesce_and_batches_hold_at_most_50(db,
 
 async def test_the_worker_wakes_on_notify_not_on_a_poll(db, pool, settings, engine, clinic, fake, connected,
                                                         monkeypatch, database_url):
-    import erp.jobs
+    import erp.app.jobs
 
     jobs = {name: (fn, 3600.0 if name == "amocrm-delivery" else every, channels)
-            for name, (fn, every, channels) in erp.jobs.registered().items()}
-    monkeypatch.setattr(erp.jobs, "_JOBS", jobs)
+            for name, (fn, every, channels) in erp.app.jobs.registered().items()}
+    monkeypatch.setattr(erp.app.jobs, "_JOBS", jobs)
     fake.add_lead(LEAD)
     request = await request_for_lead(db, engine, clinic, LEAD)
     stop = asyncio.Event()

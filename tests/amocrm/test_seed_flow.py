@@ -22,7 +22,7 @@ LEAD = 219219
 
 def erp(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "ERP_SECRET_KEY": SECRET, "ERP_DATA_DIR": str(tmp_path / "d")}
-    return subprocess.run([sys.executable, "-m", "erp.cli", *args], env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "erp.app.cli", *args], env=env, capture_output=True, text=True,
                           timeout=120)
 
 

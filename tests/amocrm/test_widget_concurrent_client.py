@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from erp.app import create_app
+from erp.app.application import create_app
 from tests.amocrm.test_widget_api import BOOK, SLOTS, token
 from tests.conftest import concurrent_client
 

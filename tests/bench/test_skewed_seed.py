@@ -8,7 +8,7 @@ import asyncio
 
 from click.testing import CliRunner
 
-from erp.cli import main
+from erp.app.cli import main
 from erp.platform.db import connect
 from tests.conftest import SECRET
 

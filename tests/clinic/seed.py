@@ -1,6 +1,6 @@
 """Seed 001's December 2021 schedule («Установка графиков работы № 6 от
 08.12.2021»), transcribed from its table: column 1 Ефимова Е.В., column 2 the
-third doctor, column 3 Ишаева М.И. Kept apart from ``erp.demo_data`` so that
+third doctor, column 3 Ишаева М.И. Kept apart from ``erp.demo.clinic`` so that
 the demo is checked against the seed, not against itself."""
 
 SEED_TABLE = """

@@ -6,7 +6,7 @@ import datetime as dt
 
 from erp import demo
 from erp.registers.doctor_schedule import doctor_schedule
-from erp.scheduling import FAR_FUTURE
+from erp.services.scheduling import FAR_FUTURE
 from tests.clinic.conftest import counts
 from tests.clinic.seed import seed_intervals
 

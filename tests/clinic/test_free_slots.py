@@ -4,7 +4,7 @@ from each interval's own start by ERP_SLOT_STEP_MINUTES."""
 
 from litestar.testing import AsyncTestClient
 
-from erp.app import create_app
+from erp.app.application import create_app
 from tests.clinic.conftest import Api
 from tests.clinic.test_work_schedule import line, ws
 

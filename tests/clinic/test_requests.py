@@ -5,7 +5,7 @@ request, else its first service, else ERP_DEFAULT_APPOINTMENT_MINUTES."""
 
 import asyncio
 
-from erp.app import create_app
+from erp.app.application import create_app
 from tests.clinic.conftest import counts
 from tests.clinic.test_work_schedule import line, ws
 from tests.conftest import concurrent_client

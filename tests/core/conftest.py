@@ -19,7 +19,7 @@ def engine(registry, settings):
 
 @pytest.fixture
 async def core_client(registry, settings, database_url):
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     app = create_app(settings, database_url, pool_size=20, registry=registry)
     async with AsyncTestClient(app=app) as client:

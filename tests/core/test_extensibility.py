@@ -8,7 +8,7 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
-import erp.platform
+import erp
 from erp.platform.ddl import create_tables
 from erp.platform.metadata import Registry
 
@@ -49,7 +49,7 @@ async def test_a_new_document_and_register_are_one_module_each(tmp_path, db, set
         sys.path.remove(str(tmp_path))
     assert set(registry.documents) == {"visit-logs"} and set(registry.registers) == {"visits"}
     await create_tables(db, registry.tables(), extra=registry.extra_ddl())
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     h = await users.headers("accountant")
     async with AsyncTestClient(app=create_app(settings, database_url, registry=registry)) as client:
@@ -61,14 +61,43 @@ async def test_a_new_document_and_register_are_one_module_each(tmp_path, db, set
     assert {row["room"]: row["count"] for row in counts} == {3: "2.000", 5: "1.000"}
 
 
+def _imports(path: Path) -> list[str]:
+    """Every absolute module an ``import`` or ``from ... import`` in the file names, at any depth of the AST."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            # ``from erp import api`` and ``from ui import lists`` import a module by its attribute name
+            names += [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def _offenders(packages: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
+    root = Path(erp.__file__).parent.parent
+    found = []
+    for package in packages:
+        folder = root.joinpath(*package.split("."))
+        assert folder.is_dir(), package
+        for path in sorted(folder.rglob("*.py")):
+            found += [f"{path.relative_to(root)}: {name}" for name in _imports(path)
+                      if any(name == f or name.startswith(f + ".") for f in forbidden)]
+    return found
+
+
 def test_the_platform_core_never_imports_the_configuration():
-    root = Path(erp.platform.__file__).parent
     forbidden = ("erp.catalogs", "erp.documents", "erp.registers", "erp.configuration", "erp.demo",
-                 "erp.amocrm", "erp.printing", "ui")
-    offenders = []
-    for path in root.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
-            offenders += [f"{path.name}: {n}" for n in names if n.startswith(forbidden)]
-    assert offenders == []
+                 "erp.amocrm", "erp.printing", "erp.services", "erp.app", "erp.api", "ui")
+    assert _offenders(("erp.platform",), forbidden) == []
+
+
+def test_the_configuration_and_the_services_never_import_the_api_or_the_ui():
+    assert _offenders(("erp.catalogs", "erp.documents", "erp.registers", "erp.services"), ("erp.api", "ui")) == []
+
+
+def test_the_import_rules_see_an_offending_import(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("from erp import api\n\ndef f():\n    import ui.queries.lists\n    from uuid import uuid4\n")
+    names = _imports(module)
+    assert "erp.api" in names and "ui.queries.lists" in names and "uuid" in names

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def erp(*args, env=None, stdin=None):
-    return subprocess.run([sys.executable, "-m", "erp.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "erp.app.cli", *args], capture_output=True,
                           text=True, input=stdin, env={**os.environ, **(env or {})}, timeout=120)
 
 

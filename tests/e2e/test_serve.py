@@ -25,7 +25,7 @@ _ERP_VARS = ("DATABASE_URL", "ERP_SECRET_KEY", "ERP_TEST_DATABASE_URL", "ERP_HOS
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     clean = {k: v for k, v in os.environ.items() if k not in _ERP_VARS}
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "erp.cli", *args], stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen([sys.executable, "-m", "erp.app.cli", *args], stdout=out, stderr=subprocess.STDOUT,
                                 env={**clean, "COLUMNS": "200", **env})
 
 
@@ -110,7 +110,7 @@ def test_serve_migrates_an_empty_database_on_start(postgres, tmp_path):
         applied, catalogs = asyncio.run(_sql(
             url, "SELECT count(*) FROM migration",
             "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'cat_%'"))
-        from erp.migrate import known
+        from erp.app.migrate import known
 
         assert applied == len(known())
         assert catalogs > 0

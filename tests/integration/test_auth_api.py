@@ -108,7 +108,7 @@ async def test_an_unexpected_failure_is_json_without_a_trace(settings, database_
     from litestar import get
     from litestar.testing import AsyncTestClient
 
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     @get("/api/boom", include_in_schema=False)
     async def boom() -> None:

@@ -1,4 +1,4 @@
-from erp.migrate import applied, known, pending_changes
+from erp.app.migrate import applied, known, pending_changes
 
 
 async def test_fresh_database_reaches_the_head(database_url):

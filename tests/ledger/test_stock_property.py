@@ -10,6 +10,7 @@ import asyncio
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from erp.app.settings import Settings
 from erp.configuration import registry
 from erp.platform import catalog_service as svc
 from erp.platform.db import connect
@@ -17,7 +18,6 @@ from erp.platform.errors import Conflict
 from erp.platform.posting import Engine
 from erp.platform.totals import check_balance_rules, check_totals
 from erp.registers.stock import stock
-from erp.settings import Settings
 from tests.conftest import SECRET
 
 ITEMS = 1

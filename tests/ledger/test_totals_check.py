@@ -11,13 +11,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import erp.cli_totals
+import erp.app.cli_totals
+from erp.app.settings import Settings
 from erp.configuration import registry
 from erp.platform.db import connect
 from erp.platform.posting import Engine
 from erp.platform.totals import check_balance_rules, check_numbers, check_totals, rebuild_totals
 from erp.registers.stock import stock
-from erp.settings import Settings
 from tests.conftest import SECRET
 from tests.ledger.test_stock_property import Clinic
 
@@ -61,7 +61,7 @@ class Checked:
     """``erp totals check`` run: its exit code, and its output with rich's line wrapping undone."""
 
     def __init__(self, runner: CliRunner) -> None:
-        result = runner.invoke(erp.cli_totals.totals, ["check"])
+        result = runner.invoke(erp.app.cli_totals.totals, ["check"])
         self.exit_code, self.output = result.exit_code, result.output
         self.stdout, self.stderr = (" ".join(text.split()) for text in (result.stdout, result.stderr))
 

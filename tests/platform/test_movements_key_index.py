@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import importlib
 
+from erp.app.migrate import ensure_extras
 from erp.configuration import registry
-from erp.migrate import ensure_extras
 
 MIGRATION = importlib.import_module("erp.migrations.erp_2026_12_05t21_55_00_000000")
 

@@ -67,11 +67,11 @@ async def test_check_finds_every_corruption_and_rebuild_repairs_it(db, stock, sa
 
 
 def test_erp_totals_check_and_rebuild(postgres, monkeypatch, tmp_path):
-    import erp.cli_totals
+    import erp.app.cli_totals
 
     stock, sales = make_stock(), make_sales()
-    monkeypatch.setattr(erp.cli_totals, "all_registers", lambda: [stock, sales])
-    monkeypatch.setattr(erp.cli_totals, "all_document_kinds", lambda: [])
+    monkeypatch.setattr(erp.app.cli_totals, "all_registers", lambda: [stock, sales])
+    monkeypatch.setattr(erp.app.cli_totals, "all_document_kinds", lambda: [])
     name = asyncio.run(postgres.create_database())
     url = postgres.url_of(name)
 
@@ -88,21 +88,21 @@ def test_erp_totals_check_and_rebuild(postgres, monkeypatch, tmp_path):
     runner = CliRunner(env=env)
     try:
         asyncio.run(prepare())
-        checked = runner.invoke(erp.cli_totals.totals, ["check"])
+        checked = runner.invoke(erp.app.cli_totals.totals, ["check"])
         assert checked.exit_code == 1, checked.output
         assert "quantity_expense" in checked.stdout and "test-sales" in checked.stdout
         assert "Расхождений: 5" in checked.stderr
 
-        rebuilt = runner.invoke(erp.cli_totals.totals, ["rebuild", "test-stock"])
+        rebuilt = runner.invoke(erp.app.cli_totals.totals, ["rebuild", "test-stock"])
         assert rebuilt.exit_code == 0, rebuilt.output
         assert "test-stock: строк итогов по месяцам 3, текущих 2" in rebuilt.stderr
-        assert runner.invoke(erp.cli_totals.totals, ["check"]).exit_code == 1  # sales still broken
+        assert runner.invoke(erp.app.cli_totals.totals, ["check"]).exit_code == 1  # sales still broken
 
-        assert runner.invoke(erp.cli_totals.totals, ["rebuild"]).exit_code == 0
-        checked = runner.invoke(erp.cli_totals.totals, ["check"])
+        assert runner.invoke(erp.app.cli_totals.totals, ["rebuild"]).exit_code == 0
+        checked = runner.invoke(erp.app.cli_totals.totals, ["check"])
         assert checked.exit_code == 0 and "Итоги сходятся" in checked.stderr
 
-        unknown = runner.invoke(erp.cli_totals.totals, ["rebuild", "nope"])
+        unknown = runner.invoke(erp.app.cli_totals.totals, ["rebuild", "nope"])
         assert unknown.exit_code == 1 and "нет регистра накопления «nope»" in unknown.stderr
     finally:
         asyncio.run(postgres.drop_database(name))

@@ -11,7 +11,7 @@ import contextlib
 import subprocess
 from pathlib import Path
 
-from erp import embedded
+from erp.app import embedded
 
 
 class PrivatePostgres:

@@ -25,7 +25,7 @@ def erp_env(database_url: str, data_dir: Path) -> dict[str, str]:
 
 def erp_cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """One ``erp`` command run to its end."""
-    return subprocess.run([sys.executable, "-m", "erp.cli", *args], env=erp_env(database_url, data_dir),
+    return subprocess.run([sys.executable, "-m", "erp.app.cli", *args], env=erp_env(database_url, data_dir),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -53,7 +53,7 @@ class Erp:
         with self.log.open("a") as out:
             out.write(f"--- start {self.starts + 1}\n")
             out.flush()
-            self.proc = subprocess.Popen([sys.executable, "-m", "erp.cli", *args], env=self.env, stdout=out,
+            self.proc = subprocess.Popen([sys.executable, "-m", "erp.app.cli", *args], env=self.env, stdout=out,
                                          stderr=subprocess.STDOUT)
         self.starts += 1
 

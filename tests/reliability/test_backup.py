@@ -23,12 +23,12 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
-from erp import embedded
-from erp.app import create_app
+from erp.app import embedded
+from erp.app.application import create_app
+from erp.app.backup import inspect, server_facts
+from erp.app.cli import main
+from erp.app.pg_tools import BackupError, Tools, for_server, libpq_target
 from erp.auth.service import add_user
-from erp.backup import inspect, server_facts
-from erp.cli import main
-from erp.pg_tools import BackupError, Tools, for_server, libpq_target
 from erp.platform.db import connect
 from tests.clinic.conftest import Api, counts, make_clinic
 from tests.clinic.test_invoices_payments import invoice, pay
@@ -43,7 +43,7 @@ def erp(url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """The real ``erp`` command, as an administrator runs it."""
     env = {**os.environ, "DATABASE_URL": url, "ERP_SECRET_KEY": SECRET, "ERP_DATA_DIR": str(data_dir),
            "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "erp.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "erp.app.cli", *args], capture_output=True, text=True, env=env,
                           stdin=subprocess.DEVNULL, timeout=120)
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from erp.app.cli_totals import all_registers
 from erp.auth.service import Principal, add_user, issue_token
-from erp.cli_totals import all_registers
 from erp.platform.db import connect
 from erp.platform.totals import check_totals
 from tests.conftest import SECRET, serving

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 
-from erp.app import create_app
+from erp.app.application import create_app
 from erp.configuration import registry
 from erp.documents.request import TAKEN
 from erp.platform.totals import check_totals

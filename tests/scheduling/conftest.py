@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from erp.settings import Settings
+from erp.app.settings import Settings
 from tests.amocrm.conftest import connected, fake  # noqa: F401  (the widget's fixtures)
 from tests.clinic.conftest import api, clinic  # noqa: F401  (the clinic's fixtures)
 from tests.conftest import SECRET

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from erp.settings import Settings
+from erp.app.settings import Settings
 from tests.amocrm import conftest as amocrm_fixtures
 from tests.clinic import conftest as clinic_fixtures
 from tests.printing import test_email as email_fixtures
@@ -44,7 +44,7 @@ def routed(app, method: str, path: str) -> tuple[str, str]:
 
 
 def test_the_table_lists_every_route_of_the_app_and_no_other(tmp_path: Path):
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     settings = Settings(database_url="postgresql://unused", secret_key="k" * 40, timezone="Europe/Moscow",
                         data_dir=tmp_path, run_worker_in_serve=False)

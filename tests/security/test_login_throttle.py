@@ -12,7 +12,7 @@ import asyncio
 
 from litestar.testing import AsyncTestClient
 
-from erp.app import create_app
+from erp.app.application import create_app
 from erp.auth import service
 from erp.auth.service import MAX_FAILURES, add_user
 from tests.conftest import concurrent_client

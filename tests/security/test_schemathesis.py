@@ -123,7 +123,7 @@ def _run(app, headers: dict[str, str]) -> tuple[list[str], Tally]:
 
 async def test_every_operation_answers_without_5xx_and_as_its_schema_says(settings, database_url, admin, fake,
                                                                         clinic_world):
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     app = create_app(settings, database_url, pool_size=4)
     headers = {**admin, "X-Auth-Token": fake.disposable_token(AUDIENCE)}

@@ -179,11 +179,11 @@ def served(postgres, tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": postgres.url_of(name), "ERP_SECRET_KEY": SECRET,
            "ERP_DATA_DIR": str(data), "ERP_WORKER_IN_SERVE": "0"}
     for username, role in (("anna", "admin"), ("maria", "manager")):
-        subprocess.run([sys.executable, "-m", "erp.cli", "user", "add", username, "--role", role],
+        subprocess.run([sys.executable, "-m", "erp.app.cli", "user", "add", username, "--role", role],
                        input=f"{BROWSER_PASSWORD}\n", text=True, env=env, check=True, capture_output=True)
     port = free_port()
     log = (data / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "erp.cli", "serve", "--port", str(port)], stdout=log,
+    proc = subprocess.Popen([sys.executable, "-m", "erp.app.cli", "serve", "--port", str(port)], stdout=log,
                             stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

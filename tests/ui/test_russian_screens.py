@@ -6,7 +6,7 @@ routes, and every page has a favicon."""
 import re
 
 from erp.amocrm import outbox
-from erp.cli import banner
+from erp.app.cli import banner
 
 CODES = ("pending", "in_flight", "delivered", "failed", "budget", "won", "note", "fields")
 

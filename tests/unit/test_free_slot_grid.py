@@ -7,7 +7,7 @@ import functools
 import random
 from zoneinfo import ZoneInfo
 
-from erp.scheduling import slots_for
+from erp.services.scheduling import slots_for
 
 
 @functools.cache

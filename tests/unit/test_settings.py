@@ -1,6 +1,6 @@
 import pytest
 
-from erp.settings import SettingsError, load_settings
+from erp.app.settings import SettingsError, load_settings
 
 
 def test_defaults_and_generated_secret_is_kept(tmp_path):

@@ -1,5 +1,5 @@
 """``erp backup FILE`` and ``erp restore FILE``: выгрузка и загрузка
-информационной базы (see :mod:`erp.backup`).
+информационной базы (see :mod:`erp.app.backup`).
 
 Without ``DATABASE_URL`` both run the embedded server's own pg_dump,
 pg_restore and psql. ``erp restore`` into a base that is not empty replaces
@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 
 def _context() -> Any:
-    from erp.cli import Context
+    from erp.app.cli import Context
 
     return click.get_current_context().ensure_object(Context)
 
@@ -27,7 +27,7 @@ def _embedded_bin(ctx) -> Path | None:
     """The embedded server's programs, when the base is the embedded one."""
     if ctx.settings.database_url:
         return None
-    from erp import embedded
+    from erp.app import embedded
 
     return embedded.binaries()
 
@@ -45,9 +45,9 @@ def _megabytes(size: int) -> str:
 @click.argument("file", type=click.Path(path_type=Path))
 def backup(file: Path) -> None:
     """Выгрузить базу в файл FILE (pg_dump, формат custom)."""
-    from erp import backup as bk
-    from erp.cli import console, run
-    from erp.pg_tools import BackupError
+    from erp.app import backup as bk
+    from erp.app.cli import console, run
+    from erp.app.pg_tools import BackupError
 
     ctx = _context()
     url = ctx.url
@@ -76,9 +76,9 @@ def restore(file: Path, force: bool) -> None:
     остаётся прежней. Непустую базу заменяет только после подтверждения
     (или с --force); erp serve и erp worker нужно остановить.
     """
-    from erp import backup as bk
-    from erp.cli import _migrate, console, run
-    from erp.pg_tools import BackupError
+    from erp.app import backup as bk
+    from erp.app.cli import _migrate, console, run
+    from erp.app.pg_tools import BackupError
 
     ctx = _context()
     url = ctx.url
@@ -103,6 +103,6 @@ def restore(file: Path, force: bool) -> None:
 
 
 def _fail(message: str) -> None:
-    from erp.cli import _fail as fail
+    from erp.app.cli import _fail as fail
 
     fail(message)

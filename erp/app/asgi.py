@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from erp.settings import load_settings
+from erp.app.settings import load_settings
 
 
 def create() -> Litestar:
-    from erp.app import create_app
+    from erp.app.application import create_app
 
     settings = load_settings()
     assert settings.database_url, "erp serve sets DATABASE_URL before starting workers"

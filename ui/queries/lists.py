@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from erp import reports
 from erp.platform import keyset
 from erp.platform.catalog import Catalog
 from erp.platform.dates import day_bounds
@@ -32,7 +31,8 @@ from erp.platform.errors import ValidationError
 from erp.platform.fields import Field, FieldError, quote
 from erp.registers.doctor_schedule import doctor_schedule
 from erp.registers.stock import stock
-from erp.scheduling import FAR_FUTURE
+from erp.services import reports
+from erp.services.scheduling import FAR_FUTURE
 
 SORTABLE_TYPES = ("str", "enum", "int", "money", "quantity", "percent", "date", "datetime", "bool")
 _EMPTY = {"str": "''", "enum": "''", "text": "''", "int": "0", "money": "0", "quantity": "0", "percent": "0",

@@ -15,12 +15,12 @@ from importlib.resources import files
 
 import asyncpg
 
+from erp.app.settings import Settings, load_settings
 from erp.configuration import registry
 from erp.demo import ADMIN, demo_step
 from erp.platform import catalog_service
 from erp.platform.posting import Engine
 from erp.printing import images
-from erp.settings import Settings, load_settings
 
 EFIMOVA, THIRD, ISHAEVA = "Ефимова Е.В.", "Петрова О.Н.", "Ишаева М.И."
 M, A, E, S, L = "08:15-13:00", "15:30-20:00", "08:00-16:00", "08:30-15:00", "15:30-19:45"
@@ -184,7 +184,7 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
 
 @demo_step("Печать организации и факсимиле руководителя")
 async def signatures(conn: asyncpg.Connection, settings: Settings | None = None) -> None:
-    """Small generated images (erp/demo_images), loaded only where none is: an image an
+    """Small generated images (erp/demo/images), loaded only where none is: an image an
     administrator uploaded instead is kept."""
     org, = await _ids(conn, "cat_organizations", ["Клиника «Здоровье»"])
     owner = await conn.fetchval("SELECT id FROM users WHERE username = $1", ADMIN)
@@ -197,7 +197,7 @@ async def signatures(conn: asyncpg.Connection, settings: Settings | None = None)
 
 
 def _demo_image(name: str) -> bytes:
-    return files("erp").joinpath("demo_images", name).read_bytes()
+    return files("erp.demo").joinpath("images", name).read_bytes()
 
 
 def _next_workday(day: dt.date) -> dt.date:

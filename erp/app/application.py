@@ -18,12 +18,12 @@ from erp.api.headers import security_headers
 from erp.api.input_guard import nul_guard
 from erp.api.openapi import PublishedSchema
 from erp.api.security import BearerAuthMiddleware
-from erp.jobs import run_worker
+from erp.app.jobs import run_worker
+from erp.app.settings import Settings
 from erp.platform.db import create_pool
 from erp.platform.metadata import Registry
 from erp.platform.posting import Engine
 from erp.printing import api as printing_api
-from erp.settings import Settings
 from ui.app import UIPlugin
 
 log = logging.getLogger("erp")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+from erp.app.settings import Settings
 from erp.platform.db import connect
-from erp.settings import Settings
 
 
 def database_url(settings: Settings) -> str:
     """The URL to use; starts the embedded PostgreSQL when none is configured."""
     if settings.database_url:
         return settings.database_url
-    from erp import embedded
+    from erp.app import embedded
 
     return embedded.start(settings.data_dir)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from erp.amocrm.fake_state import ENUM_TYPES, CustomField
+from erp.amocrm.fake.state import ENUM_TYPES, CustomField
 
 NOT_A_CHOICE = "The value you selected is not a valid choice."
 

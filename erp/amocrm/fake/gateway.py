@@ -21,8 +21,8 @@ import random
 from collections import Counter, deque
 from typing import Any
 
-from erp.amocrm.fake_http import Response
-from erp.amocrm.fake_state import FakeConfig
+from erp.amocrm.fake.http import Response
+from erp.amocrm.fake.state import FakeConfig
 
 
 class Gateway:

@@ -27,7 +27,7 @@ def all_registers() -> list[AccumulationRegister]:
 
 
 def _context() -> Any:
-    from erp.cli import Context
+    from erp.app.cli import Context
 
     return click.get_current_context().ensure_object(Context)
 
@@ -51,7 +51,7 @@ def totals() -> None:
 def check() -> None:
     """Сверить итоги всех регистров с движениями, правила остатков и нумерацию документов
     (код выхода 1 при нарушениях)."""
-    from erp.cli import console, run
+    from erp.app.cli import console, run
     from erp.platform.totals import check_balance_rules, check_numbers, check_totals
 
     ctx = _context()
@@ -86,7 +86,7 @@ def all_document_kinds() -> list:
 
 
 def _print_differences(differences) -> None:
-    from erp.cli import console
+    from erp.app.cli import console
 
     table = Table("регистр", "итоги", "ключ", "поле", "хранится", "по движениям")
     for d in differences:
@@ -98,7 +98,7 @@ def _print_differences(differences) -> None:
 
 
 def _print_breaches(breaches, registers) -> None:
-    from erp.cli import console
+    from erp.app.cli import console
 
     table = Table("регистр", "ключ", "ресурс", "остаток", "нарушение")
     for b in breaches:
@@ -113,7 +113,7 @@ def _print_breaches(breaches, registers) -> None:
 
 
 def _print_numbers(faults, kinds) -> None:
-    from erp.cli import console
+    from erp.app.cli import console
 
     table = Table("вид документа", "префикс", "год", "номер", "id документов", "нарушение")
     for f in faults:
@@ -129,7 +129,7 @@ def rebuild(register: str | None) -> None:
     """Пересчитать итоги по движениям: всех регистров или одного (REGISTER)."""
     from rich.progress import Progress
 
-    from erp.cli import _fail, console, run
+    from erp.app.cli import _fail, console, run
     from erp.platform.totals import rebuild_totals
 
     registers = all_registers()

@@ -59,7 +59,7 @@ def version_of(bin_dir: Path) -> int | None:
 def installed() -> list[Tools]:
     """Every installation with pg_dump, pg_restore and psql, each directory once: the embedded
     server's wheel, Debian's versions and the one on ``PATH``."""
-    from erp import embedded
+    from erp.app import embedded
 
     dirs = sorted(Path("/").glob(DEBIAN_GLOB.lstrip("/")))
     with contextlib.suppress(ImportError):  # no wheel for this platform: an external server only

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from erp.app.settings import Settings, SettingsError, load_settings
 from erp.platform import audit
 from erp.platform.errors import DatabaseUnavailable, ErpError
-from erp.settings import Settings, SettingsError, load_settings
 
 console = Console(stderr=True)
 
@@ -37,7 +37,7 @@ class Context:
     @property
     def url(self) -> str:
         if self._url is None:
-            from erp.runtime import check_reachable_sync, database_url
+            from erp.app.runtime import check_reachable_sync, database_url
 
             try:
                 url = database_url(self.settings)
@@ -90,7 +90,7 @@ def main(verbose: bool) -> None:
 
 
 async def _migrate(url: str) -> list[str]:
-    from erp.migrate import applied, known, migrate
+    from erp.app.migrate import applied, known, migrate
 
     before = set(await applied(url))
     todo = [m for m in known() if m not in before]
@@ -164,7 +164,7 @@ def serve(ctx: Context, with_demo: bool, host: str | None, port: int | None, wor
                           console.print)
     os.environ["DATABASE_URL"] = url
     console.print(banner(host, port))
-    uvicorn.run("erp.asgi:create", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("erp.app.asgi:create", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False, timeout_graceful_shutdown=5)
 
 
@@ -179,7 +179,7 @@ def banner(host: str, port: int) -> str:
 @pass_ctx
 def worker(ctx: Context) -> None:
     """Выполнять фоновые задания (обмен с amoCRM и обслуживание)."""
-    from erp.jobs import registered, run_worker
+    from erp.app.jobs import registered, run_worker
     from erp.platform.db import create_pool
 
     url = ctx.url
@@ -262,8 +262,8 @@ def user_list(ctx: Context) -> None:
 
 def _add_groups() -> None:
     from erp.amocrm.cli import amocrm
-    from erp.cli_backup import backup, restore
-    from erp.cli_totals import totals
+    from erp.app.cli_backup import backup, restore
+    from erp.app.cli_totals import totals
 
     main.add_command(totals)
     main.add_command(backup)

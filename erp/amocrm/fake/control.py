@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from erp.amocrm.fake_http import JSON, BadRequestBody, Request, Response
-from erp.amocrm.fake_state import STATUS_LOST
+from erp.amocrm.fake.http import JSON, BadRequestBody, Request, Response
+from erp.amocrm.fake.state import STATUS_LOST
 
 if TYPE_CHECKING:
     from erp.amocrm.fake import FakeAmo

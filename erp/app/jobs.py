@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from erp.app.settings import Settings
 from erp.platform.db import CONNECTION_ERRORS, DISCONNECTS
 from erp.platform.errors import DatabaseUnavailable
-from erp.settings import Settings
 
 log = logging.getLogger("erp.jobs")
 

@@ -24,8 +24,8 @@ from urllib.parse import urlencode
 
 import jwt
 
-from erp.amocrm.fake_http import JSON, BadRequestBody, Request, Response
-from erp.amocrm.fake_state import AccessToken, AuthorizationCode, FakeConfig, RefreshToken
+from erp.amocrm.fake.http import JSON, BadRequestBody, Request, Response
+from erp.amocrm.fake.state import AccessToken, AuthorizationCode, FakeConfig, RefreshToken
 
 OAUTH_PROBLEM = "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
 

@@ -20,7 +20,7 @@ from erp.platform.errors import ValidationError
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
-from erp.ui_queries import ref_names
+from ui.queries.lists import ref_names
 
 SALES_GROUPS = {"doctor": ("doctor_id", "doctors"), "service": ("nomenclature_id", "nomenclature"),
                 "client": ("client_id", "clients")}

@@ -1,9 +1,9 @@
 """The amoCRM API v4 endpoints of the fake amoCRM, as synchronous handlers.
 
 :class:`AmoApi` owns the account's data (custom fields, leads, notes, webhooks) and turns a
-:class:`~erp.amocrm.fake_http.Request` into a :class:`~erp.amocrm.fake_http.Response`. It knows
+:class:`~erp.amocrm.fake.http.Request` into a :class:`~erp.amocrm.fake.http.Response`. It knows
 nothing about rate limits, injected faults, latency or tokens: :class:`erp.amocrm.fake.FakeAmo` puts
-those (and :class:`erp.amocrm.fake_oauth.OAuth`) in front and calls these handlers under its lock.
+those (and :class:`erp.amocrm.fake.oauth.OAuth`) in front and calls these handlers under its lock.
 
 Faked: ``GET /api/v4/account``, ``GET``/``POST /api/v4/leads/custom_fields``,
 ``GET /api/v4/leads/custom_fields/{id}``, ``GET``/``PATCH /api/v4/leads/{id}``, ``PATCH
@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from erp.amocrm.fake_http import BadRequestBody, Request, Response
-from erp.amocrm.fake_state import (
+from erp.amocrm.fake.http import BadRequestBody, Request, Response
+from erp.amocrm.fake.state import (
     ENUM_TYPES,
     FIELD_TYPES,
     STATUS_LOST,
@@ -35,7 +35,7 @@ from erp.amocrm.fake_state import (
     Webhook,
     preset_fields,
 )
-from erp.amocrm.fake_values import error, validate_lead_update
+from erp.amocrm.fake.values import error, validate_lead_update
 
 NOTE_TYPES = {"common", "call_in", "call_out", "service_message", "message_cashier", "geolocation",
               "sms_in", "sms_out", "extended_service_message", "attachment"}

@@ -6,8 +6,8 @@ Tests, benchmarks and the demo point the integration's base URL at it instead of
 * OAuth 2.0 (``POST /oauth2/access_token``, JSON or form-encoded): single-use authorization codes; a
   refresh token works once, and issuing a new pair revokes the old refresh token *and* the old access
   token (reusing a refresh token → 401). Refresh tokens die after ``refresh_token_max_age``.
-* The API calls listed in :mod:`erp.amocrm.fake_api` behind ``Authorization: Bearer``, with amoCRM's
-  ``validation-errors`` on 400 (:mod:`erp.amocrm.fake_values`).
+* The API calls listed in :mod:`erp.amocrm.fake.api` behind ``Authorization: Bearer``, with amoCRM's
+  ``validation-errors`` on 400 (:mod:`erp.amocrm.fake.values`).
 * amoCRM's gateway: at most ``rate_limit`` (7) requests per sliding second; over it → 429 with an HTML
   body and no ``Retry-After``; ``block_threshold`` (5) such violations within ``block_window`` (60 s)
   block the account → 403 (HTML) on every call until :meth:`FakeAmo.unblock`.
@@ -44,21 +44,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from erp.amocrm.fake_api import AmoApi
-from erp.amocrm.fake_control import control
-from erp.amocrm.fake_gateway import Gateway
-from erp.amocrm.fake_http import Request, Response, ServerRunner, asgi_app
-from erp.amocrm.fake_oauth import OAuth
-from erp.amocrm.fake_state import (
+from erp.amocrm.fake.api import AmoApi
+from erp.amocrm.fake.control import control
+from erp.amocrm.fake.gateway import Gateway
+from erp.amocrm.fake.http import Request, Response, ServerRunner, asgi_app
+from erp.amocrm.fake.oauth import OAuth
+from erp.amocrm.fake.state import (
     DEFAULT_PIPELINE_ID,
     DEFAULT_STATUS_ID,
     STATUS_LOST,
     FakeConfig,
     Lead,
 )
-from erp.amocrm.fake_thread import FakeAmoThread
-from erp.amocrm.fake_values import field_values
-from erp.amocrm.fake_webhooks import delete_payload, deliver, status_payload
+from erp.amocrm.fake.thread import FakeAmoThread
+from erp.amocrm.fake.values import field_values
+from erp.amocrm.fake.webhooks import delete_payload, deliver, status_payload
 
 __all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_PIPELINE_ID", "DEFAULT_STATUS_ID",
            "FakeAmo", "FakeAmoThread", "FakeConfig"]

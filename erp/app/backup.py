@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from erp.pg_tools import BackupError, Tools, for_server, installed, libpq_target
+from erp.app.pg_tools import BackupError, Tools, for_server, installed, libpq_target
 from erp.platform.db import connect
 
 Progress = Callable[[str], None]  # called with what is being done, once per table

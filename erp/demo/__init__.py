@@ -60,6 +60,6 @@ async def ensure_admin(conn: asyncpg.Connection, data_dir: Path) -> DemoLogin:
 
 
 def steps() -> list[tuple[str, DemoStep]]:
-    import erp.demo_data  # noqa: F401  (registers the clinic's demo steps)
+    import erp.demo.clinic  # noqa: F401  (registers the clinic's demo steps)
 
     return list(STEPS)

@@ -2,7 +2,7 @@
 
 They live in the ``constants`` table (1C's constants), one row per key under
 ``preference:``. Whatever is not stored falls back to the environment
-(:class:`erp.settings.Settings`) or to the defaults below, so a fresh
+(:class:`erp.app.settings.Settings`) or to the defaults below, so a fresh
 database behaves exactly as the environment says.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 import asyncpg
 
+from erp.app.settings import Settings
 from erp.platform import audit
 from erp.platform.errors import ValidationError
-from erp.settings import Settings
 
 PREFIX = "preference:"
 STEPS = (5, 10, 15, 30, 60)

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from erp.amocrm.fake_api import AmoApi
-from erp.amocrm.fake_state import DEFAULT_PIPELINE_ID, DEFAULT_STATUS_ID, STATUS_LOST, STATUS_WON
+from erp.amocrm.fake.api import AmoApi
+from erp.amocrm.fake.state import DEFAULT_PIPELINE_ID, DEFAULT_STATUS_ID, STATUS_LOST, STATUS_WON
 
 
 def _encode(api: AmoApi, key: str, item: dict[str, Any], origin: str) -> str:
