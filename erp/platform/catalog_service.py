@@ -30,7 +30,9 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
         if key not in known and key not in ("id", "code", "deletion_mark", "predefined"):
             problems[key] = "неизвестное поле"
     out: dict[str, Any] = {}
-    derived_name = not partial and catalog.derive_name is not None and not str(data.get("name") or "").strip()
+    # the name is derived from the other fields when the catalog can and the input gives none
+    derive = None if partial or str(data.get("name") or "").strip() else catalog.derive_name
+    derived_name = derive is not None
     if ("name" in data or not partial) and not derived_name:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -63,8 +65,8 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
             out[f.name] = f.parse(data[f.name])
         except FieldError as exc:
             problems[f.name] = str(exc)
-    if derived_name and not problems:
-        out["name"] = catalog.derive_name(out)[:catalog.name_max_length]
+    if derive is not None and not problems:
+        out["name"] = derive(out)[:catalog.name_max_length]
     if catalog.check and not partial:
         # the cross-field rules too, over what parsed: one answer names every bad field
         for key, message in catalog.check(out).items():
@@ -76,8 +78,11 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
 
 
 def _refs(catalog: Catalog, values: Mapping[str, Any]) -> list[tuple[str, str, int]]:
-    refs = [(f.name, f.ref, values.get(f.name)) for f in catalog.fields
-            if f.type == "ref" and values.get(f.name) is not None]
+    refs: list[tuple[str, str, int]] = []
+    for f in catalog.fields:
+        value = values.get(f.name)
+        if f.type == "ref" and f.ref is not None and value is not None:  # a ref always names its target
+            refs.append((f.name, f.ref, value))
     if catalog.hierarchical and values.get("parent_id") is not None:
         refs.append(("parent_id", catalog.name, values["parent_id"]))
     return refs
@@ -217,7 +222,8 @@ async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | Non
     if sort not in SORTS:
         raise ValidationError.field("sort", f"сортировка: {', '.join(SORTS)}")
     key_cols = SORTS[sort]
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if q:
         args.append(f"%{_escape_like(q.strip())}%")
         where.append("(" + " OR ".join(f"{quote(c)}::text ILIKE ${len(args)}" for c in catalog.searchable) + ")")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .errors import ValidationError
 from .local_time import localize
@@ -69,7 +70,7 @@ def read_day(raw: Any) -> dt.date:
     return check_day(day)
 
 
-def read_moment(raw: Any, tz: dt.tzinfo | None = None, field: str = "date") -> dt.datetime:
+def read_moment(raw: Any, tz: ZoneInfo | None = None, field: str = "date") -> dt.datetime:
     """A moment from an ISO string, a ``datetime`` or a ``date`` (its midnight).
 
     Without an offset the moment is read in ``tz``; with ``tz=None`` it stays
@@ -138,7 +139,7 @@ def checked_day(day: dt.date, name: str) -> dt.date:
         raise ValidationError.field(name, str(exc)) from None
 
 
-def checked_moment(raw: Any, tz: dt.tzinfo | None, name: str) -> dt.datetime:
+def checked_moment(raw: Any, tz: ZoneInfo | None, name: str) -> dt.datetime:
     """:func:`read_moment`, or a ValidationError naming ``name``."""
     try:
         return read_moment(raw, tz, name)

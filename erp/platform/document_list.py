@@ -22,7 +22,8 @@ async def list_documents(conn: asyncpg.Connection, kind: DocumentKind, tz: ZoneI
                          posted: bool | None = None, deletion_mark: bool | None = None,
                          filters: Mapping[str, Any] | None = None) -> tuple[list[Doc], str | None]:
     keyset.check_limit(limit)
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     lower, upper = day_bounds(start, end, tz)
     if lower is not None:
         args.append(lower)

@@ -52,7 +52,7 @@ def limit_text(value: int | Decimal) -> str:
     """``999999999999.99`` as people read it: ``999 999 999 999,99``."""
     sign = "-" if value < 0 else ""
     whole, _, frac = str(abs(value)).partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -116,9 +116,10 @@ class Field:
     def limits(self) -> tuple[int | Decimal, int | Decimal] | None:
         """``(minimum, maximum)`` from :data:`LIMITS`, or ``None`` for values that are not numbers."""
         key = "bigint" if self.type == "int" and self.big else self.type
-        low, high = LIMITS.get(key, (None, None))
-        if low is None:
+        bounds = LIMITS.get(key)
+        if bounds is None:
             return None
+        low, high = bounds
         if self.nonnegative and low < 0:
             low = type(low)(0)
         return low, high
@@ -187,11 +188,11 @@ class Field:
 
     @property
     def python_type(self) -> Any:
-        base = {"str": str, "text": str, "int": int, "bool": bool, "money": Decimal,
-                "quantity": Decimal, "percent": Decimal, "date": dt.date, "time": dt.time,
-                "datetime": dt.datetime, "ref": int}.get(self.type)
+        base: Any = {"str": str, "text": str, "int": int, "bool": bool, "money": Decimal,
+                     "quantity": Decimal, "percent": Decimal, "date": dt.date, "time": dt.time,
+                     "datetime": dt.datetime, "ref": int}.get(self.type)
         if self.type == "enum":
-            base = Literal[self.choices]  # type: ignore[valid-type]
+            base = Literal[self.choices]  # a runtime type for the schema: the field's allowed values
         return base
 
     def parse(self, raw: Any) -> Any:

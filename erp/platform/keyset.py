@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -77,7 +78,7 @@ def _value(value: Any) -> Any:
     return value
 
 
-_READERS = {"t": _moment, "d": dt.date.fromisoformat, "n": Decimal, "v": _value}
+_READERS: dict[str, Callable[[Any], Any]] = {"t": _moment, "d": dt.date.fromisoformat, "n": Decimal, "v": _value}
 
 
 def _fits(value: Any, t: type) -> bool:

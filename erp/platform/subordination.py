@@ -3,6 +3,8 @@ based on it, transitively, across every document kind."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from .document_store import load
@@ -32,7 +34,7 @@ async def structure(conn: asyncpg.Connection, registry, kind_name: str, doc_id: 
     """``{"ancestors": [root … parent], "tree": node with nested children}``."""
     kind = registry.documents[kind_name]
     doc, _ = await load(conn, kind, doc_id)
-    ancestors = []
+    ancestors: list[dict[str, Any]] = []
     seen = {(kind_name, doc_id)}
     base = doc.based_on
     while base and base not in seen and base[0] in registry.documents:

@@ -40,6 +40,10 @@ LATER_ROUTE_MONTHS = 12
 #   ("months", first, last, sign)                   month totals, first..last inclusive (None: open)
 #   ("raw", lo, lo_inclusive, hi, hi_inclusive, sign)   raw movements between two moments
 Piece = tuple[Any, ...]
+Months = Literal["earlier", "later"]
+Partial = Literal["head", "tail"]
+# A forced plan of a balance: ``(months, partial)`` as in :func:`balance_pieces`.
+Route = tuple[Months, Partial]
 
 
 # -- cutting time into months -------------------------------------------------------
@@ -60,8 +64,8 @@ def month_start(month: dt.date, tz: dt.tzinfo) -> dt.datetime:
 
 
 def balance_pieces(at: dt.datetime, tz: dt.tzinfo, *, inclusive: bool = True,
-                   months: Literal["earlier", "later"] | None = None,
-                   partial: Literal["head", "tail"] | None = None,
+                   months: Months | None = None,
+                   partial: Partial | None = None,
                    now: dt.datetime | None = None) -> list[Piece]:
     """The plan of a balance at ``at`` (movements at ``at`` count when ``inclusive``)."""
     m = month_of(at, tz)
@@ -232,7 +236,7 @@ def _moment(value: Any, what: str) -> dt.datetime:
 
 
 async def balance(conn: asyncpg.Connection, register: AccumulationRegister, at: dt.datetime | None = None,
-                  *, route: tuple[str, str] | None = None, **filters: Any) -> list[dict[str, Any]]:
+                  *, route: Route | None = None, **filters: Any) -> list[dict[str, Any]]:
     """Остатки: the balance of each key at the moment ``at``, movements exactly
     at ``at`` included; with ``at=None`` the current balance (every movement,
     future-dated ones too). Rows: the dimensions and the resources.
@@ -285,7 +289,7 @@ async def turnovers(conn: asyncpg.Connection, register: AccumulationRegister, st
 
 
 async def balance_and_turnovers(conn: asyncpg.Connection, register: AccumulationRegister,
-                                start: dt.datetime, end: dt.datetime, *, route: tuple[str, str] | None = None,
+                                start: dt.datetime, end: dt.datetime, *, route: Route | None = None,
                                 **filters: Any) -> list[dict[str, Any]]:
     """Остатки и обороты between ``start`` and ``end`` (both inclusive): per key
     ``<r>_opening`` (before ``start``), ``<r>_receipt``, ``<r>_expense`` and
