@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Request
 
 from erp.platform.document import Doc, DocumentKind
+from erp.platform.posting import derive
 from erp.printing import defaults as document_defaults
 from ui import context, i18n
 from ui.formdata import COMPUTED_LINE_FIELDS, FormState, input_value, number_input, state_from_values
@@ -73,7 +74,7 @@ async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, registry, state_refs(kind, state), tz, i18n.document_name)
-        derived = (await kind.derived(conn, [doc])).get(doc.id, {}) if doc is not None and kind.derived else {}
+        derived = (await derive(conn, registry, kind, [doc])).get(doc.id, {}) if doc is not None else {}
     targets = [k for k in registry.documents.values() if _offered(k.based_on_source(kind.name), doc, derived)]
     based_on_text = names.get(state.based_on, "") if state.based_on else ""
     if doc is not None:

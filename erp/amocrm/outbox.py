@@ -1,8 +1,8 @@
 """Исходящие события: the transactional outbox towards amoCRM.
 
-Hooks subscribed to the posting engine write a row into ``amocrm_events`` inside the very
-transaction that posts (or unposts) the document, and ``NOTIFY`` the deliverer, which wakes at
-commit. So an event exists exactly when its posting committed: nothing is lost when a process dies,
+Subscribers of the posting engine add a row to ``amocrm_events`` to the very statement that
+posts (or unposts) the document, and ``NOTIFY`` the deliverer, which wakes at commit. So an event
+exists exactly when its posting committed: nothing is lost when a process dies,
 and nothing is sent for a posting that rolled back.
 
 Events carry what to do, not the amount: the deliverer computes the lead's total when it sends.
@@ -22,14 +22,14 @@ from typing import Any
 
 import asyncpg
 
-from erp.platform.document import Doc, DocumentKind
-from erp.platform.hook_sql import HookStatement, in_statement
+from erp.platform.document import Doc
+from erp.platform.posting.inputs import Balances, Documents, Later, Lookup
+from erp.platform.posting.plan import DOC_ID, Notify, Row
+from erp.platform.posting.subscribers import Subscriber
 
 CHANNEL = "amocrm_outbox"
 LEAD_UPDATES = ("budget", "fields", "won")
 KINDS = (*LEAD_UPDATES, "note")
-
-_INVOICE_DUE = "LEFT JOIN reg_invoice_payments_balance b ON b.invoice_id = i.id"
 
 
 async def enqueue(conn: asyncpg.Connection, kind: str, lead_id: int, *, payload: dict[str, Any] | None = None,
@@ -58,86 +58,127 @@ def money_text(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
-# -- hooks ----------------------------------------------------------------------------------------
+# -- subscribers ----------------------------------------------------------------------------------
 
 
-_EVENT = "INSERT INTO amocrm_events (direction, kind, lead_id, payload, state, document_kind, document_id)"
-_WON = ("SELECT i.id, i.amocrm_lead_id FROM doc_invoices i " + _INVOICE_DUE + " WHERE i.posted"
-        " AND i.amocrm_lead_id IS NOT NULL AND i.amount_total > 0 AND coalesce(b.amount, 0) <= 0"
-        " AND ((i.based_on_kind = 'service-renderings' AND i.based_on_id = {id})"
-        " OR ({base_kind} = 'invoices' AND i.id = {base_id}))")
+def _event(kind: str, lead_id: int, payload: dict[str, Any], change) -> Row:
+    return Row("amocrm_events", {"direction": "out", "kind": kind, "lead_id": lead_id, "payload": payload,
+                                 "state": "pending", "document_kind": change.kind.name, "document_id": DOC_ID},
+               types={"direction": "text", "kind": "text", "lead_id": "bigint", "payload": "jsonb",
+                      "state": "text", "document_kind": "text"})
 
 
-def _rendering_posted_at_once(kind: DocumentKind, new: Doc) -> HookStatement:
-    """:func:`on_service_rendering` for a new rendering written and posted in one statement: the
-    same events (budget first, then won) and one wake-up of the deliverer when there are any."""
+_INVOICE_FIELDS = ("amocrm_lead_id", "amount_total", "based_on_kind", "based_on_id")
+_DUE = ("invoice-payments", "invoice_id")
+
+
+def _paid_invoices(found: list[dict]) -> list[dict]:
+    """The posted invoices of a lead paid in full."""
+    return [i for i in found if i["posted"] and i["amocrm_lead_id"] and (i["amount_total"] or 0) > 0
+            and i["balance"] <= 0]
+
+
+def _rendering_action(change) -> str | None:
+    if change.operation in ("mark", "unmark"):
+        return None
+    if change.new.posted:
+        return "post"
+    if change.old is not None and change.old.posted:
+        return "unpost"
+    return None
+
+
+def _rendering_needs(kind, operation, old: Doc | None, new: Doc) -> dict:
+    if operation in ("mark", "unmark") or not (new.posted or (old is not None and old.posted)):
+        return {}
     base_kind, base_id = new.based_on or ("", 0)
-    request = base_id if base_kind == "requests" else None
-    won = _WON.format(id="doc.id", base_kind="$3", base_id="$4")
-    return HookStatement(
-        f"outbox_budget AS ({_EVENT} SELECT 'out', 'budget', r.amocrm_lead_id, $1::jsonb, 'pending', $2, doc.id"
-        " FROM doc, doc_requests r WHERE r.id = $5 AND coalesce(r.amocrm_lead_id, 0) <> 0 RETURNING id),"
-        f" outbox_won AS ({_EVENT} SELECT 'out', 'won', w.amocrm_lead_id, jsonb_build_object('invoice_id', w.id),"
-        f" 'pending', $2, doc.id FROM doc, (SELECT count(*) FROM outbox_budget) AS budget_first, LATERAL ({won}) AS w"
-        " ORDER BY w.id RETURNING id)",
-        ({"action": "post"}, kind.name, base_kind, base_id, request),
-        ("(SELECT count(pg_notify('" + CHANNEL + "', '')) FROM (SELECT 1 FROM outbox_budget UNION ALL"
-         " SELECT 1 FROM outbox_won LIMIT 1) AS e)",))
+    needs: dict[str, Any] = {}
+    if base_kind == "requests":
+        needs["request"] = Lookup("requests", base_id, ("amocrm_lead_id",))
+    if new.posted:
+        needs["invoices"] = Documents("invoices", {"based_on_kind": kind.name, "based_on_id": new.id or 0},
+                                      _INVOICE_FIELDS, posted=True, balance=_DUE)
+        if base_kind == "invoices":
+            needs["base"] = Documents("invoices", {"id": base_id}, _INVOICE_FIELDS, posted=True, balance=_DUE)
+    return needs
 
 
-@in_statement(_rendering_posted_at_once)
-async def on_service_rendering(conn: asyncpg.Connection, kind: DocumentKind, old: Doc | None, new: Doc,
-                               action: str) -> None:
-    """Оказание услуг posted, re-posted or unposted: the lead's total changed."""
-    if action not in ("post", "unpost"):
-        return
-    if new.based_on and new.based_on[0] == "requests":
-        lead_id = await conn.fetchval("SELECT amocrm_lead_id FROM doc_requests WHERE id = $1", new.based_on[1])
-        if lead_id:
-            await enqueue(conn, "budget", lead_id, payload={"action": action}, document=(kind.name, new.id))
+def _rendering_rows(change) -> list:
+    """Оказание услуг posted, re-posted or unposted: the lead's total changed (``budget``); posted with
+    its invoice paid in full: the lead is won."""
+    action = _rendering_action(change)
+    if action is None:
+        return []
+    rows = []
+    request = change.inputs.get("request")
+    if request and request["amocrm_lead_id"]:
+        rows.append(_event("budget", request["amocrm_lead_id"], {"action": action}, change))
     if action == "post":
-        base_kind, base_id = new.based_on or ("", 0)
-        for row in await conn.fetch(_WON.format(id="$1", base_kind="$2", base_id="$3"), new.id, base_kind, base_id):
-            await enqueue(conn, "won", row["amocrm_lead_id"], payload={"invoice_id": row["id"]},
-                          document=(kind.name, new.id))
+        paid = _paid_invoices([*change.inputs.get("invoices", []), *change.inputs.get("base", [])])
+        rows += [_event("won", i["amocrm_lead_id"], {"invoice_id": i["id"]}, change)
+                 for i in sorted({i["id"]: i for i in paid}.values(), key=lambda i: i["id"])]
+    return [*rows, Notify(CHANNEL)] if rows else []
 
 
-async def on_request(conn: asyncpg.Connection, kind: DocumentKind, old: Doc | None, new: Doc, action: str) -> None:
+def _request_needs(kind, operation, old: Doc | None, new: Doc) -> dict:
+    if operation != "write" or old is None or old.header.get("amocrm_lead_id") == new.header.get("amocrm_lead_id"):
+        return {}
+    return {"renderings": Documents("service-renderings", {"based_on_kind": "requests", "based_on_id": new.id},
+                                    posted=True)}
+
+
+def _request_rows(change) -> list:
     """A Request moved to another lead: both leads' totals changed if it has posted renderings."""
-    if action != "write" or old is None:
-        return
-    before, after = old.header.get("amocrm_lead_id"), new.header.get("amocrm_lead_id")
-    if before == after or not await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM doc_service_renderings WHERE based_on_kind = 'requests'"
-            " AND based_on_id = $1 AND posted)", new.id):
-        return
-    for lead_id in sorted({before, after} - {None}):
-        await enqueue(conn, "budget", lead_id, payload={"action": "lead_changed"}, document=(kind.name, new.id))
+    if not change.inputs.get("renderings"):
+        return []
+    leads = sorted({change.old.header.get("amocrm_lead_id"), change.new.header.get("amocrm_lead_id")} - {None})
+    rows = [_event("budget", lead, {"action": "lead_changed"}, change) for lead in leads]
+    return [*rows, Notify(CHANNEL)] if rows else []
 
 
-async def on_payment(conn: asyncpg.Connection, kind: DocumentKind, old: Doc | None, new: Doc, action: str) -> None:
+def _payment_needs(kind, operation, old: Doc | None, new: Doc) -> dict:
+    invoice_id = new.header.get("invoice_id")
+    if not new.posted or operation in ("mark", "unmark", "unpost") or not invoice_id:
+        return {}
+
+    def renderings(found) -> dict:
+        invoice = found.get("invoice")
+        if invoice is None or invoice["based_on_kind"] != "service-renderings":
+            return {}
+        return {"base": Lookup("service-renderings", invoice["based_on_id"], ("posted",))}
+
+    return {"invoice": Lookup("invoices", invoice_id, ("number", "posted", *_INVOICE_FIELDS)),
+            "due": Balances(_DUE[0], ((invoice_id,),)),
+            "renderings": Documents("service-renderings", {"based_on_kind": "invoices", "based_on_id": invoice_id},
+                                    posted=True),
+            "later": Later(renderings)}
+
+
+def _payment_rows(change) -> list:
     """Поступление оплаты for an invoice of a lead: a note with the invoice's state, and 142 when the
     invoice is paid in full and a posted ServiceRendering goes with it."""
-    invoice_id = new.header.get("invoice_id")
-    if action != "post" or not invoice_id:
-        return
-    inv = await conn.fetchrow(
-        f"SELECT i.id, i.number, i.amocrm_lead_id, i.amount_total, i.based_on_kind, i.based_on_id,"
-        f" coalesce(b.amount, 0) AS due FROM doc_invoices i {_INVOICE_DUE} WHERE i.id = $1 AND i.posted", invoice_id)
-    if inv is None or not inv["amocrm_lead_id"] or not inv["amount_total"]:
-        return
-    number, total, due = people_number(inv["number"]), inv["amount_total"], inv["due"]
+    invoice = change.inputs.get("invoice")
+    if invoice is None or not invoice["posted"] or not invoice["amocrm_lead_id"] or not invoice["amount_total"]:
+        return []
+    invoice_id = change.new.header["invoice_id"]
+    before = change.inputs["due"].get((invoice_id,), {}).get("amount", Decimal(0))
+    due = before - change.new.header["amount"]  # what this payment leaves due
+    number, total = people_number(invoice["number"]), invoice["amount_total"]
     if due <= 0:
         text = f"Счёт № {number} оплачен полностью"
     else:
         text = f"Счёт № {number} оплачен частично: {money_text(total - due)} из {money_text(total)}"
-    lead_id, document = inv["amocrm_lead_id"], (kind.name, new.id)
-    await enqueue(conn, "note", lead_id, payload={"text": text}, document=document)
-    if due <= 0 and await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM doc_service_renderings s WHERE s.posted AND ("
-            " (s.id = $2 AND $3 = 'service-renderings') OR (s.based_on_kind = 'invoices' AND s.based_on_id = $1)))",
-            inv["id"], inv["based_on_id"] or 0, inv["based_on_kind"] or ""):
-        await enqueue(conn, "won", lead_id, payload={"invoice_id": inv["id"]}, document=document)
+    lead_id = invoice["amocrm_lead_id"]
+    rows = [_event("note", lead_id, {"text": text}, change)]
+    base = change.inputs["later"].get("base")
+    if due <= 0 and (change.inputs["renderings"] or (base and base["posted"])):
+        rows.append(_event("won", lead_id, {"invoice_id": invoice_id}, change))
+    return [*rows, Notify(CHANNEL)]
+
+
+on_service_rendering = Subscriber("outbox", _rendering_rows, _rendering_needs)
+on_request = Subscriber("outbox", _request_rows, _request_needs)
+on_payment = Subscriber("outbox", _payment_rows, _payment_needs)
 
 
 async def enqueue_appointment(conn: asyncpg.Connection, lead_id: int, request: Doc, *, doctor: str, day: str,

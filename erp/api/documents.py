@@ -11,7 +11,7 @@ from erp.api.schemas import Id, document_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import document_list, subordination
 from erp.platform.document import Doc, DocumentKind
-from erp.platform.posting import Engine
+from erp.platform.posting import Engine, derive
 
 
 class Node(msgspec.Struct):
@@ -30,9 +30,9 @@ class Subordination(msgspec.Struct):
     tree: Node
 
 
-async def render(conn, kind: DocumentKind, docs: list[Doc], out_t: type, tz) -> list[Any]:
+async def render(conn, registry, kind: DocumentKind, docs: list[Doc], out_t: type, tz) -> list[Any]:
     """Documents as the API shows them: moments in the configured time zone."""
-    derived = await kind.derived(conn, docs) if kind.derived else {}
+    derived = await derive(conn, registry, kind, docs)
     out = []
     for doc in docs:
         body = {"id": doc.id, "number": doc.number, "date": doc.date.astimezone(tz), "posted": doc.posted,
@@ -60,7 +60,7 @@ def document_routes(registry, kind: DocumentKind) -> list:
     async def one(request: Request, work) -> Any:
         async with request.app.state.pool.acquire() as conn:
             doc = await work(conn)  # the engine's own transaction, retried by the engine itself
-            return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
+            return (await render(conn, engine(request).registry, kind, [doc], out_t, engine(request).tz))[0]
 
     async def list_docs(request: Request, limit: int = 50, after: str | None = None,
                         start: dt.date | None = None, end: dt.date | None = None,
@@ -71,7 +71,8 @@ def document_routes(registry, kind: DocumentKind) -> list:
             docs, cursor = await document_list.list_documents(
                 conn, kind, engine(request).tz, limit=limit, after=after, start=start, end=end,
                 posted=posted, deletion_mark=deletion_mark, filters=filters)
-            return page_t(items=await render(conn, kind, docs, out_t, engine(request).tz), next=cursor)
+            items = await render(conn, engine(request).registry, kind, docs, out_t, engine(request).tz)
+            return page_t(items=items, next=cursor)
 
     async def create(request: Request, data, post_: bool = Parameter(query="post", default=False)) -> Any:
         user = request.user
@@ -81,7 +82,7 @@ def document_routes(registry, kind: DocumentKind) -> list:
     async def read(request: Request, doc_id: Id) -> Any:
         async with request.app.state.pool.acquire() as conn:
             doc = await engine(request).get(conn, kind, doc_id)
-            return (await render(conn, kind, [doc], out_t, engine(request).tz))[0]
+            return (await render(conn, engine(request).registry, kind, [doc], out_t, engine(request).tz))[0]
 
     async def replace(request: Request, data, doc_id: Id,
                       post_: bool = Parameter(query="post", default=False)) -> Any:

@@ -1,6 +1,6 @@
 """Поступление товаров: goods arrive at a warehouse; stock grows in quantity and cost."""
 
-from erp.platform.document import Doc, DocumentKind, PostingContext
+from erp.platform.document import Doc, DocumentKind
 from erp.platform.fields import Field
 from erp.registers.stock import stock
 from erp.services.pricing import compute_line
@@ -11,7 +11,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-def movements(doc: Doc, _ctx: PostingContext) -> dict:
+def movements(doc: Doc, _inputs) -> dict:
     return {stock: [stock.receipt(doc.date, warehouse_id=doc.warehouse_id,
                                   nomenclature_id=line["nomenclature_id"],
                                   quantity=line["quantity"], cost=line["amount"])

@@ -3,10 +3,11 @@
 Entered on the basis of an invoice it takes the invoice's client, organization
 and the amount still due; an invoice paid in full has nothing left to pay."""
 
-from erp.documents.invoice import UNPAID, derived
-from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
+from erp.documents.invoice import STATUS, UNPAID
+from erp.platform.document import BasedOn, Doc, DocumentKind
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
+from erp.platform.posting.inputs import Lookup
 from erp.registers.invoice_payments import invoice_payments
 from erp.registers.settlements import settlements
 
@@ -17,16 +18,20 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-async def complete(conn, header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
-    if header.get("invoice_id"):
-        row = await conn.fetchrow("SELECT organization_id, client_id FROM doc_invoices WHERE id = $1",
-                                  header["invoice_id"])
-        if row and (row["client_id"], row["organization_id"]) != (header["client_id"], header["organization_id"]):
-            raise ValidationError.field("invoice_id", "счёт выставлен другому клиенту или другой организацией")
-    return header, lines
+def needs(_old: Doc | None, new: Doc, _settings) -> dict:
+    invoice_id = new.header.get("invoice_id")
+    return {"invoice": Lookup("invoices", invoice_id, ("organization_id", "client_id"))} if invoice_id else {}
 
 
-def movements(doc: Doc, _ctx: PostingContext) -> dict:
+def rules(old: Doc | None, new: Doc, inputs) -> list:
+    invoice = inputs.get("invoice")
+    if invoice and (invoice["client_id"], invoice["organization_id"]) != \
+            (new.header.get("client_id"), new.header.get("organization_id")):
+        return [ValidationError.field("invoice_id", "счёт выставлен другому клиенту или другой организацией")]
+    return []
+
+
+def movements(doc: Doc, _inputs) -> dict:
     out = {settlements: [settlements.expense(doc.date, organization_id=doc.organization_id,
                                              client_id=doc.client_id, amount=doc.amount)]}
     if doc.invoice_id:
@@ -35,12 +40,12 @@ def movements(doc: Doc, _ctx: PostingContext) -> dict:
     return out
 
 
-async def _from_invoice(conn, base: Doc) -> dict:
+def _from_invoice(base: Doc, inputs) -> dict:
     """Ввод на основании счёта: what is still due on it, by bank (an invoice names a bank account)."""
-    due = (await derived(conn, [base]))[base.id]["amount_due"]
+    due = STATUS.compute([base], inputs)[base.id]["amount_due"]
     if due <= 0:
-        raise Conflict(f"Счёт № {base.short_number} оплачен полностью: оплачивать по нему нечего",
-                       code="invoice_paid", details={"invoice_id": base.id})
+        raise Conflict(f"Счёт № {base.number.lstrip('0') or base.number} оплачен полностью: оплачивать по нему"
+                       " нечего", code="invoice_paid", details={"invoice_id": base.id})
     return {"header": {"organization_id": base.organization_id, "client_id": base.client_id,
                        "invoice_id": base.id, "amount": due, "method": "bank"}}
 
@@ -57,7 +62,8 @@ payments = DocumentKind(
               extra={"picker_filters": ("client_id",), "picker_where": UNPAID}),
         Field("comment", "str", "Комментарий", max_length=500),
     ),
-    registers=(settlements, invoice_payments), movements=movements, prepare=prepare, complete=complete,
-    based_on=(BasedOn("invoices", _from_invoice, offered=lambda doc, d: doc.posted and d.get("amount_due", 0) > 0),),
+    registers=(settlements, invoice_payments), movements=movements, prepare=prepare, needs=needs, rules=rules,
+    based_on=(BasedOn("invoices", _from_invoice, lambda base: STATUS.needs([base]),
+                      offered=lambda doc, d: doc.posted and d.get("amount_due", 0) > 0),),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
 )

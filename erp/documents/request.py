@@ -7,13 +7,14 @@ booked inside the doctor's working intervals.
 
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.visit_statuses import BOOKED
-from erp.documents.request_rules import check
+from erp.documents.request_rules import moved, rules
 from erp.platform import local_time
-from erp.platform.document import Doc, DocumentKind, PostingContext
+from erp.platform.document import Doc, DocumentKind
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
-from erp.services.preferences import effective_settings
-from erp.services.scheduling import inside_intervals, working_intervals
+from erp.platform.posting.inputs import Constants, Documents, Lookup, Many, Predefined, Slice
+from erp.services.preferences import PREFIX, from_stored
+from erp.services.scheduling import inside_intervals
 
 NOT_WORKING = "Врач не работает в это время"
 TAKEN = "Это время у врача уже занято другой заявкой"
@@ -33,44 +34,53 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-async def complete(conn, header: dict, lines: list[dict], settings) -> tuple[dict, list[dict]]:
+def needs(old: Doc | None, new: Doc, settings) -> dict:
+    """Defaults (the client «Клиент из AmoCRM», the status «Записан», the services' durations, the
+    administrator's default duration), what the rules look at (the doctor, the status, renderings
+    of a moved visit) and, when posting, the doctor's working intervals that day."""
+    ids = tuple(dict.fromkeys(ln["nomenclature_id"] for ln in new.lines if ln.get("nomenclature_id")))
+    out = {"client": Predefined("clients", AMOCRM_CLIENT), "booked": Predefined("visit-statuses", BOOKED),
+           "durations": Many("nomenclature", ids, ("kind", "duration_minutes")),
+           "preferences": Constants(PREFIX),
+           "doctor": Lookup("doctors", new.header.get("doctor_id"), ("active",)),
+           "status": Lookup("visit-statuses", new.header.get("visit_status_id"), ("predefined",))}
+    if moved(old, new):
+        out["renderings"] = Documents("service-renderings", {"based_on_kind": "requests", "based_on_id": old.id},
+                                      posted=True)
+    if new.posted and new.header.get("starts_at") and new.header.get("doctor_id"):
+        day = new.header["starts_at"].astimezone(settings.tz).date()
+        out["intervals"] = Slice("doctor-schedule", {"day": day, "doctor_id": new.header["doctor_id"]})
+    return out
+
+
+def fill(header: dict, lines: list[dict], inputs) -> tuple[dict, list[dict]]:
     """Defaults from the database: the client "Клиент из AmoCRM", the visit status
     "Записан", the duration (the request's, else the first service's, else the
     setting) and the end, in real minutes."""
-    settings = await effective_settings(conn, settings)  # the default duration the administrator set
-    starts = header["starts_at"] = local_time.localize(header["starts_at"], settings.tz, "starts_at")
-    nomenclature_ids = [ln["nomenclature_id"] for ln in lines if ln.get("nomenclature_id")]
-    row = await conn.fetchrow(
-        "SELECT (SELECT id FROM cat_clients WHERE predefined = $1) AS client,"
-        " (SELECT id FROM cat_visit_statuses WHERE predefined = $2) AS status,"
-        " (SELECT duration_minutes FROM cat_nomenclature n JOIN unnest($3::bigint[]) WITH ORDINALITY u(id, o)"
-        "   USING (id) WHERE n.kind = 'service' AND n.duration_minutes IS NOT NULL ORDER BY u.o LIMIT 1) AS duration",
-        AMOCRM_CLIENT, BOOKED, nomenclature_ids)
-    header["client_id"] = header.get("client_id") or row["client"]
-    header["visit_status_id"] = header.get("visit_status_id") or row["status"]
-    duration = header.get("duration_minutes") or row["duration"] or settings.default_appointment_minutes
+    settings = from_stored(inputs["preferences"], inputs.settings)
+    durations = inputs["durations"]
+    first = next((durations[ln["nomenclature_id"]]["duration_minutes"] for ln in lines
+                  if ln.get("nomenclature_id") in durations and durations[ln["nomenclature_id"]]["kind"] == "service"
+                  and durations[ln["nomenclature_id"]]["duration_minutes"] is not None), None)
+    header["client_id"] = header.get("client_id") or (inputs["client"] or {}).get("id")
+    header["visit_status_id"] = header.get("visit_status_id") or (inputs["booked"] or {}).get("id")
+    duration = header.get("duration_minutes") or first or settings.default_appointment_minutes
     header["duration_minutes"] = duration
-    header["ends_at"] = local_time.plus(starts, duration)  # real minutes, whatever the clock does
+    header["ends_at"] = local_time.plus(header["starts_at"], duration)  # real minutes, whatever the clock does
     return header, lines
 
 
-async def load_context(conn, doc: Doc, settings) -> dict:
-    day = doc.starts_at.astimezone(settings.tz).date()
-    intervals = await working_intervals(conn, day, doc.doctor_id)
-    return {"day": day, "intervals": intervals.get(doc.doctor_id, [])}
-
-
-def movements(doc: Doc, ctx: PostingContext) -> dict:
+def movements(doc: Doc, inputs) -> dict:
     """Nothing is written to registers: the posted flag itself holds the time
     (see the exclusion constraint); the rule only refuses time outside work."""
-    tz = ctx.settings.tz
-    day = ctx.data["day"]
-    if not inside_intervals(day, tz, ctx.data["intervals"], doc.starts_at, doc.ends_at):
-        hours = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in ctx.data["intervals"]) or "не работает"
+    tz = inputs.settings.tz
+    day = doc.starts_at.astimezone(tz).date()
+    intervals = sorted((r["start_time"], r["end_time"]) for r in inputs.get("intervals", []))
+    if not inside_intervals(day, tz, intervals, doc.starts_at, doc.ends_at):
+        hours = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in intervals) or "не работает"
         raise Conflict(f"{NOT_WORKING} ({doc.starts_at.astimezone(tz):%d.%m.%Y %H:%M}); "
                        f"график в этот день: {hours}", code="doctor_not_working",
-                       details={"working_intervals": [[f"{a:%H:%M}", f"{b:%H:%M}"]
-                                                      for a, b in ctx.data["intervals"]]})
+                       details={"working_intervals": [[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in intervals]})
     return {}
 
 
@@ -103,7 +113,7 @@ requests = DocumentKind(
         Field("quantity", "quantity", "Количество", default=1),
         Field("price", "money", "Цена", default=0),
     ),
-    movements=movements, prepare=prepare, complete=complete, check=check, load_context=load_context,
+    movements=movements, prepare=prepare, needs=needs, fill=fill, rules=rules,
     extra_sql=(EXCLUSION, 'CREATE INDEX IF NOT EXISTS doc_requests_day_idx ON doc_requests (doctor_id, starts_at)'
                " WHERE posted AND NOT deletion_mark"),
     conflict_message=TAKEN, write_roles=("admin", "accountant", "manager"),

@@ -9,9 +9,10 @@ gives one line "Номенклатура AmoCRM" at its price.
 from decimal import Decimal
 
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.platform.document import BasedOn, ContextQuery, Doc, DocumentKind, PostingContext
+from erp.platform.document import BasedOn, Doc, DocumentKind
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
+from erp.platform.posting.inputs import Balances, First, Lookup, Many, Predefined
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
@@ -30,39 +31,29 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-def context_columns(doc: Doc, first: int) -> tuple[dict[str, str], list]:
-    """The organization's VAT rate, the warehouse's name, and which lines are goods
-    (by id, with their names for a shortfall message)."""
-    ids = sorted({ln["nomenclature_id"] for ln in doc.lines})
-    return ({"vat_rate": f"(SELECT vat_rate FROM cat_organizations WHERE id = ${first})",
-             "warehouse": f"(SELECT name FROM cat_warehouses WHERE id = ${first + 1})",
-             "goods": f"ARRAY(SELECT ROW(id, name) FROM cat_nomenclature WHERE id = ANY(${first + 2}::bigint[])"
-                      " AND kind = 'goods')"},
-            [doc.header.get("organization_id"), doc.header.get("warehouse_id"), ids])
+def needs(_old: Doc | None, new: Doc, _settings) -> dict:
+    """The organization's VAT rate, the warehouse's name, which lines are goods (with their names
+    for a shortfall message) and every line's item's balance in the warehouse (the goods among
+    them are known only with the answers; all are read in the one query)."""
+    ids = tuple(sorted({ln["nomenclature_id"] for ln in new.lines if ln.get("nomenclature_id") is not None}))
+    warehouse = new.header.get("warehouse_id")
+    out = {"organization": Lookup("organizations", new.header.get("organization_id"), ("vat_rate",)),
+           "warehouse": Lookup("warehouses", warehouse, ("name",)),
+           "items": Many("nomenclature", ids, ("kind", "name"))}
+    if warehouse and ids and new.posted:
+        out["stock"] = Balances("stock", tuple((warehouse, n) for n in ids))
+    return out
 
 
-def context_of(row) -> dict:
-    return {"vat_rate": row["vat_rate"], "warehouse": row["warehouse"], "goods": dict(row["goods"])}
+def _goods(inputs) -> dict[int, str]:
+    return {i: item["name"] for i, item in inputs["items"].items() if item["kind"] == "goods"}
 
 
-def balance_keys(doc: Doc, data: dict) -> dict:
-    keys = {ln["nomenclature_id"] for ln in doc.lines if ln["nomenclature_id"] in data["goods"]}
-    if keys and not doc.warehouse_id:
+def movements(doc: Doc, inputs) -> dict:
+    goods = _goods(inputs)
+    if not doc.warehouse_id and any(ln["nomenclature_id"] in goods for ln in doc.lines):
         raise ValidationError.field("warehouse_id", "в документе есть товары: укажите склад")
-    return {stock: [{"warehouse_id": doc.warehouse_id, "nomenclature_id": n} for n in sorted(keys)]} if keys else {}
-
-
-def balance_candidates(doc: Doc) -> dict:
-    """Every line's item in the warehouse: the goods among them are known only with the context."""
-    warehouse = doc.header.get("warehouse_id")
-    if not warehouse:
-        return {}
-    items = sorted({ln["nomenclature_id"] for ln in doc.lines if ln.get("nomenclature_id") is not None})
-    return {stock: [{"warehouse_id": warehouse, "nomenclature_id": n} for n in items]} if items else {}
-
-
-def movements(doc: Doc, ctx: PostingContext) -> dict:
-    vat_rate = ctx.data["vat_rate"]
+    vat_rate = (inputs["organization"] or {}).get("vat_rate")
     out = {
         sales: [sales.turnover(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
                                nomenclature_id=ln["nomenclature_id"], doctor_id=doc.doctor_id,
@@ -71,11 +62,11 @@ def movements(doc: Doc, ctx: PostingContext) -> dict:
         settlements: [settlements.receipt(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
                                           amount=doc.amount_total)] if doc.amount_total else [],
     }
-    balances = ctx.balances.get(stock.name, {})
+    balances = inputs.get("stock", {})
     left = {key: dict(value) for key, value in balances.items()}
     expenses = []
     for ln in doc.lines:
-        if ln["nomenclature_id"] not in ctx.data["goods"]:
+        if ln["nomenclature_id"] not in goods:
             continue
         key = (doc.warehouse_id, ln["nomenclature_id"])
         have = left.setdefault(key, {"quantity": Decimal(0), "cost": Decimal(0)})
@@ -88,17 +79,17 @@ def movements(doc: Doc, ctx: PostingContext) -> dict:
         have["cost"] -= cost
         expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id, nomenclature_id=ln["nomenclature_id"],
                                       quantity=ln["quantity"], cost=cost))
-    _refuse_shortfalls(doc, ctx, balances)
+    _refuse_shortfalls(doc, goods, (inputs["warehouse"] or {}).get("name"), balances)
     out[stock] = expenses
     return out
 
 
-def _refuse_shortfalls(doc: Doc, ctx: PostingContext, balances: dict) -> None:
+def _refuse_shortfalls(doc: Doc, goods: dict[int, str], warehouse: str | None, balances: dict) -> None:
     """Name every item the warehouse lacks, with what is there and what the document
     takes. The engine's balance control stays the guard under concurrency."""
     required: dict[int, Decimal] = {}
     for ln in doc.lines:
-        if ln["nomenclature_id"] in ctx.data["goods"]:
+        if ln["nomenclature_id"] in goods:
             required[ln["nomenclature_id"]] = required.get(ln["nomenclature_id"], Decimal(0)) + ln["quantity"]
     short = []
     for item, need in required.items():
@@ -106,43 +97,46 @@ def _refuse_shortfalls(doc: Doc, ctx: PostingContext, balances: dict) -> None:
         if need > have:
             short.append({"register": stock.name, "dimensions": {"warehouse_id": doc.warehouse_id,
                                                                  "nomenclature_id": item},
-                          "resource": "quantity", "item": ctx.data["goods"][item],
+                          "resource": "quantity", "item": goods[item],
                           "available": str(have), "required": str(need)})
     if short:
         listed = "; ".join(f"«{s['item']}»: доступно {s['available']}, требуется {s['required']}" for s in short)
-        raise GoodsShortage(f"Недостаточно товара на складе «{ctx.data['warehouse']}» — {listed}",
+        raise GoodsShortage(f"Недостаточно товара на складе «{warehouse}» — {listed}",
                             details={"shortfalls": short})
 
 
-async def _from_request(conn, base: Doc) -> dict:
-    defaults = await conn.fetchrow(
-        "SELECT (SELECT id FROM cat_organizations WHERE NOT deletion_mark ORDER BY id LIMIT 1) AS organization_id,"
-        " (SELECT id FROM cat_warehouses WHERE NOT deletion_mark ORDER BY id LIMIT 1) AS warehouse_id,"
-        " (SELECT id FROM cat_nomenclature WHERE predefined = $1) AS amocrm_id,"
-        " (SELECT price FROM cat_nomenclature WHERE predefined = $1) AS amocrm_price", AMOCRM_SERVICE)
+def _request_needs(_base: Doc) -> dict:
+    return {"organization": First("organizations"), "warehouse": First("warehouses"),
+            "amocrm": Predefined("nomenclature", AMOCRM_SERVICE, ("price",))}
+
+
+def _from_request(base: Doc, inputs) -> dict:
     lines = [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"], "price": ln["price"]}
              for ln in base.lines]
+    amocrm = inputs["amocrm"] or {}
     if not lines:
-        lines = [{"nomenclature_id": defaults["amocrm_id"], "quantity": Decimal("1.000"),
-                  "price": defaults["amocrm_price"]}]
-    return {"header": {"organization_id": defaults["organization_id"], "client_id": base.client_id,
-                       "doctor_id": base.doctor_id, "warehouse_id": defaults["warehouse_id"]},
+        lines = [{"nomenclature_id": amocrm.get("id"), "quantity": Decimal("1.000"), "price": amocrm.get("price")}]
+    return {"header": {"organization_id": (inputs["organization"] or {}).get("id"), "client_id": base.client_id,
+                       "doctor_id": base.doctor_id, "warehouse_id": (inputs["warehouse"] or {}).get("id")},
             "lines": lines}
 
 
-async def _from_invoice(conn, base: Doc) -> dict:
+def _invoice_needs(base: Doc) -> dict:
+    out = {"warehouse": First("warehouses")}
+    if base.based_on and base.based_on[0] in ("requests", "service-renderings"):
+        out["base"] = Lookup(base.based_on[0], base.based_on[1], ("doctor_id",))
+    return out
+
+
+def _from_invoice(base: Doc, inputs) -> dict:
     """Ввод на основании счёта: what was invoiced is rendered; the doctor comes from the
     invoice's own base (a Request or a rendering) when there is one, else the user picks."""
-    row = await conn.fetchrow(
-        "SELECT (SELECT id FROM cat_warehouses WHERE NOT deletion_mark ORDER BY id LIMIT 1) AS warehouse_id,"
-        " CASE $1 WHEN 'requests' THEN (SELECT doctor_id FROM doc_requests WHERE id = $2)"
-        "         WHEN 'service-renderings' THEN (SELECT doctor_id FROM doc_service_renderings WHERE id = $2)"
-        " END AS doctor_id", base.based_on[0] if base.based_on else "", base.based_on[1] if base.based_on else 0)
     lines = [{"nomenclature_id": ln["nomenclature_id"], "quantity": ln["quantity"], "price": ln["price"],
               "discount_percent": ln.get("discount_percent"), "discount_amount": ln.get("discount_amount")}
              for ln in base.lines]
     return {"header": {"organization_id": base.organization_id, "client_id": base.client_id,
-                       "doctor_id": row["doctor_id"], "warehouse_id": row["warehouse_id"]},
+                       "doctor_id": (inputs.get("base") or {}).get("doctor_id"),
+                       "warehouse_id": (inputs["warehouse"] or {}).get("id")},
             "lines": lines}
 
 
@@ -165,10 +159,8 @@ service_renderings = DocumentKind(
         Field("amount", "money", "Сумма"),
         Field("note", "str", "Сертификат/абонемент", max_length=200),
     ),
-    registers=(sales, stock, settlements), movements=movements, prepare=prepare,
-    context_query=ContextQuery(context_columns, context_of), balance_keys=balance_keys,
-    balance_candidates=balance_candidates,
-    based_on=(BasedOn("requests", _from_request), BasedOn("invoices", _from_invoice)),
+    registers=(sales, stock, settlements), movements=movements, prepare=prepare, needs=needs,
+    based_on=(BasedOn("requests", _from_request, _request_needs), BasedOn("invoices", _from_invoice, _invoice_needs)),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
     lines_title="Работы",
     # The list filtered by client pages by keyset (date, id) without scanning other clients' documents.

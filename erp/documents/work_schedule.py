@@ -8,10 +8,10 @@ doctor-schedule register.
 import datetime as dt
 import itertools
 
-from erp.platform.document import Doc, DocumentKind, PostingContext
+from erp.platform.document import Doc, DocumentKind
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field
-from erp.platform.period_lock import PeriodClosed, get_lock
+from erp.platform.period_lock import PeriodClosed
 from erp.registers.doctor_schedule import doctor_schedule
 
 
@@ -42,12 +42,12 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-async def check(conn, old: Doc | None, new: Doc, _settings) -> None:
+def rules(old: Doc | None, new: Doc, inputs) -> list:
     """The period lock holds for the working hours too: what a posted schedule says about a day on or
     before the lock date cannot change (post, re-post, unpost), whatever the document's own date."""
-    lock = await get_lock(conn)
+    lock = inputs.lock
     if lock is None:
-        return
+        return []
 
     def closed(doc: Doc | None) -> set[tuple]:
         if doc is None or not doc.posted:
@@ -55,14 +55,15 @@ async def check(conn, old: Doc | None, new: Doc, _settings) -> None:
         return {(ln["doctor_id"], ln["day"], ln["start"], ln["end"]) for ln in doc.lines if ln["day"] <= lock}
 
     changed = closed(old) ^ closed(new)
-    if changed:
-        day = min(key[1] for key in changed)
-        raise PeriodClosed(f"Период закрыт: дата запрета изменения {lock:%d.%m.%Y}. "
-                           f"Нельзя изменить график работы на {day:%d.%m.%Y}.",
-                           details={"lock_date": lock.isoformat(), "document_date": day.isoformat()})
+    if not changed:
+        return []
+    day = min(key[1] for key in changed)
+    return [PeriodClosed(f"Период закрыт: дата запрета изменения {lock:%d.%m.%Y}. "
+                         f"Нельзя изменить график работы на {day:%d.%m.%Y}.",
+                         details={"lock_date": lock.isoformat(), "document_date": day.isoformat()})]
 
 
-def movements(doc: Doc, _ctx: PostingContext) -> dict:
+def movements(doc: Doc, _inputs) -> dict:
     return {doctor_schedule: [{"doctor_id": ln["doctor_id"], "day": ln["day"], "start_time": ln["start"],
                                "end_time": ln["end"]} for ln in doc.lines]}
 
@@ -79,5 +80,5 @@ work_schedules = DocumentKind(
         Field("start", "time", "Начало", required=True),
         Field("end", "time", "Окончание", required=True),
     ),
-    registers=(doctor_schedule,), movements=movements, prepare=prepare, check=check, lines_title="График",
+    registers=(doctor_schedule,), movements=movements, prepare=prepare, rules=rules, lines_title="График",
 )

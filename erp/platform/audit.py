@@ -14,11 +14,11 @@ API's bearer authentication and the UI's session middleware, by the amoCRM
 widget and webhooks ("amoCRM") and by the command line ("cli:<os user>"), so
 no function has to pass it along.
 
-Documents are audited by :func:`on_document`, a hook the configuration
+Documents are audited by :data:`on_document`, a subscriber the configuration
 subscribes for every kind (:meth:`~erp.platform.metadata.Registry.subscribe_all`).
-It costs one INSERT per engine operation: writing a new document together with
-posting it ("Провести и закрыть"), or re-posting a changed posted one, is one
-row whose action is ``post`` and whose changes are the written fields.
+Its rows are part of the operation's own statement: writing a new document
+together with posting it ("Провести и закрыть"), or re-posting a changed posted
+one, is one row whose action is ``post`` and whose changes are the written fields.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from .hook_sql import HookStatement, in_statement
+from .posting.plan import DOC_ID, DOC_NUMBER, Computed, Row
+from .posting.subscribers import Subscriber
 
 if TYPE_CHECKING:
-    from .document import Doc, DocumentKind
+    from .document import Doc
 
 SECRET = "***"
 DOCUMENT_ACTIONS = ("write", "post", "unpost", "mark", "unmark")
@@ -62,8 +63,6 @@ class Actor:
 SYSTEM = Actor(None, "system")
 AMOCRM = Actor(None, "amoCRM")
 _actor: ContextVar[Actor] = ContextVar("audit_actor", default=SYSTEM)
-# (object kind, id, old document) of a write already recorded as its post; see on_document.
-_posted_with_write: ContextVar[tuple | None] = ContextVar("audit_post", default=None)
 
 
 def current_actor() -> Actor:
@@ -211,42 +210,36 @@ async def record_setting(conn: asyncpg.Connection, name: str, before: Mapping[st
                      changes=changes)
 
 
-def _posted_at_once(kind: DocumentKind, new: Doc) -> HookStatement:
-    """:func:`on_document` for a new document written and posted in one statement: its one ``post``
-    row, the written fields with the number the statement gave it (``doc.number``)."""
-    who = _actor.get()
-    return HookStatement(
-        "audit_row AS (INSERT INTO audit_log (at, user_id, username, action, object_kind, object_id, presentation,"
-        " changes, address) SELECT now(), $1, $2, 'post', $3, doc.id, doc.number,"
-        " $4::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $5 FROM doc)",
-        (who.user_id, who.username, f"document:{kind.name}", document_changes(None, new, "write"),
-         who.address[:64]))
+def _row(change, action: str, changes: Mapping[str, Any], *, numbered: bool = False) -> Row:
+    who = change.actor or _actor.get()
+    return Row("audit_log", {
+        "at": dt.datetime.now(dt.UTC), "user_id": who.user_id, "username": who.username, "action": action,
+        "object_kind": f"document:{change.kind.name}", "object_id": DOC_ID, "presentation": DOC_NUMBER,
+        "changes": Computed("number_into", into=dict(changes)) if numbered else dict(changes),
+        "address": who.address[:64]}, types={"at": "timestamptz", "user_id": "bigint", "username": "text",
+                                             "action": "text", "object_kind": "text", "changes": "jsonb",
+                                             "address": "text"})
 
 
-@in_statement(_posted_at_once)
-async def on_document(conn: asyncpg.Connection, kind: DocumentKind, old: Doc | None, new: Doc,
-                      action: str) -> None:
-    """The posting engine's hook: one row per write, post, unpost, mark and unmark.
+def document_rows(change) -> list[Row]:
+    """One row per operation (two when a draft is saved and posted at once): a new document written
+    and posted ("Провести и закрыть") or a posted one re-posted is one ``post`` row whose changes
+    are the written fields; a new one's number is the one its statement gave it."""
+    old, new = change.old, change.new
+    match change.operation:
+        case "create":
+            return [_row(change, "post" if new.posted else "write", document_changes(None, new, "write"),
+                         numbered=True)]
+        case "write":
+            written = document_changes(old, new, "write")
+            if old.posted:
+                return [_row(change, "post", written)]
+            rows = [_row(change, "write", written)]
+            if new.posted:
+                rows.append(_row(change, "post", document_changes(old, new, "post")))
+            return rows
+        case action:
+            return [_row(change, action, document_changes(old, new, action))]
 
-    A post that follows the write of the same operation was recorded with it (the
-    write's row says ``post``): a new document is known to be posted from its
-    stored flag, a posted one that is written is always re-posted."""
-    object_kind = f"document:{kind.name}"
-    if action == "post":
-        merged = _posted_with_write.get()
-        if merged is not None and merged[:2] == (object_kind, new.id) and merged[2] is old:
-            _posted_with_write.set(None)
-            return
-    changes = document_changes(old, new, action)
-    if action == "write" and old is None:
-        who = _actor.get()
-        stored = await conn.fetchval(
-            _INSERT.format(action=f"CASE WHEN (SELECT posted FROM \"{kind.table}\" WHERE id = $4)"
-                                  " THEN 'post' ELSE 'write' END") + " RETURNING action",
-            who.user_id, who.username, object_kind, new.id, new.number, changes, who.address[:64])
-        _posted_with_write.set((object_kind, new.id, None) if stored == "post" else None)
-        return
-    if action == "write" and old.posted:
-        action = "post"
-        _posted_with_write.set((object_kind, new.id, old))
-    await record(conn, action, object_kind, object_id=new.id, presentation=new.number, changes=changes)
+
+on_document = Subscriber("audit", document_rows)

@@ -5,16 +5,17 @@ registers its posting writes, the posting rule itself and how it is filled
 "on the basis of" other documents. Every document has ``id``, ``number``,
 ``date``, ``posted``, ``deletion_mark`` and ``based_on``.
 
-The posting rule ``movements(doc, ctx)`` is a pure function: it reads the
-document and the context the engine hands in (for example current balances)
-and returns ``{register: [records]}``. It does no I/O.
+The posting rule ``movements(doc, inputs)`` is a pure function: it reads the
+document and what the kind's declared ``needs`` read (for example current
+balances) and returns ``{register: [records]}``. It does no I/O; neither do
+``fill``, ``rules`` and the based-on mappings (see :mod:`erp.platform.posting`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -44,6 +45,8 @@ class Doc:
     header: Mapping[str, Any]
     lines: tuple[Mapping[str, Any], ...] = ()
     based_on: tuple[str, int] | None = None
+    number_prefix: str = ""  # the series the number belongs to: prefix and year
+    number_year: int = 0
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -51,54 +54,33 @@ class Doc:
         except KeyError:
             raise AttributeError(name) from None
 
-    @property
-    def short_number(self) -> str:
-        """The number as people say it: without the prefix's leading zeros."""
-        digits = self.number.lstrip("0")
-        return digits or self.number
-
-
-@dataclass(frozen=True)
-class PostingContext:
-    """What the engine hands to a posting rule besides the document."""
-
-    balances: Mapping[str, Mapping[tuple, Mapping[str, Any]]] = field(default_factory=dict)
-    data: Mapping[str, Any] = field(default_factory=dict)
-    settings: Any = None
-
 
 @dataclass(frozen=True)
 class BasedOn:
     """Ввод на основании: how a document of this kind is filled from ``source``.
 
-    ``fill(base_doc) -> {"header": {...}, "lines": [...]}`` is pure; a mapping that
-    needs defaults from the database is a coroutine ``fill(conn, base_doc)``.
-    ``offered(base_doc, derived)`` says whether the form of the base offers it at all
-    (a paid invoice offers no payment); ``fill`` still refuses what it cannot fill.
+    ``fill(base_doc, inputs) -> {"header": {...}, "lines": [...]}`` is pure; what it reads
+    from the database (defaults, the base's own base) it declares in ``needs(base_doc)``
+    (see :mod:`erp.platform.posting.inputs`). ``offered(base_doc, derived)`` says whether
+    the form of the base offers it at all (a paid invoice offers no payment); ``fill``
+    still refuses what it cannot fill.
     """
 
     source: str
-    fill: Callable[..., Any]
+    fill: Callable[[Doc, Any], Mapping[str, Any]]
+    needs: Callable[[Doc], Mapping[str, Any]] | None = None
     offered: Callable[[Any, Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True)
-class ContextQuery:
-    """What a posting rule needs to read, declared as SQL instead of I/O: named
-    expressions of one row, over parameters from the document. The engine reads
-    them on their own, or for a new document within its first query (before the
-    document has an id or a number).
+class Derived:
+    """Read-only values computed on read (an invoice's status and amount due): ``fields`` declare
+    them, ``needs(docs)`` what to read for a page of documents, ``compute(docs, inputs)`` gives
+    ``{id: {field: value}}``. Pure, like a posting rule."""
 
-    ``columns(doc, first_arg) -> ({name: SQL expression}, arguments)`` numbers
-    its parameters from ``$first_arg``; ``build(values by name) -> data``.
-    """
-
-    columns: Callable[[Doc, int], tuple[Mapping[str, str], Sequence[Any]]]
-    build: Callable[[Mapping[str, Any]], Mapping[str, Any]] = dict
-
-
-# Hooks run inside the writing transaction: (conn, kind, old doc or None, new doc, action).
-Hook = Callable[[Any, "DocumentKind", Doc | None, Doc, str], Awaitable[None]]
+    fields: tuple[Field, ...]
+    needs: Callable[[Sequence[Doc]], Mapping[str, Any]]
+    compute: Callable[[Sequence[Doc], Any], Mapping[int, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,28 +90,24 @@ class DocumentKind:
     header: tuple[Field, ...] = ()
     lines: tuple[Field, ...] = ()
     registers: tuple[Any, ...] = ()
-    movements: Callable[[Doc, PostingContext], Mapping[Any, Sequence[Any]]] | None = None
+    # The posting rule, pure: (doc, inputs) -> {register: [records]}; may raise an ErpError.
+    movements: Callable[[Doc, Any], Mapping[Any, Sequence[Any]]] | None = None
     based_on: tuple[BasedOn, ...] = ()
-    # Derive and check values before writing: (header, lines, settings) -> (header, lines),
+    # Derive and check values from the input alone: (header, lines, settings) -> (header, lines),
     # raising ValidationError for bad input. Pure.
     prepare: Callable[[dict, list[dict], Any], tuple[dict, list[dict]]] | None = None
-    # Before validation, with I/O: fill defaults that live in the database
-    # (conn, header, lines, settings) -> (header, lines); may raise ValidationError.
-    complete: Callable[[Any, dict, list[dict], Any], Awaitable[tuple[dict, list[dict]]]] | None = None
+    # What the kind reads before it is written or posted, as data: (old doc or None, new doc,
+    # settings) -> {name: need} (see erp.platform.posting.inputs); read in one query with the
+    # engine's own reads, handed to fill, rules and movements as ``inputs``.
+    needs: Callable[[Doc | None, Doc, Any], Mapping[str, Any]] | None = None
+    # Defaults that live in the database, from the needs: (header, lines, inputs) -> (header, lines).
+    # Pure; may raise ValidationError.
+    fill: Callable[[dict, list[dict], Any], tuple[dict, list[dict]]] | None = None
     # The kind's rules that must hold whatever the path (create, save, post a draft, re-post, unpost,
-    # a calendar move): (conn, old doc or None, new doc, settings); ``new.posted`` says whether it is
-    # (or stays) posted, so ``old.posted and not new.posted`` is an unposting. Raises a 4xx ErpError.
-    check: Callable[[Any, Doc | None, Doc, Any], Awaitable[None]] | None = None
-    # What the posting rule needs to read, loaded by the engine: (conn, doc, settings) -> data.
-    load_context: Callable[[Any, Doc, Any], Awaitable[Mapping[str, Any]]] | None = None
-    # The same declared as SQL (see ContextQuery): a new document reads it with its first query.
-    context_query: ContextQuery | None = None
-    # Which balances the posting rule needs: (doc, data) -> {register: [key dicts]}.
-    balance_keys: Callable[[Doc, Mapping[str, Any]], Mapping[Any, Sequence[Mapping[str, Any]]]] | None = None
-    # The keys whose balances a new document's rule may ask for, known without the context:
-    # (doc) -> {register: [key dicts]}. Read with the document's first query, so that
-    # balance_keys picks from them instead of costing a query of its own.
-    balance_candidates: Callable[[Doc], Mapping[Any, Sequence[Mapping[str, Any]]]] | None = None
+    # a calendar move): (old doc or None, new doc, inputs) -> every error found (an empty list: none).
+    # ``new.posted`` says whether it is (or stays) posted, so ``old.posted and not new.posted`` is
+    # an unposting. Pure.
+    rules: Callable[[Doc | None, Doc, Any], Sequence[Any]] | None = None
     # Extra idempotent DDL (constraints, indexes) and the message for its exclusion conflicts.
     extra_sql: tuple[str, ...] = ()
     conflict_message: str = "Документ конфликтует с уже проведённым"
@@ -138,11 +116,7 @@ class DocumentKind:
     organization_field: str | None = None
     lines_title: str = "Товары и услуги"
     number_width: int = 11
-    list_fields: tuple[str, ...] = ()
-    hooks: tuple[Hook, ...] = ()
-    # Read-only values computed on read: (conn, [docs]) -> {id: {field: value}}.
-    derived: Callable[[Any, list[Doc]], Awaitable[Mapping[int, Mapping[str, Any]]]] | None = None
-    derived_fields: tuple[Field, ...] = ()
+    derived: Derived | None = None
     # Roles that may change it; every role may read it.
     write_roles: tuple[str, ...] = ("admin", "accountant")
 
@@ -153,8 +127,6 @@ class DocumentKind:
             raise ValueError(f"document {self.name}: reserved field names {clash}")
         if self.registers and self.movements is None:
             raise ValueError(f"document {self.name}: registers without a movements() rule")
-        if self.load_context is not None and self.context_query is not None:
-            raise ValueError(f"document {self.name}: both load_context and context_query")
 
     @property
     def table(self) -> str:
@@ -163,6 +135,10 @@ class DocumentKind:
     @property
     def lines_table(self) -> str:
         return f"doc_{stem(self.name)}_lines"
+
+    @property
+    def derived_fields(self) -> tuple[Field, ...]:
+        return self.derived.fields if self.derived else ()
 
     @property
     def postable(self) -> bool:

@@ -61,17 +61,17 @@ class Registry:
                         self.add(value)
         return self
 
-    def subscribe(self, kind_name: str, hook) -> None:
-        """Run ``hook(conn, kind, old, new, action)`` inside every write, post,
-        unpost and mark of documents of ``kind_name`` (e.g. to fill an outbox)."""
-        self._hooks.setdefault(kind_name, []).append(hook)
+    def subscribe(self, kind_name: str, subscriber) -> None:
+        """Tell ``subscriber`` (a :class:`~erp.platform.posting.subscribers.Subscriber`) of every
+        write, post, unpost and mark of documents of ``kind_name`` (e.g. to fill an outbox)."""
+        self._hooks.setdefault(kind_name, []).append(subscriber)
 
-    def subscribe_all(self, hook) -> None:
-        """Run ``hook`` like :meth:`subscribe` for documents of every kind,
-        declared now or later (e.g. the audit log, 1C's журнал регистрации)."""
-        self._every_kind.append(hook)
+    def subscribe_all(self, subscriber) -> None:
+        """:meth:`subscribe` for documents of every kind, declared now or later
+        (e.g. the audit log, 1C's журнал регистрации)."""
+        self._every_kind.append(subscriber)
 
-    def hooks_for(self, kind_name: str) -> list:
+    def subscribers(self, kind_name: str) -> list:
         return [*self._hooks.get(kind_name, []), *self._every_kind]
 
     def catalog(self, name: str):

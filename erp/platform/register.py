@@ -84,7 +84,8 @@ def amount_column(field: Field) -> Column:
 
 
 class Movement(msgspec.Struct, frozen=True, kw_only=True):
-    """One movement (движение): values in the order of the register's declaration.
+    """One movement (движение): every field of the register by name, parsed
+    (dimensions, resources as ``Decimal``, attributes).
 
     ``record_type`` is 1 for a receipt, −1 for an expense, 0 in turnover registers.
     """
@@ -92,13 +93,7 @@ class Movement(msgspec.Struct, frozen=True, kw_only=True):
     register: str
     period: dt.datetime
     record_type: int
-    dimensions: tuple[Any, ...]
-    resources: tuple[Decimal, ...]
-    attributes: tuple[Any, ...] = ()
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        return self.dimensions
+    values: dict[str, Any]
 
 
 class AccumulationRegister:
@@ -212,18 +207,18 @@ class AccumulationRegister:
         return Movement(register=self.name, period=aware(period), record_type=record_type,
                         **self._values(values))
 
-    def _values(self, values: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    def _values(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
         unknown = values.keys() - self._field_names
         if unknown:
             raise ValueError(f"register {self.name}: unknown fields {sorted(unknown)}")
         missing = [f.name for f in self.dimensions if values.get(f.name) is None]
         if missing:
             raise ValueError(f"register {self.name}: dimensions not given: {missing}")
-        return {
-            "dimensions": tuple(self.parse_value(f, values[f.name]) for f in self.dimensions),
-            "resources": tuple(self._amount(f, values.get(f.name, 0)) for f in self.resources),
-            "attributes": tuple(self.parse_value(f, values.get(f.name)) for f in self.attributes),
-        }
+        return {"values": {
+            **{f.name: self.parse_value(f, values[f.name]) for f in self.dimensions},
+            **{f.name: self._amount(f, values.get(f.name, 0)) for f in self.resources},
+            **{f.name: self.parse_value(f, values.get(f.name)) for f in self.attributes},
+        }}
 
     def parse_value(self, field: Field, value: Any) -> Any:
         try:
@@ -236,11 +231,13 @@ class AccumulationRegister:
             raise TypeError(f"register {self.name}, {field.name}: Decimal or int expected, got {value!r}")
         return self.parse_value(field, value)
 
+    def key(self, movement: Movement) -> tuple[Any, ...]:
+        """The movement's key: its dimensions' values in declaration order."""
+        return tuple(movement.values[d] for d in self.dimension_names)
+
     def as_dict(self, movement: Movement) -> dict[str, Any]:
         """The movement's values by name (dimensions, resources, attributes)."""
-        names = (*self.dimension_names, *self.resource_names, *(f.name for f in self.attributes))
-        return dict(zip(names, (*movement.dimensions, *movement.resources, *movement.attributes),
-                        strict=True))
+        return dict(movement.values)
 
     # -- storage ---------------------------------------------------------------
 

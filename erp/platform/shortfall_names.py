@@ -12,7 +12,7 @@ import asyncpg
 import msgspec
 
 from .register import AccumulationRegister, q
-from .register_write import Shortfall
+from .shortfalls import Shortfall
 
 
 async def _balances(conn: asyncpg.Connection, register: AccumulationRegister,

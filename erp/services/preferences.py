@@ -61,7 +61,13 @@ def _from_json(name: str, raw: Any) -> Any:
 
 async def load(conn: asyncpg.Connection, settings: Settings) -> Preferences:
     rows = await conn.fetch("SELECT key, value FROM constants WHERE key LIKE 'preference:%'")
-    stored = {r["key"][len(PREFIX):]: r["value"] for r in rows if r["value"] is not None}
+    return from_stored({r["key"]: r["value"] for r in rows if r["value"] is not None}, settings)
+
+
+def from_stored(rows: Mapping[str, Any], settings: Settings) -> Preferences:
+    """The preferences from the stored constants (``{"preference:<name>": value}``), defaults
+    where nothing readable is stored. Pure: a posting reads the constants as one of its needs."""
+    stored = {key[len(PREFIX):]: value for key, value in rows.items() if key.startswith(PREFIX)}
     known = {f.name for f in fields(Preferences)}
     values = {}
     for name, raw in stored.items():

@@ -29,6 +29,7 @@ from erp.platform.document import Doc, DocumentKind
 from erp.platform.document_store import load_many
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field, FieldError, quote
+from erp.platform.posting import derive
 from erp.registers.doctor_schedule import doctor_schedule
 from erp.registers.stock import stock
 from erp.services import reports
@@ -183,7 +184,7 @@ async def browse_documents(conn: asyncpg.Connection, registry, kind: DocumentKin
         where.append(f"{quote(name)} = ${len(args)}")
     rows, page = await _page(conn, kind.table, where, args, sorts[sort], descending, limit, after, before)
     docs = await load_many(conn, kind, [r["id"] for r in rows])
-    derived = await kind.derived(conn, docs) if kind.derived and docs else {}
+    derived = await derive(conn, registry, kind, docs)
     return Page([(d, derived.get(d.id, {})) for d in docs], page.next, page.prev)
 
 

@@ -1,0 +1,3 @@
+from .execute import Engine, derive, read_needs
+
+__all__ = ["Engine", "derive", "read_needs"]

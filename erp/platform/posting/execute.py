@@ -1,0 +1,423 @@
+"""Проведение: the posting engine, one path for every operation.
+
+Create, write, post, re-post, unpost and mark go through the same three steps:
+
+1. **read**: one query for everything the operation needs (the period lock in force,
+   the number prefix, the new document's id, its references, and the needs the kind
+   and its subscribers declare, see :mod:`.inputs`); an existing document is first
+   loaded and locked (``FOR UPDATE``);
+2. **build**: the pure :func:`~.build.build` gives a :class:`~.plan.PostingPlan` or every error;
+3. **write**: the plan compiled into one statement (:mod:`.compile`) and run.
+
+A new document is two statements with no transaction around them: the write is the
+transaction, and the gapless counter's row is locked only inside it, as in the
+raw-SQL ceiling. An existing document's are inside one transaction that holds its
+row from the load to the commit. Nothing depends on the kind's shape or on its
+subscribers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from .. import audit
+from .. import document_store as store
+from ..db import retried
+from ..document import Doc, DocumentKind
+from ..document_input import parse_document
+from ..errors import Conflict, ErpError, NotFound, ValidationError
+from ..refs import raise_bad_refs, refs_lookup
+from ..shortfall_names import named
+from ..shortfalls import SHORTAGE, BalanceShortage, shortfalls_of
+from .build import build, combined
+from .compile import compiled, decode_shortfalls, values
+from .inputs import Inputs, Later, results, select
+from .plan import PostingPlan
+from .sqlnames import Params, ident
+
+REFUSED = "EB002"  # erp_refuse(): the statement refused what only it could judge
+
+
+def _retrying(operation):
+    """Deadlocks and serialization failures are PostgreSQL asking to try again: the engine does, a bounded
+    number of times (``db.retried``), so no user sees them. Only when the engine owns the transaction:
+    inside a caller's transaction the caller's whole work must be repeated instead."""
+    @functools.wraps(operation)
+    async def run(self, conn: asyncpg.Connection, *args, **kwargs):
+        if conn.is_in_transaction():
+            return await operation(self, conn, *args, **kwargs)
+        return await retried(lambda: operation(self, conn, *args, **kwargs))
+
+    return run
+
+
+class _Short(Exception):
+    """Balance control refused the statement; named once the transaction is over."""
+
+    def __init__(self, shortfalls) -> None:
+        self.shortfalls = shortfalls
+
+
+async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any],
+                     recorder: tuple[str, int] | None, head=None, head_values=None) -> tuple[dict, Mapping]:
+    """Read ``needs`` (and the engine's ``head`` columns) in one query, and their :class:`~.inputs.Later`
+    needs in a second one when there are any. Returns the answers by name and the row."""
+    now = {k: v for k, v in needs.items() if not isinstance(v, Later)}
+    row: Mapping[str, Any] = {}
+    found: dict[str, Any] = {}
+    if now or head:
+        sql, args, aliases = select(registry, now, recorder, head, head_values)
+        row = await conn.fetchrow(sql, *args)
+        found = results(registry, now, row, aliases)
+    later = {k: v for k, v in needs.items() if isinstance(v, Later)}
+    if later:
+        more: dict[str, Any] = {}
+        for name, need in later.items():
+            space = name.rsplit(".", 1)[0] + "." if "." in name else ""
+            mine = {k[len(space):]: v for k, v in found.items() if k.startswith(space)}
+            more |= {f"{name}.{n}": v for n, v in need.then(mine).items()}
+        if more:
+            sql, args, aliases = select(registry, more, recorder)
+            extra = results(registry, more, await conn.fetchrow(sql, *args), aliases)
+        else:
+            extra = {}
+        for name in later:
+            found[name] = {k[len(name) + 1:]: v for k, v in extra.items() if k.startswith(name + ".")}
+    return found, row
+
+
+def _space(found: Mapping[str, Any], space: str) -> dict[str, Any]:
+    return {k[len(space) + 1:]: v for k, v in found.items() if k.startswith(space + ".")}
+
+
+def _lock(dates) -> dt.date | None:
+    days = [dt.date.fromisoformat(d) for d in (dates or []) if d]
+    return max(days) if days else None
+
+
+class Engine:
+    """The posting engine for one registry (configuration) and its settings."""
+
+    def __init__(self, registry, settings) -> None:
+        self.registry = registry
+        self.settings = settings
+
+    @property
+    def tz(self):
+        return self.settings.tz
+
+    def kind(self, name: str) -> DocumentKind:
+        try:
+            return self.registry.documents[name]
+        except KeyError:
+            raise NotFound(f"Неизвестный вид документа «{name}»", code="unknown_document_kind") from None
+
+    # -- operations ----------------------------------------------------------------------------
+
+    @_retrying
+    async def create(self, conn: asyncpg.Connection, kind: DocumentKind, data: Mapping[str, Any], *,
+                     post: bool = False, author_id: int | None = None) -> Doc:
+        """Write a new document (and post it with ``post=True``, "Провести и закрыть"): one read, one write."""
+        [doc] = await self._create(conn, kind, [data], post=post, author_id=author_id)
+        return doc
+
+    async def create_many(self, conn: asyncpg.Connection, kind: DocumentKind, items: Sequence[Mapping[str, Any]], *,
+                          post: bool = False, author_id: int | None = None) -> list[Doc]:
+        """Write (and post) a batch of new documents of one kind (imports, the demo): every one is
+        read and built first, so a bad one refuses the batch before anything is written; then the
+        writes, in one transaction. The errors name the item (``items[3]``)."""
+        if conn.is_in_transaction():
+            return await self._create(conn, kind, items, post=post, author_id=author_id)
+
+        async def run() -> list[Doc]:
+            async with conn.transaction():
+                return await self._create(conn, kind, items, post=post, author_id=author_id)
+
+        return await retried(run)
+
+    async def _create(self, conn, kind: DocumentKind, items: Sequence[Mapping[str, Any]], *, post: bool,
+                      author_id: int | None) -> list[Doc]:
+        plans: list[tuple[PostingPlan, Doc]] = []
+        for i, data in enumerate(items):
+            try:
+                plans.append(await self._plan_new(conn, kind, data, post=post, author_id=author_id))
+            except ErpError as exc:
+                if len(items) > 1:
+                    exc.details = {**exc.details, "item": i}
+                    exc.message = f"items[{i}]: {exc.message}"
+                    exc.args = (exc.message,)
+                raise
+        out = []
+        for plan, doc in plans:
+            number = await self._run(conn, kind, plan)
+            out.append(dataclasses.replace(doc, number=number, number_prefix=plan.numbering.prefix,
+                                           number_year=plan.numbering.year))
+        return out
+
+    async def _plan_new(self, conn, kind: DocumentKind, data: Mapping[str, Any], *, post: bool,
+                        author_id: int | None) -> tuple[PostingPlan, Doc]:
+        date, header, lines, based_on = parse_document(kind, data, self.tz, self.settings)
+        date = date or dt.datetime.now(self.tz)
+        if post and not kind.postable:
+            raise Conflict(f"Документ «{kind.title}» не проводится", code="not_postable")
+        new = Doc(kind.name, None, "", date, post, False, header, tuple(lines), based_on)
+        needs = self._needs(kind, "create", None, new)
+        refs = refs_lookup(self.registry, self._refs(kind, header, lines, based_on))
+        prefix_from = self._prefix_source(kind, header)
+
+        def head(p: Params) -> dict[str, str]:
+            columns = {"lock_dates": "(SELECT array_agg(value->>'date') FROM constants"
+                                     f" WHERE key = ANY({p('h.lock_keys', 'text[]')}))",
+                       "new_id": f"nextval(pg_get_serial_sequence({p('h.table', 'text')}, 'id'))"}
+            if prefix_from is not None:
+                columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
+                                     f" WHERE id = {p('h.prefix_id', 'bigint')})")
+            if refs is not None:
+                columns["refs"] = self._refs_sql(refs, p)
+            return columns
+
+        head_values = {"h.lock_keys": self._lock_keys(kind, header), "h.table": f'"{kind.table}"',
+                       **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
+                       **({f"h.refs{i}": ids for i, ids in enumerate(refs[1])} if refs else {})}
+        found, row = await read_needs(conn, self.registry, needs, None, head, head_values)
+        if refs is not None:
+            raise_bad_refs(self.registry, refs[2], msgspec.json.decode(row["refs"] or "[]"))
+        new = dataclasses.replace(new, id=row["new_id"])
+        plan = self._build(kind, "create", None, new, found, _lock(row["lock_dates"]), author_id=author_id,
+                           prefix=(row["prefix"] or "") if prefix_from is not None else "")
+        return plan, dataclasses.replace(new, header={**new.header, **plan.document.header},
+                                         lines=plan.lines.rows if plan.lines else new.lines)
+
+    @_retrying
+    async def update(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
+                     data: Mapping[str, Any], *, post: bool | None = None) -> Doc:
+        """Save a changed document. A posted one is re-posted (its movements replaced); ``post=True`` posts it."""
+        date, header, lines, _ = parse_document(kind, data, self.tz, self.settings)
+
+        def change(old: Doc) -> Doc:
+            return dataclasses.replace(old, date=date or old.date, header=header, lines=tuple(lines),
+                                       posted=bool(old.posted or post))
+
+        return await self._existing(conn, kind, doc_id, "write", change)
+
+    @_retrying
+    async def post(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
+        self._require_postable(kind)
+        return await self._existing(conn, kind, doc_id, "post", lambda old: dataclasses.replace(old, posted=True))
+
+    @_retrying
+    async def unpost(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
+        self._require_postable(kind)
+        return await self._existing(conn, kind, doc_id, "unpost", lambda old: dataclasses.replace(old, posted=False))
+
+    @_retrying
+    async def set_deletion_mark(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int,
+                                mark: bool) -> Doc:
+        return await self._existing(conn, kind, doc_id, "mark" if mark else "unmark",
+                                    lambda old: dataclasses.replace(old, deletion_mark=mark))
+
+    async def repost(self, conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:
+        """Re-post a batch of posted documents of one kind (перепроведение, e.g. of a period): each is
+        read, built and written as by :meth:`post`, all in one transaction, so the batch holds or
+        fails as a whole."""
+        self._require_postable(kind)
+
+        async def run() -> list[Doc]:
+            async with conn.transaction():
+                return [await self._existing(conn, kind, i, "post", lambda old: dataclasses.replace(old, posted=True))
+                        for i in ids]
+
+        return await run() if conn.is_in_transaction() else await retried(run)
+
+    async def _existing(self, conn, kind: DocumentKind, doc_id: int, operation, change) -> Doc:
+        try:
+            async with conn.transaction():
+                old, lock = await store.load(conn, kind, doc_id, for_update=True)
+                new = change(old)
+                plan = await self._write_existing(conn, kind, operation, old, new, lock)
+                number = await self._run(conn, kind, plan)
+        except _Short as short:
+            raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
+        if plan.lines is not None:
+            new = dataclasses.replace(new, lines=plan.lines.rows)
+        moved = plan.numbering.mode == "move"
+        return dataclasses.replace(new, number=number, header={**new.header, **plan.document.header},
+                                   number_prefix=plan.numbering.prefix if moved else new.number_prefix,
+                                   number_year=plan.numbering.year if moved else new.number_year)
+
+    async def _write_existing(self, conn, kind: DocumentKind, operation, old: Doc, new: Doc,
+                              lock: dt.date | None) -> PostingPlan:
+        needs = self._needs(kind, operation, old, new)
+        writing = operation == "write"
+        refs = refs_lookup(self.registry, self._refs(kind, new.header, new.lines, None)) if writing else None
+        field = kind.prefix_from[0] if kind.prefix_from else None
+        new_source = writing and field is not None and new.header.get(field) != old.header.get(field)
+        prefix_from = self._prefix_source(kind, new.header) if new_source else None
+        org = kind.organization_field
+        org_moved = writing and org is not None and new.header.get(org) != old.header.get(org)
+
+        def head(p: Params) -> dict[str, str]:
+            columns: dict[str, str] = {}
+            if org_moved:
+                columns["lock_dates"] = ("(SELECT array_agg(value->>'date') FROM constants"
+                                         f" WHERE key = ANY({p('h.lock_keys', 'text[]')}))")
+            if prefix_from is not None:
+                columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
+                                     f" WHERE id = {p('h.prefix_id', 'bigint')})")
+            if refs is not None:
+                columns["refs"] = self._refs_sql(refs, p)
+            return columns
+
+        head_values = {"h.lock_keys": self._lock_keys(kind, new.header),
+                       **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
+                       **({f"h.refs{i}": ids for i, ids in enumerate(refs[1])} if refs else {})}
+        found, row = await read_needs(conn, self.registry, needs, (kind.name, old.id), head, head_values)
+        if refs is not None:
+            raise_bad_refs(self.registry, refs[2], msgspec.json.decode(row["refs"] or "[]"))
+        if org_moved:
+            lock = max(filter(None, [lock, _lock(row["lock_dates"])]), default=None)
+        prefix = None
+        if new_source:
+            prefix = (row["prefix"] or "") if prefix_from is not None else ""
+        return self._build(kind, operation, old, new, found, lock, prefix=prefix)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get(self, conn: asyncpg.Connection, kind: DocumentKind, doc_id: int) -> Doc:
+        doc, _ = await store.load(conn, kind, doc_id)
+        return doc
+
+    async def derive(self, conn: asyncpg.Connection, kind: DocumentKind, docs: Sequence[Doc]
+                     ) -> Mapping[int, Mapping[str, Any]]:
+        return await derive(conn, self.registry, kind, docs)
+
+    async def fill_based_on(self, conn: asyncpg.Connection, target: DocumentKind, source_kind: str,
+                            source_id: int) -> dict[str, Any]:
+        """Ввод на основании: the filled, unsaved new document."""
+        mapping = target.based_on_source(source_kind)
+        if mapping is None:
+            raise ValidationError(
+                f"«{target.title}» не вводится на основании «{self.kind(source_kind).title}»",
+                code="not_based_on", details={"fields": {"based_on": "недопустимое основание"}})
+        base = await self.get(conn, self.kind(source_kind), source_id)
+        if base.deletion_mark:
+            raise Conflict("Документ-основание помечен на удаление", code="base_marked")
+        needs = mapping.needs(base) if mapping.needs else {}
+        found, _ = await read_needs(conn, self.registry, needs, None)
+        filled = mapping.fill(base, Inputs(found, settings=self.settings))
+        return {**filled.get("header", {}), "lines": list(filled.get("lines", [])),
+                "based_on": {"kind": source_kind, "id": source_id}}
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _needs(self, kind: DocumentKind, operation, old: Doc | None, new: Doc) -> dict[str, Any]:
+        needs = {f"kind.{n}": v for n, v in (kind.needs(old, new, self.settings) if kind.needs else {}).items()}
+        for subscriber in self.registry.subscribers(kind.name):
+            needs |= {f"{subscriber.name}.{n}": v for n, v in subscriber.needs(kind, operation, old, new).items()}
+        return needs
+
+    def _build(self, kind: DocumentKind, operation, old: Doc | None, new: Doc, found: Mapping[str, Any],
+               lock: dt.date | None, *, author_id: int | None = None, prefix: str | None = None) -> PostingPlan:
+        inputs = Inputs(_space(found, "kind"), lock=lock, settings=self.settings)
+        subscribers = [_Bound(s, Inputs(_space(found, s.name), lock=lock, settings=self.settings))
+                       for s in self.registry.subscribers(kind.name)]
+        plan = build(self.registry, kind, operation, old, new, inputs, tz=self.tz, subscribers=subscribers,
+                     actor=audit.current_actor(), author_id=author_id, prefix=prefix)
+        if isinstance(plan, list):
+            raise combined(plan)
+        return plan
+
+    async def _run(self, conn, kind: DocumentKind, plan: PostingPlan) -> str:
+        """Run the plan's statement; its refusals as errors people read."""
+        statement = compiled(self.registry, plan)
+        args = statement.args(values(self.registry, plan))
+        try:
+            return await conn.fetchval(statement.sql, *args)
+        except asyncpg.ExclusionViolationError:
+            raise Conflict(kind.conflict_message, code="exclusion_conflict", details={"kind": kind.name}) from None
+        except asyncpg.PostgresError as exc:
+            if exc.sqlstate == SHORTAGE:
+                rows = decode_shortfalls(exc.detail)
+                for r in rows:
+                    r["balance"], r["required"] = Decimal(r["balance"]), Decimal(r["required"])
+                found = shortfalls_of(rows, statement.titles)
+                if conn.is_in_transaction():
+                    raise _Short(found) from None
+                raise BalanceShortage(await named(conn, self.registry, found)) from None
+            if exc.sqlstate == REFUSED:
+                n = plan.numbering
+                raise Conflict(
+                    f"Документ «{kind.title}» № {n.old_number} нельзя перенести в другой год или сменить ему префикс"
+                    f" номера: его номер в серии {n.old_year} года не последний, и в ней остался бы пропуск."
+                    " Создайте новый документ с нужной датой, а этот пометьте на удаление",
+                    code="number_series_change",
+                    details={"number": n.old_number, "year": n.old_year, "new_year": n.year}) from None
+            raise
+
+    def _lock_keys(self, kind: DocumentKind, header: Mapping[str, Any]) -> list[str]:
+        org = header.get(kind.organization_field) if kind.organization_field else None
+        return ["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])
+
+    def _refs_sql(self, refs, p: Params) -> str:
+        parts = []
+        for i, (target, _) in enumerate(sorted(self._targets(refs[2]).items())):
+            table = self.registry.target(target).table
+            parts.append(f"SELECT '{target}' AS t, id, deletion_mark FROM {ident(table)}"
+                         f" WHERE id = ANY({p(f'h.refs{i}', 'bigint[]')})")
+        found = " UNION ALL ".join(parts)
+        return f"(SELECT json_agg(json_build_array(t, id, deletion_mark)) FROM ({found}) AS r)::text"
+
+    @staticmethod
+    def _targets(paths) -> dict[str, set[int]]:
+        out: dict[str, set[int]] = {}
+        for _, target, value in paths:
+            out.setdefault(target, set()).add(value)
+        return out
+
+    def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
+        """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""
+        if not kind.prefix_from or header.get(kind.prefix_from[0]) is None:
+            return None
+        field, catalog_name, attribute = kind.prefix_from
+        return self.registry.catalogs[catalog_name].table, attribute, header[field]
+
+    def _refs(self, kind: DocumentKind, header, lines, based_on) -> list[tuple[str, str, int]]:
+        refs = [(f.name, f.ref, header.get(f.name)) for f in kind.header if f.type == "ref"]
+        for i, line in enumerate(lines):
+            refs += [(f"lines[{i}].{f.name}", f.ref, line.get(f.name)) for f in kind.lines if f.type == "ref"]
+        if based_on:
+            refs.append(("based_on", based_on[0], based_on[1]))
+        return refs
+
+    def _require_postable(self, kind: DocumentKind) -> None:
+        if not kind.postable:
+            raise Conflict(f"Документ «{kind.title}» не проводится", code="not_postable")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bound:
+    """A subscriber with its own inputs (its needs' answers, by its own names)."""
+
+    subscriber: Any
+    inputs: Inputs
+
+    def rows(self, change):
+        return self.subscriber.rows(dataclasses.replace(change, inputs=self.inputs))
+
+
+async def derive(conn: asyncpg.Connection, registry, kind: DocumentKind, docs: Sequence[Doc]
+                 ) -> Mapping[int, Mapping[str, Any]]:
+    """A kind's read-only derived values (:class:`~erp.platform.document.Derived`) for ``docs``: one query."""
+    if kind.derived is None or not docs:
+        return {}
+    found, _ = await read_needs(conn, registry, kind.derived.needs(docs), None)
+    return kind.derived.compute(docs, Inputs(found))
+
