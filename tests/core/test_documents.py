@@ -12,7 +12,7 @@ from erp.platform.errors import ValidationError
 from erp.platform.lifecycle import RULES, State, TransitionRefused, guard
 from erp.platform.period_lock import PeriodClosed
 from erp.platform.posting import Engine
-from erp.platform.register_write import BalanceShortage
+from erp.platform.shortfalls import BalanceShortage
 
 MSK = dt.timezone(dt.timedelta(hours=3))
 

@@ -19,7 +19,7 @@ from erp.platform.document import ContextQuery, Doc, DocumentKind, PostingContex
 from erp.platform.fields import Field
 from erp.platform.metadata import Registry
 from erp.platform.posting import Engine
-from erp.platform.register_write import BalanceShortage
+from erp.platform.shortfalls import BalanceShortage
 from erp.platform.totals import check_totals
 from tests.core import objects
 from tests.core.objects import LINES, boxes, install, sold

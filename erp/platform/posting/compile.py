@@ -203,8 +203,6 @@ def compile_plan(registry, plan: PostingPlan) -> Compiled:
         if short:
             shorts.append(f"({short})")
             titles[reg.name] = reg.title
-    for i, records in enumerate(plan.info):
-        ctes += _info_ctes(registry.info_registers[records.register], f"_i{i}", p)
     # The gate: evaluated only after every register write ran to completion (their rows counted) and
     # balance control found nothing, so the counter's row is locked last.
     gate = f"({' + '.join(counted)}) >= 0" if counted else "true"
@@ -212,23 +210,24 @@ def compile_plan(registry, plan: PostingPlan) -> Compiled:
         ctes.append(f"short AS ({' UNION ALL '.join(shorts)})")
         gate = f"CASE WHEN {gate} THEN NOT EXISTS (SELECT FROM short) ELSE false END"
     numbering = plan.numbering
-    kind = p("kind", "text")
     upsert = " ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last"
     refusals = []
     if numbering.mode == "new":
         ctes.append(f"num AS (INSERT INTO document_counters (kind, prefix, year, last)"
-                    f" SELECT {kind}, {p('prefix', 'text')}, {p('year', 'int')}, 1 WHERE {gate}{upsert})")
+                    f" SELECT {p('kind', 'text')}, {p('prefix', 'text')}, {p('year', 'int')}, 1 WHERE {gate}{upsert})")
     elif numbering.mode == "move":
         old_prefix = p("old_prefix", "text")
-        ctes.append(f"shrunk AS (UPDATE document_counters AS c SET last = c.last - 1 WHERE c.kind = {kind}"
+        ctes.append(f"shrunk AS (UPDATE document_counters AS c SET last = c.last - 1 WHERE c.kind = {p('kind', 'text')}"
                     f" AND c.prefix = {old_prefix} AND c.year = {p('old_year', 'int')}"
                     f" AND {p('old_number', 'text')} = {number_sql(old_prefix, numbering.width, 'c.last')}"
                     " RETURNING c.last)")
         ctes.append(f"num AS (INSERT INTO document_counters (kind, prefix, year, last)"
-                    f" SELECT {kind}, {p('prefix', 'text')}, {p('year', 'int')}, 1"
+                    f" SELECT {p('kind', 'text')}, {p('prefix', 'text')}, {p('year', 'int')}, 1"
                     f" WHERE EXISTS (SELECT FROM shrunk) AND {gate}{upsert})")
         refusals.append("erp_refuse(NOT EXISTS (SELECT FROM shrunk), 'number_series_change', NULL)")
     ctes.append(_document_cte(doc, numbering.mode, numbering.width, p))
+    for i, records in enumerate(plan.info):  # after the document: their order key is its number
+        ctes += _info_ctes(registry.info_registers[records.register], f"_i{i}", p)
     if plan.lines is not None:
         ctes += _lines_ctes(plan, p)
     for i, row in enumerate(plan.rows):

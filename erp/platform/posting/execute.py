@@ -75,7 +75,11 @@ async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any
     found: dict[str, Any] = {}
     if now or head:
         sql, args, aliases = select(registry, now, recorder, head, head_values)
-        row = await conn.fetchrow(sql, *args)
+        try:
+            row = await conn.fetchrow(sql, *args)
+        except Exception:
+            print("READ SQL", sql, args)
+            raise
         found = results(registry, now, row, aliases)
     later = {k: v for k, v in needs.items() if isinstance(v, Later)}
     if later:
@@ -341,6 +345,9 @@ class Engine:
         args = statement.args(values(self.registry, plan))
         try:
             return await conn.fetchval(statement.sql, *args)
+        except asyncpg.IndeterminateDatatypeError:
+            print("WRITE SQL", statement.sql, args)
+            raise
         except asyncpg.ExclusionViolationError:
             raise Conflict(kind.conflict_message, code="exclusion_conflict", details={"kind": kind.name}) from None
         except asyncpg.PostgresError as exc:
