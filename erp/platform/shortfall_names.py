@@ -50,5 +50,5 @@ async def named(conn: asyncpg.Connection, registry, shortfalls: Sequence[Shortfa
         labels = {f.name: f.title for f in (*register.dimensions, *register.resources) if f.title}
         out.append(msgspec.structs.replace(
             s, labels=labels, names=await _names(conn, registry, register, s.dimensions),
-            balances=await _balances(conn, register, s.dimensions)))
+            balances=s.balances if s.balances is not None else await _balances(conn, register, s.dimensions)))
     return out

@@ -95,5 +95,6 @@ def shortfalls_of(rows: Iterable[Mapping[str, Any]], titles: Mapping[str, str]) 
     """The :func:`check_query` rows as shortfalls (rows without a register are skipped)."""
     return [Shortfall(register=row["register"], dimensions=msgspec.json.decode(row["dims"]),
                       resource=row["resource"], available=row["balance"] + row["required"],
-                      required=row["required"], title=titles[row["register"]], zero_with=row.get("zero_with"))
+                      required=row["required"], title=titles[row["register"]], zero_with=row.get("zero_with"),
+                      balances=row.get("after"))
             for row in rows if row["register"] is not None]

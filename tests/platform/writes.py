@@ -15,7 +15,7 @@ import asyncpg
 
 from erp.platform.metadata import Registry
 from erp.platform.posting import read_needs
-from erp.platform.posting.compile import _columns, decode_shortfalls, register_ctes
+from erp.platform.posting.compile import SHORTFALLS, _columns, decode_shortfalls, register_ctes
 from erp.platform.posting.inputs import Balances, key_of
 from erp.platform.posting.sqlnames import Params
 from erp.platform.register import AccumulationRegister, Movement
@@ -32,9 +32,7 @@ async def write_movements(conn: asyncpg.Connection, register: AccumulationRegist
     select = " + ".join(f"(SELECT count(*) FROM {name})" for name in counted)
     if short and controlled:
         ctes.append(f"short AS ({short})")
-        select += (", erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource,"
-                   " s.balance::text, s.required::text, s.zero_with) ORDER BY s.register, s.dims, s.resource)"
-                   " FROM short AS s))")
+        select += ", " + SHORTFALLS
     values = {"kind": recorder_kind, "doc_id": recorder_id,
               **{f"_0.{c}": v for c, v in _columns(register, movements).items()}}
     try:
@@ -42,10 +40,7 @@ async def write_movements(conn: asyncpg.Connection, register: AccumulationRegist
     except asyncpg.PostgresError as exc:
         if exc.sqlstate != SHORTAGE:
             raise
-        rows = decode_shortfalls(exc.detail)
-        for row in rows:
-            row["balance"], row["required"] = Decimal(row["balance"]), Decimal(row["required"])
-        raise BalanceShortage(shortfalls_of(rows, {register.name: register.title})) from None
+        raise BalanceShortage(shortfalls_of(decode_shortfalls(exc.detail), {register.name: register.title})) from None
 
 
 async def current_balances(conn: asyncpg.Connection, register: AccumulationRegister,

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -137,6 +138,7 @@ def _short_sql(reg: AccumulationRegister, tag: str, change: Mapping[str, str]) -
     dims = idents(reg.dimension_names)
     takes = ", ".join(f"sum(-record_type * {ident(r)}) AS {ident(r)}" for r in _controlled(reg))
     pairs = ", ".join(f"{literal(d)}, b.{ident(d)}" for d in reg.dimension_names)
+    after = ", ".join(f"{literal(r)}, b.{ident(r)}::text" for r in reg.resource_names)
     rows = [f"({literal(r)}, b.{ident(r)}, greatest(coalesce(own.{ident(r)}, 0), 0), NULL::text, false)"
             for r in reg.no_negative]
     # A resource that must not be negative either is named once: as negative, or as left behind.
@@ -144,7 +146,8 @@ def _short_sql(reg: AccumulationRegister, tag: str, change: Mapping[str, str]) -
              f" b.{ident(pair)} = 0 AND b.{ident(r)} {'>' if r in reg.no_negative else '<>'} 0)"
              for r, pair in reg.zero_with.items()]
     return (f"SELECT {literal(reg.name)}::text AS register, json_build_object({pairs})::text AS dims,"
-            f" x.resource::text AS resource, x.balance, x.required, x.zero_with FROM balance_up{tag} AS b"
+            f" x.resource::text AS resource, x.balance, x.required, x.zero_with,"
+            f" json_build_object({after})::text AS after FROM balance_up{tag} AS b"
             f" JOIN (SELECT {dims} FROM delta{tag} GROUP BY {dims} HAVING {_watched(reg, change)}) AS k"
             f" ON {_join(reg, 'k', 'b')}"
             f" LEFT JOIN (SELECT {dims}, {takes} FROM new{tag} GROUP BY {dims}) AS own ON {_join(reg, 'own', 'b')}"
@@ -237,9 +240,7 @@ def compile_plan(registry, plan: PostingPlan) -> Compiled:
         # The number first, the shortfalls after it, both in the select list: a main query that scanned
         # the shortfalls first would run the controlled registers' upserts ahead of the others, and then
         # a new document and a re-posted one lock shared totals in opposite orders.
-        select.append("erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource,"
-                      " s.balance::text, s.required::text, s.zero_with) ORDER BY s.register, s.dims, s.resource)"
-                      " FROM short AS s)) AS short")
+        select.append(SHORTFALLS + " AS short")
     select += refusals
     for note in plan.notify:
         select.append(f"(SELECT count(pg_notify({literal(note.channel)}, '')) FROM doc) AS notified")
@@ -374,6 +375,18 @@ def values(registry, plan: PostingPlan) -> dict[str, Any]:
     return out
 
 
+# Balance control's verdict in the select list: refuses the statement when ``short`` has rows.
+SHORTFALLS = ("erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource,"
+              " s.balance::text, s.required::text, s.zero_with, s.after) ORDER BY s.register, s.dims, s.resource)"
+              " FROM short AS s))")
+
+
 def decode_shortfalls(detail: str) -> list[dict[str, Any]]:
-    fields = ("register", "dims", "resource", "balance", "required", "zero_with")
-    return [dict(zip(fields, s, strict=True)) for s in msgspec.json.decode(detail)]
+    """The refusal's shortfalls: the balance (after the write) and what the recorder takes as Decimal,
+    every resource of the key after the write as ``after``."""
+    fields = ("register", "dims", "resource", "balance", "required", "zero_with", "after")
+    rows = [dict(zip(fields, s, strict=True)) for s in msgspec.json.decode(detail)]
+    for row in rows:
+        row["balance"], row["required"] = Decimal(row["balance"]), Decimal(row["required"])
+        row["after"] = {r: Decimal(v) for r, v in msgspec.json.decode(row["after"]).items()}
+    return rows

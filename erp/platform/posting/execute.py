@@ -22,7 +22,6 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -75,11 +74,7 @@ async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any
     found: dict[str, Any] = {}
     if now or head:
         sql, args, aliases = select(registry, now, recorder, head, head_values)
-        try:
-            row = await conn.fetchrow(sql, *args)
-        except Exception:
-            print("READ SQL", sql, args)
-            raise
+        row = await conn.fetchrow(sql, *args)
         found = results(registry, now, row, aliases)
     later = {k: v for k, v in needs.items() if isinstance(v, Later)}
     if later:
@@ -345,16 +340,11 @@ class Engine:
         args = statement.args(values(self.registry, plan))
         try:
             return await conn.fetchval(statement.sql, *args)
-        except asyncpg.IndeterminateDatatypeError:
-            print("WRITE SQL", statement.sql, args)
-            raise
         except asyncpg.ExclusionViolationError:
             raise Conflict(kind.conflict_message, code="exclusion_conflict", details={"kind": kind.name}) from None
         except asyncpg.PostgresError as exc:
             if exc.sqlstate == SHORTAGE:
                 rows = decode_shortfalls(exc.detail)
-                for r in rows:
-                    r["balance"], r["required"] = Decimal(r["balance"]), Decimal(r["required"])
                 found = shortfalls_of(rows, statement.titles)
                 if conn.is_in_transaction():
                     raise _Short(found) from None
