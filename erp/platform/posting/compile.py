@@ -228,7 +228,7 @@ def compile_plan(registry, plan: PostingPlan) -> Compiled:
                     f" SELECT {p('kind', 'text')}, {p('prefix', 'text')}, {p('year', 'int')}, 1"
                     f" WHERE EXISTS (SELECT FROM shrunk) AND {gate}{upsert})")
         refusals.append("erp_refuse(NOT EXISTS (SELECT FROM shrunk), 'number_series_change', NULL)")
-    ctes.append(_document_cte(doc, numbering.mode, numbering.width, p))
+    ctes.append(_document_cte(doc, numbering.mode, numbering.width, p, gate))
     for i, records in enumerate(plan.info):  # after the document: their order key is its number
         ctes += _info_ctes(registry.info_registers[records.register], f"_i{i}", p)
     if plan.lines is not None:
@@ -248,7 +248,9 @@ def compile_plan(registry, plan: PostingPlan) -> Compiled:
     return Compiled(sql, p.names, titles)
 
 
-def _document_cte(doc, mode: str, width: int, p: Params) -> str:
+def _document_cte(doc, mode: str, width: int, p: Params, gate: str) -> str:
+    """The header inserted or updated, after every register write (see :func:`compile_plan`'s gate):
+    every statement then locks the registers' totals in one order, whatever the operation."""
     header = list(doc.header)
     if doc.insert:
         cols = ["id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id",
@@ -262,7 +264,7 @@ def _document_cte(doc, mode: str, width: int, p: Params) -> str:
     sets = [f"date = {p('date', 'timestamptz')}", f"posted = {p('posted', 'boolean')}",
             f"deletion_mark = {p('deletion_mark', 'boolean')}", "updated_at = now()",
             *(f"{ident(h)} = {p(f'h.{h}', doc.types[h])}" for h in header)]
-    source = ""
+    source = f" FROM (SELECT WHERE {gate}) AS gate"
     if mode == "move":
         sets += [f"number = {number_sql(p('prefix', 'text'), width)}", f"number_prefix = {p('prefix', 'text')}",
                  f"number_year = {p('year', 'int')}"]
