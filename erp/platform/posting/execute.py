@@ -190,7 +190,7 @@ class Engine:
         if refs is not None:
             raise_bad_refs(self.registry, refs[2], msgspec.json.decode(row["refs"] or "[]"))
         new = dataclasses.replace(new, id=row["new_id"])
-        plan = self._build(kind, "create", None, new, found, _lock(row["lock_dates"]), author_id=author_id,
+        plan = self.plan(kind, "create", None, new, found, _lock(row["lock_dates"]), author_id=author_id,
                            prefix=(row["prefix"] or "") if prefix_from is not None else "")
         return plan, dataclasses.replace(new, header={**new.header, **plan.document.header},
                                          lines=plan.lines.rows if plan.lines else new.lines)
@@ -286,7 +286,7 @@ class Engine:
         prefix = None
         if new_source:
             prefix = (row["prefix"] or "") if prefix_from is not None else ""
-        return self._build(kind, operation, old, new, found, lock, prefix=prefix)
+        return self.plan(kind, operation, old, new, found, lock, prefix=prefix)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -323,8 +323,10 @@ class Engine:
             needs |= {f"{subscriber.name}.{n}": v for n, v in subscriber.needs(kind, operation, old, new).items()}
         return needs
 
-    def _build(self, kind: DocumentKind, operation, old: Doc | None, new: Doc, found: Mapping[str, Any],
+    def plan(self, kind: DocumentKind, operation, old: Doc | None, new: Doc, found: Mapping[str, Any],
                lock: dt.date | None, *, author_id: int | None = None, prefix: str | None = None) -> PostingPlan:
+        """The build step for ``operation`` (pure): ``found`` holds the needs' answers by their engine
+        names (``kind.<name>``, ``<subscriber>.<name>``); every error is raised as one."""
         inputs = Inputs(_space(found, "kind"), lock=lock, settings=self.settings)
         subscribers = [_Bound(s, Inputs(_space(found, s.name), lock=lock, settings=self.settings))
                        for s in self.registry.subscribers(kind.name)]
