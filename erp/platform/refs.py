@@ -1,48 +1,65 @@
 """Checking references: every ``ref`` value must name an existing item that
 is not marked for deletion. All references of one write are checked in one
-query, whatever their number; a new document's check rides along with its
-other reads (:func:`refs_lookup`)."""
+query, whatever their number; a document's check rides along with its
+posting's read (:func:`found_sql`)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from .errors import ValidationError
+from .posting.sqlnames import Params, ident, literal
+
+Ref = tuple[str, Any, Any]  # (field path, target name, id)
 
 
-def refs_lookup(registry, refs: Iterable[tuple[str, str, int]], first_arg: int = 1
-                ) -> tuple[str, list[Any], list[tuple[str, str, int]]] | None:
-    """The query finding the referenced items, ``(t, id, deletion_mark)`` rows, with its
-    arguments (numbered from ``first_arg``) and the refs to judge; None when nothing is referenced."""
-    wanted: dict[str, set[int]] = defaultdict(set)
+class Refs(msgspec.Struct, frozen=True):
+    """The references of one write: the ids wanted per target and the paths to judge."""
+
+    wanted: dict[str, list[int]]
+    paths: list[tuple[str, str, int]]
+
+
+def refs_of(refs: Iterable[Ref]) -> Refs | None:
+    """``refs`` without the empty ones; None when nothing is referenced."""
+    wanted: dict[str, set[int]] = {}
     paths: list[tuple[str, str, int]] = []
     for path, target, value in refs:
-        if value is None:
+        if value is None or target is None:
             continue
-        wanted[target].add(value)
+        wanted.setdefault(target, set()).add(value)
         paths.append((path, target, value))
     if not wanted:
         return None
-    parts, args = [], []
-    for i, (target, ids) in enumerate(sorted(wanted.items()), start=first_arg):
+    return Refs({t: sorted(ids) for t, ids in sorted(wanted.items())}, paths)
+
+
+def found_sql(registry, refs: Refs, p: Params) -> str:
+    """An expression giving the referenced items found, as JSON text of ``[target, id, deletion_mark]``;
+    its parameters are named ``refs.<n>`` (see :func:`found_values`)."""
+    parts = []
+    for i, target in enumerate(refs.wanted):
         obj = registry.target(target)
         if obj is None:
             raise LookupError(f"unknown reference target {target}")
-        parts.append(f"SELECT '{target}' AS t, id, deletion_mark FROM \"{obj.table}\""
-                     f" WHERE id = ANY(${i}::bigint[])")
-        args.append(sorted(ids))
-    return " UNION ALL ".join(parts), args, paths
+        parts.append(f"SELECT {literal(target)} AS t, id, deletion_mark FROM {ident(obj.table)}"
+                     f" WHERE id = ANY({p(f'refs.{i}', 'bigint[]')})")
+    return f"(SELECT json_agg(json_build_array(t, id, deletion_mark)) FROM ({' UNION ALL '.join(parts)}) AS r)::text"
 
 
-def raise_bad_refs(registry, paths: Iterable[tuple[str, str, int]], found: Iterable[tuple[str, int, bool]]) -> None:
-    """ValidationError naming every ref of ``paths`` that ``found`` (the lookup's rows) lacks or has marked."""
-    marks = {(t, i): mark for t, i, mark in found}
+def found_values(refs: Refs) -> dict[str, list[int]]:
+    return {f"refs.{i}": ids for i, ids in enumerate(refs.wanted.values())}
+
+
+def raise_bad_refs(registry, refs: Refs, found: str | None) -> None:
+    """ValidationError naming every ref that ``found`` (:func:`found_sql`'s JSON) lacks or has marked."""
+    marks = {(t, i): mark for t, i, mark in msgspec.json.decode(found or "[]")}
     problems: dict[str, str] = {}
-    for path, target, value in paths:
+    for path, target, value in refs.paths:
         title = registry.target(target).title
         if (target, value) not in marks:
             problems[path] = f"«{title}»: элемент с id {value} не найден"
@@ -54,10 +71,11 @@ def raise_bad_refs(registry, paths: Iterable[tuple[str, str, int]], found: Itera
                               details={"fields": problems})
 
 
-async def check_refs(conn: asyncpg.Connection, registry, refs: Iterable[tuple[str, str, int]]) -> None:
-    """``refs`` are ``(field path, target name, id)``; raise ValidationError naming
-    every bad one."""
-    lookup = refs_lookup(registry, refs)
-    if lookup is not None:
-        sql, args, paths = lookup
-        raise_bad_refs(registry, paths, [(r["t"], r["id"], r["deletion_mark"]) for r in await conn.fetch(sql, *args)])
+async def check_refs(conn: asyncpg.Connection, registry, refs: Iterable[Ref]) -> None:
+    """``refs`` are ``(field path, target name, id)``; raise ValidationError naming every bad one."""
+    wanted = refs_of(refs)
+    if wanted is not None:
+        p = Params()
+        sql = "SELECT " + found_sql(registry, wanted, p)
+        values = found_values(wanted)
+        raise_bad_refs(registry, wanted, await conn.fetchval(sql, *[values[n] for n in p.names]))

@@ -319,7 +319,8 @@ class AccumulationRegister:
         return await balance(conn, self, at, **filters)
 
     async def turnovers(self, conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
-                        periodicity: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+                        periodicity: Literal["day", "month", "year"] | None = None,
+                        **filters: Any) -> list[dict[str, Any]]:
         """Обороты: see :func:`erp.platform.virtual_tables.turnovers`."""
         from .virtual_tables import turnovers
 

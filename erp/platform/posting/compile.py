@@ -229,8 +229,8 @@ def compile_plan(registry, plan: PostingPlan) -> Compiled:
                     f" WHERE EXISTS (SELECT FROM shrunk) AND {gate}{upsert})")
         refusals.append("erp_refuse(NOT EXISTS (SELECT FROM shrunk), 'number_series_change', NULL)")
     ctes.append(_document_cte(doc, numbering.mode, numbering.width, p, gate))
-    for i, records in enumerate(plan.info):  # after the document: their order key is its number
-        ctes += _info_ctes(registry.info_registers[records.register], f"_i{i}", p)
+    for i, info in enumerate(plan.info):  # after the document: their order key is its number
+        ctes += _info_ctes(registry.info_registers[info.register], f"_i{i}", p)
     if plan.lines is not None:
         ctes += _lines_ctes(plan, p)
     for i, row in enumerate(plan.rows):
@@ -356,13 +356,13 @@ def values(registry, plan: PostingPlan) -> dict[str, Any]:
     for i, records in enumerate(plan.registers):
         reg = registry.registers[records.register]
         out |= {f"_{i}.{c}": v for c, v in _columns(reg, records.movements).items()}
-    for i, records in enumerate(plan.info):
-        register = registry.info_registers[records.register]
+    for i, info in enumerate(plan.info):
+        register = registry.info_registers[info.register]
         tag = f"_i{i}"
-        out[f"{tag}.line_no"] = list(range(1, len(records.records) + 1))
+        out[f"{tag}.line_no"] = list(range(1, len(info.records) + 1))
         for f in (*register.dimensions, *register.resources):
-            out[f"{tag}.{f.name}"] = [r.get(f.name) for r in records.records]
-        out[f"{tag}.period"] = records.period
+            out[f"{tag}.{f.name}"] = [r.get(f.name) for r in info.records]
+        out[f"{tag}.period"] = info.period
     if plan.lines is not None:
         out["l.line_no"] = list(range(1, len(plan.lines.rows) + 1))
         for f in plan.lines.fields:

@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
-import msgspec
 
 from .. import audit
 from .. import document_store as store
@@ -33,7 +32,7 @@ from ..db import retried
 from ..document import Doc, DocumentKind
 from ..document_input import parse_document
 from ..errors import Conflict, ErpError, NotFound, ValidationError
-from ..refs import raise_bad_refs, refs_lookup
+from ..refs import found_sql, found_values, raise_bad_refs, refs_of
 from ..shortfall_names import named
 from ..shortfalls import SHORTAGE, BalanceShortage, shortfalls_of
 from .build import build, combined
@@ -169,7 +168,7 @@ class Engine:
             raise Conflict(f"Документ «{kind.title}» не проводится", code="not_postable")
         new = Doc(kind.name, None, "", date, post, False, header, tuple(lines), based_on)
         needs = self._needs(kind, "create", None, new)
-        refs = refs_lookup(self.registry, self._refs(kind, header, lines, based_on))
+        refs = refs_of(self._refs(kind, header, lines, based_on))
         prefix_from = self._prefix_source(kind, header)
 
         def head(p: Params) -> dict[str, str]:
@@ -180,15 +179,15 @@ class Engine:
                 columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
                                      f" WHERE id = {p('h.prefix_id', 'bigint')})")
             if refs is not None:
-                columns["refs"] = self._refs_sql(refs, p)
+                columns["refs"] = found_sql(self.registry, refs, p)
             return columns
 
         head_values = {"h.lock_keys": self._lock_keys(kind, header), "h.table": f'"{kind.table}"',
                        **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
-                       **({f"h.refs{i}": ids for i, ids in enumerate(refs[1])} if refs else {})}
+                       **(found_values(refs) if refs else {})}
         found, row = await read_needs(conn, self.registry, needs, None, head, head_values)
         if refs is not None:
-            raise_bad_refs(self.registry, refs[2], msgspec.json.decode(row["refs"] or "[]"))
+            raise_bad_refs(self.registry, refs, row["refs"])
         new = dataclasses.replace(new, id=row["new_id"])
         plan = self.plan(kind, "create", None, new, found, _lock(row["lock_dates"]), author_id=author_id,
                            prefix=(row["prefix"] or "") if prefix_from is not None else "")
@@ -256,7 +255,7 @@ class Engine:
                               lock: dt.date | None) -> PostingPlan:
         needs = self._needs(kind, operation, old, new)
         writing = operation == "write"
-        refs = refs_lookup(self.registry, self._refs(kind, new.header, new.lines, None)) if writing else None
+        refs = refs_of(self._refs(kind, new.header, new.lines, None)) if writing else None
         field = kind.prefix_from[0] if kind.prefix_from else None
         new_source = writing and field is not None and new.header.get(field) != old.header.get(field)
         prefix_from = self._prefix_source(kind, new.header) if new_source else None
@@ -272,15 +271,15 @@ class Engine:
                 columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
                                      f" WHERE id = {p('h.prefix_id', 'bigint')})")
             if refs is not None:
-                columns["refs"] = self._refs_sql(refs, p)
+                columns["refs"] = found_sql(self.registry, refs, p)
             return columns
 
         head_values = {"h.lock_keys": self._lock_keys(kind, new.header),
                        **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
-                       **({f"h.refs{i}": ids for i, ids in enumerate(refs[1])} if refs else {})}
-        found, row = await read_needs(conn, self.registry, needs, (kind.name, old.id), head, head_values)
+                       **(found_values(refs) if refs else {})}
+        found, row = await read_needs(conn, self.registry, needs, (kind.name, doc_id_of(old)), head, head_values)
         if refs is not None:
-            raise_bad_refs(self.registry, refs[2], msgspec.json.decode(row["refs"] or "[]"))
+            raise_bad_refs(self.registry, refs, row["refs"])
         if org_moved:
             lock = max(filter(None, [lock, _lock(row["lock_dates"])]), default=None)
         prefix = None
@@ -365,22 +364,6 @@ class Engine:
         org = header.get(kind.organization_field) if kind.organization_field else None
         return ["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])
 
-    def _refs_sql(self, refs, p: Params) -> str:
-        parts = []
-        for i, (target, _) in enumerate(sorted(self._targets(refs[2]).items())):
-            table = self.registry.target(target).table
-            parts.append(f"SELECT '{target}' AS t, id, deletion_mark FROM {ident(table)}"
-                         f" WHERE id = ANY({p(f'h.refs{i}', 'bigint[]')})")
-        found = " UNION ALL ".join(parts)
-        return f"(SELECT json_agg(json_build_array(t, id, deletion_mark)) FROM ({found}) AS r)::text"
-
-    @staticmethod
-    def _targets(paths) -> dict[str, set[int]]:
-        out: dict[str, set[int]] = {}
-        for _, target, value in paths:
-            out.setdefault(target, set()).add(value)
-        return out
-
     def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
         """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""
         if not kind.prefix_from or header.get(kind.prefix_from[0]) is None:
@@ -388,7 +371,7 @@ class Engine:
         field, catalog_name, attribute = kind.prefix_from
         return self.registry.catalogs[catalog_name].table, attribute, header[field]
 
-    def _refs(self, kind: DocumentKind, header, lines, based_on) -> list[tuple[str, str, int]]:
+    def _refs(self, kind: DocumentKind, header, lines, based_on) -> list[tuple[str, str | None, Any]]:
         refs = [(f.name, f.ref, header.get(f.name)) for f in kind.header if f.type == "ref"]
         for i, line in enumerate(lines):
             refs += [(f"lines[{i}].{f.name}", f.ref, line.get(f.name)) for f in kind.lines if f.type == "ref"]
@@ -410,6 +393,12 @@ class _Bound:
 
     def rows(self, change):
         return self.subscriber.rows(dataclasses.replace(change, inputs=self.inputs))
+
+
+def doc_id_of(doc: Doc) -> int:
+    if doc.id is None:
+        raise ValueError("a stored document has an id")
+    return doc.id
 
 
 async def derive(conn: asyncpg.Connection, registry, kind: DocumentKind, docs: Sequence[Doc]
