@@ -1,7 +1,8 @@
 """Numbers formatted by the database (a new document is numbered in the
 statement that inserts it) read exactly as format_number writes them."""
 
-from erp.platform.numbering import format_number, number_sql
+from erp.platform.numbering import format_number
+from erp.platform.posting.compile import number_sql
 
 
 async def test_sql_number_reads_like_format_number(db):
