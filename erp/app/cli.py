@@ -263,9 +263,11 @@ def user_list(ctx: Context) -> None:
 def _add_groups() -> None:
     from erp.amocrm.cli import amocrm
     from erp.app.cli_backup import backup, restore
+    from erp.app.cli_documents import documents
     from erp.app.cli_totals import totals
 
     main.add_command(totals)
+    main.add_command(documents)
     main.add_command(backup)
     main.add_command(restore)
     main.add_command(amocrm)

@@ -78,6 +78,21 @@ async def _document(conn: asyncpg.Connection, engine: Engine, kind_name: str, ke
     return (await engine.create(conn, kind, {**data, "comment": marker}, post=post)).id
 
 
+async def _documents(conn: asyncpg.Connection, engine: Engine, kind_name: str,
+                     items: list[tuple[str, dict]]) -> dict[str, int]:
+    """Several documents of one kind written and posted as one batch (the engine's batch API), each
+    only once: the ones already there (by their marker) are found, not written again."""
+    kind = registry().documents[kind_name]
+    markers = {key: f"Демо: {key}" for key, _ in items}
+    found = {r["comment"]: r["id"] for r in await conn.fetch(
+        f'SELECT id, comment FROM "{kind.table}" WHERE comment = ANY($1::text[])', list(markers.values()))}
+    missing = [(key, data) for key, data in items if markers[key] not in found]
+    created = await engine.create_many(conn, kind, [{**data, "comment": markers[key]} for key, data in missing],
+                                       post=True)
+    new = {key: doc.id for (key, _), doc in zip(missing, created, strict=True)}
+    return {key: found.get(markers[key]) or new[key] for key, _ in items}
+
+
 @demo_step("Справочники клиники")
 async def catalogs(conn: asyncpg.Connection, settings: Settings | None = None) -> None:
     org = await _item(conn, "organizations", "Клиника «Здоровье»", {
@@ -124,10 +139,10 @@ async def schedules(conn: asyncpg.Connection, settings: Settings | None = None) 
     today = dt.datetime.now(engine.tz).date()
     this_month = today.replace(day=1)
     next_month = (this_month + dt.timedelta(days=32)).replace(day=1)
-    for month in (this_month, next_month):
-        await _document(conn, engine, "work-schedules", f"ws-{month:%Y-%m}", {
-            "date": dt.datetime.combine(month - dt.timedelta(days=5), dt.time(9)).isoformat(),
-            "month": month.isoformat(), "lines": month_schedule_lines(month, doctors)})
+    await _documents(conn, engine, "work-schedules", [(f"ws-{month:%Y-%m}", {
+        "date": dt.datetime.combine(month - dt.timedelta(days=5), dt.time(9)).isoformat(),
+        "month": month.isoformat(), "lines": month_schedule_lines(month, doctors)})
+        for month in (this_month, next_month)])
 
 
 @demo_step("Документы: поступление, заявки, услуги, счета, оплаты")
@@ -154,13 +169,12 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
     day = _next_workday(today)
     bookings = [("req-1", ivanov, ishaeva, "09:00", uzi, "2500"), ("req-2", sidorova, ishaeva, "10:00", repeat, "1000"),
                 ("req-3", romashka, ishaeva, "11:00", therapy, "1500")]
-    requests = {}
-    for key, client, doctor, time, service, price in bookings:
-        requests[key] = await _document(conn, engine, "requests", key, {
-            "date": dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12)).isoformat(),
-            "client_id": client, "doctor_id": doctor, "starts_at": f"{day}T{time}:00",
-            "amocrm_lead_id": 219219 if key == "req-1" else None,
-            "lines": [{"nomenclature_id": service, "quantity": "1", "price": price}]})
+    requests = await _documents(conn, engine, "requests", [(key, {
+        "date": dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12)).isoformat(),
+        "client_id": client, "doctor_id": doctor, "starts_at": f"{day}T{time}:00",
+        "amocrm_lead_id": 219219 if key == "req-1" else None,
+        "lines": [{"nomenclature_id": service, "quantity": "1", "price": price}]})
+        for key, client, doctor, time, service, price in bookings])
     rendering = await _document(conn, engine, "service-renderings", "sr-1", {
         "date": f"{day}T10:00:00", "organization_id": org, "client_id": ivanov, "doctor_id": ishaeva,
         "warehouse_id": warehouse, "based_on": {"kind": "requests", "id": requests["req-1"]},

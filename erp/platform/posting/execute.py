@@ -57,11 +57,10 @@ def _retrying(operation):
     return run
 
 
-class _Short(Exception):
-    """Balance control refused the statement; named once the transaction is over."""
-
-    def __init__(self, shortfalls) -> None:
-        self.shortfalls = shortfalls
+class _Short(BalanceShortage):
+    """Balance control refused a statement inside a transaction, which is now aborted: the engine
+    names the items (:func:`~erp.platform.shortfall_names.named`) once its own transaction is over;
+    inside a caller's transaction it stays a 409 with the keys' ids and balances."""
 
 
 async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any],
@@ -129,33 +128,34 @@ class Engine:
 
     async def create_many(self, conn: asyncpg.Connection, kind: DocumentKind, items: Sequence[Mapping[str, Any]], *,
                           post: bool = False, author_id: int | None = None) -> list[Doc]:
-        """Write (and post) a batch of new documents of one kind (imports, the demo): every one is
-        read and built first, so a bad one refuses the batch before anything is written; then the
-        writes, in one transaction. The errors name the item (``items[3]``)."""
+        """Write (and post) a batch of new documents of one kind (imports, the demo) in one transaction:
+        each is read, built and written in turn (a later one sees what an earlier one posted, e.g. its
+        stock), and a bad one refuses the whole batch, its error naming the item (``items[3]``)."""
         if conn.is_in_transaction():
             return await self._create(conn, kind, items, post=post, author_id=author_id)
 
         async def run() -> list[Doc]:
-            async with conn.transaction():
-                return await self._create(conn, kind, items, post=post, author_id=author_id)
+            try:
+                async with conn.transaction():
+                    return await self._create(conn, kind, items, post=post, author_id=author_id)
+            except _Short as short:
+                raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
 
         return await retried(run)
 
     async def _create(self, conn, kind: DocumentKind, items: Sequence[Mapping[str, Any]], *, post: bool,
                       author_id: int | None) -> list[Doc]:
-        plans: list[tuple[PostingPlan, Doc]] = []
+        out = []
         for i, data in enumerate(items):
             try:
-                plans.append(await self._plan_new(conn, kind, data, post=post, author_id=author_id))
+                plan, doc = await self._plan_new(conn, kind, data, post=post, author_id=author_id)
+                number = await self._run(conn, kind, plan)
             except ErpError as exc:
                 if len(items) > 1:
                     exc.details = {**exc.details, "item": i}
                     exc.message = f"items[{i}]: {exc.message}"
                     exc.args = (exc.message,)
                 raise
-        out = []
-        for plan, doc in plans:
-            number = await self._run(conn, kind, plan)
             out.append(dataclasses.replace(doc, number=number, number_prefix=plan.numbering.prefix,
                                            number_year=plan.numbering.year))
         return out
@@ -229,9 +229,18 @@ class Engine:
         self._require_postable(kind)
 
         async def run() -> list[Doc]:
+            out = []
             async with conn.transaction():
-                return [await self._existing(conn, kind, i, "post", lambda old: dataclasses.replace(old, posted=True))
-                        for i in ids]
+                for i in ids:
+                    try:
+                        out.append(await self._existing(conn, kind, i, "post",
+                                                        lambda old: dataclasses.replace(old, posted=True)))
+                    except ErpError as exc:
+                        exc.details = {**exc.details, "document_id": i}
+                        exc.message = f"документ id {i}: {exc.message}"
+                        exc.args = (exc.message,)
+                        raise
+            return out
 
         return await run() if conn.is_in_transaction() else await retried(run)
 
