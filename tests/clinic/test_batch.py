@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from erp.app.cli import main
 from erp.configuration import registry
-from erp.platform.posting import Engine
 from erp.platform.errors import ErpError
+from erp.platform.posting import Engine
 from tests.clinic.test_service_rendering import receipt, rendering, stock
 
 
