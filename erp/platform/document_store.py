@@ -54,6 +54,19 @@ async def load(conn: asyncpg.Connection, kind: DocumentKind, doc_id: int, *,
     return to_doc(kind, row, row["lines"] if kind.lines else ()), lock_date(row)
 
 
+async def load_locked(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]
+                      ) -> list[tuple[Doc, dt.date | None]]:
+    """Several documents locked (``FOR UPDATE``, in id order) with the lock date in force for each, in one
+    round trip, in the order of ``ids``; a missing one is :class:`NotFound`."""
+    lines_sql = (f', ARRAY(SELECT l FROM "{kind.lines_table}" l WHERE l.document_id = d.id'
+                 " ORDER BY l.line_no) AS lines") if kind.lines else ""
+    rows = await conn.fetch(f'SELECT d.*, {_lock_clause(kind)}{lines_sql} FROM "{kind.table}" d'
+                            " WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d", list(ids))
+    by_id = {r["id"]: (to_doc(kind, r, r["lines"] if kind.lines else ()), lock_date(r)) for r in rows}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise NotFound(f"Документ «{kind.title}» с id {missing[0]} не найден", code="document_not_found")
+    return [by_id[i] for i in ids]
 
 
 async def load_many(conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:

@@ -223,26 +223,35 @@ class Engine:
                                     lambda old: dataclasses.replace(old, deletion_mark=mark))
 
     async def repost(self, conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:
-        """Re-post a batch of posted documents of one kind (перепроведение, e.g. of a period): each is
-        read, built and written as by :meth:`post`, all in one transaction, so the batch holds or
-        fails as a whole."""
+        """Re-post a batch of documents of one kind (перепроведение, e.g. of a period) in one transaction:
+        all of them loaded and locked in one query, then each read and written in turn (two statements
+        a document), so a later one sees what an earlier one posted; the batch holds or fails as a whole,
+        the error naming the document."""
         self._require_postable(kind)
 
         async def run() -> list[Doc]:
             out = []
             async with conn.transaction():
-                for i in ids:
+                for old, lock in await store.load_locked(conn, kind, ids):
+                    new = dataclasses.replace(old, posted=True)
                     try:
-                        out.append(await self._existing(conn, kind, i, "post",
-                                                        lambda old: dataclasses.replace(old, posted=True)))
+                        plan = await self._write_existing(conn, kind, "post", old, new, lock)
+                        number = await self._run(conn, kind, plan)
                     except ErpError as exc:
-                        exc.details = {**exc.details, "document_id": i}
-                        exc.message = f"документ id {i}: {exc.message}"
+                        exc.details = {**exc.details, "document_id": old.id}
+                        exc.message = f"документ № {old.number}: {exc.message}"
                         exc.args = (exc.message,)
                         raise
+                    out.append(dataclasses.replace(new, number=number))
             return out
 
-        return await run() if conn.is_in_transaction() else await retried(run)
+        async def named_run() -> list[Doc]:
+            try:
+                return await run()
+            except _Short as short:
+                raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
+
+        return await run() if conn.is_in_transaction() else await retried(named_run)
 
     async def _existing(self, conn, kind: DocumentKind, doc_id: int, operation, change) -> Doc:
         try:
