@@ -11,6 +11,7 @@ from litestar.response import Redirect
 
 from erp.platform import catalog_service
 from erp.platform.errors import ErpError
+from erp.platform.posting.sqlnames import ident
 from ui import context
 from ui.formdata import errors_from, input_value, parse_item_form
 from ui.i18n import gettext as _
@@ -107,15 +108,26 @@ async def save_item(request: Request, name: str, item_id: int) -> Response:
 @get("/lookup/{target:str}", name="ui_lookup")
 async def lookup(request: Request, target: str, q: str = "", field: str = "") -> Response:
     """Options of a reference picker: matching, unmarked items. ``field`` (``payments.invoice_id``)
-    names the attribute the picker fills: its declaration may narrow the choice (``picker_where``)
-    by the values of other fields of the form (``picker_filters``, sent as query parameters)."""
+    names the attribute the picker fills: its declaration may narrow the choice to posted documents
+    with a balance due (``picker_due``: register and dimension) and by the values of other fields of
+    the form (``picker_filters``, sent as query parameters)."""
     narrowing = picker_narrowing(context.registry(request), field, target)
     filters = {name: request.query_params[name] for name in narrowing.get("picker_filters", ())
                if request.query_params.get(name)}
     async with context.acquire(request) as conn:
         options = await lists.lookup(conn, context.registry(request), target, q[:100], filters=filters,
-                                          where=narrowing.get("picker_where", ""))
+                                          where=due_condition(context.registry(request), narrowing.get("picker_due")))
     return render(request, "forms/_options.html", options=options, target=target)
+
+
+def due_condition(registry, due: tuple[str, str] | None) -> str:
+    """``picker_due`` as a condition on the documents: posted, with a positive balance of the
+    register's first resource under the dimension that names them."""
+    if due is None:
+        return ""
+    register = registry.registers[due[0]]
+    return (f"posted AND id IN (SELECT {ident(due[1])} FROM {ident(register.balance_table)}"
+            f" WHERE {ident(register.resource_names[0])} > 0)")
 
 
 def picker_narrowing(registry, field: str, target: str) -> dict:

@@ -13,8 +13,8 @@ from erp.registers.invoice_payments import invoice_payments
 from erp.services.pricing import compute_line, vat_of
 
 VAT_RATES = ("20", "10", "0", "none")
-# Which invoices still have something to pay (posted, with an amount due), as a condition on doc_invoices.
-UNPAID = "posted AND id IN (SELECT invoice_id FROM reg_invoice_payments_balance WHERE amount > 0)"
+# Which invoices still have something to pay: posted, with a balance due in this register, by this dimension.
+UNPAID = ("invoice-payments", "invoice_id")
 
 
 def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:

@@ -59,7 +59,7 @@ payments = DocumentKind(
         Field("method", "enum", "Способ оплаты", choices=("cash", "bank"), default="bank", required=True),
         # The picker offers the chosen client's invoices that still have something due.
         Field("invoice_id", "ref", "Счёт", ref="invoices",
-              extra={"picker_filters": ("client_id",), "picker_where": UNPAID}),
+              extra={"picker_filters": ("client_id",), "picker_due": UNPAID}),
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     registers=(settlements, invoice_payments), movements=movements, prepare=prepare, needs=needs, rules=rules,
