@@ -7,7 +7,7 @@ import asyncpg
 
 from erp.platform.catalog import Catalog, Predefined
 from erp.platform.ddl import create_tables
-from erp.platform.document import BasedOn, Doc, DocumentKind, PostingContext
+from erp.platform.document import BasedOn, Doc, DocumentKind
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field
 from erp.platform.metadata import Registry
@@ -39,18 +39,18 @@ def _positive(header: dict, lines: list[dict], _settings) -> tuple[dict, list[di
     return header, lines
 
 
-def arrive(doc: Doc, _ctx: PostingContext) -> dict:
+def arrive(doc: Doc, _inputs) -> dict:
     return {boxes: [boxes.receipt(doc.date, shop_id=doc.shop_id, thing_id=ln["thing_id"], qty=ln["qty"],
                                   value=ln["value"] or 0) for ln in doc.lines]}
 
 
-def depart(doc: Doc, _ctx: PostingContext) -> dict:
+def depart(doc: Doc, _inputs) -> dict:
     return {boxes: [boxes.expense(doc.date, shop_id=doc.shop_id, thing_id=ln["thing_id"], qty=ln["qty"],
                                   value=ln["value"] or 0) for ln in doc.lines],
             sold: [sold.turnover(doc.date, thing_id=ln["thing_id"], qty=ln["qty"]) for ln in doc.lines]}
 
 
-def from_arrival(base: Doc) -> dict:
+def from_arrival(base: Doc, _inputs) -> dict:
     return {"header": {"shop_id": base.shop_id},
             "lines": [{"thing_id": ln["thing_id"], "qty": ln["qty"]} for ln in base.lines]}
 
@@ -63,7 +63,7 @@ departures = DocumentKind("departures", "Расход", header=(Field("shop_id",
                           lines=LINES, registers=(boxes, sold), movements=depart, prepare=_positive,
                           based_on=(BasedOn("arrivals", from_arrival),), organization_field="shop_id")
 notes = DocumentKind("notes", "Заметка", header=(Field("text", "text", "Текст"),),
-                     based_on=(BasedOn("departures", lambda d: {"header": {"text": f"по {d.number}"}}),))
+                     based_on=(BasedOn("departures", lambda d, _inputs: {"header": {"text": f"по {d.number}"}}),))
 
 
 def build() -> Registry:

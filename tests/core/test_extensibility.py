@@ -27,7 +27,7 @@ from erp.platform.fields import Field
 from plugin_pkg.visits import visits
 
 
-def movements(doc, ctx):
+def movements(doc, _inputs):
     return {visits: [visits.turnover(doc.date, room=doc.room, count=1)]}
 
 

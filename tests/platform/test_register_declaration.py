@@ -10,9 +10,10 @@ import pytest
 
 from erp.platform.fields import Field
 from erp.platform.register import AccumulationRegister, Movement
-from erp.platform.register_write import check_balances, current_balances, write_movements
+from erp.platform.shortfalls import BalanceShortage
 from erp.platform.totals import check_totals, rebuild_totals
 from tests.platform.conftest import at, install, make_sales, make_stock
+from tests.platform.writes import current_balances, write_movements
 
 D = Decimal
 
@@ -20,10 +21,11 @@ D = Decimal
 def test_movement_records_are_frozen_typed_values():
     stock = make_stock()
     m = stock.expense(at(2024, 1, 1), warehouse_id="1", item_id=2, quantity=D("1.5"))
-    assert m == Movement(register="test-stock", period=at(2024, 1, 1), record_type=-1, dimensions=(1, 2),
-                         resources=(D("1.500"), D("0.00")), attributes=("",))
+    assert m == Movement(register="test-stock", period=at(2024, 1, 1), record_type=-1,
+                         values={"warehouse_id": 1, "item_id": 2, "quantity": D("1.500"), "cost": D("0.00"),
+                                 "note": ""})
     assert stock.as_dict(m) == {"warehouse_id": 1, "item_id": 2, "quantity": D("1.5"), "cost": D(0), "note": ""}
-    assert m.key == (1, 2)
+    assert stock.key(m) == (1, 2)
     with pytest.raises(AttributeError):
         m.period = at(2024, 1, 2)  # type: ignore[misc]
     assert msgspec.json.decode(msgspec.json.encode(m), type=Movement) == m
@@ -98,10 +100,14 @@ async def test_names_that_are_sql_keywords_work_everywhere(db):
         resources=(Field("limit", "money"),), attributes=(Field("select", "int"),))
     await install(db, reg)
     await write_movements(db, reg, "doc", 1, [reg.receipt(at(2024, 1, 5), user=1, order="A", limit=D(5), select=3)])
-    async with db.transaction():
-        await write_movements(db, reg, "doc", 2, [reg.expense(at(2024, 2, 5), user=1, order="A", limit=D(7))])
-        [shortfall] = await check_balances(db, [(reg, "doc", 2)])
+    taking = [reg.expense(at(2024, 2, 5), user=1, order="A", limit=D(7))]
+    with pytest.raises(BalanceShortage) as refused:
+        await write_movements(db, reg, "doc", 2, taking)
+    [shortfall] = refused.value.shortfalls
     assert (shortfall.dimensions, shortfall.available, shortfall.required) == ({"user": 1, "order": "A"}, 5, 7)
+    assert await db.fetchval(f'SELECT count(*) FROM "{reg.movements_table}" WHERE recorder_id = 2') == 0
+    assert await reg.balance(db) == [{"user": 1, "order": "A", "limit": D(5)}]
+    await write_movements(db, reg, "doc", 2, taking, controlled=False)  # the reads below see a negative balance
     assert await reg.balance(db, at(2024, 1, 31), order=["A"]) == [{"user": 1, "order": "A", "limit": D(5)}]
     assert (await reg.turnovers(db, at(2024, 1, 1), at(2024, 3, 1), "month"))[1]["limit_expense"] == D(7)
     assert (await reg.balance_and_turnovers(db, at(2024, 2, 1), at(2024, 3, 1)))[0]["limit_closing"] == D(-2)

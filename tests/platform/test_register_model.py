@@ -19,10 +19,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from erp.platform.db import connect
 from erp.platform.fields import Field
 from erp.platform.register import AccumulationRegister
-from erp.platform.register_write import write_movements
 from erp.platform.totals import check_totals
 from erp.platform.virtual_tables import balance, balance_and_turnovers, month_of, month_start, shift_month
 from tests.platform.conftest import install
+from tests.platform.writes import write_movements
 
 TZ = ZoneInfo("Europe/Berlin")  # with summer time, so months do not start at a fixed UTC hour
 DIMENSIONS = (Field("warehouse_id", "ref", ref="warehouses", required=True),

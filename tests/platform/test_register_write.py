@@ -1,16 +1,21 @@
 """Writing movements: replace mode, totals kept by the delta, one statement per
-register whatever the number of lines, back-dating at constant cost."""
+register whatever the number of lines, back-dating at constant cost; and reading
+balances as a posting's needs read them, now or at a past moment."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from erp.platform.register_write import current_balances, write_movements
+from erp.platform.metadata import Registry
+from erp.platform.posting import read_needs
+from erp.platform.posting.inputs import Balances
 from erp.platform.totals import check_totals
 from tests.platform.conftest import at
+from tests.platform.writes import current_balances, write_movements
 
 D = Decimal
 
@@ -120,3 +125,42 @@ async def test_current_balances_exclude_the_recorders_own_movements(db, stock):
     # Re-posting the issue must see the stock as if the issue were not there yet.
     assert await current_balances(db, stock, keys[:1], exclude_recorder=("issue", 2)) == {
         (1, 1): {"quantity": D(10), "cost": D(100)}}
+
+
+async def test_balances_at_a_past_moment_exclude_the_recorders_own_movements(db, stock):
+    """A back-dated document asks for the balance at its own moment: what every other recorder
+    moved up to that moment (movements at the very moment included), none of its own, whenever
+    they are dated, and nothing moved later."""
+    def key(item: int, quantity: int, **kw) -> dict:
+        return {"warehouse_id": 1, "item_id": item, "quantity": D(quantity), "cost": D(quantity * 10), **kw}
+
+    moment = at(2024, 1, 10)
+    await write_movements(db, stock, "receipt", 1, [stock.receipt(at(2024, 1, 1), **key(1, 10))])
+    await write_movements(db, stock, "issue", 3, [stock.expense(at(2024, 1, 5), **key(1, 1))])
+    await write_movements(db, stock, "issue", 2, [stock.expense(moment, **key(1, 4)),
+                                                  stock.expense(at(2024, 3, 1), **key(1, 2))])
+    await write_movements(db, stock, "issue", 4, [stock.expense(moment, **key(1, 2))])
+    await write_movements(db, stock, "receipt", 2, [stock.receipt(at(2024, 2, 1), **key(1, 3)),
+                                                    stock.receipt(at(2024, 1, 9), **key(2, 5))])
+    registry = Registry([stock])
+    keys = ((1, 1), (1, 2), (1, 3))
+
+    async def balances(at_, recorder):
+        found, _ = await read_needs(db, registry, {"b": Balances(stock.name, keys, at=at_)}, recorder)
+        return {k: (v["quantity"], v["cost"]) for k, v in found["b"].items()}
+
+    zero = (D(0), D(0))
+    # at the moment, without issue 2: 10 received, 1 and 2 (the latter at that very moment) issued
+    assert await balances(moment, ("issue", 2)) == {(1, 1): (D(7), D(70)), (1, 2): (D(5), D(50)), (1, 3): zero}
+    # with it: its movement at the moment counts, the one after it does not
+    assert await balances(moment, None) == {(1, 1): (D(3), D(30)), (1, 2): (D(5), D(50)), (1, 3): zero}
+    # just before the moment: neither issue 4 nor issue 2 yet
+    assert await balances(moment - dt.timedelta(microseconds=1), ("issue", 2)) == {
+        (1, 1): (D(9), D(90)), (1, 2): (D(5), D(50)), (1, 3): zero}
+    # before anything was moved
+    assert await balances(at(2023, 12, 31), ("issue", 2)) == {k: zero for k in keys}
+    # now, without issue 2: the February receipt counts too
+    assert await balances(None, ("issue", 2)) == {(1, 1): (D(10), D(100)), (1, 2): (D(5), D(50)), (1, 3): zero}
+    # excluding another recorder's own movements at the moment (receipt 2 moved item 2 before it)
+    assert (await balances(moment, ("receipt", 2)))[(1, 2)] == zero
+    assert await check_totals(db, stock) == []

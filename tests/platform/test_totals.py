@@ -10,10 +10,10 @@ from decimal import Decimal
 from click.testing import CliRunner
 
 from erp.platform.db import connect
-from erp.platform.register_write import write_movements
 from erp.platform.totals import Difference, check_totals, rebuild_totals
 from tests.conftest import SECRET
 from tests.platform.conftest import at, install, make_sales, make_stock
+from tests.platform.writes import write_movements
 
 D = Decimal
 

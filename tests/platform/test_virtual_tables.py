@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from erp.platform.errors import ValidationError
-from erp.platform.register_write import write_movements
 from erp.platform.virtual_tables import balance, balance_and_turnovers, balance_pieces, turnover_pieces
 from tests.platform.conftest import TZ, at
+from tests.platform.writes import write_movements
 
 D = Decimal
 ROUTES = [(m, p) for m in ("earlier", "later") for p in ("head", "tail")]

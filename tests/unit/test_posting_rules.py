@@ -1,7 +1,8 @@
 """The clinic's posting rules on plain data: no database, no engine.
 
-Each rule is ``movements(doc, ctx) -> {register: [Movement]}``; these tests
-hand it a document and a context and read the records it returns."""
+Each rule is ``movements(doc, inputs) -> {register: [Movement]}``; these tests
+hand it a document and the answers of its kind's needs (``Inputs``, by need name)
+and read the records it returns."""
 
 import datetime as dt
 from decimal import Decimal as D
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from erp.documents import goods_receipt, invoice, payment, service_rendering
-from erp.platform.document import Doc, PostingContext
+from erp.platform.document import Doc
+from erp.platform.posting.inputs import Inputs
 from erp.registers.invoice_payments import invoice_payments
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
@@ -25,8 +27,9 @@ def doc(kind: str, header: dict, lines: list[dict] = ()) -> Doc:
 
 
 def values(register, movement) -> dict:
+    """The movement's dimensions and resources by name."""
     names = [f.name for f in (*register.dimensions, *register.resources)]
-    return dict(zip(names, (*movement.dimensions, *movement.resources), strict=True))
+    return {name: register.as_dict(movement)[name] for name in names}
 
 
 def rendering(lines: list[dict]) -> Doc:
@@ -35,9 +38,12 @@ def rendering(lines: list[dict]) -> Doc:
                                       "amount_total": total}, lines)
 
 
-def context(vat_rate: str = "20", balances: dict | None = None) -> PostingContext:
-    return PostingContext(balances={stock.name: balances or {}},
-                          data={"vat_rate": vat_rate, "warehouse": "Основной склад", "goods": {GOODS: "Бинт"}})
+def context(vat_rate: str = "20", balances: dict | None = None) -> Inputs:
+    """What a rendering's needs read: the organization's VAT rate, the warehouse's name, the lines'
+    items (one good, one service) and the goods' balances in the warehouse."""
+    return Inputs({"organization": {"vat_rate": vat_rate}, "warehouse": {"name": "Основной склад"},
+                   "items": {GOODS: {"kind": "goods", "name": "Бинт"}, SERVICE: {"kind": "service", "name": "Приём"}},
+                   "stock": balances or {}})
 
 
 def test_a_rendering_sells_every_line_and_the_client_owes_the_total():
@@ -83,7 +89,7 @@ def test_without_vat_the_sales_carry_no_vat():
 def test_a_goods_receipt_adds_quantity_and_cost():
     receipt = doc("goods-receipts", {"supplier_id": 5, "warehouse_id": 4},
                   [{"nomenclature_id": GOODS, "quantity": D("10"), "price": D("25.00"), "amount": D("250.00")}])
-    (move,) = goods_receipt.movements(receipt, PostingContext())[stock]
+    (move,) = goods_receipt.movements(receipt, Inputs({}))[stock]
     assert move.record_type == 1
     assert values(stock, move) == {"warehouse_id": 4, "nomenclature_id": GOODS, "quantity": D("10"),
                                    "cost": D("250.00")}
@@ -91,11 +97,11 @@ def test_a_goods_receipt_adds_quantity_and_cost():
 
 def test_an_invoice_is_due_in_full_and_a_payment_reduces_debt_and_due():
     bill = doc("invoices", {"organization_id": 1, "client_id": 2, "amount_total": D("1200.00")})
-    (due,) = invoice.movements(bill, PostingContext())[invoice_payments]
+    (due,) = invoice.movements(bill, Inputs({}))[invoice_payments]
     assert due.record_type == 1 and values(invoice_payments, due) == {"invoice_id": 7, "amount": D("1200.00")}
 
     paid = payment.movements(doc("payments", {"organization_id": 1, "client_id": 2, "amount": D("500.00"),
-                                              "invoice_id": 7}), PostingContext())
+                                              "invoice_id": 7}), Inputs({}))
     assert paid[settlements][0].record_type == -1
     assert values(settlements, paid[settlements][0])["amount"] == D("500.00")
     assert values(invoice_payments, paid[invoice_payments][0]) == {"invoice_id": 7, "amount": D("500.00")}
@@ -103,5 +109,5 @@ def test_an_invoice_is_due_in_full_and_a_payment_reduces_debt_and_due():
 
 def test_a_payment_without_an_invoice_only_reduces_the_debt():
     paid = payment.movements(doc("payments", {"organization_id": 1, "client_id": 2, "amount": D("80.00"),
-                                              "invoice_id": None}), PostingContext())
+                                              "invoice_id": None}), Inputs({}))
     assert set(paid) == {settlements}
