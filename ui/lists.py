@@ -42,11 +42,11 @@ def kind_of(request: Request, name: str):
 
 async def _query(request: Request, fields, default_sort: str, default_desc: bool,
                  more_filters: tuple[str, ...] = ()) -> ListQuery:
-    """The list's query string; ``more_filters`` are filters the service has besides the attributes."""
+    """The list's query string. Every attribute filters, as over the API (the page offers widgets for
+    references, choices and flags); ``more_filters`` are the service's filters besides the attributes."""
     remembered = session_value(request, "page_size", 50)
     query = parse_query(request.query_params, default_sort=default_sort, default_desc=default_desc,
-                        remembered_limit=remembered,
-                        filter_names={*(f.name for f in filter_fields(fields)), *more_filters})
+                        remembered_limit=remembered, filter_names={*(f.name for f in fields), *more_filters})
     if "limit" in request.query_params and query.limit != remembered:
         await remember(request, page_size=query.limit)
     return query

@@ -75,7 +75,7 @@ async def test_every_document_filter_gives_the_same_rows_over_the_api_and_in_the
         {"q": "Арбат"},  # the organization's name
         {"q": "повтор"},  # the comment
         {"q": docs[1]["number"][-3:]},
-        {"number": docs[3]["number"]},
+        {"number": docs[3]["number"]}, {"comment": "повторный"}, {"amount_total": "4500"},
         {"sort": "amount_total"}, {"sort": "-amount_total"}, {"sort": "number"}, {"sort": "date"},
         {"organization_id": str(clinic.org), "posted": "false", "sort": "-amount_total"},
     ]
@@ -87,6 +87,7 @@ async def test_every_document_filter_gives_the_same_rows_over_the_api_and_in_the
     assert sorted(arbat) == sorted(ids[2:4])
     by_amount, _ = await both(api, browser, "/documents/service-renderings", {"sort": "-amount_total"})
     assert by_amount == [ids[4], ids[3], ids[1], ids[2], ids[0]]
+    assert (await both(api, browser, "/documents/service-renderings", {"amount_total": "4500"}))[0] == [ids[1]]
     january, _ = await both(api, browser, "/documents/service-renderings", {"start": DAY, "end": "2030-01-31"})
     assert january == [ids[1], ids[2], ids[0]]  # newest first; the same day by id, newest first
 
@@ -98,7 +99,7 @@ async def test_every_catalog_filter_and_page_is_the_same_over_the_api_and_in_the
     company = await api.item("clients", {"name": "ООО «Вектор»", "kind": "company", "inn": "7707083893"})
     await api.post(f"/api/catalogs/clients/{company['id']}/mark-deletion")
     cases = [{}, {"q": "пациент 1"}, {"kind": "company"}, {"deletion_mark": "true"}, {"deletion_mark": "0"},
-             {"sort": "-name"}, {"sort": "code"}, {"sort": "phone"},
+             {"sort": "-name"}, {"sort": "code"}, {"sort": "phone"}, {"phone": "+7 900 000-00-07"},
              {"q": "Пациент", "kind": "person", "sort": "-name"}]
     for params in cases:
         api_rows, ui_rows = await both(api, browser, "/catalogs/clients", params)
