@@ -99,8 +99,12 @@ async def save_lock(request: Request) -> Response:
         day = dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         return await _lock_page(request, error=_("Дата: ожидается дата ГГГГ-ММ-ДД"), status=422)
-    async with context.acquire(request) as conn:
-        await period_lock.set_lock(conn, day, int(org) if org.isdigit() else None)
+    try:
+        async with context.acquire(request) as conn:
+            # with the registry, as the API does: a lock of an organization that does not exist is refused
+            await period_lock.set_lock(conn, day, int(org) if org.isdigit() else None, context.registry(request))
+    except ValidationError as exc:
+        return await _lock_page(request, error=str(exc), status=exc.status)
     return Redirect("/admin/period-lock?notice=lock_saved", status_code=303)
 
 

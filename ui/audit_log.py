@@ -103,6 +103,11 @@ def present(row: dict[str, Any], registry, titles: dict[str, str], names=None, t
             "link": _link(row["object_kind"], row["object_id"], registry)}
 
 
+def _id(text: str) -> int | None:
+    """An id typed in the query string; anything else filters nothing (as the page's other fields)."""
+    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
+
+
 @get("/", name="ui_audit_log")
 async def audit_log(request: Request) -> Response:
     params = request.query_params
@@ -110,14 +115,14 @@ async def audit_log(request: Request) -> Response:
                         remembered_limit=session_value(request, "page_size", 50), filter_names=set())
     if "limit" in params:
         await remember(request, page_size=query.limit)
-    chosen = {k: params.get(k, "").strip() for k in ("username", "action", "object_kind", "object_id")}
+    chosen = {k: params.get(k, "").strip() for k in ("user_id", "username", "action", "object_kind", "object_id")}
     registry = context.registry(request)
     kinds = object_kinds(registry)
     async with context.acquire(request) as conn:
         rows, cursor = await list_entries(
-            conn, context.settings(request).tz, username=chosen["username"] or None,
+            conn, context.settings(request).tz, user_id=_id(chosen["user_id"]), username=chosen["username"] or None,
             action=chosen["action"] or None, object_kind=chosen["object_kind"] or None,
-            object_id=int(chosen["object_id"]) if chosen["object_id"].isdigit() else None,
+            object_id=_id(chosen["object_id"]),
             start=query.start, end=query.end, limit=query.limit, after=query.after)
         names = [u["username"] for u in await users.list_users(conn)]
         tz = context.settings(request).tz

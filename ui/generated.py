@@ -13,6 +13,7 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from erp.auth import service as users
+from erp.platform import catalog_list
 from erp.platform.keyset import PAGE_SIZES
 from erp.printing import forms as print_forms
 from erp.printing import registry
@@ -57,7 +58,7 @@ async def generated_list(request: Request) -> Response:
         rows, cursor = await registry.list_generated(conn, filters=filters, limit=query.limit, after=query.after,
                                                      generated_from=query.start, generated_to=query.end, tz=tz)
         people = await users.list_users(conn)
-        organizations = (await lists.browse_catalog(conn, config.catalogs["organizations"], limit=200)).rows
+        organizations = (await catalog_list.list_items(conn, config.catalogs["organizations"], limit=200)).rows
         wanted = {"clients": {r["client_id"] for r in rows if r["client_id"]} | (
             {filters["client_id"]} if filters["client_id"] else set())}
         names = await lists.ref_names(conn, config, wanted)

@@ -119,8 +119,9 @@ async def exchange(request: Request, notice: str = "") -> Response:
     async with context.acquire(request) as conn:
         rows, cursor = await exchange_log.list_events(
             conn, context.settings(request).tz, state=params.get("state") or None,
-            lead_id=int(lead) if lead.isdigit() else None, start=query.start, end=query.end, limit=query.limit,
-            after=query.after)
+            direction=params.get("direction") or None, kind=params.get("kind") or None,
+            lead_id=int(lead) if lead.isdigit() and int(lead) < 2**63 else None, start=query.start, end=query.end,
+            limit=query.limit, after=query.after)
         status = await connections.status(conn)
     return page(request, "integrations/log.html", "integrations/_log_rows.html", section="integrations", rows=rows,
                 next=cursor, query=query, states=exchange_log.STATES, state=params.get("state", ""), lead=lead,

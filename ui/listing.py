@@ -12,9 +12,7 @@ from urllib.parse import urlencode
 
 from erp.platform.dates import DateError, read_day
 from erp.platform.fields import Field
-from erp.platform.keyset import PAGE_SIZES
-
-FLAG_VALUES = {"": None, "1": True, "0": False}
+from erp.platform.listing import FLAGS, PAGE_SIZES
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,11 @@ def _date(raw: str | None) -> dt.date | None:
         return None
 
 
+def _flag(raw: str | None) -> bool | None:
+    """A yes/no filter written as over the API (:data:`~erp.platform.listing.FLAGS`); anything else shows all."""
+    return FLAGS.get(raw.strip().lower()) if raw else None
+
+
 def parse_query(params: Mapping[str, str], *, default_sort: str, default_desc: bool, remembered_limit: int,
                 filter_names: set[str]) -> ListQuery:
     raw = {k: v for k, v in params.items() if v not in (None, "")}
@@ -74,12 +77,16 @@ def parse_query(params: Mapping[str, str], *, default_sort: str, default_desc: b
         limit = remembered_limit
     if limit not in PAGE_SIZES:
         limit = 50
+    # As over the REST API: "sort=x" is x ascending, "sort=-x" descending; ``desc`` (the column links') wins.
     sort = raw.get("sort", default_sort)
-    desc = raw["desc"] == "1" if "desc" in raw else (default_desc if sort == default_sort else False)
+    desc = default_desc if "sort" not in raw else sort.startswith("-")
+    sort = sort.removeprefix("-")
+    if "desc" in raw:
+        desc = raw["desc"] == "1"
     return ListQuery(
         q=raw.get("q", "")[:200], sort=sort, desc=desc, limit=limit, after=raw.get("after"),
         before=raw.get("before"), start=_date(raw.get("start")), end=_date(raw.get("end")),
-        posted=FLAG_VALUES.get(raw.get("posted", "")), deletion_mark=FLAG_VALUES.get(raw.get("deletion_mark", "")),
+        posted=_flag(raw.get("posted")), deletion_mark=_flag(raw.get("deletion_mark")),
         filters={k: v for k, v in raw.items() if k in filter_names}, raw=raw)
 
 

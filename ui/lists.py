@@ -12,8 +12,10 @@ from typing import Any
 
 from litestar import Request, Response, get
 
+from erp.platform import catalog_list as catalog_lists
+from erp.platform import document_list as document_lists
 from erp.platform.errors import NotFound
-from erp.platform.keyset import PAGE_SIZES
+from erp.platform.listing import PAGE_SIZES, Page
 from ui import context, excel, i18n, printing
 from ui.i18n import gettext as _
 from ui.listing import ListQuery, catalog_columns, document_columns, filter_fields, parse_query
@@ -38,19 +40,22 @@ def kind_of(request: Request, name: str):
     return found
 
 
-async def _query(request: Request, fields, default_sort: str, default_desc: bool) -> ListQuery:
+async def _query(request: Request, fields, default_sort: str, default_desc: bool,
+                 more_filters: tuple[str, ...] = ()) -> ListQuery:
+    """The list's query string. Every attribute filters, as over the API (the page offers widgets for
+    references, choices and flags); ``more_filters`` are the service's filters besides the attributes."""
     remembered = session_value(request, "page_size", 50)
     query = parse_query(request.query_params, default_sort=default_sort, default_desc=default_desc,
-                        remembered_limit=remembered, filter_names={f.name for f in filter_fields(fields)})
+                        remembered_limit=remembered, filter_names={*(f.name for f in fields), *more_filters})
     if "limit" in request.query_params and query.limit != remembered:
         await remember(request, page_size=query.limit)
     return query
 
 
 async def _catalog_page(request: Request, catalog, query: ListQuery, limit: int | None = None,
-                        after: str | None = None) -> tuple[lists.Page, dict]:
+                        after: str | None = None) -> tuple[Page, dict]:
     async with context.acquire(request) as conn:
-        result = await lists.browse_catalog(
+        result = await catalog_lists.list_items(
             conn, catalog, q=query.q, filters=query.filters, deletion_mark=query.deletion_mark, sort=query.sort,
             descending=query.desc, limit=limit or query.limit, after=after or query.after,
             before=None if after else query.before)
@@ -64,6 +69,11 @@ async def _catalog_page(request: Request, catalog, query: ListQuery, limit: int 
 def _catalog_order(catalog) -> str:
     """A catalog with its own order (visit statuses) lists in it; others by name."""
     return "sort_order" if "sort_order" in catalog.field_names else "name"
+
+
+def _more_filters(catalog) -> tuple[str, ...]:
+    """The group of a hierarchical catalog (``parent_id``, ``null``: the top level), as over the API."""
+    return ("parent_id",) if catalog.hierarchical else ()
 
 
 def _filter_refs(fields, filters: dict[str, str]) -> dict[str, set[int]]:
@@ -89,9 +99,9 @@ async def documents_index(request: Request) -> Response:
 @get("/catalogs/{name:str}", name="ui_catalog_list")
 async def catalog_list(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
-    query = await _query(request, list(catalog.fields), _catalog_order(catalog), False)
+    query = await _query(request, list(catalog.fields), _catalog_order(catalog), False, _more_filters(catalog))
     result, names = await _catalog_page(request, catalog, query)
-    columns = catalog_columns(catalog, lists.catalog_sorts(catalog))
+    columns = catalog_columns(catalog, catalog_lists.sorts(catalog))
     return page(request, "lists/catalog.html", "lists/_catalog_rows.html", section="catalogs", obj=catalog,
                 query=query, result=result, columns=columns, names=names, base=f"/catalogs/{name}",
                 filters=filter_fields(list(catalog.fields)), page_sizes=PAGE_SIZES,
@@ -99,14 +109,14 @@ async def catalog_list(request: Request, name: str) -> Response:
 
 
 async def _documents_page(request: Request, kind, query: ListQuery, limit: int | None = None,
-                          after: str | None = None) -> tuple[lists.Page, dict]:
+                          after: str | None = None) -> tuple[Page, dict]:
     registry = context.registry(request)
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
-        result = await lists.browse_documents(
+        result = await lists.with_derived(conn, registry, kind, await document_lists.list_documents(
             conn, registry, kind, tz, q=query.q, start=query.start, end=query.end, posted=query.posted,
             deletion_mark=query.deletion_mark, filters=query.filters, sort=query.sort, descending=query.desc,
-            limit=limit or query.limit, after=after or query.after, before=None if after else query.before)
+            limit=limit or query.limit, after=after or query.after, before=None if after else query.before))
         wanted = lists.docs_refs(registry, kind, [doc for doc, _extra in result.rows])
         for target, ids in _filter_refs(kind.header, query.filters).items():
             wanted.setdefault(target, set()).update(ids)
@@ -117,9 +127,9 @@ async def _documents_page(request: Request, kind, query: ListQuery, limit: int |
 @get("/documents/{kind_name:str}", name="ui_document_list")
 async def document_list(request: Request, kind_name: str) -> Response:
     kind = kind_of(request, kind_name)
-    query = await _query(request, list(kind.header), "date", True)
+    query = await _query(request, list(kind.header), "date", True, ("number",))
     result, names = await _documents_page(request, kind, query)
-    columns = document_columns(kind, lists.document_sorts(kind))
+    columns = document_columns(kind, document_lists.sorts(kind))
     return page(request, "lists/documents.html", "lists/_document_rows.html", section="documents", obj=kind,
                 query=query, result=result, columns=columns, names=names, base=f"/documents/{kind_name}",
                 filters=filter_fields(list(kind.header)), page_sizes=PAGE_SIZES,
@@ -140,7 +150,7 @@ async def _all_pages(fetch) -> list[Any]:
 @get("/catalogs/{name:str}/export.xlsx", name="ui_catalog_export")
 async def catalog_export(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
-    query = await _query(request, list(catalog.fields), _catalog_order(catalog), False)
+    query = await _query(request, list(catalog.fields), _catalog_order(catalog), False, _more_filters(catalog))
     columns = catalog_columns(catalog, {}, limit=100)
     pages = await _all_pages(lambda after: _catalog_page(request, catalog, query, 200, after))
     rows = [excel.catalog_row(catalog, columns, row, names) for result, names in pages for row in result.rows]
@@ -150,7 +160,7 @@ async def catalog_export(request: Request, name: str) -> Response:
 @get("/documents/{kind_name:str}/export.xlsx", name="ui_document_export")
 async def document_export(request: Request, kind_name: str) -> Response:
     kind = kind_of(request, kind_name)
-    query = await _query(request, list(kind.header), "date", True)
+    query = await _query(request, list(kind.header), "date", True, ("number",))
     columns = document_columns(kind, {}, limit=100)
     tz = context.settings(request).tz
     pages = await _all_pages(lambda after: _documents_page(request, kind, query, 200, after))

@@ -19,12 +19,12 @@ from litestar.response import Redirect
 
 from erp.api.security import allow
 from erp.auth import service as users
+from erp.platform import catalog_list
 from erp.platform.errors import ErpError, ValidationError
 from erp.printing import images
 from ui import context
 from ui.formdata import errors_from
 from ui.i18n import gettext as _
-from ui.queries import lists
 from ui.render import render
 
 BASE = "/admin/signatures"
@@ -46,7 +46,7 @@ async def _page(request: Request, *, status: int = 200, notice: str = "",
     ``allowed-<user>``) to its field errors."""
     organizations = context.registry(request).catalogs["organizations"]
     async with context.acquire(request) as conn:
-        orgs = (await lists.browse_catalog(conn, organizations, deletion_mark=False, limit=200)).rows
+        orgs = (await catalog_list.list_items(conn, organizations, deletion_mark=False, limit=200)).rows
         stamps = await images.list_stamps(conn)
         facsimiles = await images.list_facsimiles(conn)
         people = [dict(u) for u in await users.list_users(conn) if u["active"]]

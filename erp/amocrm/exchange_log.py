@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from erp.amocrm.outbox import CHANNEL
-from erp.platform import keyset
-from erp.platform.dates import day_bounds
 from erp.platform.errors import Conflict, NotFound, ValidationError
+from erp.platform.listing import Key, Sort, Where, page
 
 STATES = ("pending", "in_flight", "delivered", "failed")
 DIRECTIONS = ("out", "in")
@@ -28,6 +27,7 @@ KIND_TITLES = {"budget": "Бюджет сделки", "fields": "Поля сде
                "note": "Примечание к сделке", "lead_lost": "Сделка не реализована", "lead_deleted": "Сделка удалена"}
 COLUMNS = ("id, direction, kind, lead_id, state, attempts, last_error, error_details, result, document_kind,"
            " document_id, payload, created_at, next_attempt_at, delivered_at")
+NEWEST_FIRST = Sort((Key("id", int),), descending=True)
 
 
 async def list_events(conn: asyncpg.Connection, tz: ZoneInfo, *, state: str | None = None,
@@ -35,39 +35,22 @@ async def list_events(conn: asyncpg.Connection, tz: ZoneInfo, *, state: str | No
                       start: dt.date | None = None, end: dt.date | None = None, limit: int = 50,
                       after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the log (keyset on id, newest first) and the cursor of the next page."""
-    keyset.check_limit(limit)
-    where, args = [], []
-
-    def add(condition: str, value: Any) -> None:
-        args.append(value)
-        where.append(condition.format(f"${len(args)}"))
-
+    where = Where()
     if state is not None:
         if state not in STATES:
             raise ValidationError.field("state", f"состояние: {', '.join(STATES)}")
-        add("state = {}", state)
+        where.equals("state", state)
     if direction is not None:
         if direction not in DIRECTIONS:
             raise ValidationError.field("direction", "направление: out или in")
-        add("direction = {}", direction)
+        where.equals("direction", direction)
     if kind:
-        add("kind = {}", kind)
+        where.equals("kind", kind)
     if lead_id is not None:
-        add("lead_id = {}", lead_id)
-    lower, upper = day_bounds(start, end, tz)
-    if lower is not None:
-        add("created_at >= {}", lower)
-    if upper is not None:
-        add("created_at < {}", upper)
-    if after:
-        add("id < {}", keyset.decode(after, (int,))[0])
-    sql = f"SELECT {COLUMNS} FROM amocrm_events"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    rows = [dict(r) for r in await conn.fetch(f"{sql} ORDER BY id DESC LIMIT {limit + 1}", *args)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, keyset.encode([rows[-1]["id"]]) if more and rows else None
+        where.equals("lead_id", lead_id)
+    where.period("created_at", start, end, tz)
+    found = await page(conn, "amocrm_events", COLUMNS, where, NEWEST_FIRST, limit=limit, after=after)
+    return found.rows, found.next
 
 
 async def retry(conn: asyncpg.Connection, event_id: int) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from litestar.params import JSONBody
 
 from erp.api.schemas import Id, catalog_types, plain, to_input
 from erp.api.security import ANY_USER, allow
+from erp.platform import catalog_list, listing
 from erp.platform import catalog_service as svc
 from erp.platform.catalog import Catalog
 from erp.platform.catalog_usage import catalog_usage
 
-RESERVED_QUERY = {"q", "limit", "after", "sort"}
+RESERVED_QUERY = {"q", "limit", "after", "sort", "deletion_mark"}
 
 
 class Usage(msgspec.Struct):
@@ -49,17 +50,18 @@ def catalog_routes(registry, catalog: Catalog) -> list:
     base = f"/api/catalogs/{catalog.name}"
     tags = [f"Справочник: {catalog.title}"]
     write_guard = [allow(*catalog.write_roles)]
-    filters = ", ".join(["deletion_mark", *catalog.field_names])
+    filters = ", ".join([*(["parent_id"] if catalog.hierarchical else []), *catalog.field_names])
+    sorts = ", ".join(catalog_list.sorts(catalog))
 
-    async def list_items(request: Request, q: str | None = None, limit: int = 50,
-                         after: str | None = None, sort: str = "name"):
+    async def list_items(request: Request, q: str | None = None, limit: int = 50, after: str | None = None,
+                         sort: str = "name", deletion_mark: str | None = None):
         extra = {k: v for k, v in request.query_params.items() if k not in RESERVED_QUERY}
-        if "deletion_mark" in extra:
-            extra["deletion_mark"] = extra["deletion_mark"].lower() in ("1", "true", "yes")
+        column, descending = listing.read_sort(sort)
         async with request.app.state.pool.acquire() as conn:
-            rows, cursor = await svc.list_items(conn, catalog, q=q, filters=extra, limit=limit,
-                                                after=after, sort=sort)
-        return page_t(items=[_out(out_t, r) for r in rows], next=cursor)
+            found = await catalog_list.list_items(
+                conn, catalog, q=q or "", deletion_mark=listing.flag("deletion_mark", deletion_mark),
+                filters=extra, sort=column, descending=descending, limit=limit, after=after)
+        return page_t(items=[_out(out_t, r) for r in found.rows], next=found.next)
 
     async def create(request: Request, data) -> Any:
         async with request.app.state.pool.acquire() as conn:
@@ -106,7 +108,8 @@ def catalog_routes(registry, catalog: Catalog) -> list:
     op = catalog.name.replace("-", "_")
     return [
         get(base, guards=[ANY_USER], tags=tags, summary=f"{catalog.title}: список",
-            description=f"Поиск `q` по наименованию и коду; фильтры по полям: {filters}; "
+            description=f"Поиск `q` по наименованию и коду (как в форме списка); `deletion_mark`; "
+                        f"фильтры по полям: {filters}; `sort`: {sorts} (`-` — по убыванию); "
                         "`limit` 25/50/100/200; следующая страница — `after` из поля `next`.",
             operation_id=f"catalog_{op}_list", name=f"catalog_{op}_list")(list_items),
         post(base, guards=write_guard, tags=tags, summary=f"{catalog.title}: создать",

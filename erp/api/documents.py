@@ -9,9 +9,12 @@ from litestar.params import JSONBody, Parameter
 
 from erp.api.schemas import Id, document_types, plain, to_input
 from erp.api.security import ANY_USER, allow
-from erp.platform import document_list, subordination
+from erp.platform import document_list, listing, subordination
 from erp.platform.document import Doc, DocumentKind
 from erp.platform.posting import Engine, derive
+
+# The query parameters of a list that are not filters by a header attribute.
+LIST_PARAMETERS = {"limit", "after", "q", "start", "end", "posted", "deletion_mark", "sort"}
 
 
 class Node(msgspec.Struct):
@@ -53,6 +56,7 @@ def document_routes(registry, kind: DocumentKind) -> list:
     tags = [f"Документ: {kind.title}"]
     write_guard = [allow(*kind.write_roles)]
     op = kind.name.replace("-", "_")
+    sorts = ", ".join(document_list.sorts(kind))
 
     def engine(request: Request) -> Engine:
         return request.app.state.engine
@@ -62,17 +66,18 @@ def document_routes(registry, kind: DocumentKind) -> list:
             doc = await work(conn)  # the engine's own transaction, retried by the engine itself
             return (await render(conn, engine(request).registry, kind, [doc], out_t, engine(request).tz))[0]
 
-    async def list_docs(request: Request, limit: int = 50, after: str | None = None,
+    async def list_docs(request: Request, limit: int = 50, after: str | None = None, q: str | None = None,
                         start: dt.date | None = None, end: dt.date | None = None,
-                        posted: bool | None = None, deletion_mark: bool | None = None):
-        filters = {k: v for k, v in request.query_params.items()
-                   if k not in {"limit", "after", "start", "end", "posted", "deletion_mark"}}
+                        posted: bool | None = None, deletion_mark: bool | None = None, sort: str = "-date"):
+        filters = {k: v for k, v in request.query_params.items() if k not in LIST_PARAMETERS}
+        column, descending = listing.read_sort(sort)
         async with request.app.state.pool.acquire() as conn:
-            docs, cursor = await document_list.list_documents(
-                conn, kind, engine(request).tz, limit=limit, after=after, start=start, end=end,
-                posted=posted, deletion_mark=deletion_mark, filters=filters)
-            items = await render(conn, engine(request).registry, kind, docs, out_t, engine(request).tz)
-            return page_t(items=items, next=cursor)
+            found = await document_list.list_documents(
+                conn, registry, kind, engine(request).tz, q=q or "", start=start, end=end, posted=posted,
+                deletion_mark=deletion_mark, filters=filters, sort=column, descending=descending, limit=limit,
+                after=after)
+            return page_t(items=await render(conn, engine(request).registry, kind, found.rows, out_t,
+                                              engine(request).tz), next=found.next)
 
     async def create(request: Request, data, post_: bool = Parameter(query="post", default=False)) -> Any:
         user = request.user
@@ -119,7 +124,9 @@ def document_routes(registry, kind: DocumentKind) -> list:
     item = f"{base}/{{doc_id:int}}"
     routes = [
         get(base, guards=[ANY_USER], tags=tags, summary=f"{kind.title}: список",
-            description="Период `start`/`end` (даты), `posted`, `deletion_mark`, фильтры по реквизитам шапки; "
+            description="Поиск `q` по номеру, комментарию и наименованиям ссылок шапки (как в форме списка); "
+                        "период `start`/`end` (даты), `posted`, `deletion_mark`, `number`, фильтры по реквизитам "
+                        f"шапки; `sort`: {sorts} (`-` — по убыванию, по умолчанию `-date`); "
                         "`limit` 25/50/100/200; следующая страница — `after` из поля `next`.",
             operation_id=f"document_{op}_list", name=f"document_{op}_list")(list_docs),
         post(base, guards=write_guard, tags=tags, summary=f"{kind.title}: создать (`?post=true` — и провести)",

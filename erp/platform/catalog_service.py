@@ -1,4 +1,4 @@
-"""Working with catalog items: create, change, read, list, mark, purge."""
+"""Working with catalog items: create, change, read, mark, purge (lists: :mod:`.catalog_list`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from . import audit, keyset
+from . import audit
 from .catalog import Catalog
 from .catalog_usage import ensure_unused
 from .errors import Conflict, NotFound, ValidationError
@@ -15,9 +15,6 @@ from .fields import Field, FieldError, quote
 from .numbering import next_value
 from .refs import check_refs
 
-SORTS = {"name": ("name", "id"), "code": ("code", "id"), "-name": ("name", "id")}
-# The cursor of each sort: the types of its key, so that a forged or stale cursor is refused.
-CURSOR_TYPES = {"name": (str, int), "code": (str, int), "-name": (str, int)}
 PARENT = Field("parent_id", "ref", "Группа", ref="(parent)")
 
 
@@ -213,58 +210,6 @@ async def _audit(conn: asyncpg.Connection, action: str, catalog: Catalog, before
                  after: dict) -> None:
     await audit.record(conn, action, f"catalog:{catalog.name}", object_id=after["id"],
                        presentation=str(after.get("name") or ""), changes=audit.item_changes(before, after))
-
-
-async def list_items(conn: asyncpg.Connection, catalog: Catalog, *, q: str | None = None,
-                     filters: Mapping[str, Any] | None = None, limit: int = 50,
-                     after: str | None = None, sort: str = "name") -> tuple[list[dict], str | None]:
-    keyset.check_limit(limit)
-    if sort not in SORTS:
-        raise ValidationError.field("sort", f"сортировка: {', '.join(SORTS)}")
-    key_cols = SORTS[sort]
-    where: list[str] = []
-    args: list[Any] = []
-    if q:
-        args.append(f"%{_escape_like(q.strip())}%")
-        where.append("(" + " OR ".join(f"{quote(c)}::text ILIKE ${len(args)}" for c in catalog.searchable) + ")")
-    for name, value in (filters or {}).items():
-        if name == "deletion_mark":
-            args.append(bool(value))
-        elif name == "parent_id" and catalog.hierarchical:
-            if str(value).strip().lower() in ("", "null", "none"):
-                where.append("parent_id IS NULL")  # the top level
-                continue
-            try:
-                args.append(PARENT.parse(value))
-            except FieldError as exc:
-                raise ValidationError.field(name, str(exc)) from None
-        else:
-            try:
-                args.append(catalog.field(name).parse(value))
-            except KeyError:
-                raise ValidationError.field(name, "неизвестный фильтр") from None
-            except FieldError as exc:
-                raise ValidationError.field(name, str(exc)) from None
-        where.append(f"{quote(name)} = ${len(args)}")
-    if after:
-        last = keyset.decode(after, CURSOR_TYPES[sort])
-        args.extend(last)
-        lhs = ", ".join(key_cols)
-        rhs = ", ".join(f"${len(args) - len(key_cols) + i + 1}" for i in range(len(key_cols)))
-        where.append(f"({lhs}) > ({rhs})")
-    sql = f'SELECT * FROM "{catalog.table}"'
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY {', '.join(key_cols)} LIMIT {limit + 1}"
-    rows = [dict(r) for r in await conn.fetch(sql, *args)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = keyset.encode([rows[-1][c] for c in key_cols]) if more and rows else None
-    return rows, cursor
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def ensure_predefined(conn: asyncpg.Connection, catalog: Catalog) -> None:

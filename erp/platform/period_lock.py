@@ -38,7 +38,7 @@ async def get_lock(conn: asyncpg.Connection, organization_id: int | None = None)
 
 
 async def all_locks(conn: asyncpg.Connection) -> dict[int | None, dt.date]:
-    rows = await conn.fetch("SELECT key, value FROM constants WHERE key LIKE 'period_lock%'")
+    rows = await conn.fetch("SELECT key, value FROM constants WHERE starts_with(key, $1)", GLOBAL_KEY)
     out: dict[int | None, dt.date] = {}
     for r in rows:
         if not (r["value"] and r["value"].get("date")):

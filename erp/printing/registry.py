@@ -16,9 +16,8 @@ from typing import Any
 import asyncpg
 
 from erp.auth.service import Principal
-from erp.platform import keyset
-from erp.platform.dates import day_bounds
 from erp.platform.errors import Forbidden, NotFound
+from erp.platform.listing import Key, Sort, Where, page
 
 from .forms import PrintData
 
@@ -26,8 +25,9 @@ COLUMNS = ("g.id, g.document_kind, g.document_id, g.document_number, g.document_
            " g.form, g.document_type, g.user_id, u.username AS user_name, g.organization_id,"
            " o.name AS organization, g.client_id, g.posted, g.facsimile, g.file_name, g.size_bytes,"
            " g.sent_to, g.sent_at, g.generated_at")
-FROM = ("FROM generated_documents g LEFT JOIN users u ON u.id = g.user_id"
-        " LEFT JOIN cat_organizations o ON o.id = g.organization_id")
+SOURCE = ("generated_documents g LEFT JOIN users u ON u.id = g.user_id"
+          " LEFT JOIN cat_organizations o ON o.id = g.organization_id")
+NEWEST_FIRST = Sort((Key("g.generated_at", dt.datetime), Key("g.id", int)), descending=True)
 
 # Filter name → (column, SQL type): each stored attribute of the registry.
 FILTERS = {
@@ -72,33 +72,19 @@ async def list_generated(conn: asyncpg.Connection, *, filters: Mapping[str, Any]
                          after: str | None = None, generated_from: dt.date | None = None,
                          generated_to: dt.date | None = None, tz=None) -> tuple[list[dict], str | None]:
     """One page of the registry, newest first, and the cursor of the next page."""
-    keyset.check_limit(limit)
-    where, args = [], []
+    where = Where()
     for name, value in filters.items():
         if value is None:
             continue
         column, sql_type = FILTERS[name]
-        args.append(value)
-        where.append(f"{column} = ${len(args)}::{sql_type}")
-    lower, upper = day_bounds(generated_from, generated_to, tz, ("generated_from", "generated_to"))
-    for bound, op in ((lower, ">="), (upper, "<")):
-        if bound is not None:
-            args.append(bound)
-            where.append(f"g.generated_at {op} ${len(args)}")
-    if after:
-        last_at, last_id = keyset.decode(after, (dt.datetime, int))
-        args += [last_at, last_id]
-        where.append(f"(g.generated_at, g.id) < (${len(args) - 1}, ${len(args)})")
-    sql = f"SELECT {COLUMNS} {FROM}" + (" WHERE " + " AND ".join(where) if where else "")
-    rows = await conn.fetch(f"{sql} ORDER BY g.generated_at DESC, g.id DESC LIMIT {limit + 1}", *args)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = keyset.encode([rows[-1]["generated_at"], rows[-1]["id"]]) if more and rows else None
-    return [dict(r) for r in rows], cursor
+        where.add(f"{column} = {{}}::{sql_type}", value)
+    where.period("g.generated_at", generated_from, generated_to, tz, ("generated_from", "generated_to"))
+    found = await page(conn, SOURCE, COLUMNS, where, NEWEST_FIRST, limit=limit, after=after)
+    return found.rows, found.next
 
 
 async def generated(conn: asyncpg.Connection, generated_id: int) -> dict:
-    row = await conn.fetchrow(f"SELECT {COLUMNS} {FROM} WHERE g.id = $1", generated_id)
+    row = await conn.fetchrow(f"SELECT {COLUMNS} FROM {SOURCE} WHERE g.id = $1", generated_id)
     if row is None:
         raise NotFound(f"Сформированный документ с id {generated_id} не найден", code="generated_not_found")
     return dict(row)

@@ -60,7 +60,7 @@ def _from_json(name: str, raw: Any) -> Any:
 
 
 async def load(conn: asyncpg.Connection, settings: Settings) -> Preferences:
-    rows = await conn.fetch("SELECT key, value FROM constants WHERE key LIKE 'preference:%'")
+    rows = await conn.fetch("SELECT key, value FROM constants WHERE starts_with(key, $1)", PREFIX)
     return from_stored({r["key"]: r["value"] for r in rows if r["value"] is not None}, settings)
 
 

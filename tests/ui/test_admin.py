@@ -49,6 +49,18 @@ async def test_the_period_lock_closes_documents_in_the_ui(browser, api, clinic):
     assert "Клиника" in (await browser.get("/admin/period-lock")).text
 
 
+async def test_a_lock_of_an_organization_that_does_not_exist_is_refused_in_the_ui_as_over_the_api(
+        browser, api, clinic, db):
+    """One period-lock service for both sides: the page checks the organization as the API does."""
+    r = await browser.post("/admin/period-lock", {"date": "2030-01-31", "organization_id": "999999"}, status=422)
+    assert "элемент с id 999999 не найден" in r.text and "Дата запрета изменения" in r.text
+    r = await api.client.put("/api/period-lock", json={"date": "2030-01-31", "organization_id": 999999},
+                             headers=api.headers)
+    assert r.status_code == 422 and "элемент с id 999999 не найден" in r.json()["message"]
+    assert await api.get("/api/period-lock") == []
+    assert "Период не закрыт" in (await browser.get("/admin/period-lock")).text
+
+
 async def test_settings_drive_the_calendar_and_new_requests(browser, api, clinic, db):
     page = (await browser.get("/admin/settings")).text
     assert 'name="slot_step_minutes"' in page and 'name="day_start"' in page

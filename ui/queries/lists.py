@@ -1,9 +1,11 @@
 """Queries the web UI needs that the API services do not have.
 
-* :func:`browse_catalog` and :func:`browse_documents`: a list as a 1C user
-  sees it — search as you type, filters, any sortable column in either
-  direction, keyset paging both ways (the cursor is the last row's sort key,
-  so page 100 costs what page 1 costs).
+The lists themselves (catalogs, documents, pickers) are the platform's, the same the
+REST API reads (:mod:`erp.platform.catalog_list`, :mod:`erp.platform.document_list`);
+here is only what a page adds around them:
+
+* :func:`with_derived`: a document list's derived values (an invoice's status).
+* :func:`lookup`: a reference picker's options, by the picker's target.
 * :func:`ref_names`: the names behind reference ids, for every target at once.
 * :func:`appointments`: the Requests of a period with what a calendar block shows.
 
@@ -16,176 +18,28 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from erp.platform import keyset
-from erp.platform.catalog import Catalog
-from erp.platform.dates import day_bounds
+from erp.platform import catalog_list, document_list
 from erp.platform.document import Doc, DocumentKind
-from erp.platform.document_store import load_many
 from erp.platform.errors import ValidationError
-from erp.platform.fields import Field, FieldError, quote
+from erp.platform.fields import Field
+from erp.platform.listing import Page
 from erp.platform.posting import derive
 from erp.registers.doctor_schedule import doctor_schedule
 from erp.registers.stock import stock
 from erp.services import reports
 from erp.services.scheduling import FAR_FUTURE
 
-SORTABLE_TYPES = ("str", "enum", "int", "money", "quantity", "percent", "date", "datetime", "bool")
-_EMPTY = {"str": "''", "enum": "''", "text": "''", "int": "0", "money": "0", "quantity": "0", "percent": "0",
-          "date": "'-infinity'::date", "datetime": "'-infinity'::timestamptz", "time": "'00:00'::time",
-          "bool": "false"}
-# What a page cursor of each sort carries, so that a forged one is refused (422 invalid_cursor), not a 500.
-_CURSOR_TYPES: dict[str, type] = {"str": str, "enum": str, "text": str, "int": int, "money": Decimal,
-                                  "quantity": Decimal, "percent": Decimal, "date": dt.date,
-                                  "datetime": dt.datetime, "bool": bool}
 
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: its rows, and cursors to the pages around it."""
-
-    rows: list[Any]
-    next: str | None
-    prev: str | None
-
-
-def catalog_sorts(catalog: Catalog) -> dict[str, tuple[str, str]]:
-    """Sortable columns: ``{key: (SQL expression, type)}``."""
-    out = {"name": ("name", "str"), "code": ("code", "str")}
-    out |= {f.name: (quote(f.name), f.type) for f in catalog.fields if f.type in SORTABLE_TYPES}
-    return out
-
-
-def document_sorts(kind: DocumentKind) -> dict[str, tuple[str, str]]:
-    out = {"date": ("date", "datetime"), "number": ("number", "str")}
-    out |= {f.name: (quote(f.name), f.type) for f in kind.header if f.type in SORTABLE_TYPES}
-    return out
-
-
-def _escape_like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _parse_filter(field: Field, raw: Any) -> Any:
-    if field.type == "bool" and isinstance(raw, str):
-        raw = {"true": True, "1": True, "false": False, "0": False}.get(raw.lower(), raw)
-    try:
-        return field.parse(raw)
-    except FieldError as exc:
-        raise ValidationError.field(field.name, str(exc)) from None
-
-
-async def _page(conn: asyncpg.Connection, table: str, where: list[str], args: list[Any], sort: tuple[str, str],
-                descending: bool, limit: int, after: str | None, before: str | None) -> tuple[list[dict], Page]:
-    """Keyset paging over ``table`` ordered by ``sort`` and then ``id``, both in one direction."""
-    keyset.check_limit(limit)
-    expr, ftype = sort
-    key = f"COALESCE({expr}, {_EMPTY.get(ftype, 'NULL')})"
-    cursor = after or before
-    backwards = before is not None and after is None
-    conditions = list(where)
-    if cursor:
-        value, last_id = keyset.decode(cursor, (_CURSOR_TYPES.get(ftype, object), int))
-        args = [*args, value, last_id]
-        forward_op = "<" if descending else ">"
-        op = forward_op if not backwards else {"<": ">", ">": "<"}[forward_op]
-        conditions.append(f"({key}, id) {op} (${len(args) - 1}, ${len(args)})")
-    direction = "DESC" if descending != backwards else "ASC"
-    sql = (f'SELECT *, {key} AS _sort FROM "{table}"' + (" WHERE " + " AND ".join(conditions) if conditions else "")
-           + f" ORDER BY {key} {direction}, id {direction} LIMIT {limit + 1}")
-    rows = [dict(r) for r in await conn.fetch(sql, *args)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if backwards:
-        rows.reverse()
-    if not rows:
-        return [], Page([], None, None)
-    first, last = keyset.encode([rows[0]["_sort"], rows[0]["id"]]), keyset.encode([rows[-1]["_sort"], rows[-1]["id"]])
-    has_next = more if not backwards else True
-    has_prev = (more if backwards else cursor is not None)
-    for r in rows:
-        r.pop("_sort")
-    return rows, Page([], last if has_next else None, first if has_prev else None)
-
-
-async def browse_catalog(conn: asyncpg.Connection, catalog: Catalog, *, q: str = "",
-                         filters: Mapping[str, Any] | None = None, deletion_mark: bool | None = None,
-                         sort: str = "name", descending: bool = False, limit: int = 50,
-                         after: str | None = None, before: str | None = None) -> Page:
-    sorts = catalog_sorts(catalog)
-    if sort not in sorts:
-        raise ValidationError.field("sort", f"сортировка: {', '.join(sorts)}")
-    where, args = [], []
-    if q.strip():
-        args.append(_escape_like(q.strip()))
-        where.append("(" + " OR ".join(f"{quote(c)}::text ILIKE ${len(args)}" for c in catalog.searchable) + ")")
-    if deletion_mark is not None:
-        args.append(deletion_mark)
-        where.append(f"deletion_mark = ${len(args)}")
-    for name, raw in (filters or {}).items():
-        try:
-            field = catalog.field(name)
-        except KeyError:
-            raise ValidationError.field(name, "неизвестный фильтр") from None
-        args.append(_parse_filter(field, raw))
-        where.append(f"{quote(name)} = ${len(args)}")
-    rows, page = await _page(conn, catalog.table, where, args, sorts[sort], descending, limit, after, before)
-    return Page(rows, page.next, page.prev)
-
-
-def _document_search(registry, kind: DocumentKind, args: list[Any]) -> str:
-    """Number, comment, or the name of anything the header refers to."""
-    parts = [f"number ILIKE ${len(args)}"]
-    if any(f.name == "comment" for f in kind.header):
-        parts.append(f"comment ILIKE ${len(args)}")
-    for f in kind.header:
-        target = registry.catalogs.get(f.ref) if f.type == "ref" else None
-        if target is not None:
-            parts.append(f'{quote(f.name)} IN (SELECT id FROM "{target.table}" WHERE name ILIKE ${len(args)})')
-    return "(" + " OR ".join(parts) + ")"
-
-
-async def browse_documents(conn: asyncpg.Connection, registry, kind: DocumentKind, tz: ZoneInfo, *,
-                           q: str = "", start: dt.date | None = None, end: dt.date | None = None,
-                           posted: bool | None = None, deletion_mark: bool | None = None,
-                           filters: Mapping[str, Any] | None = None, sort: str = "date", descending: bool = True,
-                           limit: int = 50, after: str | None = None, before: str | None = None) -> Page:
-    """Documents with their derived values (e.g. an invoice's status): rows are
-    ``(Doc, {derived})``."""
-    sorts = document_sorts(kind)
-    if sort not in sorts:
-        raise ValidationError.field("sort", f"сортировка: {', '.join(sorts)}")
-    where, args = [], []
-    if q.strip():
-        args.append(_escape_like(q.strip()))
-        where.append(_document_search(registry, kind, args))
-    lower, upper = day_bounds(start, end, tz)
-    if lower is not None:
-        args.append(lower)
-        where.append(f"date >= ${len(args)}")
-    if upper is not None:
-        args.append(upper)
-        where.append(f"date < ${len(args)}")
-    for flag, value in (("posted", posted), ("deletion_mark", deletion_mark)):
-        if value is not None:
-            args.append(value)
-            where.append(f"{flag} = ${len(args)}")
-    for name, raw in (filters or {}).items():
-        try:
-            field = kind.header_field(name)
-        except KeyError:
-            raise ValidationError.field(name, "неизвестный фильтр") from None
-        args.append(_parse_filter(field, raw))
-        where.append(f"{quote(name)} = ${len(args)}")
-    rows, page = await _page(conn, kind.table, where, args, sorts[sort], descending, limit, after, before)
-    docs = await load_many(conn, kind, [r["id"] for r in rows])
-    derived = await derive(conn, registry, kind, docs)
-    return Page([(d, derived.get(d.id, {})) for d in docs], page.next, page.prev)
+async def with_derived(conn: asyncpg.Connection, registry, kind: DocumentKind, found: Page[Doc]
+                       ) -> Page[tuple[Doc, dict]]:
+    """The page's documents with their derived values (e.g. an invoice's status): ``(Doc, {derived})``."""
+    derived = await derive(conn, registry, kind, found.rows)
+    return Page([(d, derived.get(d.id, {})) for d in found.rows], found.next, found.prev)
 
 
 def collect_refs(registry, fields: Iterable[Field], rows: Iterable[Mapping[str, Any]],
@@ -237,33 +91,15 @@ async def ref_names(conn: asyncpg.Connection, registry, wanted: Mapping[str, Ite
 
 async def lookup(conn: asyncpg.Connection, registry, target: str, q: str, limit: int = 25,
                  filters: Mapping[str, Any] | None = None, where: str = "") -> list[dict[str, Any]]:
-    """Items for a reference picker: unmarked, matching ``q``, best (prefix) matches first.
-    ``filters`` are attribute values the items must have; ``where`` is a declared condition
-    (a field's ``picker_where``, never request input)."""
-    obj = registry.target(target)
-    if obj is None:
-        raise ValidationError.field("target", f"неизвестный справочник «{target}»")
-    prefix = _escape_like(q.strip().lower())[1:]  # "text%": a % or _ typed in q stays literal
-    args: list[Any] = [_escape_like(q.strip()), prefix]
+    """Items for a reference picker (:func:`erp.platform.catalog_list.choices`,
+    :func:`erp.platform.document_list.choices`). ``where`` is a declared condition
+    (a field's ``picker_due``, never request input)."""
     if target in registry.catalogs:
-        search = " OR ".join(f"{quote(c)}::text ILIKE $1" for c in obj.searchable)
-        extra = ""
-        for name, raw in (filters or {}).items():
-            args.append(_parse_filter(obj.field(name), raw))
-            extra += f" AND {quote(name)} = ${len(args)}"
-        price = ", price" if "price" in obj.field_names else ""  # a chosen item fills the line's price
-        sql = (f'SELECT id, name AS text, code AS hint{price} FROM "{obj.table}" WHERE NOT deletion_mark'
-               f" AND NOT is_group AND ({search}){extra} ORDER BY lower(name) LIKE $2 DESC, lower(name), id"
-               f" LIMIT {int(limit)}")
-    else:
-        extra = f" AND ({where})" if where else ""
-        for name, raw in (filters or {}).items():
-            args.append(_parse_filter(obj.header_field(name), raw))
-            extra += f" AND {quote(name)} = ${len(args)}"
-        sql = (f"SELECT id, number AS text, to_char(date, 'DD.MM.YYYY') AS hint FROM \"{obj.table}\""
-               f" WHERE NOT deletion_mark AND (number ILIKE $1 OR ltrim(number, '0') LIKE ltrim($2, '0')){extra}"
-               f" ORDER BY date DESC, id DESC LIMIT {int(limit)}")
-    return [dict(r) for r in await conn.fetch(sql, *args)]
+        return await catalog_list.choices(conn, registry.catalogs[target], q, filters=filters, limit=limit)
+    if target in registry.documents:
+        return await document_list.choices(conn, registry.documents[target], q, filters=filters, condition=where,
+                                           limit=limit)
+    raise ValidationError.field("target", f"неизвестный справочник «{target}»")
 
 
 @dataclass(frozen=True)
