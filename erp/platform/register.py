@@ -84,8 +84,8 @@ def amount_column(field: Field) -> Column:
 
 
 class Movement(msgspec.Struct, frozen=True, kw_only=True):
-    """One movement (движение): every field of the register by name, parsed
-    (dimensions, resources as ``Decimal``, attributes).
+    """One movement (движение): the register's fields by name, parsed: the dimensions, the
+    resources (``Decimal``) and the attributes.
 
     ``record_type`` is 1 for a receipt, −1 for an expense, 0 in turnover registers.
     """
@@ -93,7 +93,14 @@ class Movement(msgspec.Struct, frozen=True, kw_only=True):
     register: str
     period: dt.datetime
     record_type: int
-    values: dict[str, Any]
+    dimensions: dict[str, Any]
+    resources: dict[str, Decimal]
+    attributes: dict[str, Any] = {}
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every field by name."""
+        return {**self.dimensions, **self.resources, **self.attributes}
 
 
 class AccumulationRegister:
@@ -207,18 +214,18 @@ class AccumulationRegister:
         return Movement(register=self.name, period=aware(period), record_type=record_type,
                         **self._values(values))
 
-    def _values(self, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    def _values(self, values: dict[str, Any]) -> dict[str, Any]:
         unknown = values.keys() - self._field_names
         if unknown:
             raise ValueError(f"register {self.name}: unknown fields {sorted(unknown)}")
         missing = [f.name for f in self.dimensions if values.get(f.name) is None]
         if missing:
             raise ValueError(f"register {self.name}: dimensions not given: {missing}")
-        return {"values": {
-            **{f.name: self.parse_value(f, values[f.name]) for f in self.dimensions},
-            **{f.name: self._amount(f, values.get(f.name, 0)) for f in self.resources},
-            **{f.name: self.parse_value(f, values.get(f.name)) for f in self.attributes},
-        }}
+        return {
+            "dimensions": {f.name: self.parse_value(f, values[f.name]) for f in self.dimensions},
+            "resources": {f.name: self._amount(f, values.get(f.name, 0)) for f in self.resources},
+            "attributes": {f.name: self.parse_value(f, values.get(f.name)) for f in self.attributes},
+        }
 
     def parse_value(self, field: Field, value: Any) -> Any:
         try:
@@ -233,11 +240,11 @@ class AccumulationRegister:
 
     def key(self, movement: Movement) -> tuple[Any, ...]:
         """The movement's key: its dimensions' values in declaration order."""
-        return tuple(movement.values[d] for d in self.dimension_names)
+        return tuple(movement.dimensions[d] for d in self.dimension_names)
 
     def as_dict(self, movement: Movement) -> dict[str, Any]:
         """The movement's values by name (dimensions, resources, attributes)."""
-        return dict(movement.values)
+        return movement.values
 
     # -- storage ---------------------------------------------------------------
 

@@ -22,8 +22,8 @@ def test_movement_records_are_frozen_typed_values():
     stock = make_stock()
     m = stock.expense(at(2024, 1, 1), warehouse_id="1", item_id=2, quantity=D("1.5"))
     assert m == Movement(register="test-stock", period=at(2024, 1, 1), record_type=-1,
-                         values={"warehouse_id": 1, "item_id": 2, "quantity": D("1.500"), "cost": D("0.00"),
-                                 "note": ""})
+                         dimensions={"warehouse_id": 1, "item_id": 2},
+                         resources={"quantity": D("1.500"), "cost": D("0.00")}, attributes={"note": ""})
     assert stock.as_dict(m) == {"warehouse_id": 1, "item_id": 2, "quantity": D("1.5"), "cost": D(0), "note": ""}
     assert stock.key(m) == (1, 2)
     with pytest.raises(AttributeError):

@@ -70,8 +70,8 @@ async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any
     now = {k: v for k, v in needs.items() if not isinstance(v, Later)}
     row: Mapping[str, Any] = {}
     found: dict[str, Any] = {}
-    if now or head:
-        sql, args, aliases = select(registry, now, recorder, head, head_values)
+    sql, args, aliases = select(registry, now, recorder, head, head_values)
+    if sql:  # nothing to read costs no round trip
         row = await conn.fetchrow(sql, *args)
         found = results(registry, now, row, aliases)
     later = {k: v for k, v in needs.items() if isinstance(v, Later)}
@@ -81,11 +81,8 @@ async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any
             space = name.rsplit(".", 1)[0] + "." if "." in name else ""
             mine = {k[len(space):]: v for k, v in found.items() if k.startswith(space)}
             more |= {f"{name}.{n}": v for n, v in need.then(mine).items()}
-        if more:
-            sql, args, aliases = select(registry, more, recorder)
-            extra = results(registry, more, await conn.fetchrow(sql, *args), aliases)
-        else:
-            extra = {}
+        sql, args, aliases = select(registry, more, recorder)
+        extra = results(registry, more, await conn.fetchrow(sql, *args), aliases) if sql else {}
         for name in later:
             found[name] = {k[len(name) + 1:]: v for k, v in extra.items() if k.startswith(name + ".")}
     return found, row
@@ -122,8 +119,17 @@ class Engine:
     @_retrying
     async def create(self, conn: asyncpg.Connection, kind: DocumentKind, data: Mapping[str, Any], *,
                      post: bool = False, author_id: int | None = None) -> Doc:
-        """Write a new document (and post it with ``post=True``, "Провести и закрыть"): one read, one write."""
-        [doc] = await self._create(conn, kind, [data], post=post, author_id=author_id)
+        """Write a new document (and post it with ``post=True``, "Провести и закрыть"): one read, one write,
+        with no transaction around them. Inside a caller's transaction they run in a savepoint, so that a
+        refusal rolls back this document only and the caller may go on."""
+        if not conn.is_in_transaction():
+            [doc] = await self._create(conn, kind, [data], post=post, author_id=author_id)
+            return doc
+        try:
+            async with conn.transaction():
+                [doc] = await self._create(conn, kind, [data], post=post, author_id=author_id)
+        except _Short as short:
+            raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
         return doc
 
     async def create_many(self, conn: asyncpg.Connection, kind: DocumentKind, items: Sequence[Mapping[str, Any]], *,

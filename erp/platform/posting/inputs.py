@@ -300,7 +300,8 @@ def select(registry, needs: Mapping[str, Need], recorder: tuple[str, int] | None
            head_values: Mapping[str, Any] | None = None) -> tuple[str, list[Any], list[str]]:
     """The read query of one operation: the engine's own ``head`` columns (``head(p)`` gives
     ``{alias: expression}`` with parameters named through ``p``, valued in ``head_values``) and one
-    column per need. Returns the SQL, the arguments and the needs' column aliases in order."""
+    column per need. Returns the SQL ("" when there is nothing to read), the arguments and the needs'
+    column aliases in order."""
     p = Params()
     columns = [f"{sql} AS {ident(alias)}" for alias, sql in (head(p) if head else {}).items()]
     aliases = []
@@ -312,7 +313,7 @@ def select(registry, needs: Mapping[str, Need], recorder: tuple[str, int] | None
         aliases.append(key)
     if recorder is not None:
         given |= {"recorder_kind": recorder[0], "recorder_id": recorder[1]}
-    return "SELECT " + ", ".join(columns or ["1"]), [given[n] for n in p.names], aliases
+    return ("SELECT " + ", ".join(columns)) if columns else "", [given[n] for n in p.names], aliases
 
 
 def results(registry, needs: Mapping[str, Need], row: Mapping[str, Any], aliases: list[str]) -> dict[str, Any]:
