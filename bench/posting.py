@@ -9,9 +9,10 @@ runs on the same pool, the two in turn over several rounds of fresh
 documents, which cancels slow drift of a shared machine; the note lists each
 round's ratio.
 
-Statements are counted on the connection (asyncpg's query logger), without
-the transaction's own BEGIN/COMMIT and without balance control's single
-check, for ``Engine.post`` of a written document.
+Statements are counted on the connection (asyncpg's query logger) for
+``Engine.post`` of a written document, every statement the engine sends except
+the transaction's own BEGIN/COMMIT (which the note counts apart); the note
+says what each counted one is (:func:`role`).
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ async def duel(clinic: Clinic, rounds: int, per_round: int, measured: Callable[[
     return Duel(docs / spent["measured"], docs / spent["ceiling"], ratios)
 
 
-async def round_trips(ctx: Context, clinic: Clinic) -> tuple[int, float]:
-    """What one write+post costs in round trips (transaction control included), and
+async def round_trips(ctx: Context, clinic: Clinic) -> tuple[list[str], float]:
+    """What one write+post sends (every statement, transaction control included, by :func:`role`), and
     the p50 of a trivial round trip (``SELECT $1``) on this machine, in seconds."""
     kind = ctx.registry.documents[KIND]
     warm, counted = plans(clinic, 2, seed=90)
@@ -112,7 +113,7 @@ async def round_trips(ctx: Context, clinic: Clinic) -> tuple[int, float]:
         await ctx.engine.create(conn, kind, counted.as_input(clinic.organization), post=True)
         await asyncio.sleep(0)  # asyncpg calls its query loggers soon after each statement
         conn.remove_query_logger(log)
-        trips = len(seen)
+        trips = roles(seen)
         samples = []
         for _ in range(ctx.pick(smoke=200, full=1000)):
             started = time.perf_counter()
@@ -131,20 +132,32 @@ async def throughput(ctx: Context, clinic: Clinic) -> Row:
     return versus("1a", "Posting throughput, service layer (8 tasks)",
                   f"{rounds * per} ServiceRenderings × 5 lines (2 goods, 3 services), write+post, 8 tasks",
                   result.rate, "docs/s", result.ceiling, "ceiling", at_least=0.5,
-                  note=f"{result.note()}; the engine's write+post is {trips} statements (a read, then one write "
-                       "with no BEGIN/COMMIT around it), the ceiling's 1; "
+                  note=f"{result.note()}; the engine's write+post is {len(trips)} statements ({', '.join(trips)}), "
+                       "the ceiling's 1; "
                        f"one round trip (SELECT $1) p50 {rtt * 1e6:.0f} µs here")
 
 
 # -- statements ---------------------------------------------------------------------------------
 
 
-def is_balance_check(sql: str) -> bool:
-    return "current_setting('erp_reg." in sql and "x.balance < 0" in sql
+def role(sql: str) -> str:
+    """What a statement the engine sent is, for the notes: transaction control, the document loaded
+    and locked, a read, or a write (a statement that inserts, updates or deletes)."""
+    if TRANSACTION.match(sql):
+        return sql.split()[0].rstrip(";").upper()
+    if re.search(r"\bFOR\s+UPDATE\b", sql, re.IGNORECASE):
+        return "load and lock"
+    if re.search(r"\b(INSERT|UPDATE|DELETE)\b", sql, re.IGNORECASE):
+        return "write"
+    return "read"
+
+
+def roles(statements: list[str]) -> list[str]:
+    return [role(s) for s in statements]
 
 
 async def statements_of(conn: asyncpg.Connection, work: Callable[[], Awaitable[object]]) -> list[str]:
-    """The SQL statements ``work()`` sends on ``conn``, transaction control left out."""
+    """Every SQL statement ``work()`` sends on ``conn``, transaction control included."""
     seen: list[str] = []
 
     def log(record) -> None:
@@ -156,7 +169,7 @@ async def statements_of(conn: asyncpg.Connection, work: Callable[[], Awaitable[o
         await asyncio.sleep(0)  # asyncpg calls its query loggers soon after each statement
     finally:
         conn.remove_query_logger(log)
-    return [s for s in seen if not TRANSACTION.match(s)]
+    return seen
 
 
 async def statement_rows(ctx: Context, clinic: Clinic) -> list[Row]:
@@ -175,15 +188,17 @@ async def statement_rows(ctx: Context, clinic: Clinic) -> list[Row]:
             posting = await statements_of(conn, lambda d=doc: engine.post(conn, kind, d.id))
             both = await statements_of(conn, lambda p=fresh: engine.create(conn, kind, p.as_input(clinic.organization),
                                                                            post=True))
-            checks = sum(map(is_balance_check, posting))
-            counted, together = len(posting) - checks, len(both) - sum(map(is_balance_check, both))
-            ctx.log(f"{lines} lines: post {len(posting)} statements ({checks} balance check), "
-                    f"write+post {len(both)}")
+            counted = [r for r in roles(posting) if not TRANSACTION.match(r)]
+            together = [r for r in roles(both) if not TRANSACTION.match(r)]
+            ctx.log(f"{lines} lines: post {len(counted)} statements ({', '.join(roles(posting))}), "
+                    f"write+post {len(together)} ({', '.join(roles(both))})")
             out.append(count(row_id, f"Statements per posting, {lines} lines",
                              f"Engine.post of a written ServiceRendering, {goods} goods + {services} services",
-                             counted, "statements", at_most=8,
-                             comparison=f"write+post of a new document: {together}",
-                             note=f"balance control: {checks} query, not counted"))
+                             len(counted), "statements", at_most=8,
+                             comparison=f"write+post of a new document: {len(together)}",
+                             note=f"{', '.join(counted)} (transaction control not counted: "
+                                  f"{', '.join(r for r in roles(posting) if TRANSACTION.match(r)) or 'none'}); "
+                                  f"write+post of a new document: {', '.join(roles(both))}"))
     return out
 
 
