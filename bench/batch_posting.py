@@ -14,13 +14,19 @@ Both must leave the same rows: after every timed re-post the movements of the
 re-posted documents (every register, in full) are compared with those before
 it, and at the end ``check_totals`` compares every register's totals with its
 movements (``erp totals check``).
+
+After the timed rounds, one more untimed pass of each (on a part of the
+documents) logs every statement with its time on the connection, so the note
+says where a document's time goes: the statements by :func:`~bench.posting.role`
+and the rest (the client's Python and the event loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -28,7 +34,7 @@ from erp.platform.totals import check_totals
 
 from .core import Context, Row, fmt, thousands, versus
 from .datasets import stock_history
-from .posting import KIND, pool_of
+from .posting import KIND, pool_of, role
 from .workload import plans
 
 ORDER = 30
@@ -43,6 +49,27 @@ async def movements_of(conn: asyncpg.Connection, registers: Sequence, ids: list[
             " ORDER BY recorder_id, line_no", KIND, ids)
         out += [(reg.name, *(v for k, v in r.items() if k != "id")) for r in rows]
     return out
+
+
+async def breakdown(conn: asyncpg.Connection, documents: int, work: Callable[[], Awaitable[object]]) -> str:
+    """Where ``work()``'s time goes, per document: the statements by role (asyncpg's own timing of
+    each) and the rest (Python and the event loop), in milliseconds."""
+    spent: dict[str, float] = {}
+
+    def log(record) -> None:
+        spent[role(record.query)] = spent.get(role(record.query), 0.0) + record.elapsed
+
+    conn.add_query_logger(log)
+    try:
+        started = time.perf_counter()
+        await work()
+        total = time.perf_counter() - started
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon after each statement
+    finally:
+        conn.remove_query_logger(log)
+    parts = [f"{name} {seconds / documents * 1e3:.2f}" for name, seconds in spent.items()]
+    parts.append(f"the rest {(total - sum(spent.values())) / documents * 1e3:.2f}")
+    return f"{total / documents * 1e3:.2f} ms a document ({', '.join(parts)})"
 
 
 async def rows(ctx: Context) -> list[Row]:
@@ -83,6 +110,14 @@ async def rows(ctx: Context) -> list[Row]:
                 if after != before:
                     differing.append(f"round {r + 1} {label}: {len(set(after) ^ set(before))} movements differ")
                 before = after
+        part = ids[:ctx.pick(smoke=len(ids), full=200)]
+
+        async def each() -> None:
+            for i in part:
+                await engine.post(conn, kind, i)
+
+        where_batch = await breakdown(conn, len(part), lambda: engine.repost(conn, kind, part))
+        where_single = await breakdown(conn, len(part), each)
         differences = [d for reg in ctx.registry.registers.values() for d in await check_totals(conn, reg)]
     batch_s, single_s = statistics.median(batch_times), statistics.median(single_times)
     ratios = ", ".join(f"{s / b:.2f}" for b, s in zip(batch_times, single_times, strict=True))
@@ -96,7 +131,8 @@ async def rows(ctx: Context) -> list[Row]:
                  target_text="≥ 2 × faster than one by one",
                  note=f"{rounds} interleaved rounds (which goes first alternates), medians: batch {fmt(batch_s, 's')}, "
                       f"one by one {fmt(single_s, 's')}; ratio per round {ratios}; {same}; "
-                      f"check_totals: {len(differences)} differences")
+                      f"check_totals: {len(differences)} differences; statements timed on {len(part)} of them, "
+                      f"batch {where_batch}, one by one {where_single}")
     if differing or differences:  # not the same rows: the speed is not comparable
         return [row.unmeasured(f"re-posting changed the rows: {same}; check_totals: {len(differences)} differences")]
     return [row]
