@@ -17,16 +17,21 @@ movements (``erp totals check``).
 
 After the timed rounds, one more untimed pass of each (on a part of the
 documents) logs every statement with its time on the connection, so the note
-says where a document's time goes: the statements by :func:`~bench.posting.role`
-and the rest (the client's Python and the event loop).
+says where a document's time goes: the statements by :func:`~bench.posting.role`,
+the rest (the client's Python and the event loop), and the CPU the client and
+the connection's PostgreSQL backend used (from ``/proc`` when the server is
+local), which a loaded machine does not inflate as it does wall time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -51,25 +56,51 @@ async def movements_of(conn: asyncpg.Connection, registers: Sequence, ids: list[
     return out
 
 
-async def breakdown(conn: asyncpg.Connection, documents: int, work: Callable[[], Awaitable[object]]) -> str:
-    """Where ``work()``'s time goes, per document: the statements by role (asyncpg's own timing of
-    each) and the rest (Python and the event loop), in milliseconds."""
+def backend_cpu(pid: int | None) -> float | None:
+    """Seconds of CPU the PostgreSQL backend ``pid`` has used, when it runs on this machine."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def local_backend(conn: asyncpg.Connection, url: str) -> int | None:
+    """The connection's backend pid if the server is on this machine (loopback or a socket), else None."""
+    host = urlsplit(url).hostname
+    if host not in (None, "", "localhost", "127.0.0.1", "::1") and not host.startswith("/"):
+        return None
+    return await conn.fetchval("SELECT pg_backend_pid()")
+
+
+async def breakdown(conn: asyncpg.Connection, backend: int | None, documents: int,
+                    work: Callable[[], Awaitable[object]]) -> str:
+    """Where ``work()``'s time goes, per document, in milliseconds: the statements by role (asyncpg's
+    own timing of each), the rest (Python and the event loop), and the CPU the client process and the
+    connection's backend used (wall time waits for a CPU on a loaded machine, CPU time does not)."""
     spent: dict[str, float] = {}
 
     def log(record) -> None:
         spent[role(record.query)] = spent.get(role(record.query), 0.0) + record.elapsed
 
     conn.add_query_logger(log)
+    server = backend_cpu(backend)
     try:
-        started = time.perf_counter()
+        client, started = time.process_time(), time.perf_counter()
         await work()
-        total = time.perf_counter() - started
+        total, client = time.perf_counter() - started, time.process_time() - client
         await asyncio.sleep(0)  # asyncpg calls its query loggers soon after each statement
     finally:
         conn.remove_query_logger(log)
-    parts = [f"{name} {seconds / documents * 1e3:.2f}" for name, seconds in spent.items()]
-    parts.append(f"the rest {(total - sum(spent.values())) / documents * 1e3:.2f}")
-    return f"{total / documents * 1e3:.2f} ms a document ({', '.join(parts)})"
+    after = backend_cpu(backend)
+    per = 1e3 / documents
+    parts = [f"{name} {seconds * per:.2f}" for name, seconds in spent.items()]
+    parts.append(f"the rest {(total - sum(spent.values())) * per:.2f}")
+    cpu = f"; CPU: client {client * per:.2f}" + (
+        f", server {(after - server) * per:.2f}" if server is not None and after is not None else "")
+    return f"{total * per:.2f} ms a document ({', '.join(parts)}{cpu})"
 
 
 async def rows(ctx: Context) -> list[Row]:
@@ -116,8 +147,9 @@ async def rows(ctx: Context) -> list[Row]:
             for i in part:
                 await engine.post(conn, kind, i)
 
-        where_batch = await breakdown(conn, len(part), lambda: engine.repost(conn, kind, part))
-        where_single = await breakdown(conn, len(part), each)
+        backend = await local_backend(conn, ctx.database_url)
+        where_batch = await breakdown(conn, backend, len(part), lambda: engine.repost(conn, kind, part))
+        where_single = await breakdown(conn, backend, len(part), each)
         differences = [d for reg in ctx.registry.registers.values() for d in await check_totals(conn, reg)]
     batch_s, single_s = statistics.median(batch_times), statistics.median(single_times)
     ratios = ", ".join(f"{s / b:.2f}" for b, s in zip(batch_times, single_times, strict=True))
