@@ -56,6 +56,14 @@ class Report:
     command: str
     started: dt.datetime
     seconds: float
+    load: tuple[float, float] = (0.0, 0.0)  # the 1-minute load average at the start and at the end
+
+
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 def with_database(url: str, database: str) -> str:
@@ -134,7 +142,7 @@ async def run(size: Size, admin_url: str, *, only: list[str] | None = None, keep
     from erp.configuration import registry
     from erp.platform.posting import Engine
 
-    started, began = dt.datetime.now(dt.UTC), time.perf_counter()
+    started, began, load = dt.datetime.now(dt.UTC), time.perf_counter(), _load()
     name = f"erp_bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(admin_url)
     try:
@@ -182,7 +190,7 @@ async def run(size: Size, admin_url: str, *, only: list[str] | None = None, keep
     if only:  # a partial run shows the rows of the modules it ran
         skipped = {e.id for e in SKELETON if e.module not in only}
         rows = [r for r in rows if r.id not in skipped]
-    return Report(rows, report_machine, size, command, started, time.perf_counter() - began)
+    return Report(rows, report_machine, size, command, started, time.perf_counter() - began, (load, _load()))
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -233,6 +241,8 @@ def markdown(report: Report) -> str:
         "",
         f"- Date: {report.started:%Y-%m-%d %H:%M} UTC (the run took {report.seconds:.0f} s)",
         f"- Machine: {report.machine.describe()}",
+        f"- Load average (1 min) at the start and at the end of the run: {report.load[0]:.1f}, {report.load[1]:.1f}"
+        f" (other work on the machine shares its {report.machine.cores} cores)",
         f"- Size: `{report.size}`",
         f"- Command: `{report.command}`",
         f"- Verdicts: {verdicts(report.rows)}",
@@ -256,7 +266,7 @@ def markdown(report: Report) -> str:
 def as_json(report: Report) -> bytes:
     return msgspec.json.encode({
         "size": report.size, "command": report.command, "started": report.started.isoformat(),
-        "machine": report.machine.__dict__,
+        "machine": report.machine.__dict__, "load": list(report.load),
         "rows": [{**msgspec.structs.asdict(r), "target": r.target.text, "verdict": r.verdict} for r in report.rows],
     })
 

@@ -53,7 +53,7 @@ def test_smoke_size_runs_end_to_end(postgres, tmp_path):
 
     text = table.read_text()
     assert summary in text
-    assert "- Date: " in text and "- Machine: " in text and "PostgreSQL " in text
+    assert "- Date: " in text and "- Machine: " in text and "PostgreSQL " in text and "- Load average" in text
     assert "- Command: `python -m bench --size smoke" in text
     for expected in SKELETON:
         assert f"| {expected.id} | " in text
