@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from erp.platform.register import AccumulationRegister
 from erp.platform.totals import check_totals
 
 from .core import Context, Row, fmt, thousands, versus
@@ -109,7 +110,7 @@ async def rows(ctx: Context) -> list[Row]:
     kind = ctx.registry.documents[KIND]
     engine = ctx.engine
     n, rounds = ctx.pick(smoke=60, full=1000), ctx.pick(smoke=2, full=3)
-    registers = [r for r in kind.registers if hasattr(r, "movements_table")]
+    registers = [r for r in kind.registers if isinstance(r, AccumulationRegister)]
     batch_times, single_times = [], []
     differing: list[str] = []
     async with pool_of(ctx, 1) as pool, pool.acquire() as conn:
