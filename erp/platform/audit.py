@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from .posting.plan import DOC_ID, DOC_NUMBER, NOW, Computed, Row
+from .posting.plan import DOC_ID, DOC_NUMBER, Computed, Row
 from .posting.subscribers import Subscriber
 
 if TYPE_CHECKING:
@@ -213,10 +213,10 @@ async def record_setting(conn: asyncpg.Connection, name: str, before: Mapping[st
 def _row(change, action: str, changes: Mapping[str, Any], *, numbered: bool = False) -> Row:
     who = change.actor or _actor.get()
     return Row("audit_log", {
-        "at": NOW, "user_id": who.user_id, "username": who.username, "action": action,
+        "at": dt.datetime.now(dt.UTC), "user_id": who.user_id, "username": who.username, "action": action,
         "object_kind": f"document:{change.kind.name}", "object_id": DOC_ID, "presentation": DOC_NUMBER,
         "changes": Computed("number_into", into=dict(changes)) if numbered else dict(changes),
-        "address": who.address[:64]}, types={"user_id": "bigint", "username": "text",
+        "address": who.address[:64]}, types={"at": "timestamptz", "user_id": "bigint", "username": "text",
                                              "action": "text", "object_kind": "text", "changes": "jsonb",
                                              "address": "text"})
 

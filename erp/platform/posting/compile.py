@@ -315,8 +315,6 @@ def _row_cte(row: Row, name: str, p: Params) -> str:
                 values.append("doc.id")
             elif value.what == "number":
                 values.append("doc.number")
-            elif value.what == "now":
-                values.append("now()")
             else:
                 values.append(f"{p(f'{name}.{column}', 'jsonb')} || jsonb_build_object({literal(value.key)},"
                               " jsonb_build_array(NULL, doc.number))")

@@ -21,18 +21,17 @@ Operation = Literal["create", "write", "post", "unpost", "mark", "unmark"]
 
 
 class Computed(msgspec.Struct, frozen=True):
-    """A value only the write statement knows: the new document's ``id`` and ``number`` (numbered
-    last, under the counter's lock), inside a JSON object the object with ``{key: [null, number]}``
-    added (``into``), or the transaction's moment (``now``, the database's clock)."""
+    """A value only the write statement knows: the new document's ``number`` (numbered last,
+    under the counter's lock) or, inside a JSON object, the object with ``{key: [null, number]}``
+    added (``into``)."""
 
-    what: Literal["id", "number", "number_into", "now"]
+    what: Literal["id", "number", "number_into"]
     into: dict[str, Any] | None = None
     key: str = "number"
 
 
 DOC_ID = Computed("id")
 DOC_NUMBER = Computed("number")
-NOW = Computed("now")
 
 
 class Row(msgspec.Struct, frozen=True):

@@ -24,12 +24,13 @@
 -- $23: l.quantity
 -- $24: l.price
 -- $25: l.amount
--- $26: row_0.user_id
--- $27: row_0.username
--- $28: row_0.action
--- $29: row_0.object_kind
--- $30: row_0.changes
--- $31: row_0.address
+-- $26: row_0.at
+-- $27: row_0.user_id
+-- $28: row_0.username
+-- $29: row_0.action
+-- $30: row_0.object_kind
+-- $31: row_0.changes
+-- $32: row_0.address
 WITH new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::bigint[], $6::numeric(15,3)[], $7::numeric(15,2)[]) AS n(line_no, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost")),
 ins_0 AS (INSERT INTO "reg_stock_movements" (recorder_kind, recorder_id, line_no, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost") SELECT $8::text, $9::bigint, line_no, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost" FROM new_0 RETURNING 1),
 delta_0 AS (SELECT (date_trunc('month', period AT TIME ZONE 'Europe/Moscow'))::date AS month, "warehouse_id", "nomenclature_id", sum(CASE WHEN record_type = 1 THEN sign * "quantity" ELSE 0 END) AS "quantity_receipt", sum(CASE WHEN record_type = -1 THEN sign * "quantity" ELSE 0 END) AS "quantity_expense", sum(CASE WHEN record_type = 1 THEN sign * "cost" ELSE 0 END) AS "cost_receipt", sum(CASE WHEN record_type = -1 THEN sign * "cost" ELSE 0 END) AS "cost_expense" FROM (SELECT 1 AS sign, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost" FROM new_0) AS d GROUP BY 1, "warehouse_id", "nomenclature_id"),
@@ -39,7 +40,7 @@ short AS ((SELECT 'stock'::text AS register, json_build_object('warehouse_id', b
 num AS (INSERT INTO document_counters (kind, prefix, year, last) SELECT $8::text, $10::text, $11::int, 1 WHERE CASE WHEN ((SELECT count(*) FROM balance_up_0) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0 THEN NOT EXISTS (SELECT FROM short) ELSE false END ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),
 doc AS (INSERT INTO "doc_goods_receipts" ("id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id", "author_id", "posted", "deletion_mark", "supplier_id", "warehouse_id", "comment") SELECT $9::bigint, $10::text || lpad(num.last::text, greatest(11 - length($10::text), 1, length(num.last::text)), '0'), $10::text, $11::int, $12::timestamptz, $13::text, $14::bigint, $15::bigint, $16::boolean, $17::boolean, $18::bigint, $19::bigint, $20::varchar(500) FROM num RETURNING id, number),
 lines AS (INSERT INTO "doc_goods_receipts_lines" (document_id, line_no, "nomenclature_id", "quantity", "price", "amount") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price", u."amount" FROM doc, unnest($21::int[], $22::bigint[], $23::numeric(15,3)[], $24::numeric(15,2)[], $25::numeric(15,2)[]) AS u(line_no, "nomenclature_id", "quantity", "price", "amount")),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $26::bigint, $27::text, $28::text, $29::text, doc.id, doc.number, $30::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $31::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $26::timestamptz, $27::bigint, $28::text, $29::text, $30::text, doc.id, doc.number, $31::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $32::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number, erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource, s.balance::text, s.required::text, s.zero_with, s.after) ORDER BY s.register, s.dims, s.resource) FROM short AS s)) AS short;
 
 -- goods-receipts: a posted document saved (re-posted)
@@ -63,12 +64,13 @@ SELECT (SELECT number FROM doc) AS number, erp_balance_shortage((SELECT json_agg
 -- $18: l.quantity
 -- $19: l.price
 -- $20: l.amount
--- $21: row_0.user_id
--- $22: row_0.username
--- $23: row_0.action
--- $24: row_0.object_kind
--- $25: row_0.changes
--- $26: row_0.address
+-- $21: row_0.at
+-- $22: row_0.user_id
+-- $23: row_0.username
+-- $24: row_0.action
+-- $25: row_0.object_kind
+-- $26: row_0.changes
+-- $27: row_0.address
 WITH old_0 AS (DELETE FROM "reg_stock_movements" WHERE recorder_kind = $8::text AND recorder_id = $9::bigint RETURNING period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost"),
 new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::bigint[], $6::numeric(15,3)[], $7::numeric(15,2)[]) AS n(line_no, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost")),
 ins_0 AS (INSERT INTO "reg_stock_movements" (recorder_kind, recorder_id, line_no, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost") SELECT $8::text, $9::bigint, line_no, period, record_type, "warehouse_id", "nomenclature_id", "quantity", "cost" FROM new_0 RETURNING 1),
@@ -79,5 +81,5 @@ short AS ((SELECT 'stock'::text AS register, json_build_object('warehouse_id', b
 doc AS (UPDATE "doc_goods_receipts" AS d SET date = $10::timestamptz, posted = $11::boolean, deletion_mark = $12::boolean, updated_at = now(), "supplier_id" = $13::bigint, "warehouse_id" = $14::bigint, "comment" = $15::varchar(500) FROM (SELECT WHERE CASE WHEN ((SELECT count(*) FROM balance_up_0) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0 THEN NOT EXISTS (SELECT FROM short) ELSE false END) AS gate WHERE d.id = $9::bigint RETURNING d.id, d.number),
 lines_gone AS (DELETE FROM "doc_goods_receipts_lines" WHERE document_id = $9::bigint RETURNING 1),
 lines AS (INSERT INTO "doc_goods_receipts_lines" (document_id, line_no, "nomenclature_id", "quantity", "price", "amount") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price", u."amount" FROM doc, unnest($16::int[], $17::bigint[], $18::numeric(15,3)[], $19::numeric(15,2)[], $20::numeric(15,2)[]) AS u(line_no, "nomenclature_id", "quantity", "price", "amount"), (SELECT count(*) FROM lines_gone) AS g),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $21::bigint, $22::text, $23::text, $24::text, doc.id, doc.number, $25::jsonb, $26::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $21::timestamptz, $22::bigint, $23::text, $24::text, $25::text, doc.id, doc.number, $26::jsonb, $27::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number, erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource, s.balance::text, s.required::text, s.zero_with, s.after) ORDER BY s.register, s.dims, s.resource) FROM short AS s)) AS short;

@@ -31,12 +31,13 @@
 -- $30: l.vat_rate
 -- $31: l.vat_amount
 -- $32: l.amount
--- $33: row_0.user_id
--- $34: row_0.username
--- $35: row_0.action
--- $36: row_0.object_kind
--- $37: row_0.changes
--- $38: row_0.address
+-- $33: row_0.at
+-- $34: row_0.user_id
+-- $35: row_0.username
+-- $36: row_0.action
+-- $37: row_0.object_kind
+-- $38: row_0.changes
+-- $39: row_0.address
 WITH new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::numeric(15,2)[]) AS n(line_no, period, record_type, "invoice_id", "amount")),
 ins_0 AS (INSERT INTO "reg_invoice_payments_movements" (recorder_kind, recorder_id, line_no, period, record_type, "invoice_id", "amount") SELECT $6::text, $7::bigint, line_no, period, record_type, "invoice_id", "amount" FROM new_0 RETURNING 1),
 delta_0 AS (SELECT (date_trunc('month', period AT TIME ZONE 'Europe/Moscow'))::date AS month, "invoice_id", sum(CASE WHEN record_type = 1 THEN sign * "amount" ELSE 0 END) AS "amount_receipt", sum(CASE WHEN record_type = -1 THEN sign * "amount" ELSE 0 END) AS "amount_expense" FROM (SELECT 1 AS sign, period, record_type, "invoice_id", "amount" FROM new_0) AS d GROUP BY 1, "invoice_id"),
@@ -45,7 +46,7 @@ balance_up_0 AS (INSERT INTO "reg_invoice_payments_balance" AS t ("invoice_id", 
 num AS (INSERT INTO document_counters (kind, prefix, year, last) SELECT $6::text, $8::text, $9::int, 1 WHERE ((SELECT count(*) FROM balance_up_0) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0 ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),
 doc AS (INSERT INTO "doc_invoices" ("id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id", "author_id", "posted", "deletion_mark", "organization_id", "bank_account_id", "client_id", "due_date", "amocrm_lead_id", "comment", "amount_total", "vat_total") SELECT $7::bigint, $8::text || lpad(num.last::text, greatest(11 - length($8::text), 1, length(num.last::text)), '0'), $8::text, $9::int, $10::timestamptz, $11::text, $12::bigint, $13::bigint, $14::boolean, $15::boolean, $16::bigint, $17::bigint, $18::bigint, $19::date, $20::bigint, $21::varchar(500), $22::numeric(15,2), $23::numeric(15,2) FROM num RETURNING id, number),
 lines AS (INSERT INTO "doc_invoices_lines" (document_id, line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "vat_rate", "vat_amount", "amount") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price", u."discount_percent", u."discount_amount", u."vat_rate", u."vat_amount", u."amount" FROM doc, unnest($24::int[], $25::bigint[], $26::numeric(15,3)[], $27::numeric(15,2)[], $28::numeric(7,4)[], $29::numeric(15,2)[], $30::varchar(250)[], $31::numeric(15,2)[], $32::numeric(15,2)[]) AS u(line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "vat_rate", "vat_amount", "amount")),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $33::bigint, $34::text, $35::text, $36::text, doc.id, doc.number, $37::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $38::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $33::timestamptz, $34::bigint, $35::text, $36::text, $37::text, doc.id, doc.number, $38::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $39::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number;
 
 -- invoices: a posted document saved (re-posted)
@@ -76,12 +77,13 @@ SELECT (SELECT number FROM doc) AS number;
 -- $25: l.vat_rate
 -- $26: l.vat_amount
 -- $27: l.amount
--- $28: row_0.user_id
--- $29: row_0.username
--- $30: row_0.action
--- $31: row_0.object_kind
--- $32: row_0.changes
--- $33: row_0.address
+-- $28: row_0.at
+-- $29: row_0.user_id
+-- $30: row_0.username
+-- $31: row_0.action
+-- $32: row_0.object_kind
+-- $33: row_0.changes
+-- $34: row_0.address
 WITH old_0 AS (DELETE FROM "reg_invoice_payments_movements" WHERE recorder_kind = $6::text AND recorder_id = $7::bigint RETURNING period, record_type, "invoice_id", "amount"),
 new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::numeric(15,2)[]) AS n(line_no, period, record_type, "invoice_id", "amount")),
 ins_0 AS (INSERT INTO "reg_invoice_payments_movements" (recorder_kind, recorder_id, line_no, period, record_type, "invoice_id", "amount") SELECT $6::text, $7::bigint, line_no, period, record_type, "invoice_id", "amount" FROM new_0 RETURNING 1),
@@ -91,5 +93,5 @@ balance_up_0 AS (INSERT INTO "reg_invoice_payments_balance" AS t ("invoice_id", 
 doc AS (UPDATE "doc_invoices" AS d SET date = $8::timestamptz, posted = $9::boolean, deletion_mark = $10::boolean, updated_at = now(), "organization_id" = $11::bigint, "bank_account_id" = $12::bigint, "client_id" = $13::bigint, "due_date" = $14::date, "amocrm_lead_id" = $15::bigint, "comment" = $16::varchar(500), "amount_total" = $17::numeric(15,2), "vat_total" = $18::numeric(15,2) FROM (SELECT WHERE ((SELECT count(*) FROM balance_up_0) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0) AS gate WHERE d.id = $7::bigint RETURNING d.id, d.number),
 lines_gone AS (DELETE FROM "doc_invoices_lines" WHERE document_id = $7::bigint RETURNING 1),
 lines AS (INSERT INTO "doc_invoices_lines" (document_id, line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "vat_rate", "vat_amount", "amount") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price", u."discount_percent", u."discount_amount", u."vat_rate", u."vat_amount", u."amount" FROM doc, unnest($19::int[], $20::bigint[], $21::numeric(15,3)[], $22::numeric(15,2)[], $23::numeric(7,4)[], $24::numeric(15,2)[], $25::varchar(250)[], $26::numeric(15,2)[], $27::numeric(15,2)[]) AS u(line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "vat_rate", "vat_amount", "amount"), (SELECT count(*) FROM lines_gone) AS g),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $28::bigint, $29::text, $30::text, $31::text, doc.id, doc.number, $32::jsonb, $33::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $28::timestamptz, $29::bigint, $30::text, $31::text, $32::text, doc.id, doc.number, $33::jsonb, $34::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number;

@@ -21,12 +21,13 @@
 -- $20: h.method
 -- $21: h.invoice_id
 -- $22: h.comment
--- $23: row_0.user_id
--- $24: row_0.username
--- $25: row_0.action
--- $26: row_0.object_kind
--- $27: row_0.changes
--- $28: row_0.address
+-- $23: row_0.at
+-- $24: row_0.user_id
+-- $25: row_0.username
+-- $26: row_0.action
+-- $27: row_0.object_kind
+-- $28: row_0.changes
+-- $29: row_0.address
 WITH new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::bigint[], $6::numeric(15,2)[]) AS n(line_no, period, record_type, "organization_id", "client_id", "amount")),
 ins_0 AS (INSERT INTO "reg_settlements_movements" (recorder_kind, recorder_id, line_no, period, record_type, "organization_id", "client_id", "amount") SELECT $7::text, $8::bigint, line_no, period, record_type, "organization_id", "client_id", "amount" FROM new_0 RETURNING 1),
 delta_0 AS (SELECT (date_trunc('month', period AT TIME ZONE 'Europe/Moscow'))::date AS month, "organization_id", "client_id", sum(CASE WHEN record_type = 1 THEN sign * "amount" ELSE 0 END) AS "amount_receipt", sum(CASE WHEN record_type = -1 THEN sign * "amount" ELSE 0 END) AS "amount_expense" FROM (SELECT 1 AS sign, period, record_type, "organization_id", "client_id", "amount" FROM new_0) AS d GROUP BY 1, "organization_id", "client_id"),
@@ -34,7 +35,7 @@ month_up_0 AS (INSERT INTO "reg_settlements_month" AS t (month, "organization_id
 balance_up_0 AS (INSERT INTO "reg_settlements_balance" AS t ("organization_id", "client_id", "amount") SELECT "organization_id", "client_id", sum("amount_receipt" - "amount_expense") AS "amount" FROM delta_0 GROUP BY "organization_id", "client_id" HAVING sum("amount_receipt" - "amount_expense") <> 0 ORDER BY "organization_id", "client_id" ON CONFLICT ("organization_id", "client_id") DO UPDATE SET "amount" = t."amount" + EXCLUDED."amount" RETURNING "organization_id", "client_id", "amount"),
 num AS (INSERT INTO document_counters (kind, prefix, year, last) SELECT $7::text, $9::text, $10::int, 1 WHERE ((SELECT count(*) FROM balance_up_0) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0 ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),
 doc AS (INSERT INTO "doc_payments" ("id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id", "author_id", "posted", "deletion_mark", "organization_id", "client_id", "amount", "method", "invoice_id", "comment") SELECT $8::bigint, $9::text || lpad(num.last::text, greatest(11 - length($9::text), 1, length(num.last::text)), '0'), $9::text, $10::int, $11::timestamptz, $12::text, $13::bigint, $14::bigint, $15::boolean, $16::boolean, $17::bigint, $18::bigint, $19::numeric(15,2), $20::varchar(250), $21::bigint, $22::varchar(500) FROM num RETURNING id, number),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $23::bigint, $24::text, $25::text, $26::text, doc.id, doc.number, $27::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $28::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $23::timestamptz, $24::bigint, $25::text, $26::text, $27::text, doc.id, doc.number, $28::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $29::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number;
 
 -- payments: a posted document saved (re-posted)
@@ -60,12 +61,13 @@ SELECT (SELECT number FROM doc) AS number;
 -- $20: h.method
 -- $21: h.invoice_id
 -- $22: h.comment
--- $23: row_0.user_id
--- $24: row_0.username
--- $25: row_0.action
--- $26: row_0.object_kind
--- $27: row_0.changes
--- $28: row_0.address
+-- $23: row_0.at
+-- $24: row_0.user_id
+-- $25: row_0.username
+-- $26: row_0.action
+-- $27: row_0.object_kind
+-- $28: row_0.changes
+-- $29: row_0.address
 WITH old_0 AS (DELETE FROM "reg_settlements_movements" WHERE recorder_kind = $7::text AND recorder_id = $8::bigint RETURNING period, record_type, "organization_id", "client_id", "amount"),
 new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::bigint[], $6::numeric(15,2)[]) AS n(line_no, period, record_type, "organization_id", "client_id", "amount")),
 ins_0 AS (INSERT INTO "reg_settlements_movements" (recorder_kind, recorder_id, line_no, period, record_type, "organization_id", "client_id", "amount") SELECT $7::text, $8::bigint, line_no, period, record_type, "organization_id", "client_id", "amount" FROM new_0 RETURNING 1),
@@ -79,5 +81,5 @@ delta_1 AS (SELECT (date_trunc('month', period AT TIME ZONE 'Europe/Moscow'))::d
 month_up_1 AS (INSERT INTO "reg_invoice_payments_month" AS t (month, "invoice_id", "amount_receipt", "amount_expense") SELECT month, "invoice_id", "amount_receipt", "amount_expense" FROM delta_1 WHERE "amount_receipt" <> 0 OR "amount_expense" <> 0 ORDER BY "invoice_id", month ON CONFLICT (month, "invoice_id") DO UPDATE SET "amount_receipt" = t."amount_receipt" + EXCLUDED."amount_receipt", "amount_expense" = t."amount_expense" + EXCLUDED."amount_expense" RETURNING 1),
 balance_up_1 AS (INSERT INTO "reg_invoice_payments_balance" AS t ("invoice_id", "amount") SELECT "invoice_id", sum("amount_receipt" - "amount_expense") AS "amount" FROM delta_1 GROUP BY "invoice_id" HAVING sum("amount_receipt" - "amount_expense") <> 0 ORDER BY "invoice_id" ON CONFLICT ("invoice_id") DO UPDATE SET "amount" = t."amount" + EXCLUDED."amount" RETURNING "invoice_id", "amount"),
 doc AS (UPDATE "doc_payments" AS d SET date = $14::timestamptz, posted = $15::boolean, deletion_mark = $16::boolean, updated_at = now(), "organization_id" = $17::bigint, "client_id" = $18::bigint, "amount" = $19::numeric(15,2), "method" = $20::varchar(250), "invoice_id" = $21::bigint, "comment" = $22::varchar(500) FROM (SELECT WHERE ((SELECT count(*) FROM balance_up_1) + (SELECT count(*) FROM month_up_1) + (SELECT count(*) FROM ins_1) + (SELECT count(*) FROM balance_up_0) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0) AS gate WHERE d.id = $8::bigint RETURNING d.id, d.number),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $23::bigint, $24::text, $25::text, $26::text, doc.id, doc.number, $27::jsonb, $28::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $23::timestamptz, $24::bigint, $25::text, $26::text, $27::text, doc.id, doc.number, $28::jsonb, $29::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number;

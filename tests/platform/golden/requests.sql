@@ -21,16 +21,17 @@
 -- $20: l.nomenclature_id
 -- $21: l.quantity
 -- $22: l.price
--- $23: row_0.user_id
--- $24: row_0.username
--- $25: row_0.action
--- $26: row_0.object_kind
--- $27: row_0.changes
--- $28: row_0.address
+-- $23: row_0.at
+-- $24: row_0.user_id
+-- $25: row_0.username
+-- $26: row_0.action
+-- $27: row_0.object_kind
+-- $28: row_0.changes
+-- $29: row_0.address
 WITH num AS (INSERT INTO document_counters (kind, prefix, year, last) SELECT $1::text, $2::text, $3::int, 1 WHERE true ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),
 doc AS (INSERT INTO "doc_requests" ("id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id", "author_id", "posted", "deletion_mark", "client_id", "doctor_id", "starts_at", "duration_minutes", "amocrm_lead_id", "visit_status_id", "comment", "ends_at") SELECT $4::bigint, $2::text || lpad(num.last::text, greatest(11 - length($2::text), 1, length(num.last::text)), '0'), $2::text, $3::int, $5::timestamptz, $6::text, $7::bigint, $8::bigint, $9::boolean, $10::boolean, $11::bigint, $12::bigint, $13::timestamptz, $14::integer, $15::bigint, $16::bigint, $17::varchar(500), $18::timestamptz FROM num RETURNING id, number),
 lines AS (INSERT INTO "doc_requests_lines" (document_id, line_no, "nomenclature_id", "quantity", "price") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price" FROM doc, unnest($19::int[], $20::bigint[], $21::numeric(15,3)[], $22::numeric(15,2)[]) AS u(line_no, "nomenclature_id", "quantity", "price")),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $23::bigint, $24::text, $25::text, $26::text, doc.id, doc.number, $27::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $28::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $23::timestamptz, $24::bigint, $25::text, $26::text, $27::text, doc.id, doc.number, $28::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $29::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number;
 
 -- requests: a posted document saved (re-posted)
@@ -50,14 +51,15 @@ SELECT (SELECT number FROM doc) AS number;
 -- $14: l.nomenclature_id
 -- $15: l.quantity
 -- $16: l.price
--- $17: row_0.user_id
--- $18: row_0.username
--- $19: row_0.action
--- $20: row_0.object_kind
--- $21: row_0.changes
--- $22: row_0.address
+-- $17: row_0.at
+-- $18: row_0.user_id
+-- $19: row_0.username
+-- $20: row_0.action
+-- $21: row_0.object_kind
+-- $22: row_0.changes
+-- $23: row_0.address
 WITH doc AS (UPDATE "doc_requests" AS d SET date = $1::timestamptz, posted = $2::boolean, deletion_mark = $3::boolean, updated_at = now(), "client_id" = $4::bigint, "doctor_id" = $5::bigint, "starts_at" = $6::timestamptz, "duration_minutes" = $7::integer, "amocrm_lead_id" = $8::bigint, "visit_status_id" = $9::bigint, "comment" = $10::varchar(500), "ends_at" = $11::timestamptz FROM (SELECT WHERE true) AS gate WHERE d.id = $12::bigint RETURNING d.id, d.number),
 lines_gone AS (DELETE FROM "doc_requests_lines" WHERE document_id = $12::bigint RETURNING 1),
 lines AS (INSERT INTO "doc_requests_lines" (document_id, line_no, "nomenclature_id", "quantity", "price") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price" FROM doc, unnest($13::int[], $14::bigint[], $15::numeric(15,3)[], $16::numeric(15,2)[]) AS u(line_no, "nomenclature_id", "quantity", "price"), (SELECT count(*) FROM lines_gone) AS g),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $17::bigint, $18::text, $19::text, $20::text, doc.id, doc.number, $21::jsonb, $22::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $17::timestamptz, $18::bigint, $19::text, $20::text, $21::text, doc.id, doc.number, $22::jsonb, $23::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number;

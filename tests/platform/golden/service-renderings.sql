@@ -46,12 +46,13 @@
 -- $45: l.discount_amount
 -- $46: l.amount
 -- $47: l.note
--- $48: row_0.user_id
--- $49: row_0.username
--- $50: row_0.action
--- $51: row_0.object_kind
--- $52: row_0.changes
--- $53: row_0.address
+-- $48: row_0.at
+-- $49: row_0.user_id
+-- $50: row_0.username
+-- $51: row_0.action
+-- $52: row_0.object_kind
+-- $53: row_0.changes
+-- $54: row_0.address
 WITH new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::numeric(15,3)[], $9::numeric(15,2)[], $10::numeric(15,2)[]) AS n(line_no, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat")),
 ins_0 AS (INSERT INTO "reg_sales_movements" (recorder_kind, recorder_id, line_no, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat") SELECT $11::text, $12::bigint, line_no, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat" FROM new_0 RETURNING 1),
 delta_0 AS (SELECT (date_trunc('month', period AT TIME ZONE 'Europe/Moscow'))::date AS month, "organization_id", "client_id", "nomenclature_id", "doctor_id", sum(sign * "quantity") AS "quantity", sum(sign * "amount") AS "amount", sum(sign * "vat") AS "vat" FROM (SELECT 1 AS sign, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat" FROM new_0) AS d GROUP BY 1, "organization_id", "client_id", "nomenclature_id", "doctor_id"),
@@ -70,7 +71,7 @@ short AS ((SELECT 'stock'::text AS register, json_build_object('warehouse_id', b
 num AS (INSERT INTO document_counters (kind, prefix, year, last) SELECT $11::text, $26::text, $27::int, 1 WHERE CASE WHEN ((SELECT count(*) FROM balance_up_2) + (SELECT count(*) FROM month_up_2) + (SELECT count(*) FROM ins_2) + (SELECT count(*) FROM balance_up_1) + (SELECT count(*) FROM month_up_1) + (SELECT count(*) FROM ins_1) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0 THEN NOT EXISTS (SELECT FROM short) ELSE false END ON CONFLICT (kind, prefix, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last),
 doc AS (INSERT INTO "doc_service_renderings" ("id", "number", "number_prefix", "number_year", "date", "based_on_kind", "based_on_id", "author_id", "posted", "deletion_mark", "organization_id", "client_id", "doctor_id", "warehouse_id", "comment", "amount_total") SELECT $12::bigint, $26::text || lpad(num.last::text, greatest(11 - length($26::text), 1, length(num.last::text)), '0'), $26::text, $27::int, $28::timestamptz, $29::text, $30::bigint, $31::bigint, $32::boolean, $33::boolean, $34::bigint, $35::bigint, $36::bigint, $37::bigint, $38::varchar(500), $39::numeric(15,2) FROM num RETURNING id, number),
 lines AS (INSERT INTO "doc_service_renderings_lines" (document_id, line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "amount", "note") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price", u."discount_percent", u."discount_amount", u."amount", u."note" FROM doc, unnest($40::int[], $41::bigint[], $42::numeric(15,3)[], $43::numeric(15,2)[], $44::numeric(7,4)[], $45::numeric(15,2)[], $46::numeric(15,2)[], $47::varchar(200)[]) AS u(line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "amount", "note")),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $48::bigint, $49::text, $50::text, $51::text, doc.id, doc.number, $52::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $53::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $48::timestamptz, $49::bigint, $50::text, $51::text, $52::text, doc.id, doc.number, $53::jsonb || jsonb_build_object('number', jsonb_build_array(NULL, doc.number)), $54::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number, erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource, s.balance::text, s.required::text, s.zero_with, s.after) ORDER BY s.register, s.dims, s.resource) FROM short AS s)) AS short;
 
 -- service-renderings: a posted document saved (re-posted)
@@ -116,12 +117,13 @@ SELECT (SELECT number FROM doc) AS number, erp_balance_shortage((SELECT json_agg
 -- $40: l.discount_amount
 -- $41: l.amount
 -- $42: l.note
--- $43: row_0.user_id
--- $44: row_0.username
--- $45: row_0.action
--- $46: row_0.object_kind
--- $47: row_0.changes
--- $48: row_0.address
+-- $43: row_0.at
+-- $44: row_0.user_id
+-- $45: row_0.username
+-- $46: row_0.action
+-- $47: row_0.object_kind
+-- $48: row_0.changes
+-- $49: row_0.address
 WITH old_0 AS (DELETE FROM "reg_sales_movements" WHERE recorder_kind = $11::text AND recorder_id = $12::bigint RETURNING period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat"),
 new_0 AS (SELECT * FROM unnest($1::integer[], $2::timestamptz[], $3::smallint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::numeric(15,3)[], $9::numeric(15,2)[], $10::numeric(15,2)[]) AS n(line_no, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat")),
 ins_0 AS (INSERT INTO "reg_sales_movements" (recorder_kind, recorder_id, line_no, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat") SELECT $11::text, $12::bigint, line_no, period, record_type, "organization_id", "client_id", "nomenclature_id", "doctor_id", "quantity", "amount", "vat" FROM new_0 RETURNING 1),
@@ -143,5 +145,5 @@ short AS ((SELECT 'stock'::text AS register, json_build_object('warehouse_id', b
 doc AS (UPDATE "doc_service_renderings" AS d SET date = $26::timestamptz, posted = $27::boolean, deletion_mark = $28::boolean, updated_at = now(), "organization_id" = $29::bigint, "client_id" = $30::bigint, "doctor_id" = $31::bigint, "warehouse_id" = $32::bigint, "comment" = $33::varchar(500), "amount_total" = $34::numeric(15,2) FROM (SELECT WHERE CASE WHEN ((SELECT count(*) FROM balance_up_2) + (SELECT count(*) FROM month_up_2) + (SELECT count(*) FROM ins_2) + (SELECT count(*) FROM balance_up_1) + (SELECT count(*) FROM month_up_1) + (SELECT count(*) FROM ins_1) + (SELECT count(*) FROM month_up_0) + (SELECT count(*) FROM ins_0)) >= 0 THEN NOT EXISTS (SELECT FROM short) ELSE false END) AS gate WHERE d.id = $12::bigint RETURNING d.id, d.number),
 lines_gone AS (DELETE FROM "doc_service_renderings_lines" WHERE document_id = $12::bigint RETURNING 1),
 lines AS (INSERT INTO "doc_service_renderings_lines" (document_id, line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "amount", "note") SELECT doc.id, u.line_no, u."nomenclature_id", u."quantity", u."price", u."discount_percent", u."discount_amount", u."amount", u."note" FROM doc, unnest($35::int[], $36::bigint[], $37::numeric(15,3)[], $38::numeric(15,2)[], $39::numeric(7,4)[], $40::numeric(15,2)[], $41::numeric(15,2)[], $42::varchar(200)[]) AS u(line_no, "nomenclature_id", "quantity", "price", "discount_percent", "discount_amount", "amount", "note"), (SELECT count(*) FROM lines_gone) AS g),
-row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT now(), $43::bigint, $44::text, $45::text, $46::text, doc.id, doc.number, $47::jsonb, $48::text FROM doc RETURNING 1)
+row_0 AS (INSERT INTO "audit_log" ("at", "user_id", "username", "action", "object_kind", "object_id", "presentation", "changes", "address") SELECT $43::timestamptz, $44::bigint, $45::text, $46::text, $47::text, doc.id, doc.number, $48::jsonb, $49::text FROM doc RETURNING 1)
 SELECT (SELECT number FROM doc) AS number, erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource, s.balance::text, s.required::text, s.zero_with, s.after) ORDER BY s.register, s.dims, s.resource) FROM short AS s)) AS short;
