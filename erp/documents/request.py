@@ -9,7 +9,7 @@ from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.visit_statuses import BOOKED
 from erp.documents.request_rules import moved, rules
 from erp.platform import local_time
-from erp.platform.document import Doc, DocumentKind
+from erp.platform.document import Doc, DocumentKind, Index, NoOverlap
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.platform.posting.inputs import Constants, Documents, Lookup, Many, Predefined, Slice
@@ -84,17 +84,6 @@ def movements(doc: Doc, inputs) -> dict:
     return {}
 
 
-EXCLUSION = """
-DO $$ BEGIN
-  CREATE EXTENSION IF NOT EXISTS btree_gist;
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'doc_requests_no_double_booking') THEN
-    ALTER TABLE doc_requests ADD CONSTRAINT doc_requests_no_double_booking
-      EXCLUDE USING gist (doctor_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
-      WHERE (posted AND NOT deletion_mark);
-  END IF;
-END $$;
-"""
-
 requests = DocumentKind(
     "requests", "Заявка",
     header=(
@@ -114,7 +103,7 @@ requests = DocumentKind(
         Field("price", "money", "Цена", default=0),
     ),
     movements=movements, prepare=prepare, needs=needs, fill=fill, rules=rules,
-    extra_sql=(EXCLUSION, 'CREATE INDEX IF NOT EXISTS doc_requests_day_idx ON doc_requests (doctor_id, starts_at)'
-               " WHERE posted AND NOT deletion_mark"),
+    no_overlap=NoOverlap("doc_requests_no_double_booking", equal=("doctor_id",), start="starts_at", end="ends_at"),
+    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),),
     conflict_message=TAKEN, write_roles=("admin", "accountant", "manager"),
 )

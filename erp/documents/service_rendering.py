@@ -9,7 +9,7 @@ gives one line "Номенклатура AmoCRM" at its price.
 from decimal import Decimal
 
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.platform.document import BasedOn, Doc, DocumentKind
+from erp.platform.document import BasedOn, Doc, DocumentKind, Index
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.platform.posting.inputs import Balances, First, Lookup, Many, Predefined
@@ -164,6 +164,5 @@ service_renderings = DocumentKind(
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
     lines_title="Работы",
     # The list filtered by client pages by keyset (date, id) without scanning other clients' documents.
-    extra_sql=("CREATE INDEX IF NOT EXISTS doc_service_renderings_client_idx"
-               " ON doc_service_renderings (client_id, date DESC, id DESC)",),
+    indexes=(Index("doc_service_renderings_client_idx", ("client_id", "-date", "-id")),),
 )

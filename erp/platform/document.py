@@ -26,6 +26,7 @@ from piccolo.table import Table, create_table_class
 
 from .catalog import class_name, stem
 from .fields import Field
+from .posting.sqlnames import ident, literal
 
 RESERVED = {"id", "number", "date", "posted", "deletion_mark", "based_on", "based_on_kind",
             "based_on_id", "lines", "number_prefix", "number_year", "author_id", "created_at",
@@ -83,6 +84,44 @@ class Derived:
     compute: Callable[[Sequence[Doc], Any], Mapping[int, Mapping[str, Any]]]
 
 
+@dataclass(frozen=True)
+class Index:
+    """An index of the header table beyond the list's ``(date, id)``: ``columns`` (``"-date"``
+    descending), only over posted, unmarked documents with ``posted_only``."""
+
+    name: str
+    columns: tuple[str, ...]
+    posted_only: bool = False
+
+    def ddl(self, table: str) -> str:
+        columns = ", ".join(ident(c.lstrip("-")) + (" DESC" if c.startswith("-") else "") for c in self.columns)
+        where = " WHERE posted AND NOT deletion_mark" if self.posted_only else ""
+        return f"CREATE INDEX IF NOT EXISTS {ident(self.name)} ON {ident(table)} ({columns}){where}"
+
+
+@dataclass(frozen=True)
+class NoOverlap:
+    """Two posted, unmarked documents with the same ``equal`` fields never overlap in time
+    (``[start, end)``): a PostgreSQL exclusion constraint, so it holds under concurrency too
+    (a doctor is never booked twice); a violation is a 409 with the kind's ``conflict_message``."""
+
+    name: str
+    equal: tuple[str, ...]
+    start: str
+    end: str
+
+    def ddl(self, table: str) -> str:
+        equal = ", ".join(f"{ident(f)} WITH =" for f in self.equal)
+        return f"""DO $$ BEGIN
+  CREATE EXTENSION IF NOT EXISTS btree_gist;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(self.name)}) THEN
+    ALTER TABLE {ident(table)} ADD CONSTRAINT {ident(self.name)}
+      EXCLUDE USING gist ({equal}, tstzrange({ident(self.start)}, {ident(self.end)}, '[)') WITH &&)
+      WHERE (posted AND NOT deletion_mark);
+  END IF;
+END $$;"""
+
+
 @dataclass(frozen=True, eq=False)
 class DocumentKind:
     name: str
@@ -108,8 +147,9 @@ class DocumentKind:
     # ``new.posted`` says whether it is (or stays) posted, so ``old.posted and not new.posted`` is
     # an unposting. Pure.
     rules: Callable[[Doc | None, Doc, Any], Sequence[Any]] | None = None
-    # Extra idempotent DDL (constraints, indexes) and the message for its exclusion conflicts.
-    extra_sql: tuple[str, ...] = ()
+    # Indexes of the header table, a no-overlap rule and the message of its conflicts.
+    indexes: tuple[Index, ...] = ()
+    no_overlap: NoOverlap | None = None
     conflict_message: str = "Документ конфликтует с уже проведённым"
     # Which header field points at the organization, and which of its attributes is the prefix.
     prefix_from: tuple[str, str, str] | None = None  # (field, catalog, attribute)
@@ -161,7 +201,8 @@ class DocumentKind:
             f'CREATE INDEX IF NOT EXISTS "{self.table}_date_idx" ON "{self.table}" (date DESC, id DESC)',
             f'CREATE INDEX IF NOT EXISTS "{self.table}_based_on_idx" ON "{self.table}"'
             " (based_on_kind, based_on_id) WHERE based_on_id IS NOT NULL",
-            *self.extra_sql,
+            *([self.no_overlap.ddl(self.table)] if self.no_overlap else []),
+            *(index.ddl(self.table) for index in self.indexes),
         ]
 
     @cached_property

@@ -2,6 +2,7 @@
 of the engine; the platform core never imports the configuration."""
 
 import ast
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -101,3 +102,24 @@ def test_the_import_rules_see_an_offending_import(tmp_path):
     module.write_text("from erp import api\n\ndef f():\n    import ui.queries.lists\n    from uuid import uuid4\n")
     names = _imports(module)
     assert "erp.api" in names and "ui.queries.lists" in names and "uuid" in names
+
+
+_SQL = re.compile(r"\b(SELECT\b.+\bFROM|INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|CREATE\s+(UNIQUE\s+)?"
+                  r"(INDEX|TABLE)|ALTER\s+TABLE|DO\s+\$\$)", re.IGNORECASE | re.DOTALL)
+
+
+def _sql_strings(path: Path) -> list[str]:
+    return [f"{path.name}:{node.lineno}" for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL.search(node.value)]
+
+
+def test_the_documents_declare_what_they_read_and_say_no_sql():
+    """A kind's reads are typed needs, its indexes and no-overlap rules declarations: no SQL in erp/documents."""
+    folder = Path(erp.__file__).parent / "documents"
+    assert [s for path in sorted(folder.glob("*.py")) for s in _sql_strings(path)] == []
+
+
+def test_the_sql_rule_sees_sql(tmp_path):
+    module = tmp_path / "kind.py"
+    module.write_text('Q = "SELECT id FROM cat_clients"\nD = """DO $$ BEGIN END $$"""\nok = "Выбрать из списка"\n')
+    assert _sql_strings(module) == ["kind.py:1", "kind.py:2"]

@@ -177,20 +177,7 @@ class Engine:
         refs = refs_of(self._refs(kind, header, lines, based_on))
         prefix_from = self._prefix_source(kind, header)
 
-        def head(p: Params) -> dict[str, str]:
-            columns = {"lock_dates": "(SELECT array_agg(value->>'date') FROM constants"
-                                     f" WHERE key = ANY({p('h.lock_keys', 'text[]')}))",
-                       "new_id": f"nextval(pg_get_serial_sequence({p('h.table', 'text')}, 'id'))"}
-            if prefix_from is not None:
-                columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
-                                     f" WHERE id = {p('h.prefix_id', 'bigint')})")
-            if refs is not None:
-                columns["refs"] = found_sql(self.registry, refs, p)
-            return columns
-
-        head_values = {"h.lock_keys": self._lock_keys(kind, header), "h.table": f'"{kind.table}"',
-                       **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
-                       **(found_values(refs) if refs else {})}
+        head, head_values = self._own_reads(kind, header, lock=True, new_id=True, prefix_from=prefix_from, refs=refs)
         found, row = await read_needs(conn, self.registry, needs, None, head, head_values)
         if refs is not None:
             raise_bad_refs(self.registry, refs, row["refs"])
@@ -286,21 +273,8 @@ class Engine:
         org = kind.organization_field
         org_moved = writing and org is not None and new.header.get(org) != old.header.get(org)
 
-        def head(p: Params) -> dict[str, str]:
-            columns: dict[str, str] = {}
-            if org_moved:
-                columns["lock_dates"] = ("(SELECT array_agg(value->>'date') FROM constants"
-                                         f" WHERE key = ANY({p('h.lock_keys', 'text[]')}))")
-            if prefix_from is not None:
-                columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
-                                     f" WHERE id = {p('h.prefix_id', 'bigint')})")
-            if refs is not None:
-                columns["refs"] = found_sql(self.registry, refs, p)
-            return columns
-
-        head_values = {"h.lock_keys": self._lock_keys(kind, new.header),
-                       **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
-                       **(found_values(refs) if refs else {})}
+        head, head_values = self._own_reads(kind, new.header, lock=org_moved, new_id=False,
+                                            prefix_from=prefix_from, refs=refs)
         found, row = await read_needs(conn, self.registry, needs, (kind.name, doc_id_of(old)), head, head_values)
         if refs is not None:
             raise_bad_refs(self.registry, refs, row["refs"])
@@ -384,9 +358,29 @@ class Engine:
                     details={"number": n.old_number, "year": n.old_year, "new_year": n.year}) from None
             raise
 
-    def _lock_keys(self, kind: DocumentKind, header: Mapping[str, Any]) -> list[str]:
+    def _own_reads(self, kind: DocumentKind, header: Mapping[str, Any], *, lock: bool, new_id: bool,
+                   prefix_from: tuple[str, str, int] | None, refs) -> tuple[Any, dict[str, Any]]:
+        """The engine's own columns of the read query: the period lock in force for the organization,
+        a new document's id, the number prefix and the references found."""
         org = header.get(kind.organization_field) if kind.organization_field else None
-        return ["period_lock"] + ([f"period_lock:organization:{org}"] if org else [])
+
+        def head(p: Params) -> dict[str, str]:
+            columns: dict[str, str] = {}
+            if lock:
+                columns["lock_dates"] = ("(SELECT array_agg(value->>'date') FROM constants"
+                                         f" WHERE key = ANY({p('h.lock_keys', 'text[]')}))")
+            if new_id:
+                columns["new_id"] = f"nextval(pg_get_serial_sequence({p('h.table', 'text')}, 'id'))"
+            if prefix_from is not None:
+                columns["prefix"] = (f"(SELECT {ident(prefix_from[1])} FROM {ident(prefix_from[0])}"
+                                     f" WHERE id = {p('h.prefix_id', 'bigint')})")
+            if refs is not None:
+                columns["refs"] = found_sql(self.registry, refs, p)
+            return columns
+
+        return head, {"h.lock_keys": ["period_lock"] + ([f"period_lock:organization:{org}"] if org else []),
+                      "h.table": ident(kind.table), **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
+                      **(found_values(refs) if refs else {})}
 
     def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
         """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""
