@@ -216,3 +216,16 @@ def test_the_rule_refuses_a_shortage_and_flags_service_lines():
     errors = stock_write_off.rules(None, _doc((GOODS, "1"), (SERVICE, "1")), _inputs("3", "10.00"))
     assert [e.details["fields"] for e in errors] == [
         {"lines[1].nomenclature_id": "«Приём» — услуга, списать можно только товар"}]
+
+
+async def test_posting_a_saved_draft_shows_the_cost_it_took_at_posting(api, clinic):
+    """«Провести» of a draft saved earlier fills it again: the line's cost is the one the movement has."""
+    await receipt(api, clinic, (clinic.goods, "10", "10.00"))
+    draft = await api.create("stock-write-offs", write_off(clinic, (clinic.goods, "5")))
+    assert draft["posted"] is False
+    await receipt(api, clinic, (clinic.goods, "10", "20.00"), date="2021-12-02T09:00:00")  # average 15.00 now
+    await api.post(f"{KIND}/{draft['id']}/post")
+    posted = await api.get(f"{KIND}/{draft['id']}")
+    assert posted["posted"] is True
+    assert [(ln["quantity"], ln["cost"]) for ln in posted["lines"]] == [("5.000", "75.00")]
+    assert await moved(api, draft["id"]) == [("5.000", "75.00")]
