@@ -137,7 +137,7 @@ def parse_document_form(kind, form: Mapping[str, Any]) -> tuple[FormState, dict[
         m = _LINE_KEY.match(key)
         if m:
             rows.setdefault(int(m.group(1)), {})
-    line_fields = [f for f in kind.lines if f.name not in COMPUTED_LINE_FIELDS]
+    line_fields = [f for f in kind.lines if f.name not in COMPUTED_LINE_FIELDS and not f.read_only]
     lines, origins = [], []
     for index in sorted(rows):
         shown = {f.name: _raw(f, form, f"lines-{index}-{f.name}") for f in kind.lines}

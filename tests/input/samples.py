@@ -21,4 +21,7 @@ def documents(clinic: Clinic) -> dict[str, dict]:
                                                       "price": "25"}),
         "invoices": invoice(clinic, {**svc, "discount_percent": "10"}),
         "payments": pay(clinic, "500.00"),
+        "stock-write-offs": {"date": "2021-12-20T12:00:00", "organization_id": clinic.org,
+                             "warehouse_id": clinic.warehouse, "reason": "Бой",
+                             "lines": [{"nomenclature_id": clinic.goods, "quantity": "2"}]},
     }

@@ -118,11 +118,18 @@ async def _document(http: httpx.AsyncClient) -> dict:
             "lines": [{"nomenclature_id": service, "quantity": "1", "price": "1500"}]}
 
 
-async def _listening(url: str) -> bool:
-    """Is the worker inside erp serve listening for NOTIFY again (its own connection, reopened)?"""
+async def _listening(url: str, within: float = 15.0) -> bool:
+    """Is the worker inside erp serve listening for NOTIFY again (its own connection, reopened) within
+    ``within`` seconds? It reconnects with a backoff, which a loaded machine stretches."""
     conn = await connect(url)
     try:
-        return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'") > 0
+        deadline = time.monotonic() + within
+        while True:
+            if await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'") > 0:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.2)
     finally:
         await conn.close()
 

@@ -125,6 +125,8 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
                      "starts_at": f"{DAY}T09:00:00", "lines": service},
         "service-renderings": {"date": f"{DAY}T15:00:00", "organization_id": ids.org, "client_id": ids.client,
                                "doctor_id": ids.efimova, "warehouse_id": ids.warehouse, "lines": service},
+        "stock-write-offs": {"date": "2030-01-10T13:00:00", "organization_id": ids.org, "warehouse_id": ids.warehouse,
+                             "reason": "Бой", "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
         "work-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
                            "lines": [{"doctor_id": ids.third, "day": DAY, "start": "10:00", "end": "12:00"}]},
     }

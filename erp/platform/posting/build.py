@@ -87,7 +87,7 @@ def build(registry, kind: DocumentKind, operation: Operation, old: Doc | None, n
     except ErpError as exc:
         return [exc]
     header, lines = dict(new.header), [dict(ln) for ln in new.lines]
-    if operation in ("create", "write"):
+    if operation in ("create", "write", "post"):  # posting a saved draft fills it again, as 1C writes it
         try:
             if kind.fill is not None:
                 header, lines = kind.fill(header, lines, inputs)
@@ -130,7 +130,7 @@ def build(registry, kind: DocumentKind, operation: Operation, old: Doc | None, n
                 info.append(InfoRecords(register.name, parsed, period=new.date))
     year = _day(new.date, tz).year
     number = numbering(kind, old, new, prefix, year)
-    writing = operation in ("create", "write")
+    writing = operation in ("create", "write", "post")
     document = DocumentRow(
         kind=kind.name, table=kind.table, id=new.id or 0, date=new.date, posted=new.posted,
         deletion_mark=new.deletion_mark, header=header if writing else {},
