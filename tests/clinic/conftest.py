@@ -67,6 +67,7 @@ class Clinic:
     goods: int
     amocrm_client: int
     amocrm_service: int
+    cabinet: int = 0  # a second warehouse, «Процедурный кабинет», for transfers
 
     @property
     def doctors(self) -> tuple[int, int, int]:
@@ -101,8 +102,10 @@ async def make_clinic(api: Api) -> Clinic:
     goods = await api.item("nomenclature", {"name": "Шприц 5 мл", "kind": "goods", "price": "25.00"})
     amocrm_client = await predefined(api, "clients", "Клиент из AmoCRM")
     amocrm_service = await predefined(api, "nomenclature", "Номенклатура AmoCRM")
+    cabinet = await api.item("warehouses", {"name": "Процедурный кабинет"})
     return Clinic(org["id"], account["id"], *(d["id"] for d in doctors), warehouse["id"], client["id"],
-                  supplier["id"], service["id"], goods["id"], amocrm_client["id"], amocrm_service["id"])
+                  supplier["id"], service["id"], goods["id"], amocrm_client["id"], amocrm_service["id"],
+                  cabinet=cabinet["id"])
 
 
 async def predefined(api: Api, catalog: str, name: str) -> dict:

@@ -24,4 +24,7 @@ def documents(clinic: Clinic) -> dict[str, dict]:
         "stock-write-offs": {"date": "2021-12-20T12:00:00", "organization_id": clinic.org,
                              "warehouse_id": clinic.warehouse, "reason": "Бой",
                              "lines": [{"nomenclature_id": clinic.goods, "quantity": "2"}]},
+        "stock-transfers": {"date": "2021-12-20T12:30:00", "organization_id": clinic.org,
+                            "warehouse_id": clinic.warehouse, "warehouse_to_id": clinic.cabinet,
+                            "lines": [{"nomenclature_id": clinic.goods, "quantity": "1"}]},
     }

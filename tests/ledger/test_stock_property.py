@@ -1,8 +1,9 @@
 """Acceptance point 2 of issue 14 (and issue 16's stock property), as a property: over random
 sequences of goods receipts, sales at average cost (ServiceRendering), write-offs at average cost
-(«Списание товаров»), edits that re-post any of them, unposts and posts again, every key of the
-stock keeps quantity ≥ 0, cost ≥ 0 and no cost where the quantity is 0; whatever is refused is
-a 409 (a Conflict), and the totals still equal the movements."""
+(«Списание товаров»), transfers that carry the cost to another warehouse («Перемещение товаров»),
+edits that re-post any of them, unposts and posts again, every key of the stock keeps quantity ≥ 0,
+cost ≥ 0 and no cost where the quantity is 0; whatever is refused is a 409 (a Conflict), and the
+totals still equal the movements."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ steps = st.one_of(
     st.tuples(st.just("receipt"), st.integers(0, ITEMS - 1), quantities, prices, days),
     st.tuples(st.just("sale"), st.integers(0, ITEMS - 1), quantities, days),
     st.tuples(st.just("write_off"), st.integers(0, ITEMS - 1), quantities, days),
+    st.tuples(st.just("transfer"), st.integers(0, ITEMS - 1), quantities, days, st.booleans()),
     st.tuples(st.just("edit"), st.integers(0, 5), quantities, prices),
     st.tuples(st.just("unpost"), st.integers(0, 5)),
     st.tuples(st.just("post"), st.integers(0, 5)),
@@ -63,6 +65,7 @@ class Clinic:
 async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
     conn, kinds = clinic.conn, engine.registry.documents
     warehouse = await clinic.item("warehouses", {"name": f"Склад {id(history)}"})
+    cabinet = await clinic.item("warehouses", {"name": f"Кабинет {id(history)}"})
     written: list[tuple[str, int, dict]] = []
 
     def receipt(item: int, quantity: str, price: str, day: int) -> dict:
@@ -78,8 +81,13 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
         return {"date": f"2024-03-{day:02d}T14:00:00", "organization_id": clinic.org, "warehouse_id": warehouse,
                 "reason": "Бой", "lines": [{"nomenclature_id": clinic.goods[item], "quantity": quantity}]}
 
+    def transfer(item: int, quantity: str, day: int, back: bool) -> dict:
+        source, target = (cabinet, warehouse) if back else (warehouse, cabinet)
+        return {"date": f"2024-03-{day:02d}T16:00:00", "organization_id": clinic.org, "warehouse_id": source,
+                "warehouse_to_id": target, "lines": [{"nomenclature_id": clinic.goods[item], "quantity": quantity}]}
+
     made = {"receipt": ("goods-receipts", receipt), "sale": ("service-renderings", sale),
-            "write_off": ("stock-write-offs", write_off)}
+            "write_off": ("stock-write-offs", write_off), "transfer": ("stock-transfers", transfer)}
     for step in history:
         try:
             if step[0] in made:
@@ -134,6 +142,9 @@ def test_random_histories_never_leave_negative_cost_or_cost_without_quantity(pos
         # an uneven average written off to the last unit, then the receipt edited under it
         @example([("receipt", 0, "3", "3.33", 1), ("write_off", 0, "1", 2), ("write_off", 0, "2", 3),
                   ("edit", 0, "2", "1.00"), ("unpost", 1), ("edit", 2, "1", "0.01")])
+        # goods moved to the cabinet and back, the receipt under them edited and unposted
+        @example([("receipt", 0, "3", "3.33", 1), ("transfer", 0, "2", 2, False), ("transfer", 0, "1", 3, True),
+                  ("edit", 0, "2", "1.00"), ("unpost", 1), ("unpost", 0), ("post", 1)])
         def histories(history):
             loop.run_until_complete(play(engine, clinic, history))
 

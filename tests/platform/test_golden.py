@@ -65,6 +65,13 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                           "kind.items": {7: {"kind": "goods", "name": "Бинт"}, 9: {"kind": "goods", "name": "Шприц"}},
                           "kind.stock": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")},
                                          (1, 9): {"quantity": D("1.000"), "cost": D("5.00")}}}),
+    "stock-transfers": ({"organization_id": 1, "warehouse_id": 1, "warehouse_to_id": 2, "comment": ""},
+                        [{"nomenclature_id": 7, "quantity": D("2.000")},
+                         {"nomenclature_id": 9, "quantity": D("1.000")}],
+                        {"kind.warehouse": {"name": "Основной"},
+                         "kind.items": {7: {"kind": "goods", "name": "Бинт"}, 9: {"kind": "goods", "name": "Шприц"}},
+                         "kind.stock": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")},
+                                        (1, 9): {"quantity": D("1.000"), "cost": D("5.00")}}}),
     "work-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
                        [{"doctor_id": 4, "day": dt.date(2026, 3, 2), "start": dt.time(9), "end": dt.time(18)}], {}),
 }
