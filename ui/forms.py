@@ -18,16 +18,17 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from erp.platform import document_list, subordination
+from erp.platform.document_input import parse_moment
 from erp.platform.errors import ErpError, ValidationError
 from erp.platform.posting import Engine
 from erp.printing import mail
 from ui import context, document_view, printing
-from ui.formdata import FormErrors, FormState, errors_from, parse_document_form, state_from_values
+from ui.formdata import FormErrors, FormState, errors_from, input_value, parse_document_form, state_from_values
 from ui.i18n import gettext as _
 from ui.lists import kind_of
 from ui.render import page, render
 
-ACTIONS = ("write", "post", "post_close", "unpost", "mark", "unmark")
+ACTIONS = ("write", "post", "post_close", "unpost", "mark", "unmark", "fill")
 NOTICES = {"written": "Документ записан", "posted": "Документ проведён", "unposted": "Проведение отменено",
            "marked": "Документ помечен на удаление", "unmarked": "Пометка удаления снята"}
 CUSTOM_FORMS = {"work-schedules": "/schedule/work-schedules"}
@@ -120,9 +121,11 @@ async def _submit(request: Request, kind, doc_id: int | None) -> Response:
     context.require_write(request, kind)
     form = await context.form_data(request)
     action = str(form.get("action", "write"))
-    if action not in ACTIONS or (doc_id is None and action not in ("write", "post", "post_close")):
+    if action not in ACTIONS or (doc_id is None and action not in ("write", "post", "post_close", "fill")):
         action = "write"
     state, data, origins = parse_document_form(kind, form)
+    if action == "fill" and kind.filling is not None:
+        return await _fill(request, kind, doc_id, state, data)
     try:
         doc = await _act(request, kind, doc_id, action, data)
     except ErpError as exc:
@@ -150,6 +153,27 @@ async def _submit(request: Request, kind, doc_id: int | None) -> Response:
     notice = {"write": "written", "post": "posted", "unpost": "unposted", "mark": "marked",
               "unmark": "unmarked"}[action]
     return Redirect(f"/documents/{kind.name}/{doc.id}?notice={notice}", status_code=303)
+
+
+async def _fill(request: Request, kind, doc_id: int | None, state: FormState, data: dict[str, Any]) -> Response:
+    """«Заполнить»: the form again, as typed, with the lines the kind fills from the database (at the
+    document's date; a stored document's own movements left out). Nothing is written."""
+    tz = context.settings(request).tz
+    current, errors, notice = None, FormErrors(), ""
+    try:
+        async with context.acquire(request) as conn:
+            if doc_id is not None:
+                current = await context.engine(request).get(conn, kind, doc_id)
+            date = parse_moment(state.date, tz) if state.date else None
+            lines = await (await engine_for(request)).fill_lines(conn, kind, data, date, doc_id)
+    except ErpError as exc:
+        errors = errors_from(exc.details)
+        errors.other.insert(0, _("Табличная часть не заполнена: исправьте отмеченные поля")
+                            if errors.header else _(exc.message))
+        return await _render_form(request, kind, state, doc=current, errors=errors, status=exc.status)
+    state.lines = [{f.name: input_value(f, ln.get(f.name), tz) for f in kind.lines} for ln in lines]
+    notice = _("Табличная часть заполнена: строк %(n)s") % {"n": len(lines)}
+    return await _render_form(request, kind, state, doc=current, errors=errors, notice=notice)
 
 
 @post("/documents/{kind_name:str}/new", name="ui_document_create")

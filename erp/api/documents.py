@@ -7,10 +7,11 @@ import msgspec
 from litestar import Request, get, post, put
 from litestar.params import JSONBody, Parameter
 
-from erp.api.schemas import Id, document_types, plain, to_input
+from erp.api.schemas import Id, OptionalId, document_types, plain, to_input
 from erp.api.security import ANY_USER, allow
 from erp.platform import document_list, listing, subordination
 from erp.platform.document import Doc, DocumentKind
+from erp.platform.document_input import parse_moment
 from erp.platform.posting import Engine, derive
 
 # The query parameters of a list that are not filters by a header attribute.
@@ -154,9 +155,35 @@ def document_routes(registry, kind: DocumentKind) -> list:
             get(f"{item}/movements", guards=[ANY_USER], tags=tags, summary="Движения документа",
                 operation_id=f"document_{op}_movements", name=f"document_{op}_movements")(movements),
         ]
+    if kind.filling is not None:
+        routes.append(_fill_route(kind, write_guard, tags))
     for source in kind.based_on:
         routes.append(_based_route(registry, kind, source.source, in_t))
     return routes
+
+
+class Filled(msgspec.Struct):
+    lines: list[dict[str, Any]]
+
+
+def _fill_route(kind: DocumentKind, guards: list, tags: list[str]):
+    """«Заполнить»: the lines the kind fills from the database for the header values it takes."""
+    op = kind.name.replace("-", "_")
+    taken = ", ".join(f"`{name}`" for name in kind.filling.parameters) if kind.filling else ""
+
+    async def fill(request: Request, at: str | None = None, document_id: OptionalId = None) -> Filled:
+        engine: Engine = request.app.state.engine
+        moment = parse_moment(at, engine.tz, "at") if at else None
+        values = {k: v for k, v in request.query_params.items() if k not in ("at", "document_id")}
+        async with request.app.state.pool.acquire() as conn:
+            lines = await engine.fill_lines(conn, kind, values, moment, document_id)
+        return Filled(lines=[{k: plain(v, engine.tz) for k, v in line.items()} for line in lines])
+
+    return get(f"/api/documents/{kind.name}/fill", guards=guards, tags=tags,
+               summary=f"{kind.title}: заполнить табличную часть (не записывая)",
+               description=f"Реквизиты шапки {taken}; `at` — момент (по умолчанию сейчас); `document_id` — "
+                           "записанный документ, чьи движения не учитываются.",
+               operation_id=f"document_{op}_fill", name=f"document_{op}_fill")(fill)
 
 
 def _based_route(registry, target: DocumentKind, source: str, in_t: type):

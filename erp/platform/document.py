@@ -85,6 +85,19 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Filling:
+    """«Заполнить»: the tabular section filled from the database (an inventory count's book
+    quantities), shown in the form and not written. ``parameters`` are the header fields it takes
+    (with the document's date, the moment it fills at); ``needs(header, date)`` says what it reads
+    (see :mod:`erp.platform.posting.inputs`; a stored document's own movements are left out);
+    ``lines(header, date, inputs)`` gives the lines. Both pure."""
+
+    parameters: tuple[str, ...]
+    needs: Callable[[Mapping[str, Any], dt.datetime], Mapping[str, Any]]
+    lines: Callable[[Mapping[str, Any], dt.datetime, Any], list[dict]]
+
+
+@dataclass(frozen=True)
 class Index:
     """An index of the header table beyond the list's ``(date, id)``: ``columns`` (``"-date"``
     descending), only over posted, unmarked documents with ``posted_only``."""
@@ -157,6 +170,7 @@ class DocumentKind:
     lines_title: str = "Товары и услуги"
     number_width: int = 11
     derived: Derived | None = None
+    filling: Filling | None = None
     # Roles that may change it; every role may read it.
     write_roles: tuple[str, ...] = ("admin", "accountant")
 

@@ -40,12 +40,15 @@ class Form:
     document_type: str   # the registry's "document type" (Документы 2.0 "Типы документов")
     needs_bank_account: bool = False
     count_label: str = "Всего наименований"
+    layout: str = "sales"  # "sales": lines with price and amount; "inventory": book and counted sides
 
 
 FORMS: dict[str, Form] = {f.name: f for f in (
     Form("invoice", "Счёт на оплату", "invoices", "invoice.html", "Счёт", needs_bank_account=True),
     Form("act", "Акт об оказании услуг", "service-renderings", "act.html", "Акт",
          count_label="Всего оказано услуг"),
+    Form("inv3", "Инвентаризационная опись", "inventory-counts", "inv3.html", "Инвентаризационная опись",
+         count_label="Количество порядковых номеров", layout="inventory"),
 )}
 
 
@@ -105,6 +108,21 @@ class Line:
 
 
 @dataclass(frozen=True)
+class CountLine:
+    """A line of «Инвентаризационная опись» (ИНВ-3): what was found and what the books say."""
+
+    no: int
+    name: str
+    article: str
+    unit: str
+    price: Decimal
+    fact_quantity: Decimal
+    fact_amount: Decimal
+    book_quantity: Decimal
+    book_amount: Decimal
+
+
+@dataclass(frozen=True)
 class VatRow:
     label: str                # "В том числе НДС (20%)" or "Без налога (НДС)"
     amount: Decimal | None    # None prints as "-"
@@ -131,6 +149,9 @@ class PrintData:
     vat_rows: tuple[VatRow, ...]
     director: str
     accountant: str
+    warehouse: str = ""
+    responsible: str = ""
+    count_lines: tuple[CountLine, ...] = ()
 
     @property
     def heading(self) -> str:
@@ -152,7 +173,7 @@ class PrintData:
     @property
     def count_text(self) -> str:
         """``"Всего наименований 2, на сумму 1 650,00 руб."``."""
-        return f"{self.form.count_label} {len(self.lines)}, на сумму {money(self.total)} руб."
+        return f"{self.form.count_label} {len(self.lines or self.count_lines)}, на сумму {money(self.total)} руб."
 
 
 def print_number(number: str, prefix: str) -> str:
@@ -192,19 +213,24 @@ async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[D
                                 " FROM cat_bank_accounts WHERE id = ANY($1::bigint[])", ids("bank_account_id"))
     clients = await conn.fetch("SELECT id, name, kind, inn, kpp, email FROM cat_clients"
                                " WHERE id = ANY($1::bigint[])", ids("client_id"))
-    goods = await conn.fetch("SELECT id, name, unit FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
+    goods = await conn.fetch("SELECT id, name, unit, article FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
                              ids("nomenclature_id", in_lines=True))
+    warehouses = await conn.fetch("SELECT id, name FROM cat_warehouses WHERE id = ANY($1::bigint[])",
+                                  ids("warehouse_id")) if any("warehouse_id" in d.header for d in docs) else []
     bases = sorted({d.based_on[1] for d in docs if d.based_on and d.based_on[0] == "requests"})
     leads = await conn.fetch("SELECT id, amocrm_lead_id FROM doc_requests WHERE id = ANY($1::bigint[])",
                              bases) if bases else []
     return {"orgs": {r["id"]: r for r in orgs}, "accounts": {r["id"]: r for r in accounts},
             "clients": {r["id"]: r for r in clients}, "goods": {r["id"]: r for r in goods},
-            "leads": {r["id"]: r["amocrm_lead_id"] for r in leads}}
+            "leads": {r["id"]: r["amocrm_lead_id"] for r in leads},
+            "warehouses": {r["id"]: r["name"] for r in warehouses}}
 
 
 def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], tz) -> PrintData:
     org = refs["orgs"][doc.header["organization_id"]]
     number = print_number(doc.number, org["number_prefix"] or "")
+    if form.layout == "inventory":
+        return _inventory_data(form, kind, doc, refs, org, number, tz)
     where = f"{kind.title} № {number}"
     _require(org, ORG_REQUISITES, f"{where}: у организации «{org['name']}» не заполнены реквизиты",
              "organization_requisites_missing", "organization_id")
@@ -233,6 +259,32 @@ def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], 
         buyer=Party(client["name"], client["inn"] or "", client["kpp"] or "") if client else Party(""),
         bank=bank, lines=lines, total=total, vat_rows=_vat_rows(doc, lines, org["vat_rate"]),
         director=org["director"] or "", accountant=org["chief_accountant"] or "")
+
+
+def _inventory_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], org, number: str,
+                    tz) -> PrintData:
+    """ИНВ-3: the organization and the warehouse, each line's counted and book quantities and sums
+    (the counted sum is the book sum with the difference's cost), at the unit price they give."""
+    lines = []
+    for no, ln in enumerate(doc.lines, start=1):
+        item = refs["goods"].get(ln["nomenclature_id"]) or {}
+        book_quantity, book_amount = ln.get("book_quantity") or Decimal(0), ln.get("book_cost") or Decimal("0.00")
+        fact_amount = book_amount + (ln.get("cost") or Decimal("0.00"))
+        quantity = ln["quantity"]
+        price = (fact_amount / quantity if quantity else
+                 book_amount / book_quantity if book_quantity else Decimal(0)).quantize(Decimal("0.01"))
+        lines.append(CountLine(no=no, name=item.get("name") or "", article=item.get("article") or "",
+                               unit=item.get("unit") or "", price=price, fact_quantity=quantity,
+                               fact_amount=fact_amount, book_quantity=book_quantity, book_amount=book_amount))
+    return PrintData(
+        form=form, kind=kind.name, doc_id=doc.id, number=doc.number, print_number=number,
+        date=doc.date.astimezone(tz).date(), posted=doc.posted, organization_id=org["id"], client_id=None,
+        amocrm_lead_id=None, client_email="",
+        supplier=Party(org["full_name"] or org["name"], org["inn"] or "", org["kpp"] or "", org["address"] or ""),
+        buyer=Party(""), bank=None, lines=(), total=sum((ln.fact_amount for ln in lines), Decimal("0.00")),
+        vat_rows=(), director=org["director"] or "", accountant=org["chief_accountant"] or "",
+        warehouse=refs["warehouses"].get(doc.header.get("warehouse_id"), ""),
+        responsible=doc.header.get("responsible") or "", count_lines=tuple(lines))
 
 
 def _require(row, fields: tuple[tuple[str, str], ...], message: str, code: str, field: str) -> None:

@@ -127,6 +127,8 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
                                "doctor_id": ids.efimova, "warehouse_id": ids.warehouse, "lines": service},
         "stock-write-offs": {"date": "2030-01-10T13:00:00", "organization_id": ids.org, "warehouse_id": ids.warehouse,
                              "reason": "Бой", "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
+        "inventory-counts": {"date": "2030-01-10T18:00:00", "organization_id": ids.org,
+                             "warehouse_id": ids.warehouse, "lines": [{"nomenclature_id": ids.goods, "quantity": "9"}]},
         "stock-transfers": {"date": "2030-01-10T13:30:00", "organization_id": ids.org, "warehouse_id": ids.warehouse,
                             "warehouse_to_id": ids.cabinet,
                             "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},

@@ -32,6 +32,7 @@ from ..db import retried
 from ..document import Doc, DocumentKind
 from ..document_input import parse_document
 from ..errors import Conflict, ErpError, NotFound, ValidationError
+from ..fields import FieldError
 from ..refs import found_sql, found_values, raise_bad_refs, refs_of
 from ..shortfall_names import named
 from ..shortfalls import SHORTAGE, BalanceShortage, shortfalls_of
@@ -311,6 +312,30 @@ class Engine:
         filled = mapping.fill(base, Inputs(found, settings=self.settings))
         return {**filled.get("header", {}), "lines": list(filled.get("lines", [])),
                 "based_on": {"kind": source_kind, "id": source_id}}
+
+    async def fill_lines(self, conn: asyncpg.Connection, kind: DocumentKind, values: Mapping[str, Any],
+                         date: dt.datetime | None = None, doc_id: int | None = None) -> list[dict[str, Any]]:
+        """«Заполнить»: the lines the kind's :class:`~erp.platform.document.Filling` gives for the header
+        ``values`` it takes, at ``date`` (now without it); a stored document's own movements (``doc_id``)
+        do not count. Nothing is written. Bad or missing values are one 422 naming each."""
+        filling = kind.filling
+        if filling is None:
+            raise NotFound(f"Документ «{kind.title}» не заполняется автоматически", code="not_fillable")
+        header: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for name in filling.parameters:
+            try:
+                header[name] = dataclasses.replace(kind.header_field(name), required=True).parse(values.get(name))
+            except FieldError as exc:
+                problems[name] = str(exc)
+        if problems:
+            raise ValidationError.fields(problems)
+        if doc_id is not None:
+            await self.get(conn, kind, doc_id)
+        moment = date or dt.datetime.now(self.tz)
+        found, _ = await read_needs(conn, self.registry, filling.needs(header, moment),
+                                    (kind.name, doc_id) if doc_id is not None else None)
+        return filling.lines(header, moment, Inputs(found, settings=self.settings))
 
     # -- internals ---------------------------------------------------------------------------
 

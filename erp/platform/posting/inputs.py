@@ -11,6 +11,10 @@ the engine turns all the needs of one operation into **one** query
 * :class:`First`: the first item not marked for deletion (a default organization);
 * :class:`Balances`: balances of an accumulation register for keys, now or at a moment,
   without the recorder's own movements (a re-posted document does not count itself);
+* :class:`BalancesWhere`: the non-zero balances of every key with some dimensions equal (all the
+  items of a warehouse), now or at a moment, without the recorder's own movements;
+* :class:`LastBalances`: for keys, the last balance at or before a moment in which a resource was
+  positive (the last known average cost, when the balance at the moment is empty);
 * :class:`Slice`: срез последних of an information register;
 * :class:`Documents`: documents of a kind by equal fields, optionally with a balance;
 * :class:`Constants`: constants by key prefix (the administrator's preferences);
@@ -61,6 +65,26 @@ class Balances(msgspec.Struct, frozen=True):
     at: dt.datetime | None = None
 
 
+class BalancesWhere(msgspec.Struct, frozen=True):
+    """Every key whose dimensions ``where`` names are equal to its values, with its balance (now, or
+    at ``at``) where any resource is non-zero; ``{key: {resource: value}}`` in key order."""
+
+    register: str
+    where: dict[str, Any]
+    at: dt.datetime | None = None
+
+
+class LastBalances(msgspec.Struct, frozen=True):
+    """For each key, the balance after its last movement (at or before ``at``; any time without it)
+    that left ``positive`` above zero: ``{key: {resource: value}}``, a key that never had any left
+    out. The recorder's own movements do not count."""
+
+    register: str
+    keys: tuple[tuple[Any, ...], ...]
+    at: dt.datetime | None = None
+    positive: str = "quantity"
+
+
 class Slice(msgspec.Struct, frozen=True):
     register: str
     filters: dict[str, Any]
@@ -86,7 +110,7 @@ class Later(msgspec.Struct, frozen=True):
     then: Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 
-Need = Lookup | Many | Predefined | First | Balances | Slice | Documents | Constants
+Need = Lookup | Many | Predefined | First | Balances | BalancesWhere | LastBalances | Slice | Documents | Constants
 
 
 class Inputs(Mapping[str, Any]):
@@ -176,6 +200,58 @@ def _balances_sql(register: AccumulationRegister, need: Balances, p: Params, nam
             + "".join(laterals) + ")")
 
 
+def _not_own(recorder: tuple[str, int] | None, p: Params) -> str:
+    if recorder is None:
+        return ""
+    return (f" AND (m.recorder_kind, m.recorder_id) IS DISTINCT FROM"
+            f" ({p('recorder_kind', 'text')}, {p('recorder_id', 'bigint')})")
+
+
+def _balances_where_sql(register: AccumulationRegister, need: BalancesWhere, p: Params, name: str,
+                        recorder: tuple[str, int] | None) -> str:
+    """The balance table's rows of the matching keys, less the movements after ``at`` and the
+    recorder's own (up to ``at``), summed per key: one pass over the key index's prefix."""
+    fields = {f.name: f for f in register.dimensions}
+    dims, resources = idents(register.dimension_names), register.resource_names
+    equal = [f"{{a}}.{ident(c)} = {p(f'{name}.{c}', fields[c].sql_type)}" for c in need.where]
+    rows = [f"SELECT {', '.join('b.' + ident(d) for d in register.dimension_names)},"
+            f" {', '.join('b.' + ident(r) for r in resources)} FROM {ident(register.balance_table)} AS b"
+            + (" WHERE " + " AND ".join(e.format(a="b") for e in equal) if equal else "")]
+    taken = ", ".join(f"-m.record_type * m.{ident(r)}" for r in resources)
+    moved = (f"SELECT {', '.join('m.' + ident(d) for d in register.dimension_names)}, {taken}"
+             f" FROM {ident(register.movements_table)} AS m WHERE " + " AND ".join(
+                 [e.format(a="m") for e in equal] or ["true"]))
+    if need.at is not None:
+        rows.append(f"{moved} AND m.period > {p(name + '.at', 'timestamptz')}")
+    if recorder is not None:
+        until = f" AND m.period <= {p(name + '.at', 'timestamptz')}" if need.at is not None else ""
+        rows.append(f"{moved} AND m.recorder_kind = {p('recorder_kind', 'text')}"
+                    f" AND m.recorder_id = {p('recorder_id', 'bigint')}{until}")
+    sums = ", ".join(f"sum(x.{ident(r)})" for r in resources)
+    some = " OR ".join(f"sum(x.{ident(r)}) <> 0" for r in resources)
+    return (f"ARRAY(SELECT ROW({', '.join('x.' + ident(d) for d in register.dimension_names)}, {sums})"
+            f" FROM ({' UNION ALL '.join(rows)}) AS x({dims}, {idents(resources)})"
+            f" GROUP BY {', '.join('x.' + ident(d) for d in register.dimension_names)} HAVING {some}"
+            f" ORDER BY {', '.join('x.' + ident(d) for d in register.dimension_names)})")
+
+
+def _last_balances_sql(register: AccumulationRegister, need: LastBalances, p: Params, name: str,
+                       recorder: tuple[str, int] | None) -> str:
+    """Per key, the running balance over its movements (in period order, ``at`` and before), and
+    the last of those rows where ``positive`` was above zero."""
+    dims = register.dimension_names
+    arrays = ", ".join(p(f"{name}.{d}", f"{f.sql_type}[]") for d, f in zip(dims, register.dimensions, strict=True))
+    on = " AND ".join(f"m.{ident(d)} = k.{ident(d)}" for d in dims)
+    until = f" AND m.period <= {p(name + '.at', 'timestamptz')}" if need.at is not None else ""
+    running = ", ".join(f"sum(m.record_type * m.{ident(r)}) OVER w AS {ident(r)}" for r in register.resource_names)
+    return (f"ARRAY(SELECT ROW(k.ord, {', '.join('l.' + ident(r) for r in register.resource_names)})"
+            f" FROM unnest({arrays}) WITH ORDINALITY AS k({idents(dims)}, ord)"
+            f" JOIN LATERAL (SELECT r.* FROM (SELECT m.period, m.id, {running}"
+            f" FROM {ident(register.movements_table)} AS m WHERE {on}{until}{_not_own(recorder, p)}"
+            f" WINDOW w AS (ORDER BY m.period, m.id ROWS UNBOUNDED PRECEDING)) AS r"
+            f" WHERE r.{ident(need.positive)} > 0 ORDER BY r.period DESC, r.id DESC LIMIT 1) AS l ON true)")
+
+
 def _slice_sql(register, need: Slice, p: Params, name: str) -> str:
     fields = {f.name: f for f in register.dimensions}
     conditions = [f"{ident(c)} = {p(f'{name}.{c}', fields[c].sql_type)}" for c in need.filters]
@@ -214,6 +290,10 @@ def expression(registry, name: str, need: Need, p: Params, recorder: tuple[str, 
                     f" WHERE {' AND '.join(conditions)} ORDER BY {', '.join([*by, 't.id'])} LIMIT 1)")
         case Balances(register_name):
             return _balances_sql(registry.registers[register_name], need, p, name, recorder)
+        case BalancesWhere(register_name):
+            return _balances_where_sql(registry.registers[register_name], need, p, name, recorder)
+        case LastBalances(register_name):
+            return _last_balances_sql(registry.registers[register_name], need, p, name, recorder)
         case Slice(register_name):
             return _slice_sql(registry.info_registers[register_name], need, p, name)
         case Documents(kind, where, fields, posted, balance):
@@ -253,6 +333,18 @@ def values(registry, name: str, need: Need) -> dict[str, Any]:
             if at is not None:
                 out[f"{name}.at"] = at
             return out
+        case BalancesWhere(_, where, at):
+            out = {f"{name}.{c}": v for c, v in where.items()}
+            if at is not None:
+                out[f"{name}.at"] = at
+            return out
+        case LastBalances(register_name, keys, at):
+            register = registry.registers[register_name]
+            columns = list(zip(*keys, strict=True)) if keys else [() for _ in register.dimension_names]
+            out = {f"{name}.{d}": list(c) for d, c in zip(register.dimension_names, columns, strict=True)}
+            if at is not None:
+                out[f"{name}.at"] = at
+            return out
         case Slice(register_name, filters, at):
             out = {f"{name}.{c}": v for c, v in filters.items()}
             if registry.info_registers[register_name].periodic:
@@ -273,6 +365,14 @@ def result(registry, need: Need, raw: Any) -> Any:
         case Predefined(_, _, fields) | First(_, fields):
             return None if raw is None else dict(zip(("id", *fields), raw, strict=True))
         case Balances(register_name, keys):
+            register = registry.registers[register_name]
+            return {keys[rec[0] - 1]: dict(zip(register.resource_names, rec[1:], strict=True)) for rec in raw or ()}
+        case BalancesWhere(register_name):
+            register = registry.registers[register_name]
+            width = len(register.dimension_names)
+            return {tuple(rec[:width]): dict(zip(register.resource_names, rec[width:], strict=True))
+                    for rec in raw or ()}
+        case LastBalances(register_name, keys):
             register = registry.registers[register_name]
             return {keys[rec[0] - 1]: dict(zip(register.resource_names, rec[1:], strict=True)) for rec in raw or ()}
         case Slice(register_name):
