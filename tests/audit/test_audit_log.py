@@ -198,13 +198,12 @@ async def test_filters_and_keyset_pages(api, clinic, client, users):
     first = await api.get("/api/audit-log", limit=25, object_kind="catalog:warehouses")
     second = await api.get("/api/audit-log", limit=25, object_kind="catalog:warehouses", after=first["next"])
     names = [r["presentation"] for r in first["items"] + second["items"]]
-    # the clinic's own two warehouses come last, newest first
-    assert names == [f"Склад {i:02d}" for i in range(29, -1, -1)] + ["Процедурный кабинет", "Основной склад"]
+    assert names == [f"Склад {i:02d}" for i in range(29, -1, -1)] + ["Основной склад"]
     assert second["next"] is None
     assert [r["presentation"] for r in await log(api, object_kind="catalog:warehouses", object_id=clinic.warehouse)
             ] == ["Основной склад"]
     today = dt.date.today()
-    assert len(await log(api, object_kind="catalog:warehouses", start=str(today - dt.timedelta(days=1)))) == 32
+    assert len(await log(api, object_kind="catalog:warehouses", start=str(today - dt.timedelta(days=1)))) == 31
     assert await log(api, object_kind="catalog:warehouses", end=str(today - dt.timedelta(days=2))) == []
     admin_rows = await log(api, username="admin-user", action="create")
     assert admin_rows and {r["username"] for r in admin_rows} == {"admin-user"}

@@ -67,7 +67,7 @@ class Clinic:
     goods: int
     amocrm_client: int
     amocrm_service: int
-    cabinet: int = 0  # a second warehouse, «Процедурный кабинет», for transfers
+    cabinet: int = 0  # a second warehouse, «Процедурный кабинет», for transfers (``make_clinic(cabinet=True)``)
 
     @property
     def doctors(self) -> tuple[int, int, int]:
@@ -80,8 +80,8 @@ async def clinic(api: Api) -> Clinic:
     return await make_clinic(api)
 
 
-async def make_clinic(api: Api) -> Clinic:
-    """The clinic created through the API as ``api``'s role."""
+async def make_clinic(api: Api, cabinet: bool = False) -> Clinic:
+    """The clinic created through the API as ``api``'s role; with ``cabinet``, a second warehouse too."""
     org = await api.item("organizations", {
         "name": "Клиника", "full_name": "ООО «Клиника»", "inn": "7707083893", "kpp": "773601001",
         "ogrn": "1027700132195", "vat_rate": "none", "number_prefix": "К"})
@@ -102,10 +102,10 @@ async def make_clinic(api: Api) -> Clinic:
     goods = await api.item("nomenclature", {"name": "Шприц 5 мл", "kind": "goods", "price": "25.00"})
     amocrm_client = await predefined(api, "clients", "Клиент из AmoCRM")
     amocrm_service = await predefined(api, "nomenclature", "Номенклатура AmoCRM")
-    cabinet = await api.item("warehouses", {"name": "Процедурный кабинет"})
+    second = (await api.item("warehouses", {"name": "Процедурный кабинет"}))["id"] if cabinet else 0
     return Clinic(org["id"], account["id"], *(d["id"] for d in doctors), warehouse["id"], client["id"],
                   supplier["id"], service["id"], goods["id"], amocrm_client["id"], amocrm_service["id"],
-                  cabinet=cabinet["id"])
+                  cabinet=second)
 
 
 async def predefined(api: Api, catalog: str, name: str) -> dict:

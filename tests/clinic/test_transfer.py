@@ -16,11 +16,17 @@ from erp.platform.document import Doc
 from erp.platform.posting.inputs import Inputs
 from erp.platform.shortfalls import BalanceShortage
 from erp.registers.stock import stock as stock_register
-from tests.clinic.conftest import counts
+from tests.clinic.conftest import Clinic, counts, make_clinic
 from tests.clinic.test_service_rendering import receipt, stock
 from tests.ui.conftest import browser, login_as  # noqa: F401  (the UI's fixtures, for the form tests)
 
 KIND = "/api/documents/stock-transfers"
+
+
+@pytest.fixture
+async def clinic(api) -> Clinic:
+    """The clinic with a second warehouse, «Процедурный кабинет», to move goods to."""
+    return await make_clinic(api, cabinet=True)
 
 
 def transfer(clinic, *lines: tuple[int, str], date: str = "2021-12-10T12:00:00", back: bool = False) -> dict:

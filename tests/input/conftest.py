@@ -39,7 +39,7 @@ async def api(client, admin) -> Api:
 
 @pytest.fixture
 async def clinic(api: Api) -> Clinic:
-    return await make_clinic(api)
+    return await make_clinic(api, cabinet=True)  # a transfer's sample needs two warehouses
 
 
 @pytest.fixture

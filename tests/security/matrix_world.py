@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -155,6 +155,8 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     for catalog in registry.catalogs:
         names[catalog] = unique(f"Цель матрицы ({catalog})")
         items[catalog] = (await api.item(catalog, catalog_body(ids, catalog, names[catalog])))["id"]
+    if not ids.cabinet:  # a transfer needs a second warehouse
+        ids = replace(ids, cabinet=(await api.item("warehouses", {"name": "Процедурный кабинет"}))["id"])
     bodies = document_bodies(ids)
     docs = {kind: (await api.create(kind, body))["id"] for kind, body in bodies.items()}
     assert set(docs) == set(registry.documents), "a body for every document kind"
