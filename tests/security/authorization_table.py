@@ -214,6 +214,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/inventory-counts/{doc_id}/mark-deletion",     AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/inventory-counts/{doc_id}/unmark-deletion",   AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/inventory-counts/{doc_id}/movements",         AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/inventory-counts/{doc_id}/print/{form}",      AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/inventory-counts/{doc_id}/send",              AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/inventory-counts/{doc_id}/subordination",     AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/work-schedules",                              AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/work-schedules",                              AUTH,   NO,     OK,     OK,     AUTH),

@@ -24,7 +24,7 @@ from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_mon
 
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
-FORMS = {"invoices": "invoice", "service-renderings": "act"}
+FORMS = {"invoices": "invoice", "service-renderings": "act", "inventory-counts": "inv3"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
@@ -235,6 +235,7 @@ def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any
                                           "password": PASSWORD, "role": "manager"}},
         ("PUT", "/api/period-lock"): {"json": {"date": None}},
         ("GET", "/api/schedule/slots"): {"params": {"date": DAY}},
+        ("GET", "/api/documents/inventory-counts/fill"): {"params": {"warehouse_id": ids.warehouse}},
         ("POST", "/api/print/batch"): {"json": {"documents": [{"kind": "invoices", "id": world.docs["invoices"]}]}},
         ("PUT", "/api/settings/document-defaults"): {"json": {"organization_id": ids.org}},
         ("PUT", "/api/settings/smtp"): {"json": smtp_settings(world.smtp_port)},
