@@ -57,7 +57,7 @@ def _fill_lines(header: Mapping[str, Any], _date: dt.datetime, inputs) -> list[d
                   key=lambda kv: (names.get(kv[0], {}).get("name") or "", kv[0]))
     return [{"nomenclature_id": item, "book_quantity": value["quantity"].quantize(THOUSANDTH),
              "book_cost": money(value["cost"]), "quantity": value["quantity"].quantize(THOUSANDTH),
-             "difference": THOUSANDTH * 0, "price": None, "cost": ZERO}
+             "difference": Decimal("0.000"), "price": None, "cost": ZERO}
             for item, value in held]
 
 

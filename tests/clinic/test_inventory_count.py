@@ -12,6 +12,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from bench.posting import roles, statements_of
 from erp.documents import inventory_count
 from erp.platform.document import Doc
 from erp.platform.posting.inputs import Inputs
@@ -229,3 +230,27 @@ def test_the_rule_refuses_a_shortage_larger_than_the_current_balance():
     with pytest.raises(BalanceShortage) as short:
         inventory_count.movements(_doc((GOODS, "2")), _inputs("10", ("5", "50.00")))
     assert [(s.available, s.required) for s in short.value.shortfalls] == [(D("5.000"), D("8"))]
+
+
+async def test_a_200_line_count_posts_in_as_many_statements_as_a_1_line_one(api, app, db, clinic):
+    """Issue 16 point 11: the count's reads (book balances at its date, current balances, last known
+    averages for 200 keys) are one read query; the movements one write statement."""
+    items = [(await api.item("nomenclature", {"name": f"Расходник {i:03d}", "kind": "goods", "price": "1"}))["id"]
+             for i in range(200)]
+    await receipt(api, clinic, *((item, "5", "10.00") for item in items))
+    engine, kind = app.state.engine, app.state.registry.documents["inventory-counts"]
+
+    def body(n: int) -> dict:
+        return count(clinic, *((item, str(i % 9)) for i, item in zip(range(n), items, strict=False)))
+
+    async def statements(n: int) -> tuple[list[str], list[str]]:
+        draft = await engine.create(db, kind, body(n))
+        posted = await statements_of(db, lambda: engine.post(db, kind, draft.id))
+        fresh = await statements_of(db, lambda: engine.create(db, kind, body(n), post=True))
+        await engine.unpost(db, kind, draft.id)
+        return roles(posted), roles(fresh)
+
+    await statements(1)  # the connection prepares its statements first
+    one, two_hundred = await statements(1), await statements(200)
+    assert two_hundred == one
+    assert two_hundred[1] == ["read", "write"]  # «Провести и закрыть» of a new count: one read, one write
