@@ -64,13 +64,15 @@ class _Short(BalanceShortage):
 
 
 async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any],
-                     recorder: tuple[str, int] | None, head=None, head_values=None) -> tuple[dict, Mapping]:
-    """Read ``needs`` (and the engine's ``head`` columns) in one query, and their :class:`~.inputs.Later`
-    needs in a second one when there are any. Returns the answers by name and the row."""
+                     recorder: tuple[str, int] | None, head=None, head_values=None,
+                     head_shape=None) -> tuple[dict, Mapping]:
+    """Read ``needs`` (and the engine's ``head`` columns, whose text depends on ``head_shape`` only) in
+    one query, and their :class:`~.inputs.Later` needs in a second one when there are any. Returns the
+    answers by name and the row."""
     now = {k: v for k, v in needs.items() if not isinstance(v, Later)}
     row: Mapping[str, Any] = {}
     found: dict[str, Any] = {}
-    sql, args, aliases = select(registry, now, recorder, head, head_values)
+    sql, args, aliases = select(registry, now, recorder, head, head_values, head_shape)
     if sql:  # nothing to read costs no round trip
         row = await conn.fetchrow(sql, *args)
         found = results(registry, now, row, aliases)
@@ -177,8 +179,9 @@ class Engine:
         refs = refs_of(self._refs(kind, header, lines, based_on))
         prefix_from = self._prefix_source(kind, header)
 
-        head, head_values = self._own_reads(kind, header, lock=True, new_id=True, prefix_from=prefix_from, refs=refs)
-        found, row = await read_needs(conn, self.registry, needs, None, head, head_values)
+        head, head_values, head_shape = self._own_reads(kind, header, lock=True, new_id=True,
+                                                        prefix_from=prefix_from, refs=refs)
+        found, row = await read_needs(conn, self.registry, needs, None, head, head_values, head_shape)
         if refs is not None:
             raise_bad_refs(self.registry, refs, row["refs"])
         new = dataclasses.replace(new, id=row["new_id"])
@@ -273,9 +276,10 @@ class Engine:
         org = kind.organization_field
         org_moved = writing and org is not None and new.header.get(org) != old.header.get(org)
 
-        head, head_values = self._own_reads(kind, new.header, lock=org_moved, new_id=False,
-                                            prefix_from=prefix_from, refs=refs)
-        found, row = await read_needs(conn, self.registry, needs, (kind.name, doc_id_of(old)), head, head_values)
+        head, head_values, head_shape = self._own_reads(kind, new.header, lock=org_moved, new_id=False,
+                                                        prefix_from=prefix_from, refs=refs)
+        found, row = await read_needs(conn, self.registry, needs, (kind.name, doc_id_of(old)), head, head_values,
+                                      head_shape)
         if refs is not None:
             raise_bad_refs(self.registry, refs, row["refs"])
         if org_moved:
@@ -359,9 +363,10 @@ class Engine:
             raise
 
     def _own_reads(self, kind: DocumentKind, header: Mapping[str, Any], *, lock: bool, new_id: bool,
-                   prefix_from: tuple[str, str, int] | None, refs) -> tuple[Any, dict[str, Any]]:
+                   prefix_from: tuple[str, str, int] | None, refs) -> tuple[Any, dict[str, Any], tuple]:
         """The engine's own columns of the read query: the period lock in force for the organization,
-        a new document's id, the number prefix and the references found."""
+        a new document's id, the number prefix and the references found; with their values and what
+        their text depends on (the read query is built once per shape)."""
         org = header.get(kind.organization_field) if kind.organization_field else None
 
         def head(p: Params) -> dict[str, str]:
@@ -378,9 +383,10 @@ class Engine:
                 columns["refs"] = found_sql(self.registry, refs, p)
             return columns
 
+        shape = (lock, new_id, prefix_from[:2] if prefix_from else None, tuple(refs.wanted) if refs else None)
         return head, {"h.lock_keys": ["period_lock"] + ([f"period_lock:organization:{org}"] if org else []),
                       "h.table": ident(kind.table), **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
-                      **(found_values(refs) if refs else {})}
+                      **(found_values(refs) if refs else {})}, shape
 
     def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
         """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""
