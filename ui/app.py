@@ -31,6 +31,7 @@ from ui import (
     admin,
     audit_log,
     calendar,
+    document_defaults,
     forms,
     generated,
     home,
@@ -114,7 +115,8 @@ async def ids_in_range(request: Request) -> None:
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
-               *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *generated.ROUTES]
+               *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
+               *generated.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

@@ -345,6 +345,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/admin/audit-log",                                           LOGIN,  NO,     NO,     OK,     LOGIN),
     ("GET",    "/admin/smtp",                                                LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/admin/smtp",                                                LOGIN,  NO,     NO,     OK,     LOGIN),
+    ("GET",    "/admin/document-defaults",                                   LOGIN,  NO,     NO,     OK,     LOGIN),
+    ("POST",   "/admin/document-defaults",                                   LOGIN,  NO,     NO,     OK,     LOGIN),
     ("GET",    "/admin/signatures",                                          LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/admin/signatures/stamps/{organization_id}",                 LOGIN,  NO,     NO,     OK,     LOGIN),
     ("GET",    "/admin/signatures/stamps/{organization_id}/image",           LOGIN,  NO,     NO,     OK,     LOGIN),

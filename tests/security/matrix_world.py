@@ -279,6 +279,8 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         "/admin/users/{user_id}": {"action": "activate"},
         "/admin/period-lock": {"date": ""},
         "/admin/smtp": {k: str(v) for k, v in smtp_settings(world.smtp_port).items()},
+        "/admin/document-defaults": {"organization_id": str(ids.org), "bank_account_id": "", "discount_percent": "5",
+                                     "discount_amount": "", "vat_rate": "20"},
         "/admin/signatures/facsimiles/{user_id}/allowed": {"allowed_user_ids": ""},
         "/documents/invoices/{doc_id}/send": {"to": "client@clinic.test"},
     }

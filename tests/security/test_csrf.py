@@ -100,6 +100,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/smtp"): lambda i: ("/admin/smtp", {
         "host": "127.0.0.1", "port": "2525", "security": "none", "username": "erp", "password": "smtp-pass",
         "from_email": "erp@clinic.example", "from_name": "Клиника", "timeout_seconds": "5"}),
+    ("POST", "/admin/document-defaults"): lambda i: ("/admin/document-defaults", {
+        "organization_id": str(i.org), "bank_account_id": "", "discount_percent": "7", "discount_amount": "",
+        "vat_rate": "20"}),
     ("POST", "/admin/signatures/stamps/{organization_id:int}"): lambda i: (
         f"/admin/signatures/stamps/{i.org}", {FILE: PNG}),
     ("POST", "/admin/signatures/stamps/{organization_id:int}/delete"): lambda i: (

@@ -203,3 +203,14 @@ async def working_intervals_on(conn: asyncpg.Connection, days: Iterable[dt.date]
     for intervals in out.values():
         intervals.sort()
     return out
+
+
+async def organizations_and_accounts(conn: asyncpg.Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The organizations and their bank accounts (not marked for deletion), for the defaults screen."""
+    orgs = await conn.fetch("SELECT id, name FROM cat_organizations WHERE NOT deletion_mark AND NOT is_group"
+                            " ORDER BY name, id")
+    accounts = await conn.fetch(
+        "SELECT a.id, a.name, a.organization_id, o.name AS organization FROM cat_bank_accounts a"
+        " JOIN cat_organizations o ON o.id = a.organization_id WHERE NOT a.deletion_mark"
+        " ORDER BY o.name, a.is_default DESC, a.name, a.id")
+    return [dict(r) for r in orgs], [dict(r) for r in accounts]
