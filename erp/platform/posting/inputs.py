@@ -407,6 +407,10 @@ def need_shape(need: Need) -> tuple:
             return First, target, fields, tuple((c, type(v)) for c, v in where.items()), order
         case Balances(register, _, at):
             return Balances, register, at is None
+        case BalancesWhere(register, where, at):
+            return BalancesWhere, register, tuple(where), at is None
+        case LastBalances(register, _, at, positive):
+            return LastBalances, register, at is None, positive
         case Slice(register, filters):
             return Slice, register, tuple(filters)
         case Documents(kind, where, fields, posted, balance):
