@@ -28,7 +28,7 @@ from erp.api.security import ANY_USER
 from erp.platform.db import in_transaction
 from erp.platform.document import DocumentKind
 
-from . import defaults, forms, mail, registry, render, service
+from . import defaults, forms, mail, registry, render, service, templates_store
 
 TAGS = ["Печать и документы"]
 PDF = "application/pdf"
@@ -171,10 +171,17 @@ def new_route(kind: DocumentKind):
                operation_id=f"new_{op}", name=f"new_{op}")(new_document)
 
 
-@get("/api/print/forms", guards=[ANY_USER], tags=TAGS, summary="Печатные формы видов документов")
-async def list_forms(kind: str | None = None) -> list[FormOut]:
-    chosen = forms.forms_for(kind) if kind else list(forms.FORMS.values())
-    return [FormOut(f.kind, f.name, f.title, f.document_type) for f in chosen]
+@get("/api/print/forms", guards=[ANY_USER], tags=TAGS, summary="Печатные формы видов документов",
+     description="Стандартные формы и шаблоны администратора (их имена — `t{id}`), как в меню «Печать ▾».")
+async def list_forms(request: Request, kind: str | None = None) -> list[FormOut]:
+    kinds = [kind] if kind else list(dict.fromkeys([*(f.kind for f in forms.FORMS.values()), *forms.SOURCES]))
+    out = []
+    async with request.app.state.pool.acquire() as conn:
+        for name in kinds:
+            for form_name, _title in await templates_store.menu(conn, name):
+                form = await templates_store.resolve(conn, name, form_name)
+                out.append(FormOut(name, form.name, form.title, form.document_type))
+    return out
 
 
 @post("/api/print/batch", guards=[ANY_USER], tags=TAGS, status_code=200,

@@ -28,6 +28,7 @@ import functools
 import logging
 import math
 import multiprocessing
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -38,6 +39,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
 
 from erp.platform.errors import ValidationError
 
@@ -161,7 +163,7 @@ def _environment() -> SafeEnvironment:
     kept = {name: env.filters[name] for name in SAFE_FILTERS if name in env.filters}
     env.filters.clear()
     env.filters.update(kept, money=_money, quantity=_quantity, long_date=_date, short_date=_short_date,
-                       replace=_replace, join=_join)
+                       replace=_replace, join=_join, time=formatting.clock)
     env.tests = {name: env.tests[name] for name in ("defined", "undefined", "none", "number", "string", "even",
                                                      "odd", "divisibleby", "eq", "ne", "lt", "le", "gt", "ge",
                                                      "in", "sequence", "mapping", "true", "false", "boolean")
@@ -185,8 +187,25 @@ def parse(body: str) -> nodes.Template:
     try:
         return _environment().parse(body)
     except jinja2.TemplateSyntaxError as exc:
-        raise _fail("template_syntax", f"Ошибка в шаблоне, строка {exc.lineno}: {exc.message}",
+        raise _fail("template_syntax", f"Ошибка в шаблоне, строка {exc.lineno}: {russian(exc.message or '')}",
                     line=exc.lineno) from None
+
+
+_MESSAGES = ((re.compile(r"No filter named '([^']+)'\.?"), "нет фильтра «{}»"),
+             (re.compile(r"No test named '([^']+)'\.?"), "нет проверки «{}»"),
+             (re.compile(r"Encountered unknown tag '([^']+)'.*", re.S), "неизвестная команда «{}»"),
+             (re.compile(r"unexpected end of template.*", re.S), "шаблон оборвался: не закрыт блок {{% ... %}}"),
+             (re.compile(r"unexpected '([^']+)'"), "лишний символ «{}»"),
+             (re.compile(r"unexpected char '(.+)' at \d+"), "недопустимый символ «{}»"))
+
+
+def russian(message: str) -> str:
+    """Jinja's commonest syntax messages in Russian; the rest as Jinja says them."""
+    for pattern, text in _MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return text.format(*found.groups())
+    return message
 
 
 def _path(node: nodes.Node) -> tuple[str, list[str]] | None:
@@ -294,11 +313,20 @@ def _render_one(template: jinja2.Template, variables: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def render_here(body: str, documents: Sequence[Mapping[str, Any]]) -> list[str] | tuple[str, str]:
+def _fill(template: jinja2.Template, variables: Mapping[str, Any], combined: Mapping[str, str]) -> str:
+    """The document's HTML; the administrator's combined variables are filled first, with the same data."""
+    if combined:
+        own = {name: Markup(_render_one(_compiled(text), variables)) for name, text in combined.items()}
+        variables = {**variables, **own}
+    return _render_one(template, variables)
+
+
+def render_here(body: str, documents: Sequence[Mapping[str, Any]],
+                combined: Mapping[str, str] | None = None) -> list[str] | tuple[str, str]:
     """Each document's HTML, or ``(code, message)`` of the first problem. Runs in the worker."""
     try:
         template = _compiled(body)
-        return [_render_one(template, variables) for variables in documents]
+        return [_fill(template, variables, combined or {}) for variables in documents]
     except TemplateProblem as exc:
         return exc.code, exc.message
     except SecurityError:
@@ -306,12 +334,12 @@ def render_here(body: str, documents: Sequence[Mapping[str, Any]]) -> list[str] 
     except jinja2.UndefinedError as exc:
         return "template_undefined", f"В шаблоне неизвестное значение: {exc.message}"
     except jinja2.TemplateSyntaxError as exc:
-        return "template_syntax", f"Ошибка в шаблоне, строка {exc.lineno}: {exc.message}"
+        return "template_syntax", f"Ошибка в шаблоне, строка {exc.lineno}: {russian(exc.message or '')}"
     except MemoryError:
         return "template_too_large", "Шаблону не хватило памяти: он строит слишком большой текст"
     except RecursionError:
         return "template_too_deep", "Шаблон вызывает сам себя слишком глубоко"
-    except Exception as exc:  # noqa: BLE001 — the administrator's code: any failure is reported, never a 500
+    except Exception as exc:  # the administrator's code: any failure is reported, never a 500
         return "template_error", f"Ошибка при заполнении шаблона: {type(exc).__name__}: {exc}"[:500]
 
 
@@ -353,12 +381,13 @@ def _timed_out() -> ValidationError:
                            code="template_timeout")
 
 
-async def render_many(body: str, documents: Sequence[Mapping[str, Any]]) -> list[str]:
+async def render_many(body: str, documents: Sequence[Mapping[str, Any]],
+                      combined: Mapping[str, str] | None = None) -> list[str]:
     """Each document's HTML through ``body``, in a worker process, within the limits."""
     limit = TIME_LIMIT + 0.02 * len(documents)
     for attempt in (1, 2):
         pool = _workers()
-        future = asyncio.wrap_future(pool.submit(render_here, body, list(documents)))
+        future = asyncio.wrap_future(pool.submit(render_here, body, list(documents), dict(combined or {})))
         try:
             result = await asyncio.wait_for(future, limit)
         except TimeoutError:
