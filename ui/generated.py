@@ -16,7 +16,7 @@ from erp.auth import service as users
 from erp.platform import catalog_list
 from erp.platform.keyset import PAGE_SIZES
 from erp.printing import forms as print_forms
-from erp.printing import registry
+from erp.printing import registry, templates_store
 from erp.printing.api import pdf_response
 from ui import context, i18n
 from ui.i18n import gettext as _
@@ -53,8 +53,10 @@ async def generated_list(request: Request) -> Response:
         await remember(request, page_size=query.limit)
     chosen, filters, errors = read_filters(params)
     config, tz = context.registry(request), context.settings(request).tz
-    kinds = [k for k in config.documents.values() if print_forms.forms_for(k.name)]
+    kinds = [k for k in config.documents.values() if k.name in print_forms.SOURCES or print_forms.forms_for(k.name)]
     async with context.acquire(request) as conn:
+        templates = await templates_store.list_templates(conn)
+        types = await templates_store.document_types(conn)
         rows, cursor = await registry.list_generated(conn, filters=filters, limit=query.limit, after=query.after,
                                                      generated_from=query.start, generated_to=query.end, tz=tz)
         people = await users.list_users(conn)
@@ -62,20 +64,23 @@ async def generated_list(request: Request) -> Response:
         wanted = {"clients": {r["client_id"] for r in rows if r["client_id"]} | (
             {filters["client_id"]} if filters["client_id"] else set())}
         names = await lists.ref_names(conn, config, wanted)
-    titles = {k.name: _(k.title) for k in config.documents.values()}
+    titles = {k.name: _(k.title) for k in config.documents.values()} | {"clients": _("Клиент")}
+    form_titles = {t["form"]: t["name"] if t["changed"] or not t["standard"] else _(t["name"]) for t in templates}
+    form_titles |= {f.name: _(f.title) for f in print_forms.FORMS.values() if f.name not in form_titles}
     for r in rows:
         r["document_title"] = f"{titles.get(r['document_kind'], r['document_kind'])} № {r['document_number']}"
-        r["form_title"] = _(print_forms.FORMS[r["form"]].title) if r["form"] in print_forms.FORMS else r["form"]
+        r["form_title"] = form_titles.get(r["form"], r["form"])
     document_filter = ""
     if filters["document_id"]:
         first = rows[0] if rows else None
         document_filter = (f"{first['document_title']} {_('от')} {i18n.date(first['document_date'])}"
                            if first and first["document_date"] else
                            f"{titles.get(filters['document_kind'] or '', '')} id {filters['document_id']}".strip())
-    forms = print_forms.FORMS.values()
-    options = {"document_kind": [(k.name, _(k.title)) for k in kinds],
-               "document_type": [(t, _(t)) for t in sorted({f.document_type for f in forms})],
-               "form": [(f.name, _(f.title)) for f in forms],
+    type_names = [t["name"] for t in types]
+    type_names += sorted({f.document_type for f in print_forms.FORMS.values()} - set(type_names))
+    options = {"document_kind": [(k.name, _(k.title)) for k in kinds] + [("clients", _("Клиенты"))],
+               "document_type": [(t, _(t)) for t in type_names],
+               "form": list(form_titles.items()),
                "organization_id": [(o["id"], o["name"]) for o in organizations],
                "user_id": [(u["id"], u["username"]) for u in people]}
     return page(request, "lists/generated.html", "lists/_generated_rows.html", section="documents", rows=rows,

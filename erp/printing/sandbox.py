@@ -194,7 +194,7 @@ def parse(body: str) -> nodes.Template:
 _MESSAGES = ((re.compile(r"No filter named '([^']+)'\.?"), "нет фильтра «{}»"),
              (re.compile(r"No test named '([^']+)'\.?"), "нет проверки «{}»"),
              (re.compile(r"Encountered unknown tag '([^']+)'.*", re.S), "неизвестная команда «{}»"),
-             (re.compile(r"unexpected end of template.*", re.S), "шаблон оборвался: не закрыт блок {{% ... %}}"),
+             (re.compile(r"unexpected end of template.*", re.S | re.I), "шаблон оборвался: не закрыт блок {{% ... %}}"),
              (re.compile(r"unexpected '([^']+)'"), "лишний символ «{}»"),
              (re.compile(r"unexpected char '(.+)' at \d+"), "недопустимый символ «{}»"))
 
@@ -242,7 +242,12 @@ def check(body: str, catalog: Mapping[str, Any], user_variables: Iterable[str] =
         if isinstance(attr, str) and attr.startswith("_"):
             raise _fail("template_unsafe", f"Строка {node.lineno}: обращение к служебному атрибуту «{attr}» "
                         "запрещено", line=node.lineno)
-    known = set(catalog) | set(user_variables) | GLOBALS
+    try:
+        _environment().compile(tree)
+    except jinja2.TemplateSyntaxError as exc:  # an unknown filter or test
+        raise _fail("template_syntax", f"Ошибка в шаблоне, строка {exc.lineno}: {russian(exc.message or '')}",
+                    line=exc.lineno) from None
+    known = set(catalog) | set(user_variables) | GLOBALS | _declared(tree)
     unknown = sorted(meta.find_undeclared_variables(tree) - known)
     if unknown:
         raise _fail("template_unknown_variable", "Неизвестные переменные: " + ", ".join(unknown)
@@ -252,6 +257,22 @@ def check(body: str, catalog: Mapping[str, Any], user_variables: Iterable[str] =
         raise _fail("template_unknown_variable", "Неизвестные переменные: " + ", ".join(wrong)
                     + ". Выберите переменную из списка справа", variables=wrong)
     return tree
+
+
+def _declared(tree: nodes.Template) -> set[str]:
+    """Names the template itself defines (imports, macros, ``set``): blocks of a child
+    template see them through the context, so Jinja's own tracking counts them as undeclared."""
+    out: set[str] = set()
+    for node in tree.find_all((nodes.FromImport, nodes.Import, nodes.Macro, nodes.Name)):
+        if isinstance(node, nodes.FromImport):
+            out |= {name[1] if isinstance(name, tuple) else name for name in node.names}
+        elif isinstance(node, nodes.Import):
+            out.add(node.target)
+        elif isinstance(node, nodes.Macro):
+            out.add(node.name)
+        elif node.ctx in ("store", "param"):
+            out.add(node.name)
+    return out
 
 
 def _unknown_keys(tree: nodes.Template, catalog: Mapping[str, Any]) -> set[str]:
