@@ -268,9 +268,7 @@ def _declared(tree: nodes.Template) -> set[str]:
             out |= {name[1] if isinstance(name, tuple) else name for name in node.names}
         elif isinstance(node, nodes.Import):
             out.add(node.target)
-        elif isinstance(node, nodes.Macro):
-            out.add(node.name)
-        elif node.ctx in ("store", "param"):
+        elif isinstance(node, nodes.Macro) or node.ctx in ("store", "param"):
             out.add(node.name)
     return out
 

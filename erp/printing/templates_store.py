@@ -129,8 +129,6 @@ def _fields(values: TemplateIn) -> dict[str, str]:
         problems["name"] = "не длиннее 200 символов"
     if values.kind not in SOURCES:
         problems["kind"] = "выберите вид документа из списка"
-    if values.document_type_id is None:
-        problems["document_type_id"] = "выберите тип документа"
     if not values.body.strip():
         problems["body"] = "шаблон пуст"
     return problems
@@ -144,7 +142,10 @@ async def save_template(conn: asyncpg.Connection, form_name: str | None, values:
     if standard:  # a standard form keeps its kind
         values = dataclasses.replace(values, kind=FORMS[standard].kind)
         problems.pop("kind", None)
-    if values.document_type_id is not None and not await conn.fetchval(
+    if values.document_type_id is None:  # not chosen: «Прочее»
+        values = dataclasses.replace(values, document_type_id=await conn.fetchval(
+            "SELECT id FROM cat_document_types WHERE predefined = 'other'"))
+    if values.document_type_id is None or not await conn.fetchval(
             "SELECT true FROM cat_document_types WHERE id = $1 AND NOT deletion_mark", values.document_type_id):
         problems["document_type_id"] = "тип документа не найден"
     if problems:

@@ -24,7 +24,7 @@ from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_mon
 
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
-FORMS = {"invoices": "invoice", "service-renderings": "act"}
+FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
@@ -146,6 +146,8 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     await api.patch(f"/api/catalogs/organizations/{ids.org}", {  # what the print forms need
         "address": "191000, Санкт-Петербург, Невский пр., д. 1", "director": "Смирнов А.А.",
         "chief_accountant": "Кузнецова Т.В."})
+    # The organization a Request's contract is printed by (a Request names none of its own).
+    await api.client.put("/api/settings/document-defaults", json={"organization_id": ids.org}, headers=api.headers)
     items, names = {}, {}
     for catalog in registry.catalogs:
         names[catalog] = unique(f"Цель матрицы ({catalog})")
@@ -194,6 +196,7 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
     if name == "file_path":
         return FILES[owner]
     return {"generated_id": world.generated, "organization_id": world.clinic.org, "event_id": world.event,
+            "template": "invoice",
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
 
 
@@ -282,6 +285,13 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         "/admin/document-defaults": {"organization_id": str(ids.org), "bank_account_id": "", "discount_percent": "5",
                                      "discount_amount": "", "vat_rate": "20"},
         "/admin/signatures/facsimiles/{user_id}/allowed": {"allowed_user_ids": ""},
+        "/admin/print-templates/new": {"name": unique("Шаблон"), "kind": "invoices", "body": "<p>{{ client.name }}</p>",
+                                       "active": "on"},
+        "/admin/print-templates/{template}": {"action": "save", "name": "Счёт на оплату", "kind": "invoices",
+                                              "body": "{% extends 'base.html' %}{% block content %}{{ heading }}"
+                                                      "{% endblock %}"},
+        "/admin/print-variables": {"name": f"matrix_{next(_names)}", "title": "x",
+                                   "value_type": "text", "value": "x", "kind": ""},
         "/documents/invoices/{doc_id}/send": {"to": "client@clinic.test"},
     }
     picture = {"file": ("picture.png", png(), "image/png")}

@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from erp.amocrm import connection, outbox
+from erp.printing import templates_store
 from tests.conftest import SECRET
 from tests.ui.conftest import DAY, Browser, another_browser, schedule_month
 from tests.ui.test_integrations import failed_event
@@ -100,6 +101,13 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/smtp"): lambda i: ("/admin/smtp", {
         "host": "127.0.0.1", "port": "2525", "security": "none", "username": "erp", "password": "smtp-pass",
         "from_email": "erp@clinic.example", "from_name": "Клиника", "timeout_seconds": "5"}),
+    ("POST", "/admin/print-templates/new"): lambda i: ("/admin/print-templates/new", {
+        "name": "Шаблон подделки", "kind": "invoices", "body": "<p>{{ client.name }}</p>", "active": "on"}),
+    ("POST", "/admin/print-templates/{template:str}"): lambda i: ("/admin/print-templates/act", {
+        "action": "save", "name": "Акт (CSRF)", "kind": "service-renderings",
+        "body": templates_store.shipped_text("act")}),
+    ("POST", "/admin/print-variables"): lambda i: ("/admin/print-variables", {
+        "name": "csrf_var", "title": "Подделка", "value_type": "text", "value": "x", "kind": ""}),
     ("POST", "/admin/document-defaults"): lambda i: ("/admin/document-defaults", {
         "organization_id": str(i.org), "bank_account_id": "", "discount_percent": "7", "discount_amount": "",
         "vat_rate": "20"}),

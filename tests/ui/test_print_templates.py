@@ -117,7 +117,8 @@ async def test_an_own_template_prints_from_the_menu_with_catalog_and_own_variabl
     assert "Согласие на обработку № 1 от 22 декабря 2021 г." in text
     assert "Пациент: Иванов Иван Иванович, тел. +7 900 111-22-33; рождён 17 мая 1980 г." in text
     assert f"Лицензия {LICENCE}" in text and "Приём терапевта" in text
-    assert "Сумма: 1 650,00 (Одна тысяча шестьсот пятьдесят рублей 00 копеек); сделка 31337; оформил manager-user" in text
+    assert ("Сумма: 1 650,00 (Одна тысяча шестьсот пятьдесят рублей 00 копеек); сделка 31337; "
+            "оформил manager-user") in text
     assert "https://clinic.example/" in (await manager.get(f"/print/invoices/{doc['id']}/{form}?format=html")).text
     row = await db.fetchrow("SELECT form, document_type FROM generated_documents ORDER BY id DESC LIMIT 1")
     assert (row["form"], row["document_type"]) == (form, "Согласие")
