@@ -14,8 +14,9 @@ a template is never trusted:
   repetition (``'x' * n``) capped by the output limit;
 - it runs in a separate worker process (:func:`render_many`) with a memory
   ceiling, an output limit of :data:`MAX_OUTPUT` characters and a time limit of
-  :data:`TIME_LIMIT` seconds: a template that runs longer is stopped by killing
-  its process, and the server's own threads never spend a cycle on it.
+  :data:`TIME_LIMIT` seconds: the worker's timer stops a template that runs
+  longer, a worker that stops answering is killed, and the server's own
+  threads never spend a cycle on a template.
 
 Every refusal is a :class:`~erp.platform.errors.ValidationError` (422) with a
 Russian message and a stable code (``template_*``).
@@ -29,6 +30,7 @@ import logging
 import math
 import multiprocessing
 import re
+import signal
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -52,6 +54,7 @@ MAX_BODY = 200_000         # characters of a template's text
 MAX_OUTPUT = 2_000_000     # characters of one rendered document
 MAX_RANGE = 10_000         # numbers in one range()
 TIME_LIMIT = 3.0           # seconds a render may take, plus a little per document of a batch
+STUCK_AFTER = 30.0         # more seconds before a worker that does not answer is killed
 MEMORY_LIMIT = 1 << 30     # bytes of address space of a worker process
 
 SAFE_FILTERS = ("abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "int", "join",
@@ -340,9 +343,25 @@ def _fill(template: jinja2.Template, variables: Mapping[str, Any], combined: Map
     return _render_one(template, variables)
 
 
-def render_here(body: str, documents: Sequence[Mapping[str, Any]],
-                combined: Mapping[str, str] | None = None) -> list[str] | tuple[str, str]:
-    """Each document's HTML, or ``(code, message)`` of the first problem. Runs in the worker."""
+def _alarm(_signum: int, _frame: Any) -> None:
+    raise TemplateProblem("template_timeout", f"Шаблон заполнялся дольше {_seconds:g} с и был остановлен: "
+                                              "проверьте циклы")
+
+
+_seconds = TIME_LIMIT
+
+
+def render_here(body: str, documents: Sequence[Mapping[str, Any]], combined: Mapping[str, str] | None = None,
+                seconds: float | None = None) -> list[str] | tuple[str, str]:
+    """Each document's HTML, or ``(code, message)`` of the first problem. Runs in the worker,
+    whose own timer stops the render after ``seconds`` (the time to start a worker or to wait
+    for a busy one is not the template's)."""
+    global _seconds
+    timed = seconds is not None and threading.current_thread() is threading.main_thread()
+    if timed:
+        _seconds = seconds or TIME_LIMIT
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, _seconds)
     try:
         template = _compiled(body)
         return [_fill(template, variables, combined or {}) for variables in documents]
@@ -360,6 +379,9 @@ def render_here(body: str, documents: Sequence[Mapping[str, Any]],
         return "template_too_deep", "Шаблон вызывает сам себя слишком глубоко"
     except Exception as exc:  # the administrator's code: any failure is reported, never a 500
         return "template_error", f"Ошибка при заполнении шаблона: {type(exc).__name__}: {exc}"[:500]
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _limit_memory() -> None:
@@ -402,13 +424,17 @@ def _timed_out() -> ValidationError:
 
 async def render_many(body: str, documents: Sequence[Mapping[str, Any]],
                       combined: Mapping[str, str] | None = None) -> list[str]:
-    """Each document's HTML through ``body``, in a worker process, within the limits."""
+    """Each document's HTML through ``body``, in a worker process, within the limits.
+
+    The worker stops a render that runs over :data:`TIME_LIMIT` itself; a worker that does
+    not answer within :data:`STUCK_AFTER` more seconds (stuck in one long C call, or never
+    started) is killed, and the next render starts a new one."""
     limit = TIME_LIMIT + 0.02 * len(documents)
     for attempt in (1, 2):
         pool = _workers()
-        future = asyncio.wrap_future(pool.submit(render_here, body, list(documents), dict(combined or {})))
+        future = asyncio.wrap_future(pool.submit(render_here, body, list(documents), dict(combined or {}), limit))
         try:
-            result = await asyncio.wait_for(future, limit)
+            result = await asyncio.wait_for(future, limit + STUCK_AFTER)
         except TimeoutError:
             _kill(pool)
             raise _timed_out() from None

@@ -81,7 +81,7 @@ async def test_an_endless_template_is_stopped_and_the_server_keeps_serving(monke
     monkeypatch.setattr(sandbox, "TIME_LIMIT", 1.0)
     endless = ("{% for i in range(9999) %}{% for j in range(9999) %}{% for k in range(9999) %}{% endfor %}"
                "{% endfor %}{% endfor %}")
-    await sandbox.render("{{ client.name }}", DATA)  # a warm worker
+    await sandbox.render("{{ client.name }}", DATA)  # a started worker: starting one is not the template's time
     ticks: list[float] = []
 
     async def heartbeat():
@@ -99,5 +99,5 @@ async def test_an_endless_template_is_stopped_and_the_server_keeps_serving(monke
     assert 0.9 < elapsed < 3, elapsed
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) >= 15 and max(gaps) < 0.5, "the event loop kept running while the template was stopped"
-    # A new worker serves the next render.
+    # The worker serves the next render.
     assert await sandbox.render("{{ client.phone }}", DATA) == "+7 900"
