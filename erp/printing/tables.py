@@ -27,6 +27,13 @@ class GeneratedDocument(Table, tablename="generated_documents"):
     sent_to = Varchar(length=300, null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     generated_at = Timestamptz(default=TimestamptzNow())
+    scan = Bytea(null=True, default=None)
+    scan_content_type = Varchar(length=30, null=True, default=None)
+    scan_file_name = Varchar(length=300, null=True, default=None)
+    scan_uploaded_by = BigInt(null=True, default=None)
+    scan_uploaded_at = Timestamptz(null=True, default=None)
+    signed_at = Timestamptz(null=True, default=None)
+    signed_by = BigInt(null=True, default=None)
 
 
 class Facsimile(Table, tablename="printing_facsimiles"):

@@ -18,6 +18,7 @@ from PIL import Image
 
 from erp.amocrm import connection as connections
 from erp.auth.service import add_user
+from erp.printing import scans
 from tests.amocrm.conftest import AUDIENCE
 from tests.clinic.conftest import Api, Clinic
 from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_month
@@ -175,7 +176,9 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     account = await connections.load(db, settings.secret_key)
     spare = {catalog: (await api.item(catalog, catalog_body(ids, catalog, unique(f"Удаляемый ({catalog})"))))["id"]
              for catalog in registry.catalogs}
-    return World(ids, items, names, docs, bodies, int(printed.headers["X-Generated-Document-Ids"]), director,
+    generated = int(printed.headers["X-Generated-Document-Ids"])
+    await scans.attach(db, generated, png(), "скан.png", None)  # what «Скачать скан» gives back
+    return World(ids, items, names, docs, bodies, generated, director,
                  victim, event, account.webhook_secret, account.account_id, account.subdomain, smtp_port,
                  spare=spare)
 
@@ -293,10 +296,12 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         "/admin/print-variables": {"name": f"matrix_{next(_names)}", "title": "x",
                                    "value_type": "text", "value": "x", "kind": ""},
         "/documents/invoices/{doc_id}/send": {"to": "client@clinic.test"},
+        "/generated-documents/{generated_id}/signed": {"action": "sign"},
     }
     picture = {"file": ("picture.png", png(), "image/png")}
     uploads: dict[str, dict[str, Any]] = {
         "/admin/signatures/stamps/{organization_id}": {"files": picture, "data": {}},
+        "/generated-documents/{generated_id}/scan": {"files": picture, "data": {}},
         "/admin/signatures/facsimiles": {"files": picture, "data": {
             "user_id": world.facsimile_owner, "organization_id": ids.org, "position": "director"}},
     }

@@ -49,6 +49,7 @@ class Ids:
     admin: int
     event: int
     missed: int  # a status a visit in 2030 may take («Пришел» waits for the visit to start)
+    generated: int  # a printed invoice in the registry of generated documents
 
 
 Case = Callable[[Ids], tuple[str, dict]]
@@ -106,6 +107,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/print-templates/{template:str}"): lambda i: ("/admin/print-templates/act", {
         "action": "save", "name": "Акт (CSRF)", "kind": "service-renderings",
         "body": templates_store.shipped_text("act")}),
+    ("POST", "/generated-documents/{generated_id:int}/scan"): lambda i: (
+        f"/generated-documents/{i.generated}/scan", {FILE: PNG}),
+    ("POST", "/generated-documents/{generated_id:int}/signed"): lambda i: (
+        f"/generated-documents/{i.generated}/signed", {"action": "sign"}),
     ("POST", "/admin/print-variables"): lambda i: ("/admin/print-variables", {
         "name": "csrf_var", "title": "Подделка", "value_type": "text", "value": "x", "kind": ""}),
     ("POST", "/admin/document-defaults"): lambda i: ("/admin/document-defaults", {
@@ -167,8 +172,10 @@ async def ids(api, clinic, db, users) -> Ids:
     event = await failed_event(db, 219219, "validation-errors: price must be int")
     await outbox.enqueue(db, "lead_total", 219220)
     missed = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'missed'")
+    printed = await api.client.get(f"/api/documents/invoices/{invoice['id']}/print/invoice", headers=api.headers)
+    generated = int(printed.headers["X-Generated-Document-Ids"])
     return Ids(clinic.org, clinic.client, clinic.service, clinic.efimova, clinic.ishaeva, request["id"],
-               invoice["id"], draft["id"], schedule, manager, admin, event, missed)
+               invoice["id"], draft["id"], schedule, manager, admin, event, missed, generated)
 
 
 def test_every_unsafe_ui_route_has_a_csrf_case(app):
