@@ -132,7 +132,6 @@ async def plan(conn: asyncpg.Connection, registry, catalog: Catalog, content: by
         chosen = columns.checked_mapping(catalog, sheet.headers, mapping)
     else:
         chosen = columns.auto_mapping(catalog, sheet.headers, await columns.remembered(conn, catalog), aliases)
-    columns.require_columns(catalog, chosen)
     rows = [_read_row(catalog, number, cells, chosen, aliases) for number, cells in sheet.rows]
     await _resolve_refs(conn, registry, catalog, rows)
     await _match(conn, catalog, rows, set(chosen.values()))
@@ -167,13 +166,16 @@ def _read_row(catalog: Catalog, number: int, cells: list[Any], mapping: Mapping[
             else:
                 f = catalog.field(key)
                 if value is None:
-                    row.data[key] = f.empty() if f.type in ("str", "text") else None
-                    if f.type in ("enum", "bool"):
-                        del row.data[key]  # an empty choice or flag keeps the item's (or the default)
+                    # An empty cell: an empty text, the attribute's default (a price of 0), or no value;
+                    # an empty choice or flag keeps the item's (a new item gets the default).
+                    if f.type not in ("enum", "bool"):
+                        row.data[key] = f.default if f.default is not None else f.empty()
                 else:
                     row.data[key] = value if f.type == "ref" else columns.raw_of(f, value, aliases)
         except FieldError as exc:
             row.fail(titles[key], str(exc))
+    if row.is_group:  # a group has a code, a name and a group of its own; the items' columns are not its
+        row.data = {k: v for k, v in row.data.items() if k in ("code", "name", "parent", "is_group")}
     return row
 
 
@@ -394,6 +396,7 @@ async def apply(conn: asyncpg.Connection, registry, catalog: Catalog, content: b
         # Other writers of the catalog wait: what was judged is what is written.
         await conn.execute(f'LOCK TABLE "{catalog.table}" IN SHARE ROW EXCLUSIVE MODE')
         found = await plan(conn, registry, catalog, content, mapping=mapping, aliases=aliases, sheet=sheet, tz=tz)
+        columns.require_columns(catalog, found.mapping)
         if found.errors:
             raise ImportRowsError(found)
         await _levels(conn, catalog, found, progress)
