@@ -18,6 +18,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from erp.platform.errors import ValidationError
 
@@ -116,6 +117,11 @@ def read_sheet(content: bytes) -> Sheet:
     return _read(content)
 
 
+def broken_sheet() -> ImportFileError:
+    return ImportFileError("Лист книги Excel повреждён или его текст записан не в той кодировке, и он не читается. "
+                           "Откройте файл в Excel и сохраните его заново как «Книга Excel (.xlsx)»", "broken_sheet")
+
+
 def _has_doctype(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
     """Whether an XML part declares a DOCTYPE (entities): read in chunks, never more than it declares."""
     tail = b""
@@ -132,6 +138,9 @@ def _read(content: bytes) -> Sheet:
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except ParseError as exc:  # openpyxl reads the sheets' XML as it opens the book
+        log.info("unreadable sheet XML: %r", exc)
+        raise broken_sheet() from None
     except Exception as exc:  # openpyxl's failures on a malformed book are of many kinds
         log.info("unreadable workbook: %r", exc)
         raise ImportFileError("Книга Excel повреждена и не открывается. Сохраните её в Excel заново",
@@ -161,8 +170,7 @@ def _read(content: bytes) -> Sheet:
         raise
     except Exception as exc:
         log.info("unreadable sheet: %r", exc)
-        raise ImportFileError("Лист книги Excel повреждён и не читается. Сохраните книгу в Excel заново",
-                              "broken_sheet") from None
+        raise broken_sheet() from None
     finally:
         book.close()
     if headers is None:

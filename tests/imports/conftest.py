@@ -60,23 +60,23 @@ async def audit_rows(db) -> int:
     return await db.fetchval("SELECT count(*) FROM audit_log")
 
 
-async def fill_catalogs(api, clinic) -> dict[str, int]:
+async def fill_catalogs(rest, ids) -> dict[str, int]:
     """Every importable catalog with what a clinic has: groups within groups, articles, durations, VAT,
     a sole trader, a client served by an organization, a doctor no longer seeing patients, a marked item."""
-    services = await api.item("nomenclature", {"name": "Услуги", "is_group": True})
-    therapy = await api.item("nomenclature", {"name": "Терапия", "is_group": True, "parent_id": services["id"]})
-    await api.item("nomenclature", {"name": "Консультация терапевта повторная", "kind": "service",
+    services = await rest.item("nomenclature", {"name": "Услуги", "is_group": True})
+    therapy = await rest.item("nomenclature", {"name": "Терапия", "is_group": True, "parent_id": services["id"]})
+    await rest.item("nomenclature", {"name": "Консультация терапевта повторная", "kind": "service",
                                     "parent_id": therapy["id"], "article": "T-002", "price": "1250.50",
                                     "vat_rate": "20", "duration_minutes": 20, "unit": "усл"})
-    await api.item("nomenclature", {"name": "Бинт стерильный 7×14", "kind": "goods", "unit": "упак",
+    await rest.item("nomenclature", {"name": "Бинт стерильный 7×14", "kind": "goods", "unit": "упак",
                                     "article": "B-714", "price": "38.90", "vat_rate": "10"})
-    await api.item("clients", {"name": "ИП Сидоров Пётр Петрович", "kind": "sole_trader", "inn": inn(5001007, 12),
+    await rest.item("clients", {"name": "ИП Сидоров Пётр Петрович", "kind": "sole_trader", "inn": inn(5001007, 12),
                                "phone": "+7 916 000-00-01", "email": "sidorov@example.ru"})
-    await api.item("clients", {"name": "Смирнова Анна", "kind": "person", "phone": "8 (495) 123-45-67",
-                               "organization_id": clinic.org})
-    marked = await api.item("clients", {"name": "Удалённый клиент", "kind": "person"})
-    await api.post(f"/api/catalogs/clients/{marked['id']}/mark-deletion")
-    await api.item("doctors", {"name": "Орлов Д.С.", "full_name": "Орлов Дмитрий Сергеевич", "specialty": "Хирург",
+    await rest.item("clients", {"name": "Смирнова Анна", "kind": "person", "phone": "8 (495) 123-45-67",
+                               "organization_id": ids.org})
+    marked = await rest.item("clients", {"name": "Удалённый клиент", "kind": "person"})
+    await rest.post(f"/api/catalogs/clients/{marked['id']}/mark-deletion")
+    await rest.item("doctors", {"name": "Орлов Д.С.", "full_name": "Орлов Дмитрий Сергеевич", "specialty": "Хирург",
                                "active": False})
-    await api.item("warehouses", {"name": "Аптечный склад"})
+    await rest.item("warehouses", {"name": "Аптечный склад"})
     return {"services": services["id"], "therapy": therapy["id"]}
