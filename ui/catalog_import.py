@@ -50,11 +50,9 @@ def _importable(request: Request, name: str):
 def _page(request: Request, catalog, **values) -> Response:
     values.setdefault("preview", None)
     values.setdefault("error", None)
-    status = values.pop("status", 200)
-    partial = is_htmx(request)
-    # htmx swaps only a 2xx answer: the fragment that says what is wrong comes back as one
-    return render(request, "lists/_import_preview.html" if partial else "lists/import.html",
-                  status=200 if partial else status, section="catalogs", obj=catalog,
+    # htmx swaps a 4xx answer too (the layout's htmx-config): the fragment says what is wrong
+    return render(request, "lists/_import_preview.html" if is_htmx(request) else "lists/import.html",
+                  status=values.pop("status", 200), section="catalogs", obj=catalog,
                   base=f"/catalogs/{catalog.name}", targets=import_columns.targets(catalog),
                   max_mb=MAX_FILE_BYTES // 1024 // 1024, shown=PREVIEW_ROWS, **values)
 

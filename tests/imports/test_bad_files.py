@@ -123,5 +123,6 @@ async def test_the_page_says_what_is_wrong_with_the_file(browser, clinic, db):
     assert "Файл не загружен" in r.text and "старом формате Excel 97–2003 (.xls)" in r.text
     r = await browser.client.post("/catalogs/clients/import/preview", headers={"HX-Request": "true"},
                                   files={"file": ("a.xlsx", b"")}, data={"_csrf_token": browser.token})
-    assert r.status_code == 200 and "data-import-error" in r.text and "Файл пустой" in r.text
+    assert r.status_code == 422 and "data-import-error" in r.text and "Файл пустой" in r.text
+    assert "<html" not in r.text  # the fragment only, for htmx to swap in
     assert await counts(db) == before
