@@ -209,12 +209,13 @@ async def _resolve_refs(conn: asyncpg.Connection, registry, catalog: Catalog, ro
                        f"в справочнике «{target.title}» несколько элементов «{text}»: укажите код")
 
 
-def folded(column: str) -> str:
+def folded(column: str, table: str = "") -> str:
     """SQL of a column compared as :func:`columns.normalize` compares (case, ё, runs of spaces); the code
     exactly, so that its unique index finds it."""
+    name = f"{table}.{quote(column)}" if table else quote(column)
     if column == "code":
-        return "code"
-    return (f"lower(btrim(regexp_replace(translate({quote(column)}::text, 'ёЁ', 'еЕ'), '\\s+', ' ', 'g')))")
+        return name
+    return f"lower(btrim(regexp_replace(translate({name}::text, 'ёЁ', 'еЕ'), '\\s+', ' ', 'g')))"
 
 
 def _key_fields(keys: tuple[str, ...], mapped: set[str]) -> tuple[str, ...]:
@@ -239,8 +240,9 @@ async def _match(conn: asyncpg.Connection, catalog: Catalog, rows: list[Row], ma
         firsts = {v[0] for r in rows if (v := _key_value(r, fields))}
         if not firsts:
             continue
-        found = await conn.fetch(f'SELECT * FROM "{catalog.table}" WHERE {folded(fields[0])} = ANY($1::text[])',
-                                 list(firsts))
+        # joined with the values (a hash join), not "= ANY" of thousands of them compared row by row
+        found = await conn.fetch(f'SELECT t.* FROM "{catalog.table}" AS t JOIN (SELECT DISTINCT unnest($1::text[]))'
+                                 f' AS v(x) ON {folded(fields[0], "t")} = v.x', list(firsts))
         by_value: dict[tuple[str, ...], list[dict]] = {}
         for item in map(dict, found):
             by_value.setdefault(tuple(columns.normalize(item.get(k) or "") for k in fields), []).append(item)
