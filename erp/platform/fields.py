@@ -112,7 +112,7 @@ class Field:
     def label(self) -> str:
         return self.title or self.name
 
-    @property
+    @functools.cached_property
     def limits(self) -> tuple[int | Decimal, int | Decimal] | None:
         """``(minimum, maximum)`` from :data:`LIMITS`, or ``None`` for values that are not numbers."""
         key = "bigint" if self.type == "int" and self.big else self.type
@@ -167,7 +167,7 @@ class Field:
                 return BigInt(default=None if nullable else 0, **kwargs)
         raise AssertionError(self.type)
 
-    @property
+    @functools.cached_property
     def sql_type(self) -> str:
         match self.type:
             case "str" | "enum":

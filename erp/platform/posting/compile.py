@@ -336,8 +336,9 @@ def _columns(reg: AccumulationRegister, movements: Sequence) -> dict[str, list[A
         out["line_no"].append(line_no)
         out["period"].append(m.period)
         out["record_type"].append(m.record_type)
+        given = m.values
         for f in fields:
-            out[f].append(m.values.get(f))
+            out[f].append(given.get(f))
     return out
 
 

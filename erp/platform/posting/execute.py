@@ -28,13 +28,14 @@ import asyncpg
 
 from .. import audit
 from .. import document_store as store
-from ..db import retried
+from ..db import RETRYABLE, retried
 from ..document import Doc, DocumentKind
 from ..document_input import parse_document
 from ..errors import Conflict, ErpError, NotFound, ValidationError
 from ..refs import found_sql, found_values, raise_bad_refs, refs_of
 from ..shortfall_names import named
 from ..shortfalls import SHORTAGE, BalanceShortage, shortfalls_of
+from . import batch
 from .build import build, combined
 from .compile import compiled, decode_shortfalls, values
 from .inputs import Inputs, Later, results, select
@@ -57,6 +58,18 @@ def _retrying(operation):
     return run
 
 
+class _Unbatched(Exception):
+    """A batch re-post must go one document at a time (see :meth:`Engine.repost`)."""
+
+
+def _naming(exc: ErpError, doc: Doc) -> ErpError:
+    """A batch's error naming the document it is about."""
+    exc.details = {**exc.details, "document_id": doc.id}
+    exc.message = f"документ № {doc.number}: {exc.message}"
+    exc.args = (exc.message,)
+    return exc
+
+
 class _Short(BalanceShortage):
     """Balance control refused a statement inside a transaction, which is now aborted: the engine
     names the items (:func:`~erp.platform.shortfall_names.named`) once its own transaction is over;
@@ -64,13 +77,15 @@ class _Short(BalanceShortage):
 
 
 async def read_needs(conn: asyncpg.Connection, registry, needs: Mapping[str, Any],
-                     recorder: tuple[str, int] | None, head=None, head_values=None) -> tuple[dict, Mapping]:
-    """Read ``needs`` (and the engine's ``head`` columns) in one query, and their :class:`~.inputs.Later`
-    needs in a second one when there are any. Returns the answers by name and the row."""
+                     recorder: tuple[str, int] | None, head=None, head_values=None,
+                     head_shape=None) -> tuple[dict, Mapping]:
+    """Read ``needs`` (and the engine's ``head`` columns, whose text depends on ``head_shape`` only) in
+    one query, and their :class:`~.inputs.Later` needs in a second one when there are any. Returns the
+    answers by name and the row."""
     now = {k: v for k, v in needs.items() if not isinstance(v, Later)}
     row: Mapping[str, Any] = {}
     found: dict[str, Any] = {}
-    sql, args, aliases = select(registry, now, recorder, head, head_values)
+    sql, args, aliases = select(registry, now, recorder, head, head_values, head_shape)
     if sql:  # nothing to read costs no round trip
         row = await conn.fetchrow(sql, *args)
         found = results(registry, now, row, aliases)
@@ -177,8 +192,9 @@ class Engine:
         refs = refs_of(self._refs(kind, header, lines, based_on))
         prefix_from = self._prefix_source(kind, header)
 
-        head, head_values = self._own_reads(kind, header, lock=True, new_id=True, prefix_from=prefix_from, refs=refs)
-        found, row = await read_needs(conn, self.registry, needs, None, head, head_values)
+        head, head_values, head_shape = self._own_reads(kind, header, lock=True, new_id=True,
+                                                        prefix_from=prefix_from, refs=refs)
+        found, row = await read_needs(conn, self.registry, needs, None, head, head_values, head_shape)
         if refs is not None:
             raise_bad_refs(self.registry, refs, row["refs"])
         new = dataclasses.replace(new, id=row["new_id"])
@@ -217,26 +233,24 @@ class Engine:
 
     async def repost(self, conn: asyncpg.Connection, kind: DocumentKind, ids: Sequence[int]) -> list[Doc]:
         """Re-post a batch of documents of one kind (перепроведение, e.g. of a period) in one transaction:
-        all of them loaded and locked in one query, then each read and written in turn (two statements
-        a document), so a later one sees what an earlier one posted; the batch holds or fails as a whole,
-        the error naming the document."""
+        all of them loaded and locked in one query (in id order), every document's needs read in one
+        query (:mod:`.batch`; a later document sees what an earlier one posted), each built in turn, and
+        their write statements sent without waiting for each other's answers (pipelined, as asyncpg's
+        ``executemany`` does). The batch holds or fails as a whole, the error naming the document: a
+        refusal only the server could judge (balance control, a number series) sends the batch again
+        one document at a time, read and written in turn, which names it."""
         self._require_postable(kind)
 
         async def run() -> list[Doc]:
-            out = []
             async with conn.transaction():
-                for old, lock in await store.load_locked(conn, kind, ids):
-                    new = dataclasses.replace(old, posted=True)
+                loaded = await store.load_locked(conn, kind, ids)
+                if len(set(ids)) == len(ids):
                     try:
-                        plan = await self._write_existing(conn, kind, "post", old, new, lock)
-                        number = await self._run(conn, kind, plan)
-                    except ErpError as exc:
-                        exc.details = {**exc.details, "document_id": old.id}
-                        exc.message = f"документ № {old.number}: {exc.message}"
-                        exc.args = (exc.message,)
-                        raise
-                    out.append(dataclasses.replace(new, number=number))
-            return out
+                        async with conn.transaction():
+                            return await self._repost_batch(conn, kind, loaded)
+                    except _Unbatched:
+                        pass
+                return await self._repost_each(conn, kind, loaded)
 
         async def named_run() -> list[Doc]:
             try:
@@ -245,6 +259,78 @@ class Engine:
                 raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
 
         return await run() if conn.is_in_transaction() else await retried(named_run)
+
+    async def _repost_each(self, conn, kind: DocumentKind, loaded: Sequence[tuple[Doc, dt.date | None]]) -> list[Doc]:
+        out = []
+        for old, lock in loaded:
+            new = dataclasses.replace(old, posted=True)
+            try:
+                plan = await self._write_existing(conn, kind, "post", old, new, lock)
+                number = await self._run(conn, kind, plan)
+            except ErpError as exc:
+                raise _naming(exc, old) from None
+            out.append(dataclasses.replace(new, number=number))
+        return out
+
+    async def _repost_batch(self, conn, kind: DocumentKind, loaded: Sequence[tuple[Doc, dt.date | None]]) -> list[Doc]:
+        """The batch path of :meth:`repost`; raises :class:`_Unbatched` (before writing anything, or with
+        the server's refusal, the savepoint then rolled back) when the documents must go one by one."""
+        news = [dataclasses.replace(old, posted=True) for old, _ in loaded]
+        needs = [self._needs(kind, "post", old, new) for (old, _), new in zip(loaded, news, strict=True)]
+        if not all(batch.batchable(self.registry, kind, n) for n in needs):
+            raise _Unbatched
+        tracked = batch.tracked_registers(self.registry, kind, needs)
+        reads = await batch.read_all(conn, self.registry, kind.name,
+                                     [(doc_id_of(old), n) for (old, _), n in zip(loaded, needs, strict=True)],
+                                     tracked)
+        changes = batch.Changes(tracked)
+        plans = []
+        for (old, lock), new, wanted, read in zip(loaded, news, needs, reads, strict=True):
+            try:
+                plan = self.plan(kind, "post", old, new, changes.adjust(read.found, wanted), lock)
+            except ErpError as exc:
+                raise _naming(exc, old) from None
+            changes.add(plan, read.old)
+            plans.append(plan)
+        numbers = await self._write_all(conn, kind, plans)
+        return [dataclasses.replace(new, number=number if number is not None else new.number)
+                for new, number in zip(news, numbers, strict=True)]
+
+    async def _write_all(self, conn, kind: DocumentKind, plans: Sequence[PostingPlan]) -> list[str | None]:
+        """The plans' statements in order: runs of one statement that keep their numbers pipelined
+        (``executemany``), any other one on its own; the new number of each, None where it is kept."""
+        numbers: list[str | None] = []
+        run: list[list[Any]] = []
+        current = None
+
+        async def flush() -> None:
+            if current is not None and run:
+                try:
+                    await conn.executemany(current.sql, run)
+                except RETRYABLE:
+                    raise
+                except asyncpg.PostgresError:
+                    raise _Unbatched from None
+                run.clear()
+
+        for plan in plans:
+            statement = compiled(self.registry, plan)
+            if plan.numbering.mode != "keep":
+                await flush()
+                try:
+                    numbers.append(await self._run(conn, kind, plan))
+                except (ErpError, asyncpg.PostgresError) as exc:
+                    if isinstance(exc, RETRYABLE):
+                        raise
+                    raise _Unbatched from None
+                continue
+            if statement is not current:
+                await flush()
+                current = statement
+            run.append(statement.args(values(self.registry, plan)))
+            numbers.append(None)
+        await flush()
+        return numbers
 
     async def _existing(self, conn, kind: DocumentKind, doc_id: int, operation, change) -> Doc:
         try:
@@ -273,9 +359,10 @@ class Engine:
         org = kind.organization_field
         org_moved = writing and org is not None and new.header.get(org) != old.header.get(org)
 
-        head, head_values = self._own_reads(kind, new.header, lock=org_moved, new_id=False,
-                                            prefix_from=prefix_from, refs=refs)
-        found, row = await read_needs(conn, self.registry, needs, (kind.name, doc_id_of(old)), head, head_values)
+        head, head_values, head_shape = self._own_reads(kind, new.header, lock=org_moved, new_id=False,
+                                                        prefix_from=prefix_from, refs=refs)
+        found, row = await read_needs(conn, self.registry, needs, (kind.name, doc_id_of(old)), head, head_values,
+                                      head_shape)
         if refs is not None:
             raise_bad_refs(self.registry, refs, row["refs"])
         if org_moved:
@@ -359,9 +446,10 @@ class Engine:
             raise
 
     def _own_reads(self, kind: DocumentKind, header: Mapping[str, Any], *, lock: bool, new_id: bool,
-                   prefix_from: tuple[str, str, int] | None, refs) -> tuple[Any, dict[str, Any]]:
+                   prefix_from: tuple[str, str, int] | None, refs) -> tuple[Any, dict[str, Any], tuple]:
         """The engine's own columns of the read query: the period lock in force for the organization,
-        a new document's id, the number prefix and the references found."""
+        a new document's id, the number prefix and the references found; with their values and what
+        their text depends on (the read query is built once per shape)."""
         org = header.get(kind.organization_field) if kind.organization_field else None
 
         def head(p: Params) -> dict[str, str]:
@@ -378,9 +466,10 @@ class Engine:
                 columns["refs"] = found_sql(self.registry, refs, p)
             return columns
 
+        shape = (lock, new_id, prefix_from[:2] if prefix_from else None, tuple(refs.wanted) if refs else None)
         return head, {"h.lock_keys": ["period_lock"] + ([f"period_lock:organization:{org}"] if org else []),
                       "h.table": ident(kind.table), **({"h.prefix_id": prefix_from[2]} if prefix_from else {}),
-                      **(found_values(refs) if refs else {})}
+                      **(found_values(refs) if refs else {})}, shape
 
     def _prefix_source(self, kind: DocumentKind, header: Mapping[str, Any]) -> tuple[str, str, int] | None:
         """Where the number prefix comes from: (catalog table, attribute, item id), if anywhere."""

@@ -295,25 +295,73 @@ def key_of(register: AccumulationRegister, values: Mapping[str, Any]) -> tuple[A
     return tuple(register.parse_value(f, values[f.name]) for f in register.dimensions)
 
 
-def select(registry, needs: Mapping[str, Need], recorder: tuple[str, int] | None,
-           head: Callable[[Params], Mapping[str, str]] | None = None,
-           head_values: Mapping[str, Any] | None = None) -> tuple[str, list[Any], list[str]]:
-    """The read query of one operation: the engine's own ``head`` columns (``head(p)`` gives
-    ``{alias: expression}`` with parameters named through ``p``, valued in ``head_values``) and one
-    column per need. Returns the SQL ("" when there is nothing to read), the arguments and the needs'
-    column aliases in order."""
+def need_shape(need: Need) -> tuple:
+    """What a need's expression in the read query depends on: never its values, but the types of
+    the values whose SQL type is told from the value (``where`` of :class:`First` and :class:`Documents`)."""
+    match need:
+        case Lookup(target, _, fields) | Many(target, _, fields):
+            return type(need), target, fields
+        case Predefined(catalog, _, fields):
+            return Predefined, catalog, fields
+        case First(target, fields, where, order):
+            return First, target, fields, tuple((c, type(v)) for c, v in where.items()), order
+        case Balances(register, _, at):
+            return Balances, register, at is None
+        case Slice(register, filters):
+            return Slice, register, tuple(filters)
+        case Documents(kind, where, fields, posted, balance):
+            return Documents, kind, tuple((c, type(v)) for c, v in where.items()), fields, posted, balance
+        case Constants():
+            return (Constants,)
+    raise TypeError(f"not a need: {need!r}")
+
+
+class _Query(msgspec.Struct, frozen=True):
+    sql: str
+    names: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+_CACHE: dict[tuple, _Query] = {}
+
+
+def _build(registry, needs: Iterable[Need], recorder: bool,
+           head: Callable[[Params], Mapping[str, str]] | None) -> _Query:
     p = Params()
     columns = [f"{sql} AS {ident(alias)}" for alias, sql in (head(p) if head else {}).items()]
     aliases = []
-    given: dict[str, Any] = dict(head_values or {})
-    for i, need in enumerate(needs.values()):
+    for i, need in enumerate(needs):
         key = f"n{i}"
-        columns.append(f"{expression(registry, key, need, p, recorder)} AS {key}")
-        given |= values(registry, key, need)
+        columns.append(f"{expression(registry, key, need, p, ('', 0) if recorder else None)} AS {key}")
         aliases.append(key)
+    return _Query(("SELECT " + ", ".join(columns)) if columns else "", p.names, tuple(aliases))
+
+
+def select(registry, needs: Mapping[str, Need], recorder: tuple[str, int] | None,
+           head: Callable[[Params], Mapping[str, str]] | None = None,
+           head_values: Mapping[str, Any] | None = None, head_shape: Any = None) -> tuple[str, list[Any], list[str]]:
+    """The read query of one operation: the engine's own ``head`` columns (``head(p)`` gives
+    ``{alias: expression}`` with parameters named through ``p``, valued in ``head_values``) and one
+    column per need. Returns the SQL ("" when there is nothing to read), the arguments and the needs'
+    column aliases in order.
+
+    The text depends on the needs' shapes (:func:`need_shape`) and the head's, never on their values,
+    so it is built once per shape, as the write statement is; ``head_shape`` says what ``head``'s
+    text depends on (without it, a query with a head is built every time)."""
+    shapes = tuple(need_shape(n) for n in needs.values())
+    cacheable = head is None or head_shape is not None
+    key = (id(registry), recorder is not None, head_shape if head is not None else None, shapes)
+    query = _CACHE.get(key) if cacheable else None
+    if query is None:
+        query = _build(registry, needs.values(), recorder is not None, head)
+        if cacheable:
+            _CACHE[key] = query
+    given: dict[str, Any] = dict(head_values or {})
+    for alias, need in zip(query.aliases, needs.values(), strict=True):
+        given |= values(registry, alias, need)
     if recorder is not None:
         given |= {"recorder_kind": recorder[0], "recorder_id": recorder[1]}
-    return ("SELECT " + ", ".join(columns)) if columns else "", [given[n] for n in p.names], aliases
+    return query.sql, [given[n] for n in query.names], list(query.aliases)
 
 
 def results(registry, needs: Mapping[str, Need], row: Mapping[str, Any], aliases: list[str]) -> dict[str, Any]:

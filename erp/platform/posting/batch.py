@@ -1,0 +1,212 @@
+"""Re-posting a batch (перепроведение) with one read for all of it.
+
+Re-posted one at a time, each document costs a read of its needs and a write. A batch
+of documents of one kind reads every document's needs in **one** query instead: the
+read query of :mod:`.inputs` evaluated once per document over a JSON array of their
+parameters (:func:`read_all`), documents whose needs have the same shape sharing the
+query's text.
+
+A later document of the batch must see what the earlier ones posted, as it would have
+if each were read after the previous one's write. Balances are the only needs a
+batch's own writes can change that this path accepts (:func:`batchable` refuses the
+others): the query also returns every document's movements as they were, and
+:class:`Changes` adds to a later document's balances what each earlier one's plan
+changes (its new movements less its old ones, those up to the balance's moment when
+it has one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from ..document import DocumentKind
+from ..register import AccumulationRegister
+from .inputs import (
+    Balances,
+    Constants,
+    Documents,
+    First,
+    Later,
+    Lookup,
+    Many,
+    Predefined,
+    Slice,
+    expression,
+    need_shape,
+    result,
+    values,
+)
+from .plan import PostingPlan
+from .sqlnames import Params, ident, literal
+
+
+class _RowParams(Params):
+    """The parameters of the read query taken from the batch's current JSON object (``d.j``) instead of
+    ``$n``: the same expressions then read every document of the batch in one statement."""
+
+    def __call__(self, name: str, sql_type: str | None = None) -> str:
+        if sql_type is None:
+            raise ValueError(f"a batched parameter needs its SQL type: {name}")
+        super().__call__(name, sql_type)
+        if sql_type.endswith("[]"):
+            return f"(ARRAY(SELECT jsonb_array_elements_text(d.j->{literal(name)})))::{sql_type}"
+        return f"(d.j->>{literal(name)})::{sql_type}"
+
+
+def batchable(registry, kind: DocumentKind, needs: Mapping[str, Any]) -> bool:
+    """Whether the needs can be read before the batch writes anything: none of them reads what the
+    batch's writes change, except balances of the kind's registers (:class:`Changes` follows those)."""
+    written = {r.name for r in kind.registers}
+    for need in needs.values():
+        match need:
+            case Later():
+                return False
+            case Lookup(target) | Many(target) | Predefined(target) | First(target):
+                if target == kind.name:
+                    return False
+            case Documents(other, _, _, _, balance):
+                if other == kind.name or (balance is not None and balance[0] in written):
+                    return False
+            case Slice(register):
+                if register in written:
+                    return False
+            case Balances() | Constants():
+                pass
+            case _:
+                return False
+    return True
+
+
+class _Batched(msgspec.Struct, frozen=True):
+    sql: str
+    names: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+_CACHE: dict[tuple, _Batched] = {}
+
+
+def _old_movements(reg: AccumulationRegister, p: Params) -> str:
+    columns = ", ".join(["m.period", "m.record_type", *(f"m.{ident(c)}" for c in
+                                                        (*reg.dimension_names, *reg.resource_names))])
+    return (f"ARRAY(SELECT ROW({columns}) FROM {ident(reg.movements_table)} AS m"
+            f" WHERE m.recorder_kind = {p('recorder_kind', 'text')} AND m.recorder_id = {p('recorder_id', 'bigint')}"
+            " ORDER BY m.line_no)")
+
+
+def _query(registry, needs: Sequence[Any], tracked: Sequence[AccumulationRegister]) -> _Batched:
+    key = (id(registry), tuple(need_shape(n) for n in needs), tuple(r.name for r in tracked))
+    found = _CACHE.get(key)
+    if found is None:
+        p = _RowParams()
+        columns, aliases = [], []
+        for i, need in enumerate(needs):
+            columns.append(f"{expression(registry, f'n{i}', need, p, ('', 0))} AS n{i}")
+            aliases.append(f"n{i}")
+        columns += [f"{_old_movements(reg, p)} AS {ident(f'old_{i}')}" for i, reg in enumerate(tracked)]
+        if "recorder_id" not in p.names:
+            p("recorder_id", "bigint")
+        sql = (f"SELECT {', '.join(columns)} FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS d(j, ord)"
+               " ORDER BY d.ord")
+        found = _CACHE[key] = _Batched(sql, p.names, tuple(aliases))
+    return found
+
+
+class Read(msgspec.Struct, frozen=True):
+    """One document's answers (by need name) and its movements before the batch, per tracked register."""
+
+    found: dict[str, Any]
+    old: dict[str, list[tuple]]
+
+
+async def read_all(conn, registry, kind_name: str, items: Sequence[tuple[int, Mapping[str, Any]]],
+                   tracked: Sequence[AccumulationRegister]) -> list[Read]:
+    """Every document's needs (``items``: its id and needs), in the order given: one query per shape
+    of needs, each evaluating the read query of :mod:`.inputs` once per document."""
+    groups: dict[tuple, list[int]] = {}
+    for i, (_, needs) in enumerate(items):
+        groups.setdefault(tuple((n, need_shape(v)) for n, v in needs.items()), []).append(i)
+    out: list[Read | None] = [None] * len(items)
+    for members in groups.values():
+        needs_list = list(items[members[0]][1].values())
+        if not needs_list and not tracked:  # nothing to read costs no round trip
+            for i in members:
+                out[i] = Read({}, {})
+            continue
+        query = _query(registry, needs_list, tracked)
+        objects = []
+        for i in members:
+            doc_id, needs = items[i]
+            given: dict[str, Any] = {"recorder_kind": kind_name, "recorder_id": doc_id}
+            for alias, need in zip(query.aliases, needs.values(), strict=True):
+                given |= values(registry, alias, need)
+            objects.append({n: given[n] for n in query.names})
+        rows = await conn.fetch(query.sql, msgspec.json.encode(objects).decode())
+        for i, row in zip(members, rows, strict=True):
+            needs = items[i][1]
+            found = {name: result(registry, need, row[alias])
+                     for (name, need), alias in zip(needs.items(), query.aliases, strict=True)}
+            old = {reg.name: [tuple(rec) for rec in row[f"old_{t}"]] for t, reg in enumerate(tracked)}
+            out[i] = Read(found, old)
+    return [r for r in out if r is not None]
+
+
+class Changes:
+    """What the batch's documents written so far changed in the registers it tracks: per register and
+    key, the moments and the signed change of each resource (a receipt adds, an expense takes)."""
+
+    def __init__(self, tracked: Iterable[AccumulationRegister]) -> None:
+        self.registers = {r.name: r for r in tracked}
+        self._moved: dict[str, dict[tuple, list[tuple[dt.datetime, tuple[Decimal, ...]]]]] = {
+            name: {} for name in self.registers}
+
+    def add(self, plan: PostingPlan, old: Mapping[str, list[tuple]]) -> None:
+        """The plan's movements replace the document's ``old`` ones (rows of ``period, record_type,
+        dimensions…, resources…``)."""
+        for name, reg in self.registers.items():
+            moved = self._moved[name]
+            dims, resources = len(reg.dimension_names), reg.resource_names
+            for rec in old.get(name, ()):
+                period, sign, key, amounts = rec[0], rec[1], tuple(rec[2:2 + dims]), rec[2 + dims:]
+                moved.setdefault(key, []).append((period, tuple(-sign * a for a in amounts)))
+            for records in plan.registers:
+                if records.register != name:
+                    continue
+                for m in records.movements:
+                    key = tuple(m.dimensions[d] for d in reg.dimension_names)
+                    moved.setdefault(key, []).append(
+                        (m.period, tuple(m.record_type * m.resources[r] for r in resources)))
+
+    def adjust(self, found: dict[str, Any], needs: Mapping[str, Any]) -> dict[str, Any]:
+        """``found`` with each tracked register's balances moved by what the earlier documents changed."""
+        out = dict(found)
+        for name, need in needs.items():
+            if not isinstance(need, Balances) or need.register not in self.registers:
+                continue
+            moved = self._moved[need.register]
+            resources = self.registers[need.register].resource_names
+            balances = {}
+            for key, value in found[name].items():
+                changes = moved.get(key)
+                if changes:
+                    value = dict(value)
+                    for period, amounts in changes:
+                        if need.at is None or period <= need.at:
+                            for r, a in zip(resources, amounts, strict=True):
+                                value[r] = value[r] + a
+                balances[key] = value
+            out[name] = balances
+        return out
+
+
+def tracked_registers(registry, kind: DocumentKind, needs: Iterable[Mapping[str, Any]]) -> list[AccumulationRegister]:
+    """The kind's registers whose balances some document of the batch reads."""
+    wanted = {need.register for n in needs for need in n.values() if isinstance(need, Balances)}
+    return [registry.registers[r.name] for r in kind.registers
+            if isinstance(r, AccumulationRegister) and r.name in wanted]
+
