@@ -162,7 +162,7 @@ async def catalog_export(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
     query = await _query(request, list(catalog.fields), _catalog_order(catalog), False, _more_filters(catalog))
     columns = catalog_columns(catalog, {}, limit=100)
-    columns[2:2] = [Column(f.name, f.title, f) for f in group_fields(catalog)]
+    columns += [Column(f.name, f.title, f) for f in group_fields(catalog)]
     pages = await _all_pages(lambda after: _catalog_page(request, catalog, query, 200, after))
     rows = [excel.catalog_row(catalog, columns, row, names) for result, names in pages for row in result.rows]
     return excel.response(_(catalog.title), [_(c.title) for c in columns], rows, f"{catalog.name}.xlsx")
