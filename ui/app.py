@@ -39,6 +39,7 @@ from ui import (
     items,
     lists,
     mail_settings,
+    print_templates,
     printing,
     reports,
     schedule,
@@ -116,6 +117,7 @@ def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
+               *print_templates.ROUTES,
                *generated.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],

@@ -28,7 +28,8 @@ def declared_messages() -> set[str]:
     from erp.amocrm.exchange_log import KIND_TITLES, STATE_TITLES
     from erp.configuration import registry
     from erp.printing.forms import FORMS
-    from ui import admin, forms, integrations, items, reports
+    from erp.printing.variables import CATALOG, VALUE_TYPES
+    from ui import admin, forms, integrations, items, print_templates, reports
     from ui.render import CHOICE_LABELS, SECTIONS
 
     reg = registry()
@@ -45,6 +46,8 @@ def declared_messages() -> set[str]:
         fields = (*register.dimensions, *register.resources, *getattr(register, "attributes", ()))
         out |= {register.title, *(f.label for f in fields)}
     out |= {f.title for f in FORMS.values()} | {f.document_type for f in FORMS.values()}
+    out |= set(print_templates.NOTICES.values()) | set(VALUE_TYPES.values()) | {v.group for v in CATALOG}
+    out |= {p.name for p in reg.catalogs["document-types"].predefined}
     return {m for m in out if m}
 
 

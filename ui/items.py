@@ -12,7 +12,8 @@ from litestar.response import Redirect
 from erp.platform import catalog_service
 from erp.platform.errors import ErpError
 from erp.platform.posting.sqlnames import ident
-from ui import context
+from erp.printing.forms import SOURCES
+from ui import context, printing
 from ui.formdata import errors_from, input_value, parse_item_form
 from ui.i18n import gettext as _
 from ui.lists import catalog_of
@@ -42,9 +43,11 @@ async def _render(request: Request, catalog, state: dict[str, Any], item: dict |
         wanted.setdefault(catalog.name, set()).add(int(state["parent_id"]))
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, context.registry(request), wanted)
+    print_forms = await printing.forms_for(request, catalog.name) if item and catalog.name in SOURCES else []
     return render(request, "forms/item.html", status=status, section="catalogs", catalog=catalog, state=state,
                   item=item, names=names, errors=errors or errors_from({}),
-                  notice=_(NOTICES.get(notice, "")), can_write=context.can_write(request, catalog))
+                  notice=_(NOTICES.get(notice, "")), can_write=context.can_write(request, catalog),
+                  print_forms=print_forms, print_url=printing.url)
 
 
 @get("/catalogs/{name:str}/new", name="ui_item_new")

@@ -133,7 +133,7 @@ async def document_list(request: Request, kind_name: str) -> Response:
     return page(request, "lists/documents.html", "lists/_document_rows.html", section="documents", obj=kind,
                 query=query, result=result, columns=columns, names=names, base=f"/documents/{kind_name}",
                 filters=filter_fields(list(kind.header)), page_sizes=PAGE_SIZES,
-                can_write=context.can_write(request, kind), print_forms=printing.forms_for(kind.name))
+                can_write=context.can_write(request, kind), print_forms=await printing.forms_for(request, kind.name))
 
 
 async def _all_pages(fetch) -> list[Any]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from litestar import Request, Response, get, post
+from markupsafe import escape
 
 from erp.platform.db import in_transaction
-from erp.printing import forms as print_forms
-from erp.printing import images, render, service
+from erp.platform.errors import ValidationError
+from erp.printing import images, render, service, templates_store
 from erp.printing.api import pdf_response
 from ui import context
 
@@ -26,8 +27,10 @@ class PrintForm:
     title: str
 
 
-def forms_for(kind: str) -> list[PrintForm]:
-    return [PrintForm(f.name, f.title) for f in print_forms.forms_for(kind)]
+async def forms_for(request: Request, kind: str) -> list[PrintForm]:
+    """The «Печать ▾» menu of ``kind``: the standard forms and the administrator's templates."""
+    async with context.acquire(request) as conn:
+        return [PrintForm(name, title) for name, title in await templates_store.menu(conn, kind)]
 
 
 async def can_sign(request: Request, kind, doc) -> bool:
@@ -49,9 +52,19 @@ async def print_one(request: Request, kind: str, doc_id: int, form: str,
                     format: Literal["pdf", "html"] = "pdf", facsimile: bool = False) -> Response:
     settings, user_id = context.settings(request), request.scope["user"].user_id
     if format == "html":
-        async with context.acquire(request) as conn:
-            text = await service.render_preview(conn, kind, doc_id, form, user_id, facsimile, tz=settings.tz,
-                                                config=context.registry(request))
+        try:
+            async with context.acquire(request) as conn:
+                text = await service.render_preview(conn, kind, doc_id, form, user_id, facsimile, tz=settings.tz,
+                                                    config=context.registry(request))
+        except ValidationError as exc:
+            if not exc.code.startswith("template_"):
+                raise
+            # A template's own error, shown where its preview is (the editor's frame).
+            text = ('<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Ошибка шаблона</title></head>'
+                    f'<body><p role="alert" data-template-error="{escape(exc.code)}">{escape(exc.message)}</p>'
+                    "</body></html>")
+            return Response(text, status_code=exc.status, media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": render.preview_policy()})
         return Response(text, media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": render.preview_policy()})
     printed = await in_transaction(request.app.state.pool, lambda conn: service.render_pdf(

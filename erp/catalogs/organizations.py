@@ -27,6 +27,7 @@ organizations = Catalog(
         Field("director", "str", "Руководитель", max_length=200),
         Field("chief_accountant", "str", "Главный бухгалтер", max_length=200),
         Field("vat_rate", "enum", "Ставка НДС", choices=VAT_RATES, default="none"),
+        Field("license_number", "str", "Лицензия на медицинскую деятельность", max_length=300),
         Field("number_prefix", "str", "Префикс номеров документов", max_length=5,
               check=lambda v: None if v.isalnum() or not v else "только буквы и цифры"),
     ),

@@ -28,7 +28,7 @@ from erp.api.security import ANY_USER
 from erp.platform.db import in_transaction
 from erp.platform.document import DocumentKind
 
-from . import defaults, forms, mail, registry, render, service
+from . import defaults, forms, mail, registry, render, service, templates_store
 
 TAGS = ["Печать и документы"]
 PDF = "application/pdf"
@@ -91,6 +91,10 @@ class GeneratedOut(msgspec.Struct):
     sent_at: dt.datetime | None
     generated_at: dt.datetime
     download_url: str
+    has_scan: bool = False
+    scan_file_name: str | None = None
+    signed_at: dt.datetime | None = None
+    signed_by_name: str | None = None
 
 
 class GeneratedPage(msgspec.Struct):
@@ -114,6 +118,7 @@ def _user_id(request: Request) -> int | None:
 def _generated_out(row: dict, tz) -> GeneratedOut:
     row = {**row, "generated_at": row["generated_at"].astimezone(tz),
            "sent_at": row["sent_at"].astimezone(tz) if row["sent_at"] else None,
+           "signed_at": row["signed_at"].astimezone(tz) if row.get("signed_at") else None,
            "download_url": f"/api/generated-documents/{row['id']}/download"}
     return msgspec.convert(row, GeneratedOut, strict=False)
 
@@ -171,10 +176,17 @@ def new_route(kind: DocumentKind):
                operation_id=f"new_{op}", name=f"new_{op}")(new_document)
 
 
-@get("/api/print/forms", guards=[ANY_USER], tags=TAGS, summary="Печатные формы видов документов")
-async def list_forms(kind: str | None = None) -> list[FormOut]:
-    chosen = forms.forms_for(kind) if kind else list(forms.FORMS.values())
-    return [FormOut(f.kind, f.name, f.title, f.document_type) for f in chosen]
+@get("/api/print/forms", guards=[ANY_USER], tags=TAGS, summary="Печатные формы видов документов",
+     description="Стандартные формы и шаблоны администратора (их имена — `t{id}`), как в меню «Печать ▾».")
+async def list_forms(request: Request, kind: str | None = None) -> list[FormOut]:
+    kinds = [kind] if kind else list(dict.fromkeys([*(f.kind for f in forms.FORMS.values()), *forms.SOURCES]))
+    out = []
+    async with request.app.state.pool.acquire() as conn:
+        for name in kinds:
+            for form_name, _title in await templates_store.menu(conn, name):
+                form = await templates_store.resolve(conn, name, form_name)
+                out.append(FormOut(name, form.name, form.title, form.document_type))
+    return out
 
 
 @post("/api/print/batch", guards=[ANY_USER], tags=TAGS, status_code=200,
@@ -190,21 +202,25 @@ async def print_batch(request: Request, data: JSONBody[BatchRequest]) -> Respons
 
 
 @get("/api/generated-documents", guards=[ANY_USER], tags=TAGS, summary="Сформированные документы",
-     description="Фильтры по каждому реквизиту; период `generated_from`/`generated_to`; `limit` 25/50/100/200; "
+     description="Фильтры по каждому реквизиту; период `generated_from`/`generated_to`; `signed` — подписан ли "
+                 "клиентом; дни отправки `sent_from`/`sent_to`; `limit` 25/50/100/200; "
                  "следующая страница — `after` из поля `next`.")
 async def list_generated(request: Request, limit: int = 25, after: str | None = None,
                          document_kind: str | None = None, document_id: OptionalId = None,
                          amocrm_lead_id: OptionalId = None, form: str | None = None,
                          document_type: str | None = None, user_id: OptionalId = None,
                          organization_id: OptionalId = None, client_id: OptionalId = None,
-                         generated_from: dt.date | None = None, generated_to: dt.date | None = None) -> GeneratedPage:
+                         generated_from: dt.date | None = None, generated_to: dt.date | None = None,
+                         signed: bool | None = None, sent_from: dt.date | None = None,
+                         sent_to: dt.date | None = None) -> GeneratedPage:
     tz = request.app.state.settings.tz
     filters = {"document_kind": document_kind, "document_id": document_id, "amocrm_lead_id": amocrm_lead_id,
                "form": form, "document_type": document_type, "user_id": user_id,
                "organization_id": organization_id, "client_id": client_id}
     async with request.app.state.pool.acquire() as conn:
         rows, cursor = await registry.list_generated(conn, filters=filters, limit=limit, after=after,
-                                                     generated_from=generated_from, generated_to=generated_to, tz=tz)
+                                                     generated_from=generated_from, generated_to=generated_to, tz=tz,
+                                                     signed=signed, sent_from=sent_from, sent_to=sent_to)
     return GeneratedPage(items=[_generated_out(r, tz) for r in rows], next=cursor)
 
 

@@ -87,6 +87,11 @@ async def set_defaults(conn: asyncpg.Connection, values: DocumentDefaults) -> Do
     return values
 
 
+async def default_organization(conn: asyncpg.Connection) -> int | None:
+    """The organization documents are made by when nothing else says: the default one, else the only one."""
+    return await _organization(conn, await get_defaults(conn))
+
+
 async def _organization(conn: asyncpg.Connection, defaults: DocumentDefaults) -> int | None:
     if defaults.organization_id:
         return defaults.organization_id

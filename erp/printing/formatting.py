@@ -51,3 +51,8 @@ def vat_rate_label(rate: str | None) -> str:
     if rate in (None, "", "none"):
         return "Без налога (НДС)"
     return f"В том числе НДС ({rate}%)"
+
+
+def clock(value: dt.datetime | dt.time | None) -> str:
+    """``14:05``."""
+    return value.strftime("%H:%M") if value else ""

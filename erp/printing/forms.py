@@ -25,6 +25,7 @@ from erp.platform.document_store import load_many
 from erp.platform.errors import NotFound, ValidationError
 from erp.services.pricing import vat_of
 
+from . import defaults
 from .formatting import long_date, money, short_date
 from .words import amount_in_words
 
@@ -40,13 +41,24 @@ class Form:
     document_type: str   # the registry's "document type" (Документы 2.0 "Типы документов")
     needs_bank_account: bool = False
     count_label: str = "Всего наименований"
+    source: str = "document"  # what is loaded: "document" (a document with lines), "request", "client"
+    body: str | None = None   # the administrator's text (a template of theirs, or a changed standard one)
 
+
+CONTRACT_TITLE = "Договор на оказание платных медицинских услуг"
 
 FORMS: dict[str, Form] = {f.name: f for f in (
     Form("invoice", "Счёт на оплату", "invoices", "invoice.html", "Счёт", needs_bank_account=True),
     Form("act", "Акт об оказании услуг", "service-renderings", "act.html", "Акт",
          count_label="Всего оказано услуг"),
+    Form("contract", CONTRACT_TITLE, "requests", "contract.html", "Договор", count_label="Всего услуг",
+         source="request"),
+    Form("client-contract", CONTRACT_TITLE, "clients", "contract.html", "Договор", count_label="Всего услуг",
+         source="client"),
 )}
+
+# The kinds a print template can be written for, and what each one loads.
+SOURCES = {"invoices": "document", "service-renderings": "document", "requests": "request", "clients": "client"}
 
 
 def forms_for(kind: str) -> list[Form]:
@@ -131,6 +143,10 @@ class PrintData:
     vat_rows: tuple[VatRow, ...]
     director: str
     accountant: str
+    organization: dict[str, str] | None = None   # the organization's own requisites, the licence among them
+    client: dict[str, Any] | None = None         # the client (the patient): phone, birth date, address, document
+    doctor: dict[str, str] | None = None
+    starts_at: dt.datetime | None = None          # a Request's visit time
 
     @property
     def heading(self) -> str:
@@ -168,6 +184,8 @@ BANK_REQUISITES = (("bank_name", "банк"), ("bik", "БИК"), ("correspondent
 
 async def load(conn: asyncpg.Connection, registry, form: Form, ids: Sequence[int], tz) -> list[PrintData]:
     """The print data of documents ``ids`` (in that order) for ``form``."""
+    if form.source == "client":
+        return await _load_clients(conn, form, ids, tz)
     kind: DocumentKind = registry.documents[form.kind]
     docs = await load_many(conn, kind, ids)
     missing = sorted(set(ids) - {d.id for d in docs})
@@ -178,6 +196,11 @@ async def load(conn: asyncpg.Connection, registry, form: Form, ids: Sequence[int
     return [_print_data(form, kind, doc, refs, tz) for doc in docs]
 
 
+ORG_COLUMNS = ("id, name, full_name, inn, kpp, address, director, chief_accountant, vat_rate, number_prefix,"
+               " license_number")
+CLIENT_COLUMNS = "id, name, kind, inn, kpp, email, phone, birth_date, address, identity_document, organization_id"
+
+
 async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[Doc]) -> dict[str, Any]:
     """Everything the documents point at, one query per catalog, whatever their number."""
 
@@ -185,45 +208,78 @@ async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[D
         rows = [line for d in docs for line in d.lines] if in_lines else [d.header for d in docs]
         return sorted({row.get(field) for row in rows if row.get(field)})
 
-    orgs = await conn.fetch("SELECT id, name, full_name, inn, kpp, address, director, chief_accountant,"
-                            " vat_rate, number_prefix FROM cat_organizations WHERE id = ANY($1::bigint[])",
-                            ids("organization_id"))
+    clients = await conn.fetch(f"SELECT {CLIENT_COLUMNS} FROM cat_clients WHERE id = ANY($1::bigint[])",
+                               ids("client_id"))
+    org_ids = ids("organization_id")
+    fallback = None
+    if kind.name == "requests":  # a Request has no organization: the client's, else the default one
+        fallback = await defaults.default_organization(conn)
+        org_ids = sorted({*(c["organization_id"] for c in clients if c["organization_id"]),
+                          *([fallback] if fallback else [])})
+    orgs = await conn.fetch(f"SELECT {ORG_COLUMNS} FROM cat_organizations WHERE id = ANY($1::bigint[])", org_ids)
     accounts = await conn.fetch("SELECT id, organization_id, bank_name, bik, correspondent_account, account_number"
                                 " FROM cat_bank_accounts WHERE id = ANY($1::bigint[])", ids("bank_account_id"))
-    clients = await conn.fetch("SELECT id, name, kind, inn, kpp, email FROM cat_clients"
-                               " WHERE id = ANY($1::bigint[])", ids("client_id"))
     goods = await conn.fetch("SELECT id, name, unit FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
                              ids("nomenclature_id", in_lines=True))
+    doctors = await conn.fetch("SELECT id, name, full_name, specialty FROM cat_doctors WHERE id = ANY($1::bigint[])",
+                               ids("doctor_id"))
     bases = sorted({d.based_on[1] for d in docs if d.based_on and d.based_on[0] == "requests"})
     leads = await conn.fetch("SELECT id, amocrm_lead_id FROM doc_requests WHERE id = ANY($1::bigint[])",
                              bases) if bases else []
     return {"orgs": {r["id"]: r for r in orgs}, "accounts": {r["id"]: r for r in accounts},
             "clients": {r["id"]: r for r in clients}, "goods": {r["id"]: r for r in goods},
+            "doctors": {r["id"]: r for r in doctors}, "fallback_org": fallback,
             "leads": {r["id"]: r["amocrm_lead_id"] for r in leads}}
 
 
+def _organization_of(kind: DocumentKind, doc: Doc, refs: dict[str, Any]):
+    if "organization_id" in doc.header:
+        return refs["orgs"][doc.header["organization_id"]]
+    client = refs["clients"].get(doc.header.get("client_id"))
+    org = refs["orgs"].get(client["organization_id"] if client else None) or refs["orgs"].get(refs["fallback_org"])
+    if org is None:
+        raise ValidationError(f"{kind.title}: не выбрана организация, от имени которой печатается документ — "
+                              "укажите её у клиента или в «Значениях по умолчанию»", code="organization_missing",
+                              details={"fields": {"organization_id": "не выбрана организация"}})
+    return org
+
+
+def _organization_dict(org) -> dict[str, str]:
+    names = ("name", "full_name", "inn", "kpp", "address", "director", "chief_accountant", "license_number")
+    return {name: org[name] or "" for name in names}
+
+
+def _client_dict(client) -> dict[str, Any]:
+    return {"name": client["name"], "inn": client["inn"] or "", "kpp": client["kpp"] or "",
+            "email": client["email"] or "", "phone": client["phone"] or "", "birth_date": client["birth_date"],
+            "address": client["address"] or "", "identity_document": client["identity_document"] or ""}
+
+
 def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], tz) -> PrintData:
-    org = refs["orgs"][doc.header["organization_id"]]
+    org = _organization_of(kind, doc, refs)
     number = print_number(doc.number, org["number_prefix"] or "")
     where = f"{kind.title} № {number}"
     _require(org, ORG_REQUISITES, f"{where}: у организации «{org['name']}» не заполнены реквизиты",
              "organization_requisites_missing", "organization_id")
     bank = None
+    account = refs["accounts"].get(doc.header.get("bank_account_id"))
     if form.needs_bank_account:
-        account = refs["accounts"].get(doc.header.get("bank_account_id"))
         if account is None:
             raise ValidationError(
                 f"{where}: не указан банковский счёт организации — выберите его в поле «Банковский счёт»",
                 code="bank_account_missing", details={"fields": {"bank_account_id": "не указан банковский счёт"}})
         _require(account, BANK_REQUISITES, f"{where}: в банковском счёте не заполнены реквизиты",
                  "bank_requisites_missing", "bank_account_id")
-        bank = BankDetails(account["bank_name"], account["bik"], account["correspondent_account"],
-                           account["account_number"])
+    if account is not None:
+        bank = BankDetails(account["bank_name"] or "", account["bik"] or "", account["correspondent_account"] or "",
+                           account["account_number"] or "")
     client = refs["clients"].get(doc.header.get("client_id"))
+    doctor = refs["doctors"].get(doc.header.get("doctor_id"))
     lines = tuple(_line(i, ln, refs["goods"]) for i, ln in enumerate(doc.lines, start=1))
     total = sum((ln.amount for ln in lines), Decimal("0.00"))
     lead = doc.header.get("amocrm_lead_id") or (
         refs["leads"].get(doc.based_on[1]) if doc.based_on and doc.based_on[0] == "requests" else None)
+    starts_at = doc.header.get("starts_at")
     return PrintData(
         form=form, kind=kind.name, doc_id=doc.id, number=doc.number, print_number=number,
         date=doc.date.astimezone(tz).date(), posted=doc.posted, organization_id=org["id"],
@@ -232,7 +288,49 @@ def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], 
         supplier=Party(org["full_name"] or org["name"], org["inn"], org["kpp"], org["address"]),
         buyer=Party(client["name"], client["inn"] or "", client["kpp"] or "") if client else Party(""),
         bank=bank, lines=lines, total=total, vat_rows=_vat_rows(doc, lines, org["vat_rate"]),
-        director=org["director"] or "", accountant=org["chief_accountant"] or "")
+        director=org["director"] or "", accountant=org["chief_accountant"] or "",
+        organization=_organization_dict(org), client=_client_dict(client) if client else None,
+        doctor={"name": doctor["full_name"] or doctor["name"], "short_name": doctor["name"],
+                "specialty": doctor["specialty"] or ""} if doctor else None,
+        starts_at=starts_at.astimezone(tz) if starts_at else None)
+
+
+async def _load_clients(conn: asyncpg.Connection, form: Form, ids: Sequence[int], tz) -> list[PrintData]:
+    """A client's own papers (the contract signed at the first visit): the client, the
+    organization that serves them (else the default one), today's date."""
+    rows = {r["id"]: r for r in await conn.fetch(
+        f"SELECT {CLIENT_COLUMNS}, code FROM cat_clients WHERE id = ANY($1::bigint[])", list(ids))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise NotFound(f"Клиент с id {missing[0]} не найден", code="client_not_found",
+                       details={"kind": "clients", "id": missing[0]})
+    fallback = await defaults.default_organization(conn)
+    org_ids = sorted({*(r["organization_id"] for r in rows.values() if r["organization_id"]),
+                      *([fallback] if fallback else [])})
+    orgs = {r["id"]: r for r in await conn.fetch(
+        f"SELECT {ORG_COLUMNS} FROM cat_organizations WHERE id = ANY($1::bigint[])", org_ids)}
+    today = dt.datetime.now(tz).date()
+    out = []
+    for client_id in ids:
+        client = rows[client_id]
+        org = orgs.get(client["organization_id"]) or orgs.get(fallback)
+        if org is None:
+            raise ValidationError("Не выбрана организация, от имени которой печатается договор — укажите её у клиента "
+                                  "или в «Значениях по умолчанию»", code="organization_missing",
+                                  details={"fields": {"organization_id": "не выбрана организация"}})
+        _require(org, ORG_REQUISITES, f"У организации «{org['name']}» не заполнены реквизиты",
+                 "organization_requisites_missing", "organization_id")
+        number = client["code"] or str(client_id)
+        out.append(PrintData(
+            form=form, kind="clients", doc_id=client_id, number=number, print_number=number.lstrip("0") or number,
+            date=today, posted=True, organization_id=org["id"], client_id=client_id, amocrm_lead_id=None,
+            client_email=client["email"] or "",
+            supplier=Party(org["full_name"] or org["name"], org["inn"], org["kpp"], org["address"]),
+            buyer=Party(client["name"], client["inn"] or "", client["kpp"] or ""), bank=None, lines=(),
+            total=Decimal("0.00"), vat_rows=(), director=org["director"] or "",
+            accountant=org["chief_accountant"] or "", organization=_organization_dict(org),
+            client=_client_dict(client)))
+    return out
 
 
 def _require(row, fields: tuple[tuple[str, str], ...], message: str, code: str, field: str) -> None:
@@ -244,9 +342,11 @@ def _require(row, fields: tuple[tuple[str, str], ...], message: str, code: str, 
 
 def _line(no: int, line: dict, goods: dict) -> Line:
     item = goods.get(line["nomenclature_id"])
+    price = line.get("price") or Decimal("0.00")
+    amount = line["amount"] if line.get("amount") is not None else (line["quantity"] * price).quantize(Decimal("0.01"))
     return Line(no=no, name=item["name"] if item else "", quantity=line["quantity"],
-                unit=(item["unit"] or "") if item else "", price=line["price"],
-                discount=line.get("discount_amount") or Decimal("0.00"), amount=line["amount"])
+                unit=(item["unit"] or "") if item else "", price=price,
+                discount=line.get("discount_amount") or Decimal("0.00"), amount=amount)
 
 
 def _vat_rows(doc: Doc, lines: tuple[Line, ...], org_rate: str | None) -> tuple[VatRow, ...]:

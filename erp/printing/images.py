@@ -26,18 +26,19 @@ from .render import Signatures
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_IMAGE_SIDE = 4000
 POSITIONS = {"director": "руководителя", "accountant": "бухгалтера"}
-_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG", "image/png"), (b"\xff\xd8\xff", "JPEG", "image/jpeg"))
+MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG", "image/png"), (b"\xff\xd8\xff", "JPEG", "image/jpeg"))
 
 
-def check_image(content: bytes, field: str = "file") -> str:
+def check_image(content: bytes, field: str = "file", *, max_bytes: int = MAX_IMAGE_BYTES,
+                max_side: int = MAX_IMAGE_SIDE) -> str:
     """The content type of an acceptable image, or a ValidationError naming ``field``."""
     if not content:
         raise ValidationError.field(field, "файл пустой", code="empty_file")
-    if len(content) > MAX_IMAGE_BYTES:
+    if len(content) > max_bytes:
         raise ValidationError.field(
             field, f"файл слишком большой: {len(content) // 1024} КБ, допустимо не больше "
-                   f"{MAX_IMAGE_BYTES // 1024} КБ", code="file_too_large")
-    kind = next(((fmt, ctype) for magic, fmt, ctype in _MAGIC if content.startswith(magic)), None)
+                   f"{max_bytes // 1024} КБ", code="file_too_large")
+    kind = next(((fmt, ctype) for magic, fmt, ctype in MAGIC if content.startswith(magic)), None)
     if kind is None:
         raise ValidationError.field(field, "нужна картинка PNG или JPEG", code="not_an_image")
     from PIL import Image
@@ -47,9 +48,9 @@ def check_image(content: bytes, field: str = "file") -> str:
             if image.format != kind[0]:
                 raise ValueError(image.format)
             width, height = image.size
-            if max(width, height) > MAX_IMAGE_SIDE:
+            if max(width, height) > max_side:
                 raise ValidationError.field(
-                    field, f"картинка {width}×{height} больше допустимых {MAX_IMAGE_SIDE} точек по стороне",
+                    field, f"картинка {width}×{height} больше допустимых {max_side} точек по стороне",
                     code="image_too_large")
             image.verify()  # a PNG's chunks and checksums, up to its end
         with _strict_decoding(), Image.open(io.BytesIO(content)) as image:

@@ -24,9 +24,10 @@ from .forms import PrintData
 COLUMNS = ("g.id, g.document_kind, g.document_id, g.document_number, g.document_date, g.amocrm_lead_id,"
            " g.form, g.document_type, g.user_id, u.username AS user_name, g.organization_id,"
            " o.name AS organization, g.client_id, g.posted, g.facsimile, g.file_name, g.size_bytes,"
-           " g.sent_to, g.sent_at, g.generated_at")
+           " g.sent_to, g.sent_at, g.generated_at, g.scan IS NOT NULL AS has_scan, g.scan_file_name,"
+           " g.signed_at, s.username AS signed_by_name")
 SOURCE = ("generated_documents g LEFT JOIN users u ON u.id = g.user_id"
-          " LEFT JOIN cat_organizations o ON o.id = g.organization_id")
+          " LEFT JOIN cat_organizations o ON o.id = g.organization_id LEFT JOIN users s ON s.id = g.signed_by")
 NEWEST_FIRST = Sort((Key("g.generated_at", dt.datetime), Key("g.id", int)), descending=True)
 
 # Filter name → (column, SQL type): each stored attribute of the registry.
@@ -70,9 +71,16 @@ async def store(conn: asyncpg.Connection, items: Sequence[tuple[PrintData, bytes
 
 async def list_generated(conn: asyncpg.Connection, *, filters: Mapping[str, Any], limit: int = 25,
                          after: str | None = None, generated_from: dt.date | None = None,
-                         generated_to: dt.date | None = None, tz=None) -> tuple[list[dict], str | None]:
-    """One page of the registry, newest first, and the cursor of the next page."""
+                         generated_to: dt.date | None = None, tz=None, signed: bool | None = None,
+                         sent_from: dt.date | None = None,
+                         sent_to: dt.date | None = None) -> tuple[list[dict], str | None]:
+    """One page of the registry, newest first, and the cursor of the next page; ``signed``
+    keeps the documents the client signed (True) or not (False); ``sent_from``/``sent_to``
+    the ones emailed in those days."""
     where = Where()
+    if signed is not None:
+        where.add("(g.signed_at IS NOT NULL) = {}", signed)
+    where.period("g.sent_at", sent_from, sent_to, tz, ("sent_from", "sent_to"))
     for name, value in filters.items():
         if value is None:
             continue

@@ -69,7 +69,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("erp.printing", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(money=formatting.money, quantity=formatting.quantity, long_date=formatting.long_date)
+    env.filters.update(money=formatting.money, quantity=formatting.quantity, long_date=formatting.long_date,
+                       short_date=formatting.short_date, time=formatting.clock)
     return env
 
 
@@ -97,6 +98,12 @@ def render_html(data: PrintData, signatures: Signatures = NO_SIGNATURES, *, inli
     return template.render(doc=data, signatures=signatures, inline_css=css)
 
 
+def lines_table_html(data: PrintData, title: str = "Наименование") -> str:
+    """The standard lines table of ``data`` (the ``lines_table`` variable of user templates)."""
+    return environment().from_string('{% from "_parts.html" import lines_table %}{{ lines_table(doc, title) }}'
+                                      ).render(doc=data, title=title)
+
+
 @functools.cache
 def preview_policy() -> str:
     """The Content-Security-Policy of the preview: its own stylesheet and ``data:`` images, no script."""
@@ -106,8 +113,13 @@ def preview_policy() -> str:
 
 
 def _layout(html: str):
+    from weasyprint.urls import URLFetcher
+
     html_class, css, fonts = _weasy()
-    return html_class(string=html, base_url=None).render(stylesheets=[css], font_config=fonts)
+    # data: URIs only (the facsimiles and the stamp): a template cannot pull a file of the server
+    # (<link rel=attachment href="file:///…">) or a page of the network into a PDF.
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    return html_class(string=html, base_url=None, url_fetcher=fetcher).render(stylesheets=[css], font_config=fonts)
 
 
 def _render_each(htmls: Sequence[str]) -> list[bytes]:

@@ -1,6 +1,6 @@
 """Tables of the printing area: the generated documents registry, facsimiles and stamps."""
 
-from piccolo.columns import Array, BigInt, BigSerial, Boolean, Bytea, Date, Integer, Timestamptz, Varchar
+from piccolo.columns import Array, BigInt, BigSerial, Boolean, Bytea, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -27,6 +27,13 @@ class GeneratedDocument(Table, tablename="generated_documents"):
     sent_to = Varchar(length=300, null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     generated_at = Timestamptz(default=TimestamptzNow())
+    scan = Bytea(null=True, default=None)
+    scan_content_type = Varchar(length=30, null=True, default=None)
+    scan_file_name = Varchar(length=300, null=True, default=None)
+    scan_uploaded_by = BigInt(null=True, default=None)
+    scan_uploaded_at = Timestamptz(null=True, default=None)
+    signed_at = Timestamptz(null=True, default=None)
+    signed_by = BigInt(null=True, default=None)
 
 
 class Facsimile(Table, tablename="printing_facsimiles"):
@@ -53,3 +60,33 @@ class Stamp(Table, tablename="printing_stamps"):
     content_type = Varchar(length=20, null=False)
     uploaded_by = BigInt(null=True, default=None)
     uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class PrintTemplate(Table, tablename="print_templates"):
+    """A print template an administrator keeps (Администрирование → «Шаблоны документов»):
+    a template of their own, or the stored copy of a standard one (``standard`` names
+    it) that overrides the text shipped in the package until «Восстановить стандартный»."""
+
+    id = BigSerial(primary_key=True)
+    name = Varchar(length=200, null=False)
+    kind = Varchar(length=100, null=False, index=True)
+    document_type_id = BigInt(null=False)
+    body = Text(null=False)
+    standard = Varchar(length=50, null=True, default=None, unique=True)
+    active = Boolean(default=True)
+    updated_by = BigInt(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class PrintVariable(Table, tablename="print_variables"):
+    """A variable of the administrator's own: a fixed text, a link, or a combination of
+    other variables written as a small template; for one document kind or for all."""
+
+    id = BigSerial(primary_key=True)
+    name = Varchar(length=60, null=False, unique=True)
+    title = Varchar(length=200, null=False)
+    kind = Varchar(length=100, null=True, default=None)
+    value_type = Varchar(length=20, null=False)
+    value = Text(null=False)
+    updated_by = BigInt(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())

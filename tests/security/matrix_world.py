@@ -18,13 +18,14 @@ from PIL import Image
 
 from erp.amocrm import connection as connections
 from erp.auth.service import add_user
+from erp.printing import scans
 from tests.amocrm.conftest import AUDIENCE
 from tests.clinic.conftest import Api, Clinic
 from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_month
 
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
-FORMS = {"invoices": "invoice", "service-renderings": "act"}
+FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
@@ -146,6 +147,8 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     await api.patch(f"/api/catalogs/organizations/{ids.org}", {  # what the print forms need
         "address": "191000, Санкт-Петербург, Невский пр., д. 1", "director": "Смирнов А.А.",
         "chief_accountant": "Кузнецова Т.В."})
+    # The organization a Request's contract is printed by (a Request names none of its own).
+    await api.client.put("/api/settings/document-defaults", json={"organization_id": ids.org}, headers=api.headers)
     items, names = {}, {}
     for catalog in registry.catalogs:
         names[catalog] = unique(f"Цель матрицы ({catalog})")
@@ -173,7 +176,9 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     account = await connections.load(db, settings.secret_key)
     spare = {catalog: (await api.item(catalog, catalog_body(ids, catalog, unique(f"Удаляемый ({catalog})"))))["id"]
              for catalog in registry.catalogs}
-    return World(ids, items, names, docs, bodies, int(printed.headers["X-Generated-Document-Ids"]), director,
+    generated = int(printed.headers["X-Generated-Document-Ids"])
+    await scans.attach(db, generated, png(), "скан.png", None)  # what «Скачать скан» gives back
+    return World(ids, items, names, docs, bodies, generated, director,
                  victim, event, account.webhook_secret, account.account_id, account.subdomain, smtp_port,
                  spare=spare)
 
@@ -194,6 +199,7 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
     if name == "file_path":
         return FILES[owner]
     return {"generated_id": world.generated, "organization_id": world.clinic.org, "event_id": world.event,
+            "template": "invoice",
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
 
 
@@ -282,11 +288,20 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         "/admin/document-defaults": {"organization_id": str(ids.org), "bank_account_id": "", "discount_percent": "5",
                                      "discount_amount": "", "vat_rate": "20"},
         "/admin/signatures/facsimiles/{user_id}/allowed": {"allowed_user_ids": ""},
+        "/admin/print-templates/new": {"name": unique("Шаблон"), "kind": "invoices", "body": "<p>{{ client.name }}</p>",
+                                       "active": "on"},
+        "/admin/print-templates/{template}": {"action": "save", "name": "Счёт на оплату", "kind": "invoices",
+                                              "body": "{% extends 'base.html' %}{% block content %}{{ heading }}"
+                                                      "{% endblock %}"},
+        "/admin/print-variables": {"name": f"matrix_{next(_names)}", "title": "x",
+                                   "value_type": "text", "value": "x", "kind": ""},
         "/documents/invoices/{doc_id}/send": {"to": "client@clinic.test"},
+        "/generated-documents/{generated_id}/signed": {"action": "sign"},
     }
     picture = {"file": ("picture.png", png(), "image/png")}
     uploads: dict[str, dict[str, Any]] = {
         "/admin/signatures/stamps/{organization_id}": {"files": picture, "data": {}},
+        "/generated-documents/{generated_id}/scan": {"files": picture, "data": {}},
         "/admin/signatures/facsimiles": {"files": picture, "data": {
             "user_id": world.facsimile_owner, "organization_id": ids.org, "position": "director"}},
     }

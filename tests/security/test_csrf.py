@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from erp.amocrm import connection, outbox
+from erp.printing import templates_store
 from tests.conftest import SECRET
 from tests.ui.conftest import DAY, Browser, another_browser, schedule_month
 from tests.ui.test_integrations import failed_event
@@ -48,6 +49,7 @@ class Ids:
     admin: int
     event: int
     missed: int  # a status a visit in 2030 may take («Пришел» waits for the visit to start)
+    generated: int  # a printed invoice in the registry of generated documents
 
 
 Case = Callable[[Ids], tuple[str, dict]]
@@ -100,6 +102,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/smtp"): lambda i: ("/admin/smtp", {
         "host": "127.0.0.1", "port": "2525", "security": "none", "username": "erp", "password": "smtp-pass",
         "from_email": "erp@clinic.example", "from_name": "Клиника", "timeout_seconds": "5"}),
+    ("POST", "/admin/print-templates/new"): lambda i: ("/admin/print-templates/new", {
+        "name": "Шаблон подделки", "kind": "invoices", "body": "<p>{{ client.name }}</p>", "active": "on"}),
+    ("POST", "/admin/print-templates/{template:str}"): lambda i: ("/admin/print-templates/act", {
+        "action": "save", "name": "Акт (CSRF)", "kind": "service-renderings",
+        "body": templates_store.shipped_text("act")}),
+    ("POST", "/generated-documents/{generated_id:int}/scan"): lambda i: (
+        f"/generated-documents/{i.generated}/scan", {FILE: PNG}),
+    ("POST", "/generated-documents/{generated_id:int}/signed"): lambda i: (
+        f"/generated-documents/{i.generated}/signed", {"action": "sign"}),
+    ("POST", "/admin/print-variables"): lambda i: ("/admin/print-variables", {
+        "name": "csrf_var", "title": "Подделка", "value_type": "text", "value": "x", "kind": ""}),
     ("POST", "/admin/document-defaults"): lambda i: ("/admin/document-defaults", {
         "organization_id": str(i.org), "bank_account_id": "", "discount_percent": "7", "discount_amount": "",
         "vat_rate": "20"}),
@@ -159,8 +172,10 @@ async def ids(api, clinic, db, users) -> Ids:
     event = await failed_event(db, 219219, "validation-errors: price must be int")
     await outbox.enqueue(db, "lead_total", 219220)
     missed = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'missed'")
+    printed = await api.client.get(f"/api/documents/invoices/{invoice['id']}/print/invoice", headers=api.headers)
+    generated = int(printed.headers["X-Generated-Document-Ids"])
     return Ids(clinic.org, clinic.client, clinic.service, clinic.efimova, clinic.ishaeva, request["id"],
-               invoice["id"], draft["id"], schedule, manager, admin, event, missed)
+               invoice["id"], draft["id"], schedule, manager, admin, event, missed, generated)
 
 
 def test_every_unsafe_ui_route_has_a_csrf_case(app):

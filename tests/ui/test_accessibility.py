@@ -49,7 +49,9 @@ async def test_every_input_of_the_main_screens_has_a_label(browser, api, clinic)
                  "/documents/service-renderings/new", f"/documents/requests/{request['id']}",
                  "/schedule/work-schedules/new?month=2030-01", f"/schedule?date={DAY}", "/reports/stock",
                  "/reports/sales", "/integrations", "/integrations/exchange-log", "/admin/users", "/admin/settings",
-                 "/admin/period-lock", "/admin/document-defaults"):
+                 "/admin/period-lock", "/admin/document-defaults", "/admin/print-templates",
+                 "/admin/print-templates/invoice", "/admin/print-templates/new?kind=requests",
+                 "/admin/print-variables"):
         parser = Controls()
         parser.feed((await browser.get(path)).text)
         assert parser.controls or path == "/", path

@@ -329,6 +329,20 @@
     if (e.target.matches("[data-autosubmit]") && e.target.form) e.target.form.requestSubmit();
   });
 
+  /* ---------- print templates: the variable picker inserts at the cursor ---------- */
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest("[data-insert]");
+    if (!button) return;
+    const area = document.getElementById(button.dataset.target || "template-body");
+    if (!area) return;
+    e.preventDefault();
+    const text = button.dataset.insert;
+    const start = area.selectionStart ?? area.value.length, end = area.selectionEnd ?? start;
+    area.setRangeText(text, start, end, "end");
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   function init(root) {
     applyStyles(root);
     initLists(root);
