@@ -2,8 +2,8 @@
 
 One statement per document, written by hand: it takes the next number
 (the same gapless counter row), inserts the header and the lines, the
-movements of the three registers and upserts their month totals and current
-balances in key order, exactly the rows the posting engine writes for a
+movements of the three registers and upserts their month totals, day totals
+(the balance registers) and current balances in key order, exactly the rows the posting engine writes for a
 ServiceRendering. There is no reading at all (no reference check, no period
 lock, no moving-average cost: the cost is the item's price), no Python
 between statements and one round trip, committed on its own. Run with the
@@ -71,6 +71,14 @@ WITH num AS (
     ON CONFLICT (month, warehouse_id, nomenclature_id) DO UPDATE
     SET quantity_expense = t.quantity_expense + EXCLUDED.quantity_expense,
         cost_expense = t.cost_expense + EXCLUDED.cost_expense
+), stock_day AS (
+    INSERT INTO reg_stock_day AS t (day, warehouse_id, nomenclature_id, quantity_receipt, quantity_expense,
+                                    cost_receipt, cost_expense)
+    SELECT $17, $7, nomenclature_id, 0, sum(quantity), 0, sum(cost) FROM l WHERE goods
+    GROUP BY nomenclature_id ORDER BY nomenclature_id
+    ON CONFLICT (day, warehouse_id, nomenclature_id) DO UPDATE
+    SET quantity_expense = t.quantity_expense + EXCLUDED.quantity_expense,
+        cost_expense = t.cost_expense + EXCLUDED.cost_expense
 ), stock_balance AS (
     INSERT INTO reg_stock_balance AS t (warehouse_id, nomenclature_id, quantity, cost)
     SELECT $7, nomenclature_id, -sum(quantity), -sum(cost) FROM l WHERE goods
@@ -85,6 +93,11 @@ WITH num AS (
     INSERT INTO reg_settlements_month AS t (month, organization_id, client_id, amount_receipt, amount_expense)
     VALUES ($16, $4, $5, $8, 0)
     ON CONFLICT (month, organization_id, client_id) DO UPDATE
+    SET amount_receipt = t.amount_receipt + EXCLUDED.amount_receipt
+), settlements_day AS (
+    INSERT INTO reg_settlements_day AS t (day, organization_id, client_id, amount_receipt, amount_expense)
+    VALUES ($17, $4, $5, $8, 0)
+    ON CONFLICT (day, organization_id, client_id) DO UPDATE
     SET amount_receipt = t.amount_receipt + EXCLUDED.amount_receipt
 ), settlements_balance AS (
     INSERT INTO reg_settlements_balance AS t (organization_id, client_id, amount) VALUES ($4, $5, $8)
@@ -104,7 +117,7 @@ def arguments(plan: Plan, clinic: Clinic, register: AccumulationRegister, now: d
             sum(amounts, Decimal("0.00")),
             [n for n, *_ in plan.lines], [Decimal(q) for _, q, _, _ in plan.lines],
             [Decimal(p) for _, _, p, _ in plan.lines], amounts, [vat_of(a, vat_rate) for a in amounts],
-            [g for *_, g in plan.lines], amounts, local.date().replace(day=1))
+            [g for *_, g in plan.lines], amounts, local.date().replace(day=1), local.date())
 
 
 async def ceiling_run(pool: asyncpg.Pool, clinic: Clinic, register: AccumulationRegister, items: Sequence[Plan],

@@ -236,6 +236,22 @@ async def _add_totals(conn: asyncpg.Connection, register: AccumulationRegister, 
             await conn.execute("DROP TABLE seed_totals")
 
 
+async def _add_day_totals(conn: asyncpg.Connection, register: AccumulationRegister, recorder: str) -> None:
+    """Add the day totals of the history's movements (recorder ``recorder``) up in one statement: with
+    one row per key and day there are nearly as many as movements, too many to count in Python as the
+    month totals are."""
+    dims = ", ".join(q(d) for d in register.dimension_names)
+    amounts = [q(f"{r}_{side}") for r in register.resource_names for side in ("receipt", "expense")]
+    sums = [f"sum(CASE WHEN record_type = {t} THEN {q(r)} ELSE 0 END)"
+            for r in register.resource_names for t in (1, -1)]
+    await conn.execute(
+        f"INSERT INTO {register.day_table} AS t (day, {dims}, {', '.join(amounts)})"
+        f" SELECT (date_trunc('day', period AT TIME ZONE '{register.timezone}'))::date, {dims}, {', '.join(sums)}"
+        f" FROM {register.movements_table} WHERE recorder_kind = $1 GROUP BY 1, {dims} ORDER BY {dims}, 1"
+        f" ON CONFLICT (day, {dims}) DO UPDATE SET " + ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in amounts),
+        recorder)
+
+
 def _span(now: dt.datetime | None, years: int) -> tuple[dt.datetime, int]:
     """The first UTC midnight of ``years`` years ending ``now``, and the days from it to today."""
     now = now or dt.datetime.now(dt.UTC)
@@ -323,8 +339,14 @@ async def _load(conn: asyncpg.Connection, register: AccumulationRegister, histor
     await _add_totals(conn, register, history)
     steps["totals"] = time.perf_counter() - mark
     mark = time.perf_counter()
+    progress("Итоги по дням", 1, 1)
+    await conn.execute("SET work_mem = '256MB'")
+    await _add_day_totals(conn, register, history.recorder)
+    await conn.execute("RESET work_mem")
+    steps["day totals"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     progress("VACUUM ANALYZE", 1, 1)
-    for t in (table, register.month_table, register.balance_table):
+    for t in (table, register.month_table, register.day_table, register.balance_table):
         await conn.execute(f'VACUUM (ANALYZE) "{t}"')
     steps["vacuum"] = time.perf_counter() - mark
     return SeedReport(rows=movements, seconds=time.perf_counter() - began, steps=steps)

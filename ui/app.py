@@ -31,6 +31,7 @@ from ui import (
     admin,
     audit_log,
     calendar,
+    catalog_import,
     document_defaults,
     forms,
     generated,
@@ -118,7 +119,7 @@ def routers() -> list:
                *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
-               *generated.ROUTES]
+               *generated.ROUTES, *catalog_import.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),
@@ -136,6 +137,7 @@ class UIPlugin(InitPlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(routers())
+        app_config.state["import_aliases"] = catalog_import.aliases()  # an English export re-imports over the API
         secret = hmac.new(self.settings.secret_key.encode(), b"erp-ui-csrf", hashlib.sha256).hexdigest()
         app_config.csrf_config = CSRFConfig(secret=secret, exclude=CSRF_EXCLUDE, cookie_httponly=True,
                                             cookie_samesite="lax")

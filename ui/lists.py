@@ -15,10 +15,12 @@ from litestar import Request, Response, get
 from erp.platform import catalog_list as catalog_lists
 from erp.platform import document_list as document_lists
 from erp.platform.errors import NotFound
+from erp.platform.fields import Field
 from erp.platform.listing import PAGE_SIZES, Page
+from erp.services.catalog_import import KEYS as IMPORTABLE
 from ui import context, excel, i18n, printing
 from ui.i18n import gettext as _
-from ui.listing import ListQuery, catalog_columns, document_columns, filter_fields, parse_query
+from ui.listing import Column, ListQuery, catalog_columns, document_columns, filter_fields, parse_query
 from ui.queries import lists
 from ui.render import page, render
 from ui.session import remember, session_value
@@ -60,7 +62,7 @@ async def _catalog_page(request: Request, catalog, query: ListQuery, limit: int 
             descending=query.desc, limit=limit or query.limit, after=after or query.after,
             before=None if after else query.before)
         names = await lists.ref_names(conn, context.registry(request), lists.collect_refs(
-            context.registry(request), catalog.fields, result.rows))
+            context.registry(request), [*catalog.fields, *group_fields(catalog)], result.rows))
         filter_names = await lists.ref_names(conn, context.registry(request), _filter_refs(
             catalog.fields, query.filters))
     return result, {**names, **filter_names}
@@ -105,7 +107,8 @@ async def catalog_list(request: Request, name: str) -> Response:
     return page(request, "lists/catalog.html", "lists/_catalog_rows.html", section="catalogs", obj=catalog,
                 query=query, result=result, columns=columns, names=names, base=f"/catalogs/{name}",
                 filters=filter_fields(list(catalog.fields)), page_sizes=PAGE_SIZES,
-                can_write=context.can_write(request, catalog))
+                can_write=context.can_write(request, catalog),
+                can_import=context.can_write(request, catalog) and name in IMPORTABLE)
 
 
 async def _documents_page(request: Request, kind, query: ListQuery, limit: int | None = None,
@@ -147,11 +150,19 @@ async def _all_pages(fetch) -> list[Any]:
     return rows
 
 
+def group_fields(catalog) -> list[Field]:
+    """A hierarchical catalog's group and group flag, as its export shows them (and its import reads them)."""
+    if not catalog.hierarchical:
+        return []
+    return [Field("parent_id", "ref", "Группа", ref=catalog.name), Field("is_group", "bool", "Это группа")]
+
+
 @get("/catalogs/{name:str}/export.xlsx", name="ui_catalog_export")
 async def catalog_export(request: Request, name: str) -> Response:
     catalog = catalog_of(request, name)
     query = await _query(request, list(catalog.fields), _catalog_order(catalog), False, _more_filters(catalog))
     columns = catalog_columns(catalog, {}, limit=100)
+    columns += [Column(f.name, f.title, f) for f in group_fields(catalog)]
     pages = await _all_pages(lambda after: _catalog_page(request, catalog, query, 200, after))
     rows = [excel.catalog_row(catalog, columns, row, names) for result, names in pages for row in result.rows]
     return excel.response(_(catalog.title), [_(c.title) for c in columns], rows, f"{catalog.name}.xlsx")

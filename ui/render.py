@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
 
+from erp.services.labels import CHOICE_LABELS
 from ui import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -40,13 +41,6 @@ SECTIONS = (
     Section("admin", "Администрирование", "/admin", roles=("admin",)),
 )
 
-CHOICE_LABELS = {
-    "person": "Физическое лицо", "sole_trader": "Индивидуальный предприниматель", "company": "Юридическое лицо",
-    "goods": "Товар", "service": "Услуга",
-    "20": "20%", "10": "10%", "0": "0%", "none": "Без НДС", "cash": "Наличные", "bank": "Безналичные",
-    "unpaid": "Не оплачен", "partially_paid": "Оплачен частично", "paid": "Оплачен",
-    "admin": "Администратор", "accountant": "Бухгалтер", "manager": "Менеджер",
-}
 
 
 def choice_label(value: Any) -> str:

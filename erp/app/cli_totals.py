@@ -91,10 +91,13 @@ def _print_differences(differences) -> None:
     table = Table("регистр", "итоги", "ключ", "поле", "хранится", "по движениям")
     for d in differences:
         key = ", ".join(f"{k}={v}" for k, v in d.key.items())
-        table.add_row(d.register, "по месяцам" if d.table == "month" else "текущие", key, d.column,
+        table.add_row(d.register, _TOTALS.get(d.table, "текущие"), key, d.column,
                       str(d.stored), str(d.expected))
     Console().print(table)
     console.print(f"[bold red]Расхождений: {len(differences)}.[/] Исправить: erp totals rebuild")
+
+
+_TOTALS = {"month": "по месяцам", "day": "по дням"}
 
 
 def _print_breaches(breaches, registers) -> None:
@@ -153,6 +156,8 @@ def rebuild(register: str | None) -> None:
     counts = run(_with_connection(url, work))
     for name, rows in counts.items():
         parts = [f"по месяцам {rows.get('month', 0)}"]
+        if "day" in rows:
+            parts.append(f"по дням {rows['day']}")
         if "balance" in rows:
             parts.append(f"текущих {rows['balance']}")
         console.print(f"{name}: строк итогов {', '.join(parts)}")

@@ -7,6 +7,12 @@ from .organizations import VAT_RATES
 
 AMOCRM_SERVICE = "amocrm_service"
 
+# Units of measure (ОКЕИ short names) a clinic's goods and services come in. The item form takes any
+# unit; the Excel import refuses a unit that is neither here nor already in use, so a typo in a price
+# list of thousands of lines is caught before it becomes a new unit.
+UNITS = ("шт", "усл", "упак", "уп", "компл", "пар", "кг", "г", "мг", "л", "мл", "м", "см", "мм", "м2",
+         "фл", "амп", "таб", "доза", "рул", "пач", "бут", "ч", "мин", "сеанс", "процедура", "посещ")
+
 nomenclature = Catalog(
     "nomenclature", "Номенклатура", item_title="Номенклатура", hierarchical=True,
     fields=(

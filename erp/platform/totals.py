@@ -1,7 +1,7 @@
 """Итоги регистра накопления: proving and repairing the totals.
 
-The month totals and the current balances are a cache of the movements,
-kept by every posting. :func:`check_totals` recomputes both from the
+The month totals, the day totals (balance registers) and the current balances
+are a cache of the movements, kept by every posting. :func:`check_totals` recomputes them from the
 movements and lists every difference (a missing row counts as zeros, so a
 zero row left behind by an unposting is no difference); :func:`rebuild_totals`
 recomputes them in one transaction (1C's "пересчёт итогов"), holding off
@@ -47,6 +47,24 @@ def _month_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
     return columns, sql
 
 
+def _day_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
+    dims = ", ".join(q(d) for d in reg.dimension_names)
+    columns = [c for r in reg.resource_names for c in (f"{r}_receipt", f"{r}_expense")]
+    sums = [f"sum(CASE WHEN record_type = {t} THEN {q(r)} ELSE 0 END) AS {q(f'{r}_{side}')}"
+            for r in reg.resource_names for t, side in ((1, "receipt"), (-1, "expense"))]
+    sql = (f"SELECT (date_trunc('day', period AT TIME ZONE '{reg.timezone}'))::date AS day, {dims}, "
+           f"{', '.join(sums)} FROM {reg.movements_table} GROUP BY 1, {dims}")
+    return columns, sql
+
+
+def day_totals_sql(reg: AccumulationRegister) -> str:
+    """The statement adding the day totals of a balance register up from its movements (into an empty table)."""
+    columns, expected = _day_expected(reg)
+    names = ", ".join(q(c) for c in ("day", *reg.dimension_names, *columns))
+    return (f"INSERT INTO {reg.day_table} ({names}) SELECT {names} FROM ({expected}) AS e"
+            f" WHERE {' OR '.join(f'{q(c)} <> 0' for c in columns)}")
+
+
 def _balance_expected(reg: AccumulationRegister) -> tuple[list[str], str]:
     dims = ", ".join(q(d) for d in reg.dimension_names)
     sums = ", ".join(f"sum(record_type * {q(r)}) AS {q(r)}" for r in reg.resource_names)
@@ -58,6 +76,8 @@ def _plans(reg: AccumulationRegister) -> list[tuple[str, str, list[str], list[st
     month_cols, month_sql = _month_expected(reg)
     plans = [("month", reg.month_table, ["month", *reg.dimension_names], month_cols, month_sql)]
     if reg.is_balance:
+        day_cols, day_sql = _day_expected(reg)
+        plans.append(("day", reg.day_table, ["day", *reg.dimension_names], day_cols, day_sql))
         cols, sql = _balance_expected(reg)
         plans.append(("balance", reg.balance_table, list(reg.dimension_names), cols, sql))
     return plans

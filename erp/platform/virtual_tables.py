@@ -3,13 +3,16 @@
 
 None of them sums the whole history. A range of time is cut into whole
 months, read from the month totals, and at most two partial months at its
-edges. For a partial month the cheaper side is read from the raw movements:
-either the part inside the range, or the month's total less the part outside
-it, so at most half a month of movements is read per edge. A balance at a
-moment is either the earlier months' totals plus the partial month, or the
-current balance less the later months and the rest of the partial month; the
-later route is taken for moments within the last year (or in the future),
-the earlier one for older moments.
+edges. For a partial month of turnovers the cheaper side is read from the raw
+movements: either the part inside the range, or the month's total less the
+part outside it, so at most half a month of movements is read per edge. A
+balance at a moment is either the earlier months' totals plus the partial
+month, or the current balance less the later months and the rest of the
+partial month; the later route is taken for moments within the last year (or
+in the future), the earlier one for older moments. A balance register also
+keeps day totals, so a balance's partial month is its whole days from them
+and at most half a day of raw movements: what a balance reads does not grow
+with the key's history or its density (benchmark row 4c).
 
 Daily turnovers are the exception: a day is smaller than any total, so they
 read the movements of the whole range.
@@ -38,12 +41,19 @@ LATER_ROUTE_MONTHS = 12
 # A piece of a query plan:
 #   ("current", sign)                               the current balances
 #   ("months", first, last, sign)                   month totals, first..last inclusive (None: open)
+#   ("days", first, last, sign)                     day totals (balance registers), first..last inclusive
 #   ("raw", lo, lo_inclusive, hi, hi_inclusive, sign)   raw movements between two moments
 Piece = tuple[Any, ...]
 Months = Literal["earlier", "later"]
 Partial = Literal["head", "tail"]
-# A forced plan of a balance: ``(months, partial)`` as in :func:`balance_pieces`.
-Route = tuple[Months, Partial]
+# A forced plan of a balance: ``(months, partial)`` or ``(months, partial, day)`` as in :func:`balance_pieces`.
+Route = tuple[Months, Partial] | tuple[Months, Partial, Partial]
+
+
+def _route(route: Route | None) -> tuple[Months | None, Partial | None, Partial | None]:
+    if route is None:
+        return None, None, None
+    return (route[0], route[1], route[2]) if len(route) == 3 else (route[0], route[1], None)
 
 
 # -- cutting time into months -------------------------------------------------------
@@ -66,8 +76,12 @@ def month_start(month: dt.date, tz: dt.tzinfo) -> dt.datetime:
 def balance_pieces(at: dt.datetime, tz: dt.tzinfo, *, inclusive: bool = True,
                    months: Months | None = None,
                    partial: Partial | None = None,
-                   now: dt.datetime | None = None) -> list[Piece]:
-    """The plan of a balance at ``at`` (movements at ``at`` count when ``inclusive``)."""
+                   now: dt.datetime | None = None,
+                   day: Partial | None = None) -> list[Piece]:
+    """The plan of a balance at ``at`` (movements at ``at`` count when ``inclusive``): whole months
+    from the month totals, the partial month's whole days from the day totals and at most half a day
+    of raw movements, so what it reads does not grow with a key's history. ``day`` forces which part
+    of the moment's day is read raw (``head``: from its start to the moment)."""
     m = month_of(at, tz)
     s0, s1 = month_start(m, tz), month_start(shift_month(m, 1), tz)
     if partial is None:
@@ -81,10 +95,25 @@ def balance_pieces(at: dt.datetime, tz: dt.tzinfo, *, inclusive: bool = True,
         pieces: list[Piece] = [("months", None, shift_month(m, -1) if head else m, 1)]
     else:
         pieces = [("current", 1), ("months", m if head else shift_month(m, 1), None, -1)]
-    if head:
-        pieces.append(("raw", s0, True, at, inclusive, 1))
-    else:
-        pieces.append(("raw", at, not inclusive, s1, False, -1))
+    local = at.astimezone(tz).date()
+    first, last = m, shift_month(m, 1) - dt.timedelta(days=1)
+    d0 = dt.datetime(local.year, local.month, local.day, tzinfo=tz)
+    d1 = d0 + dt.timedelta(days=1)  # wall clock: the next midnight
+    if day is None:
+        day = "head" if at - d0 <= d1 - at else "tail"
+    upto = ("raw", d0, True, at, inclusive, 1)  # the moment's day up to the moment
+    after = ("raw", at, not inclusive, d1, False, -1)  # less the rest of its day
+    one = dt.timedelta(days=1)
+    if head:  # + the month up to the moment: its earlier days and the moment's day up to it
+        if day == "head":
+            pieces += ([("days", first, local - one, 1)] if local > first else []) + [upto]
+        else:
+            pieces += [("days", first, local, 1), after]
+    else:  # − the month after the moment: its later days and the rest of the moment's day
+        if day == "tail":
+            pieces += ([("days", local + one, last, -1)] if local < last else []) + [after]
+        else:
+            pieces += [("days", local, last, -1), upto]
     return pieces
 
 
@@ -166,13 +195,14 @@ class _Query:
         if piece[0] == "current":
             table, p, sign = reg.balance_table, "NULL::date", piece[1]
             amounts = {r: (q(r), "0", "0") for r in reg.resource_names}
-        elif piece[0] == "months":
+        elif piece[0] in ("months", "days"):
             _, first, last, sign = piece
-            table, p = reg.month_table, "month"
+            grain = "month" if piece[0] == "months" else "day"
+            table, p = (reg.month_table if grain == "month" else reg.day_table), grain
             if first is not None:
-                conditions.append(f"month >= {self.arg(first, 'date')}")
+                conditions.append(f"{grain} >= {self.arg(first, 'date')}")
             if last is not None:
-                conditions.append(f"month <= {self.arg(last, 'date')}")
+                conditions.append(f"{grain} <= {self.arg(last, 'date')}")
             amounts = {r: (f"{q(r + '_receipt')} - {q(r + '_expense')}", q(r + "_receipt"), q(r + "_expense"))
                        if reg.is_balance else (q(r), q(r), "0") for r in reg.resource_names}
         else:
@@ -241,15 +271,15 @@ async def balance(conn: asyncpg.Connection, register: AccumulationRegister, at: 
     at ``at`` included; with ``at=None`` the current balance (every movement,
     future-dated ones too). Rows: the dimensions and the resources.
 
-    ``route`` forces the plan, ``(months, partial)`` as in :func:`balance_pieces`.
+    ``route`` forces the plan, ``(months, partial[, day])`` as in :func:`balance_pieces`.
     """
     _require_balance(register)
     q = _Query(register, filters)
     if at is None:
         q.add(("current", 1), "open")
     else:
-        months, partial = route or (None, None)
-        for piece in balance_pieces(_moment(at, "at"), register.tz, months=months, partial=partial):
+        months, partial, day = _route(route)
+        for piece in balance_pieces(_moment(at, "at"), register.tz, months=months, partial=partial, day=day):
             q.add(piece, "open")
     sums = [(r, f"sum({r}_o)") for r in register.resource_names]
     return await q.fetch(conn, sums, [e for _, e in sums])
@@ -297,8 +327,8 @@ async def balance_and_turnovers(conn: asyncpg.Connection, register: Accumulation
     _require_balance(register)
     start, end = _moment(start, "start"), _moment(end, "end")
     q = _Query(register, filters)
-    months, partial = route or (None, None)
-    for piece in balance_pieces(start, register.tz, inclusive=False, months=months, partial=partial):
+    months, partial, day = _route(route)
+    for piece in balance_pieces(start, register.tz, inclusive=False, months=months, partial=partial, day=day):
         q.add(piece, "open")
     for piece in turnover_pieces(start, end, register.tz):
         q.add(piece, "turn")

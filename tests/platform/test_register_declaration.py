@@ -56,12 +56,14 @@ def test_tables_and_indexes():
     tables = stock.tables()
     assert tables is stock.tables()  # built once
     assert [t._meta.tablename for t in tables] == [
-        "reg_test_goods_movements", "reg_test_goods_month", "reg_test_goods_balance"]
-    movements, month, balance = ([c._meta.name for c in t._meta.columns] for t in tables)
+        "reg_test_goods_movements", "reg_test_goods_month", "reg_test_goods_day", "reg_test_goods_balance"]
+    movements, month, day, balance = ([c._meta.name for c in t._meta.columns] for t in tables)
     assert movements == ["id", "recorder_kind", "recorder_id", "line_no", "period", "record_type",
                          "warehouse_id", "item_id", "quantity", "cost", "note"]
     assert month == ["id", "month", "warehouse_id", "item_id", "quantity_receipt", "quantity_expense",
                      "cost_receipt", "cost_expense"]
+    assert day == ["id", "day", "warehouse_id", "item_id", "quantity_receipt", "quantity_expense",
+                   "cost_receipt", "cost_expense"]
     assert balance == ["id", "warehouse_id", "item_id", "quantity", "cost"]
     assert [c._meta.name for c in make_sales().tables()[1]._meta.columns] == [
         "id", "month", "client_id", "item_id", "quantity", "amount"]
@@ -73,7 +75,8 @@ def test_tables_and_indexes():
         '("warehouse_id", "item_id", period) INCLUDE (record_type, "quantity", "cost")',
         "CREATE INDEX IF NOT EXISTS reg_test_goods_movements_period_idx ON reg_test_goods_movements (period)",
         'CREATE INDEX IF NOT EXISTS reg_test_goods_month_key_idx ON reg_test_goods_month '
-        '("warehouse_id", "item_id", month)']
+        '("warehouse_id", "item_id", month)',
+        'CREATE INDEX IF NOT EXISTS reg_test_goods_day_key_idx ON reg_test_goods_day ("warehouse_id", "item_id", day)']
 
 
 @pytest.mark.parametrize("kwargs, error", [

@@ -31,7 +31,7 @@ STOCK = AccumulationRegister("model-stock", kind="balance", timezone="Europe/Ber
                              resources=(Field("quantity", "quantity"), Field("cost", "money")))
 SALES = AccumulationRegister("model-sales", kind="turnover", timezone="Europe/Berlin", dimensions=DIMENSIONS,
                              resources=(Field("quantity", "quantity"), Field("cost", "money")))
-ROUTES = [(m, p) for m in ("earlier", "later") for p in ("head", "tail")]
+ROUTES = [(m, p, d) for m in ("earlier", "later") for p in ("head", "tail") for d in ("head", "tail")]
 FILTERS = [{}, {"warehouse_id": 1}, {"item_id": [2]}, {"warehouse_id": [1, 2], "item_id": 1}]
 START = dt.date(2023, 1, 1)
 

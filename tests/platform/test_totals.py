@@ -31,6 +31,7 @@ async def fill(conn, stock, sales) -> None:
 async def corrupt(conn, stock, sales) -> None:
     await conn.execute(f"UPDATE {stock.month_table} SET quantity_expense = 5 "
                        "WHERE item_id = 1 AND month = '2024-02-01'")
+    await conn.execute(f"UPDATE {stock.day_table} SET cost_receipt = 99 WHERE item_id = 2")
     await conn.execute(f"UPDATE {stock.balance_table} SET cost = 0 WHERE item_id = 2")
     await conn.execute(f"DELETE FROM {sales.month_table}")
     await conn.execute(f"INSERT INTO {stock.balance_table} (warehouse_id, item_id, quantity, cost) "
@@ -51,6 +52,9 @@ async def test_check_finds_every_corruption_and_rebuild_repairs_it(db, stock, sa
     assert await check_totals(db, stock) == [
         Difference(register="test-stock", table="month", key={"month": feb, "warehouse_id": 1, "item_id": 1},
                    column="quantity_expense", stored=D(5), expected=D(4)),
+        Difference(register="test-stock", table="day", key={"day": dt.date(2024, 2, 10), "warehouse_id": 1,
+                                                               "item_id": 2},
+                   column="cost_receipt", stored=D(99), expected=D(30)),
         Difference(register="test-stock", table="balance", key={"warehouse_id": 1, "item_id": 2},
                    column="cost", stored=D(0), expected=D(30)),
         Difference(register="test-stock", table="balance", key={"warehouse_id": 9, "item_id": 9},
@@ -58,7 +62,7 @@ async def test_check_finds_every_corruption_and_rebuild_repairs_it(db, stock, sa
     assert [(d.table, d.column, d.stored, d.expected) for d in await check_totals(db, sales)] == [
         ("month", "amount", D(0), D(400)), ("month", "quantity", D(0), D(4))]
 
-    assert await rebuild_totals(db, stock) == {"month": 3, "balance": 2}
+    assert await rebuild_totals(db, stock) == {"month": 3, "day": 3, "balance": 2}
     assert await rebuild_totals(db, sales) == {"month": 1}
     assert await check_totals(db, stock) == [] and await check_totals(db, sales) == []
     assert [(r["item_id"], r["quantity"], r["cost"]) for r in await stock.balance(db)] == [
@@ -91,11 +95,11 @@ def test_erp_totals_check_and_rebuild(postgres, monkeypatch, tmp_path):
         checked = runner.invoke(erp.app.cli_totals.totals, ["check"])
         assert checked.exit_code == 1, checked.output
         assert "quantity_expense" in checked.stdout and "test-sales" in checked.stdout
-        assert "Расхождений: 5" in checked.stderr
+        assert "Расхождений: 6" in checked.stderr and "по дням" in checked.stdout
 
         rebuilt = runner.invoke(erp.app.cli_totals.totals, ["rebuild", "test-stock"])
         assert rebuilt.exit_code == 0, rebuilt.output
-        assert "test-stock: строк итогов по месяцам 3, текущих 2" in rebuilt.stderr
+        assert "test-stock: строк итогов по месяцам 3, по дням 3, текущих 2" in rebuilt.stderr
         assert runner.invoke(erp.app.cli_totals.totals, ["check"]).exit_code == 1  # sales still broken
 
         assert runner.invoke(erp.app.cli_totals.totals, ["rebuild"]).exit_code == 0

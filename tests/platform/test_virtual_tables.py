@@ -13,7 +13,7 @@ from tests.platform.conftest import TZ, at
 from tests.platform.writes import write_movements
 
 D = Decimal
-ROUTES = [(m, p) for m in ("earlier", "later") for p in ("head", "tail")]
+ROUTES = [(m, p, d) for m in ("earlier", "later") for p in ("head", "tail") for d in ("head", "tail")]
 
 
 @pytest.fixture
@@ -122,3 +122,20 @@ def test_no_plan_reads_more_than_half_a_month_of_movements_per_edge(start, end):
         raws = [p for p in pieces if p[0] == "raw"]
         assert all(p[3] - p[1] <= dt.timedelta(days=16) for p in raws)
         assert sum((p[3] - p[1] for p in raws), dt.timedelta(0)) <= dt.timedelta(days=31)
+
+
+@pytest.mark.parametrize("moment", [at(2024, 1, 1, 0, 0), at(2024, 1, 17, 3, 5), at(2024, 1, 17, 20, 59),
+                                    at(2024, 1, 31, 23, 59), at(2024, 3, 31, 2, 30), at(2024, 2, 29, 12, 0)])
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_balance_reads_whole_days_from_day_totals_and_at_most_half_a_day_of_movements(moment, route):
+    """What a balance at any moment reads does not grow with a key's history: whole months, the
+    partial month's whole days (from the day totals) and, without a forced route, half a day of raw
+    movements at most; the day pieces stay inside the moment's month."""
+    for day in (None, route[2]):
+        pieces = balance_pieces(moment, TZ, months=route[0], partial=route[1], day=day)
+        raws = [p for p in pieces if p[0] == "raw"]
+        assert len(raws) == 1
+        assert raws[0][3] - raws[0][1] <= dt.timedelta(hours=24 if day else 12)
+        month = moment.astimezone(TZ).date().replace(day=1)
+        assert all(p[1].replace(day=1) == month and p[2].replace(day=1) == month and p[1] <= p[2]
+                   for p in pieces if p[0] == "days")

@@ -21,6 +21,7 @@ from erp.auth.service import add_user
 from erp.printing import scans
 from tests.amocrm.conftest import AUDIENCE
 from tests.clinic.conftest import Api, Clinic
+from tests.imports.conftest import xlsx
 from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_month
 
 LOGIN_USER = "matrix-login"
@@ -205,6 +206,8 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
         return world.victim if owner == "users" else world.facsimile_owner
     if name == "file_path":
         return FILES[owner]
+    if name == "token":
+        return "no-such-import"
     return {"generated_id": world.generated, "organization_id": world.clinic.org, "event_id": world.event,
             "template": "invoice",
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
@@ -224,6 +227,8 @@ def fill(path: str, world: World, method: str = "GET") -> str:
 def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any]:
     """httpx keyword arguments for an /api row."""
     ids, parts = world.clinic, path.split("/")
+    if path.startswith("/api/catalogs/") and "/import" in path:  # a one-row workbook, a new item
+        return {"files": {"file": ("import.xlsx", xlsx(["Наименование"], [unique(f"{parts[3]} из Excel {who}")]))}}
     if path.startswith("/api/catalogs/"):
         catalog = parts[3]
         if method == "POST" and len(parts) == 4:
@@ -274,6 +279,10 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         params = {"/schedule": {"date": DAY}, "/schedule/week": {"date": DAY, "doctor_id": ids.efimova},
                   "/lookup/clients": {"q": "Иван"}}.get(path)
         return {"params": params} if params else {}
+    if parts[1] == "catalogs" and parts[3:4] == ["import"]:
+        if path.endswith("/preview"):
+            return {"files": {"file": ("import.xlsx", xlsx(["Наименование"], [unique(f"{parts[2]} из Excel")]))}}
+        return {"data": {}}  # no file: refused as bad input, so no import is left running after the walk
     if parts[1] == "catalogs":
         catalog = parts[2]
         name = unique(f"{catalog} из формы {who}") if parts[3] == "new" else world.item_names[catalog]

@@ -21,12 +21,14 @@ from PIL import Image
 from erp.amocrm import connection, outbox
 from erp.printing import templates_store
 from tests.conftest import SECRET
+from tests.imports.conftest import xlsx
 from tests.ui.conftest import DAY, Browser, another_browser, schedule_month
 from tests.ui.test_integrations import failed_event
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 SESSION_FREE = ("/login",)  # no session to ride on; its token is checked all the same
 UNREACHABLE = {"/integrations/amocrm/fields", "/documents/{kind_name:str}/{doc_id:int}/send"}
+READ_ONLY = {"/catalogs/{name:str}/import/preview"}  # checks an Excel file, writes nothing by design
 
 
 def unsafe_ui_routes(app) -> set[tuple[str, str]]:
@@ -128,6 +130,10 @@ CASES: dict[tuple[str, str], Case] = {
         f"/admin/signatures/facsimiles/{i.admin}/delete", {}),
     ("POST", "/documents/{kind_name:str}/{doc_id:int}/send"): lambda i: (
         f"/documents/invoices/{i.invoice}/send", {"form": "invoice", "to": "client@clinic.example"}),
+    ("POST", "/catalogs/{name:str}/import/preview"): lambda i: (
+        "/catalogs/clients/import/preview", {FILE: xlsx(["Наименование"], ["Проверка токена"])}),
+    ("POST", "/catalogs/{name:str}/import"): lambda i: (
+        "/catalogs/clients/import", {FILE: xlsx(["Наименование"], ["Загружен с токеном"])}),
     ("POST", "/admin/settings"): lambda i: ("/admin/settings", {"slot_step_minutes": "15",
                                                                 "default_appointment_minutes": "45",
                                                                 "day_start": "09:00", "day_end": "18:00",
@@ -242,7 +248,7 @@ async def test_with_its_own_token_each_ui_post_gets_through_and_writes(browser, 
         if template not in SESSION_FREE and template != "/logout":
             await browser.get("/")  # the token of the next page, as a person would have it
     # /locale writes a cookie only.
-    assert set(unchanged) <= {"/locale", *UNREACHABLE}, unchanged
+    assert set(unchanged) <= {"/locale", *UNREACHABLE, *READ_ONLY}, unchanged
     assert await db.fetchval("SELECT count(*) FROM cat_clients WHERE name = 'Подделка CSRF'") == 1
     assert await db.fetchval("SELECT role FROM users WHERE id = $1", ids.manager) == "admin"
     assert re.search(r"^/login", (await browser.client.get("/", follow_redirects=False)).headers["location"])

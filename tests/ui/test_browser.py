@@ -269,7 +269,7 @@ def test_download_an_excel_export_and_read_it_back(chromium, served):
     page.get_by_label("Поиск").press_sequentially("шприц", delay=30)
     expect(page.locator("#list tbody tr")).to_have_count(1)
     with page.expect_download() as info:
-        page.get_by_role("link", name="Excel").click()
+        page.get_by_role("link", name="Excel", exact=True).click()
     download = info.value
     assert download.suggested_filename == "nomenclature.xlsx"
     sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active

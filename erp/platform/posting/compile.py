@@ -6,7 +6,8 @@ CTEs:
 
 * for each accumulation register, the recorder's old movements deleted
   (``RETURNING`` them) and the new ones inserted from arrays, their difference
-  added to the month totals and the current balances in key order (concurrent
+  added to the month totals, the day totals (balance registers) and the current
+  balances in key order (concurrent
   postings lock shared keys in one order), and balance control over what the
   balance upserts returned ("write, then check", on rows locked to commit);
 * for each information register, the recorder's set replaced;
@@ -107,15 +108,28 @@ def register_ctes(reg: AccumulationRegister, tag: str, p: Params, fresh: bool) -
     ctes.append(f"ins{tag} AS (INSERT INTO {movements} (recorder_kind, recorder_id, line_no, period, record_type,"
                 f" {cols}) SELECT {rk}, {ri}, line_no, period, record_type, {cols} FROM new{tag} RETURNING 1)")
     replaced = "" if fresh else f" UNION ALL SELECT -1, {moved} FROM old{tag}"
-    ctes.append(f"delta{tag} AS (SELECT (date_trunc('month', period AT TIME ZONE {literal(reg.timezone)}))::date"
-                f" AS month, {dims}, {', '.join(month_sums)} FROM (SELECT 1 AS sign, {moved} FROM new{tag}"
+    # A balance register's change is grouped by day (its day totals), a turnover register's by month.
+    grain = "day" if reg.is_balance else "month"
+    ctes.append(f"delta{tag} AS (SELECT (date_trunc('{grain}', period AT TIME ZONE {literal(reg.timezone)}))::date"
+                f" AS {grain}, {dims}, {', '.join(month_sums)} FROM (SELECT 1 AS sign, {moved} FROM new{tag}"
                 f"{replaced}) AS d GROUP BY 1, {dims})")
     nonzero = " OR ".join(f"{c} <> 0" for c in month_cols)
     add = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in month_cols)
+    if reg.is_balance:
+        by_month = (f"(SELECT (date_trunc('month', day))::date AS month, {dims},"
+                    f" {', '.join(f'sum({c}) AS {c}' for c in month_cols)} FROM delta{tag} GROUP BY 1, {dims}) AS dm")
+    else:
+        by_month = f"delta{tag}"
     ctes.append(f"month_up{tag} AS (INSERT INTO {month} AS t (month, {dims}, {', '.join(month_cols)})"
-                f" SELECT month, {dims}, {', '.join(month_cols)} FROM delta{tag} WHERE {nonzero}"
+                f" SELECT month, {dims}, {', '.join(month_cols)} FROM {by_month} WHERE {nonzero}"
                 f" ORDER BY {dims}, month ON CONFLICT (month, {dims}) DO UPDATE SET {add} RETURNING 1)")
     counted = [f"month_up{tag}", f"ins{tag}"]
+    if reg.is_balance:
+        day = ident(reg.day_table)
+        ctes.append(f"day_up{tag} AS (INSERT INTO {day} AS t (day, {dims}, {', '.join(month_cols)})"
+                    f" SELECT day, {dims}, {', '.join(month_cols)} FROM delta{tag} WHERE {nonzero}"
+                    f" ORDER BY {dims}, day ON CONFLICT (day, {dims}) DO UPDATE SET {add} RETURNING 1)")
+        counted.insert(0, f"day_up{tag}")
     short = ""
     if reg.is_balance:
         change = {r: f"sum({receipt[r]} - {expense[r]})" for r in reg.resource_names}

@@ -1,0 +1,26 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-06T06:35:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "Day totals of the balance registers filled from their movements"
+
+# The day totals (AccumulationRegister._day_class, created by the migration before this one) are kept by
+# every posting from now on; the movements already posted are added up here, per key and day in the
+# register's time zone, as `erp totals rebuild` would (erp.platform.totals). `erp totals check` proves them.
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="erp", description=DESCRIPTION)
+
+    async def run():
+        from erp.configuration import registry
+        from erp.platform.totals import day_totals_sql
+
+        engine = engine_finder()
+        for register in registry().registers.values():
+            if register.is_balance:
+                await engine.run_ddl(day_totals_sql(register))
+
+    manager.add_raw(run)
+    return manager
