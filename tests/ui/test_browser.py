@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -268,8 +269,11 @@ def test_download_an_excel_export_and_read_it_back(chromium, served):
     page.goto(f"{served.base_url}/catalogs/nomenclature")
     page.get_by_label("Поиск").press_sequentially("шприц", delay=30)
     expect(page.locator("#list tbody tr")).to_have_count(1)
-    with page.expect_download() as info:
-        page.get_by_role("link", name="Excel", exact=True).click()
+    export = page.get_by_role("link", name="Excel", exact=True)
+    # The link carries the whole search once the last keystroke's list has arrived.
+    expect(export).to_have_attribute("href", re.compile(r"\?q=" + re.escape(quote("шприц")) + "(&|$)"))
+    with page.expect_download(timeout=30_000) as info:
+        export.click()
     download = info.value
     assert download.suggested_filename == "nomenclature.xlsx"
     sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
