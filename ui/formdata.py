@@ -157,7 +157,9 @@ def parse_document_form(kind, form: Mapping[str, Any]) -> tuple[FormState, dict[
 
 
 def parse_item_form(catalog, form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A catalog item form: ``(state, service input)``."""
+    """A catalog item form: ``(state, service input)``. A tabular part's rows come as
+    ``<part>-<row>-<field>``; empty rows are dropped, and ``state["<part>__origins"]`` keeps the
+    row each sent line came from (for :func:`part_errors`)."""
     state: dict[str, Any] = {"name": str(form.get("name", ""))}
     data: dict[str, Any] = {"name": state["name"]}
     for f in catalog.fields:
@@ -168,7 +170,34 @@ def parse_item_form(catalog, form: Mapping[str, Any]) -> tuple[dict[str, Any], d
         state["parent_id"] = parent
         data["parent_id"] = int(parent) if parent.isdigit() else None
         state["is_group"] = data["is_group"] = _flag(form.get("is_group", ""))
+    for part in catalog.parts:
+        key = re.compile(rf"^{part.name}-(\d{{1,4}})-([a-z_]+)$")
+        indexes = sorted({int(m.group(1)) for k in form if (m := key.match(k))})
+        rows, sent, origins = [], [], []
+        for index in indexes:
+            shown = {f.name: _raw(f, form, f"{part.name}-{index}-{f.name}") for f in part.fields}
+            rows.append(shown)
+            if all(v in ("", False) for v in shown.values()):
+                continue
+            line = {f.name: _api_value(f, shown[f.name]) for f in part.fields}
+            sent.append({k: v for k, v in line.items() if v is not None})
+            origins.append(len(rows) - 1)
+        state[part.name], state[f"{part.name}__origins"] = rows, origins
+        data[part.name] = sent
     return state, data
+
+
+def part_errors(catalog, errors: FormErrors, state: Mapping[str, Any]) -> FormErrors:
+    """``errors`` with each ``<part>[i].<field>`` moved to the form row line ``i`` came from."""
+    for part in catalog.parts:
+        origins = state.get(f"{part.name}__origins") or []
+        pattern = re.compile(rf"^{part.name}\[(\d+)\]\.([a-z_]+)$")
+        for key in [k for k in errors.header if pattern.match(k)]:
+            m = pattern.match(key)
+            index = int(m.group(1))
+            row = origins[index] if index < len(origins) else index
+            errors.header[f"{part.name}[{row}].{m.group(2)}"] = errors.header.pop(key)
+    return errors
 
 
 def errors_from(details: Mapping[str, Any] | None, origins: Sequence[int] = ()) -> FormErrors:

@@ -14,7 +14,7 @@ from erp.platform.errors import ErpError
 from erp.platform.posting.sqlnames import ident
 from erp.printing.forms import SOURCES
 from ui import context, printing
-from ui.formdata import errors_from, input_value, parse_item_form
+from ui.formdata import errors_from, input_value, parse_item_form, part_errors
 from ui.i18n import gettext as _
 from ui.lists import catalog_of
 from ui.queries import lists
@@ -30,6 +30,9 @@ def _state(catalog, row: dict[str, Any]) -> dict[str, Any]:
     if catalog.hierarchical:
         state["parent_id"] = str(row.get("parent_id") or "")
         state["is_group"] = bool(row.get("is_group"))
+    for part in catalog.parts:
+        state[part.name] = [{f.name: input_value(f, r.get(f.name)) for f in part.fields}
+                            for r in row.get(part.name) or ()]
     return state
 
 
@@ -41,6 +44,11 @@ async def _render(request: Request, catalog, state: dict[str, Any], item: dict |
             wanted.setdefault(f.ref, set()).add(int(state[f.name]))
     if catalog.hierarchical and str(state.get("parent_id", "")).isdigit():
         wanted.setdefault(catalog.name, set()).add(int(state["parent_id"]))
+    for part in catalog.parts:
+        for row in state.get(part.name) or ():
+            for f in part.fields:
+                if f.type == "ref" and str(row.get(f.name, "")).isdigit():
+                    wanted.setdefault(f.ref, set()).add(int(row[f.name]))
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, context.registry(request), wanted)
     print_forms = await printing.forms_for(request, catalog.name) if item and catalog.name in SOURCES else []
@@ -83,10 +91,11 @@ async def _submit(request: Request, catalog, item_id: int | None) -> Response:
                 item = await catalog_service.update(conn, registry, catalog, item_id, data,
                                                     tz=context.settings(request).tz)
     except ErpError as exc:
-        errors = errors_from(exc.details)
-        shown = {"name", "parent_id", *catalog.field_names}
+        errors = part_errors(catalog, errors_from(exc.details), state)
+        shown = {"name", "parent_id", *catalog.field_names, *(p.name for p in catalog.parts)}
         errors.other = [_("Элемент не записан: исправьте отмеченные поля") if errors.header else _(exc.message)]
-        errors.other += [f"{k}: {v}" for k, v in errors.header.items() if k not in shown]
+        errors.other += [f"{k}: {v}" for k, v in errors.header.items()
+                         if k not in shown and k.split("[")[0] not in shown]
         current = None
         if item_id is not None:
             async with context.acquire(request) as conn:

@@ -91,10 +91,11 @@ async def sales(request: Request, start: str | None = None, end: str | None = No
                                            context.settings(request).tz, group)
     group_title = _(GROUP_TITLES.get(group, group))
     if format == "xlsx":
-        rows = [[r["name"], r["quantity"], r["amount"], r["vat"]] for r in report.rows]
-        rows.append([_("Итого"), report.totals["quantity"], report.totals["amount"], report.totals["vat"]])
-        return excel.response(_("Продажи"), [group_title, _("Количество"), _("Сумма"), _("НДС")], rows,
-                              f"sales-{first}-{last}.xlsx")
+        columns = ("quantity", "amount", "vat", "cost", "margin", "margin_percent")
+        rows = [[r["name"], *(r[c] for c in columns)] for r in report.rows]
+        rows.append([_("Итого"), *(report.totals[c] for c in columns)])
+        return excel.response(_("Продажи"), [group_title, _("Количество"), _("Сумма"), _("НДС"), _("Себестоимость"),
+                                             _("Маржа"), _("Маржа, %")], rows, f"sales-{first}-{last}.xlsx")
     svg = chart.bars([(r["name"], r["amount"]) for r in report.rows[:20]], i18n.money,
                      title=_("Продажи по группе «%(group)s», руб.") % {"group": group_title}) if report.rows else ""
     return render(request, "reports/sales.html", section="reports", report=report, start=first, end=last,

@@ -85,21 +85,32 @@ def catalog_types(catalog: Catalog) -> tuple[type, type, type]:
     # what GET shows and PATCH ignores: an item read can be sent back as it is
     shown = [_shown("id", int), _shown("code", str), _shown("deletion_mark", bool), _shown("predefined", str),
              *([] if catalog.hierarchical else [_shown("parent_id", int), _shown("is_group", bool)])]
+    parts_in, parts_out = [], []
+    for part in catalog.parts:
+        row_base = f"{base}{class_name(part.name)}"
+        row_in = msgspec.defstruct(f"{row_base}In", [_shown("line_no", int), *[_optional(f) for f in part.fields]],
+                                   forbid_unknown_fields=True, kw_only=True)
+        row_out = msgspec.defstruct(row_base, [("line_no", int), *[(f.name, _out_type(f) | None, None)
+                                                                    for f in part.fields]], kw_only=True)
+        # left out of a PATCH: the rows stay; sent: they replace the item's rows as a whole
+        parts_in.append((part.name, Annotated[list[row_in], KwargDefinition(description=part.title)]
+                         | msgspec.UnsetType, msgspec.UNSET))
+        parts_out.append((part.name, list[row_out] | msgspec.UnsetType, msgspec.UNSET))
     create = msgspec.defstruct(
         f"{base}Create",
-        [_name_field(catalog), *tree, *[_optional(f) for f in catalog.fields]],
+        [_name_field(catalog), *tree, *[_optional(f) for f in catalog.fields], *parts_in],
         forbid_unknown_fields=True, kw_only=True)
     update = msgspec.defstruct(
         f"{base}Update",
         [("name", name_t | msgspec.UnsetType, msgspec.UNSET),
          *[(n, t | msgspec.UnsetType, msgspec.UNSET) for n, t, _ in tree],
-         *[_unset(f) for f in catalog.fields], *shown],
+         *[_unset(f) for f in catalog.fields], *parts_in, *shown],
         forbid_unknown_fields=True, kw_only=True)
     out = msgspec.defstruct(
         base,
         [("id", int), ("code", str), ("name", str), ("deletion_mark", bool),
          ("predefined", str | None, None), ("parent_id", int | None, None), ("is_group", bool, False),
-         *[(f.name, _out_type(f) | None, None) for f in catalog.fields]],
+         *[(f.name, _out_type(f) | None, None) for f in catalog.fields], *parts_out],
         kw_only=True)
     return create, update, out
 

@@ -1,6 +1,7 @@
 """Номенклатура: goods and services; the service "Номенклатура AmoCRM" is predefined."""
 
 from erp.platform.catalog import Catalog, Predefined
+from erp.platform.catalog_parts import TabularPart
 from erp.platform.fields import Field
 
 from .organizations import VAT_RATES
@@ -12,6 +13,27 @@ AMOCRM_SERVICE = "amocrm_service"
 # list of thousands of lines is caught before it becomes a new unit.
 UNITS = ("шт", "усл", "упак", "уп", "компл", "пар", "кг", "г", "мг", "л", "мл", "м", "см", "мм", "м2",
          "фл", "амп", "таб", "доза", "рул", "пач", "бут", "ч", "мин", "сеанс", "процедура", "посещ")
+
+
+def _only_services(item, rows) -> dict[str, str]:
+    if rows and item.get("kind") != "service":
+        return {"materials": "материалы бывают только у услуг: у товара их нет"}
+    return {}
+
+
+# Материалы услуги: the goods a service consumes, per unit of the service. Posting a ServiceRendering
+# writes them off its warehouse at the moving-average cost (erp/documents/service_materials.py).
+MATERIALS = TabularPart(
+    "materials", "Материалы услуги",
+    fields=(Field("nomenclature_id", "ref", "Материал", ref="nomenclature", required=True,
+                  extra={"ref_where": {"kind": "goods"},
+                         "ref_refusal": "«{name}» — услуга: материалами могут быть только товары",
+                         "not_self": "услуга не может быть собственным материалом"}),
+            Field("quantity", "quantity", "Количество", required=True,
+                  check=lambda v: None if v > 0 else "количество должно быть больше нуля")),
+    unique=("nomenclature_id",), unique_message="этот материал уже есть в списке",
+    check=_only_services,
+)
 
 nomenclature = Catalog(
     "nomenclature", "Номенклатура", item_title="Номенклатура", hierarchical=True,
@@ -27,4 +49,5 @@ nomenclature = Catalog(
     predefined=(Predefined(AMOCRM_SERVICE, "Номенклатура AmoCRM",
                            {"kind": "service", "unit": "усл", "price": "0"}),),
     search_fields=("article",),
+    parts=(MATERIALS,),
 )

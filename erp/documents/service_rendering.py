@@ -1,7 +1,9 @@
 """Оказание услуг: services (and goods) rendered to a client.
 
 Posting writes sales turnover, takes goods out of stock at moving-average
-cost (with balance control), and makes the client owe the total. Based on a
+cost (with balance control), writes off the materials its services use
+(«Материалы услуги», :mod:`.service_materials`), records the cost of what was
+sold beside the revenue, and makes the client owe the total. Based on a
 Request it takes the client, the doctor and the lines; an empty Request
 gives one line "Номенклатура AmoCRM" at its price.
 """
@@ -17,6 +19,8 @@ from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
 from erp.services.pricing import compute_line, money, vat_of
+
+from . import service_materials
 
 
 class GoodsShortage(Conflict):
@@ -42,6 +46,8 @@ def needs(_old: Doc | None, new: Doc, _settings) -> dict:
            "items": Many("nomenclature", ids, ("kind", "name"))}
     if warehouse and ids and new.posted:
         out["stock"] = Balances("stock", tuple((warehouse, n) for n in ids))
+    if ids and new.posted:
+        out |= service_materials.needs(ids, warehouse)
     return out
 
 
@@ -51,53 +57,69 @@ def _goods(inputs) -> dict[int, str]:
 
 def movements(doc: Doc, inputs) -> dict:
     goods = _goods(inputs)
+    materials = inputs.get("materials", {})
+    used = service_materials.consumption(doc.lines, goods, materials)
     if not doc.warehouse_id and any(ln["nomenclature_id"] in goods for ln in doc.lines):
         raise ValidationError.field("warehouse_id", "в документе есть товары: укажите склад")
-    vat_rate = (inputs["organization"] or {}).get("vat_rate")
-    out = {
-        sales: [sales.turnover(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
-                               nomenclature_id=ln["nomenclature_id"], doctor_id=doc.doctor_id,
-                               quantity=ln["quantity"], amount=ln["amount"], vat=vat_of(ln["amount"], vat_rate))
-                for ln in doc.lines],
-        settlements: [settlements.receipt(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
-                                          amount=doc.amount_total)] if doc.amount_total else [],
-    }
-    balances = inputs.get("stock", {})
+    if not doc.warehouse_id and used:
+        raise ValidationError.field("warehouse_id", "услуги документа списывают материалы: укажите склад")
+    balances = {**inputs.get("material_stock", {}), **inputs.get("stock", {})}
     left = {key: dict(value) for key, value in balances.items()}
-    expenses = []
-    for ln in doc.lines:
-        if ln["nomenclature_id"] not in goods:
-            continue
-        key = (doc.warehouse_id, ln["nomenclature_id"])
-        have = left.setdefault(key, {"quantity": Decimal(0), "cost": Decimal(0)})
+
+    def take(item: int, quantity: Decimal) -> Decimal:
+        """The cost ``quantity`` of ``item`` takes at the moving average, lines drawing on the balance in turn."""
+        have = left.setdefault((doc.warehouse_id, item), {"quantity": Decimal(0), "cost": Decimal(0)})
         if have["quantity"] > 0:
-            cost = have["cost"] if ln["quantity"] >= have["quantity"] else \
-                money(have["cost"] * ln["quantity"] / have["quantity"])
+            cost = have["cost"] if quantity >= have["quantity"] else money(have["cost"] * quantity / have["quantity"])
         else:
             cost = Decimal("0.00")
-        have["quantity"] -= ln["quantity"]
+        have["quantity"] -= quantity
         have["cost"] -= cost
-        expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id, nomenclature_id=ln["nomenclature_id"],
-                                      quantity=ln["quantity"], cost=cost))
-    _refuse_shortfalls(doc, goods, (inputs["warehouse"] or {}).get("name"), balances)
-    out[stock] = expenses
-    return out
+        return cost
 
-
-def _refuse_shortfalls(doc: Doc, goods: dict[int, str], warehouse: str | None, balances: dict) -> None:
-    """Name every item the warehouse lacks, with what is there and what the document
-    takes. The engine's balance control stays the guard under concurrency."""
+    expenses, line_costs = [], [Decimal("0.00")] * len(doc.lines)
+    for i, ln in enumerate(doc.lines):
+        if ln["nomenclature_id"] in goods:
+            line_costs[i] = cost = take(ln["nomenclature_id"], ln["quantity"])
+            expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id,
+                                          nomenclature_id=ln["nomenclature_id"], quantity=ln["quantity"], cost=cost))
+    for i, item, quantity in used:
+        cost = take(item, quantity)
+        line_costs[i] += cost
+        expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id, nomenclature_id=item,
+                                      quantity=quantity, cost=cost))
     required: dict[int, Decimal] = {}
     for ln in doc.lines:
         if ln["nomenclature_id"] in goods:
             required[ln["nomenclature_id"]] = required.get(ln["nomenclature_id"], Decimal(0)) + ln["quantity"]
+    for _i, item, quantity in used:
+        required[item] = required.get(item, Decimal(0)) + quantity
+    _refuse_shortfalls(doc.warehouse_id, required, {**service_materials.names(materials), **goods},
+                       (inputs["warehouse"] or {}).get("name"), balances)
+    vat_rate = (inputs["organization"] or {}).get("vat_rate")
+    return {
+        sales: [sales.turnover(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
+                               nomenclature_id=ln["nomenclature_id"], doctor_id=doc.doctor_id,
+                               quantity=ln["quantity"], amount=ln["amount"], vat=vat_of(ln["amount"], vat_rate),
+                               cost=cost)
+                for ln, cost in zip(doc.lines, line_costs, strict=True)],
+        settlements: [settlements.receipt(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
+                                          amount=doc.amount_total)] if doc.amount_total else [],
+        stock: expenses,
+    }
+
+
+def _refuse_shortfalls(warehouse_id: int, required: dict[int, Decimal], names: dict[int, str], warehouse: str | None,
+                       balances: dict) -> None:
+    """Name every item the warehouse lacks (goods lines and materials together), with what is
+    there and what the document takes. The engine's balance control stays the guard under concurrency."""
     short = []
     for item, need in required.items():
-        have = (balances.get((doc.warehouse_id, item), {}).get("quantity") or Decimal(0)).quantize(Decimal("0.001"))
+        have = (balances.get((warehouse_id, item), {}).get("quantity") or Decimal(0)).quantize(Decimal("0.001"))
         if need > have:
-            short.append({"register": stock.name, "dimensions": {"warehouse_id": doc.warehouse_id,
+            short.append({"register": stock.name, "dimensions": {"warehouse_id": warehouse_id,
                                                                  "nomenclature_id": item},
-                          "resource": "quantity", "item": goods[item],
+                          "resource": "quantity", "item": names[item],
                           "available": str(have), "required": str(need)})
     if short:
         listed = "; ".join(f"«{s['item']}»: доступно {s['available']}, требуется {s['required']}" for s in short)

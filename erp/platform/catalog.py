@@ -61,9 +61,12 @@ class Catalog:
     derive_name: Callable[[Mapping[str, Any]], str] | None = None
     # Roles that may change it; every role may read it.
     write_roles: tuple[str, ...] = ("admin", "accountant")
+    # Tabular parts (табличные части): rows that belong to an item (:mod:`.catalog_parts`).
+    parts: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
-        clash = RESERVED & {f.name for f in self.fields}
+        clash = RESERVED & {f.name for f in self.fields} | {p.name for p in self.parts} & {
+            *RESERVED, *(f.name for f in self.fields)}
         if clash:
             raise ValueError(f"catalog {self.name}: reserved field names {clash}")
 
@@ -90,7 +93,9 @@ class Catalog:
         return ("name", "code", *self.search_fields)
 
     def tables(self) -> list[type[Table]]:
-        return [self._table]
+        from .catalog_parts import part_table
+
+        return [self._table, *(part_table(self, p) for p in self.parts)]
 
     def extra_ddl(self) -> list[str]:
         return [

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from . import audit
+from . import audit, catalog_parts
 from .catalog import Catalog
 from .catalog_usage import ensure_unused
 from .errors import Conflict, NotFound, ValidationError
@@ -21,7 +21,7 @@ PARENT = Field("parent_id", "ref", "Группа", ref="(parent)")
 def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     """Validate ``data`` against the declaration; raise one ValidationError naming
     every bad field."""
-    known = {"name", "parent_id", "is_group", *catalog.field_names}
+    known = {"name", "parent_id", "is_group", *catalog.field_names, *(p.name for p in catalog.parts)}
     problems: dict[str, str] = {}
     for key in data:
         if key not in known and key not in ("id", "code", "deletion_mark", "predefined"):
@@ -62,6 +62,9 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
             out[f.name] = f.parse(data[f.name])
         except FieldError as exc:
             problems[f.name] = str(exc)
+    for part in catalog.parts:
+        if part.name in data:
+            out[part.name] = catalog_parts.parse_rows(part, data[part.name], problems)
     if derive is not None and not problems:
         out["name"] = derive(out)[:catalog.name_max_length]
     if catalog.check and not partial:
@@ -75,7 +78,7 @@ def parse_item(catalog: Catalog, data: Mapping[str, Any], *, partial: bool) -> d
 
 
 def _refs(catalog: Catalog, values: Mapping[str, Any]) -> list[tuple[str, str, int]]:
-    refs: list[tuple[str, str, int]] = []
+    refs: list[tuple[str, str, int]] = catalog_parts.refs(catalog, values)
     for f in catalog.fields:
         value = values.get(f.name)
         if f.type == "ref" and f.ref is not None and value is not None:  # a ref always names its target
@@ -96,18 +99,41 @@ async def create(conn: asyncpg.Connection, registry, catalog: Catalog, data: Map
     async with conn.transaction():
         await check_refs(conn, registry, _refs(catalog, values))
         await check_hierarchy(conn, catalog, None, values)
+        await _check_parts(conn, registry, catalog, None, values, values)
+        parts = {p.name: values.pop(p.name) for p in catalog.parts if p.name in values}
         cols = list(values)
         code = str(await next_value(conn, catalog.counter_kind)).zfill(catalog.code_width)
         placeholders = ", ".join(f"${i}" for i in range(2, len(cols) + 2))
         sql = (f'INSERT INTO "{catalog.table}" (code, {", ".join(map(quote, cols))}) VALUES ($1, {placeholders})'
                " RETURNING *")
         row = _row(await conn.fetchrow(sql, code, *values.values()))
+        if parts:
+            await catalog_parts.write(conn, catalog, row["id"], parts)
+            row |= await catalog_parts.read(conn, catalog, row["id"])
         await _audit(conn, "create", catalog, None, row)
         return row
 
 
 async def get(conn: asyncpg.Connection, catalog: Catalog, item_id: int) -> dict:
-    return _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1', item_id))
+    """The item with the rows of its tabular parts."""
+    row = _row(await conn.fetchrow(f'SELECT * FROM "{catalog.table}" WHERE id = $1', item_id))
+    if catalog.parts:
+        row |= await catalog_parts.read(conn, catalog, item_id)
+    return row
+
+
+async def _check_parts(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: int | None,
+                       merged: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """The tabular parts' rules (:mod:`.catalog_parts`) on the item as it will be: one error naming every row."""
+    problems: dict[str, str] = {}
+    await catalog_parts.check_rows(conn, registry, catalog, item_id, values, problems)
+    for part in catalog.parts:
+        if part.check is not None:
+            for key, message in part.check(merged, merged.get(part.name) or ()).items():
+                problems.setdefault(key, message)
+    if problems:
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise ValidationError(f"Неверные данные — {summary}", details={"fields": problems})
 
 
 async def get_predefined(conn: asyncpg.Connection, catalog: Catalog, key: str) -> dict:
@@ -120,6 +146,9 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
     async with conn.transaction():
         current = _row(await conn.fetchrow(
             f'SELECT * FROM "{catalog.table}" WHERE id = $1 FOR UPDATE', item_id))
+        if catalog.parts:
+            current |= await catalog_parts.read(conn, catalog, item_id)
+            await _check_parts(conn, registry, catalog, item_id, {**current, **values}, values)
         if catalog.check:
             merged = {**current, **values}
             problems = dict(catalog.check(merged))
@@ -133,11 +162,15 @@ async def update(conn: asyncpg.Connection, registry, catalog: Catalog, item_id: 
         if fixed:
             await ensure_unused(conn, registry, catalog, current,
                                 "изменить " + ", ".join(f"«{f.label}»" for f in fixed), tz=tz)
-        if not values:
+        parts = {p.name: values.pop(p.name) for p in catalog.parts if p.name in values}
+        if not values and not parts:
             return current
-        sets = ", ".join(f"{quote(c)} = ${i}" for i, c in enumerate(values, start=2))
-        sql = f'UPDATE "{catalog.table}" SET {sets}, updated_at = now() WHERE id = $1 RETURNING *'
+        sets = "".join(f"{quote(c)} = ${i}, " for i, c in enumerate(values, start=2))
+        sql = f'UPDATE "{catalog.table}" SET {sets}updated_at = now() WHERE id = $1 RETURNING *'
         row = _row(await conn.fetchrow(sql, item_id, *values.values()))
+        if catalog.parts:
+            await catalog_parts.write(conn, catalog, item_id, parts)
+            row |= await catalog_parts.read(conn, catalog, item_id)
         await _audit(conn, "update", catalog, current, row)
         return row
 
@@ -219,6 +252,8 @@ async def ensure_predefined(conn: asyncpg.Connection, catalog: Catalog) -> None:
         if exists:
             continue
         values = parse_item(catalog, {"name": item.name, **item.values}, partial=False)
+        for part in catalog.parts:
+            values.pop(part.name, None)
         code = str(await next_value(conn, catalog.counter_kind)).zfill(catalog.code_width)
         cols = ["code", "predefined", *values]
         placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))

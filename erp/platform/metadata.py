@@ -105,6 +105,9 @@ class Registry:
             found += [(cat.table, f.name, "id") for f in cat.fields if f.type == "ref" and f.ref == target]
             if cat.hierarchical and cat.name == target:
                 found.append((cat.table, "parent_id", "id"))
+            for part in cat.parts:
+                found += [(part.table(cat.table), f.name, "owner_id") for f in part.fields
+                          if f.type == "ref" and f.ref == target]
         for doc in self.documents.values():
             found += [(doc.table, f.name, "id") for f in doc.header if f.type == "ref" and f.ref == target]
             found += [(doc.lines_table, f.name, "document_id") for f in doc.lines

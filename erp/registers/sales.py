@@ -1,4 +1,9 @@
-"""Продажи: turnover by organization, client, item and doctor."""
+"""Продажи: turnover by organization, client, item and doctor.
+
+``cost`` is the cost of what was sold (себестоимость продаж, as 1C:УТ keeps it beside the
+revenue): for goods, what their stock expense took; for a service, what its materials took
+(«Материалы услуги»). Revenue less cost is the margin the sales report shows.
+"""
 
 from erp.app.settings import timezone_name
 from erp.platform.fields import Field
@@ -11,5 +16,5 @@ sales = AccumulationRegister(
                 Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
                 Field("doctor_id", "ref", "Врач", ref="doctors", required=True)),
     resources=(Field("quantity", "quantity", "Количество"), Field("amount", "money", "Сумма"),
-               Field("vat", "money", "НДС")),
+               Field("vat", "money", "НДС"), Field("cost", "money", "Себестоимость")),
 )

@@ -2,9 +2,10 @@
 sequences of goods receipts, sales at average cost (ServiceRendering), write-offs at average cost
 («Списание товаров»), transfers that carry the cost to another warehouse («Перемещение товаров»),
 inventory counts that write off shortages and take in surpluses at their date («Инвентаризация товаров»),
-edits that re-post any of them, unposts and posts again, every key of the stock keeps quantity ≥ 0,
-cost ≥ 0 and no cost where the quantity is 0; whatever is refused is a 409 (a Conflict), and the
-totals still equal the movements."""
+renderings of services that use goods up as their materials («Материалы услуги»), edits of those
+materials in the catalog, edits that re-post any of them, unposts and posts again, every key of the
+stock keeps quantity ≥ 0, cost ≥ 0 and no cost where the quantity is 0; whatever is refused is a
+409 (a Conflict), and the totals still equal the movements."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from erp.registers.stock import stock
 from tests.conftest import SECRET
 
 ITEMS = 1
+SERVICES = 2
 quantities = st.sampled_from(["1", "2", "3", "5"])
 prices = st.sampled_from(["0.01", "1.00", "3.33", "10.00"])
 days = st.integers(1, 28)
@@ -34,6 +36,8 @@ steps = st.one_of(
     st.tuples(st.just("transfer"), st.integers(0, ITEMS - 1), quantities, days, st.booleans()),
     st.tuples(st.just("count"), st.integers(0, ITEMS - 1), st.sampled_from(["0", "1", "2", "4", "6"]), days,
               st.sampled_from([None, "2.50"])),
+    st.tuples(st.just("service"), st.integers(0, SERVICES - 1), quantities, days),
+    st.tuples(st.just("norm"), st.integers(0, SERVICES - 1), st.sampled_from([None, "0.5", "1", "1.333"])),
     st.tuples(st.just("edit"), st.integers(0, 5), quantities, prices),
     st.tuples(st.just("unpost"), st.integers(0, 5)),
     st.tuples(st.just("post"), st.integers(0, 5)),
@@ -63,6 +67,15 @@ class Clinic:
                                                     "inn": "7812345675", "kpp": "781201001"})
         self.goods = [await self.item("nomenclature", {"name": f"Товар {i}", "kind": "goods", "price": "25.00"})
                       for i in range(ITEMS)]
+        self.services = [await self.item("nomenclature", {
+            "name": f"Услуга {i}", "kind": "service", "price": "100.00",
+            "materials": [{"nomenclature_id": self.goods[0], "quantity": "0.5"}]}) for i in range(SERVICES)]
+
+    async def norm(self, service: int, quantity: str | None) -> None:
+        """The service's materials edited in the catalog: the goods at ``quantity`` a unit, or none."""
+        materials = [{"nomenclature_id": self.goods[0], "quantity": quantity}] if quantity else []
+        await svc.update(self.conn, self.reg, self.reg.catalogs["nomenclature"], self.services[service],
+                         {"materials": materials})
 
 
 async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
@@ -80,6 +93,10 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
                 "doctor_id": clinic.doctor, "warehouse_id": warehouse,
                 "lines": [{"nomenclature_id": clinic.goods[item], "quantity": quantity, "price": "25.00"}]}
 
+    def service(index: int, quantity: str, day: int) -> dict:
+        return {**sale(0, quantity, day), "date": f"2024-03-{day:02d}T13:00:00",
+                "lines": [{"nomenclature_id": clinic.services[index], "quantity": quantity, "price": "100.00"}]}
+
     def write_off(item: int, quantity: str, day: int) -> dict:
         return {"date": f"2024-03-{day:02d}T14:00:00", "organization_id": clinic.org, "warehouse_id": warehouse,
                 "reason": "Бой", "lines": [{"nomenclature_id": clinic.goods[item], "quantity": quantity}]}
@@ -96,10 +113,12 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
 
     made = {"receipt": ("goods-receipts", receipt), "sale": ("service-renderings", sale),
             "write_off": ("stock-write-offs", write_off), "transfer": ("stock-transfers", transfer),
-            "count": ("inventory-counts", count)}
+            "count": ("inventory-counts", count), "service": ("service-renderings", service)}
     for step in history:
         try:
-            if step[0] in made:
+            if step[0] == "norm":
+                await clinic.norm(step[1], step[2])
+            elif step[0] in made:
                 kind, make = made[step[0]]
                 data = make(*step[1:])
                 doc = await engine.create(conn, kinds[kind], data, post=True)
@@ -159,6 +178,10 @@ def test_random_histories_never_leave_negative_cost_or_cost_without_quantity(pos
         # a back-dated count under later sales, a surplus at the last known average after a write-off
         @example([("receipt", 0, "3", "3.33", 5), ("sale", 0, "2", 9), ("count", 0, "1", 6, None),
                   ("write_off", 0, "1", 10), ("count", 0, "4", 12, None), ("unpost", 0), ("edit", 3, "6", "1.00")])
+        # materials taken by a rendering, then the receipt under them edited, the norm changed and re-posted
+        @example([("norm", 0, "0.5"), ("receipt", 0, "3", "3.33", 1), ("service", 0, "3", 2), ("sale", 0, "1", 3),
+                  ("edit", 0, "2", "1.00"), ("norm", 0, "1.333"), ("edit", 1, "1", "0.01"), ("unpost", 2),
+                  ("post", 1)])
         def histories(history):
             loop.run_until_complete(play(engine, clinic, history))
 

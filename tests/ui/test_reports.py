@@ -75,7 +75,7 @@ async def test_sales_grouped_by_doctor_service_or_client_with_a_chart(browser, a
     assert 'data-label="Приём терапевта" data-value="3500.00"' in by_service
     assert 'data-label="Шприц 5 мл" data-value="50.00"' in by_service
     rows = sheet_rows((await browser.get(f"/reports/sales?{period}&group=client&format=xlsx")).content)
-    assert rows[0] == ("Клиент", "Количество", "Сумма", "НДС")
+    assert rows[0] == ("Клиент", "Количество", "Сумма", "НДС", "Себестоимость", "Маржа", "Маржа, %")
     assert {r[0]: float(r[2]) for r in rows[1:-1]} == {"ООО «МедСнаб»": 2000.0, "Иванов Иван Иванович": 1550.0}
     empty = (await browser.get("/reports/sales?start=2031-01-01&end=2031-01-31")).text
     assert "Продаж за период нет" in empty

@@ -68,7 +68,8 @@ async def settlements_balance(conn: asyncpg.Connection, registry, day: dt.date, 
 async def sales_by(conn: asyncpg.Connection, registry, start: dt.date, end: dt.date, tz: ZoneInfo,
                    group: str = "doctor") -> Report:
     """Sales turnover of ``[start, end]`` (whole days), one row per doctor,
-    service or client, biggest first."""
+    service or client, biggest first, with the cost of sales and the margin: revenue without VAT
+    less cost, and its share of that revenue in percent (none when there was no revenue)."""
     if group not in SALES_GROUPS:
         raise ValidationError.field("group", f"группировка: {', '.join(SALES_GROUPS)}")
     if end < start:
@@ -78,10 +79,19 @@ async def sales_by(conn: asyncpg.Connection, registry, start: dt.date, end: dt.d
     grouped: dict[int, dict[str, Any]] = {}
     for r in rows:
         item = grouped.setdefault(r[dimension], {"id": r[dimension], "quantity": Decimal(0), "amount": Decimal(0),
-                                                 "vat": Decimal(0)})
-        for resource in ("quantity", "amount", "vat"):
+                                                 "vat": Decimal(0), "cost": Decimal(0)})
+        for resource in ("quantity", "amount", "vat", "cost"):
             item[resource] += r[resource]
     names = await ref_names(conn, registry, {target: set(grouped)})
-    out = [{**item, "name": names.get((target, key), str(key))} for key, item in grouped.items()]
+    out = [margin({**item, "name": names.get((target, key), str(key))}) for key, item in grouped.items()]
     out.sort(key=lambda r: (-r["amount"], r["name"]))
-    return Report(out, _totals(out, ("quantity", "amount", "vat")))
+    return Report(out, margin(_totals(out, ("quantity", "amount", "vat", "cost"))))
+
+
+def margin(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with ``margin`` (revenue without VAT less cost) and ``margin_percent`` of that revenue,
+    to a hundredth (``None`` without revenue)."""
+    revenue = row["amount"] - row["vat"]
+    row["margin"] = revenue - row["cost"]
+    row["margin_percent"] = (row["margin"] * 100 / revenue).quantize(Decimal("0.01")) if revenue else None
+    return row

@@ -91,26 +91,32 @@
       if (cell) cell.textContent = String(i + 1);
     });
   }
+  // A form may hold several tables (a catalog item's tabular parts): each in its [data-lines-scope],
+  // its inputs named "<prefix>-<row>-<field>" where the prefix is the table's data-lines ("lines").
+  function prefixOf(table) { return table.dataset.lines || "lines"; }
   function nextIndex(table) {
     let max = -1;
-    table.querySelectorAll("[name^='lines-']").forEach((el) => {
-      const m = /^lines-(\d+)-/.exec(el.name);
+    const prefix = prefixOf(table);
+    table.querySelectorAll(`[name^='${prefix}-']`).forEach((el) => {
+      const m = new RegExp(`^${prefix}-(\\d+)-`).exec(el.name);
       if (m) max = Math.max(max, Number(m[1]));
     });
     return max + 1;
   }
-  function addRow(form, source) {
-    const table = form.querySelector("table[data-lines]");
-    const template = form.querySelector("template[data-line-template]");
+  function addRow(form, source, scope) {
+    scope = scope || form;
+    const table = scope.querySelector("table[data-lines]");
+    const template = scope.querySelector("template[data-line-template]");
     if (!table || !template) return null;
     const index = nextIndex(table);
+    const prefix = prefixOf(table);
     const holder = document.createElement("tbody");
     holder.innerHTML = template.innerHTML.replaceAll("__i__", String(index));
     const row = holder.querySelector("tr");
     if (source) {
       source.querySelectorAll("input, select, textarea").forEach((el) => {
-        const m = /^lines-\d+-(.+)$/.exec(el.name || "");
-        const target = m ? row.querySelector(`[name="lines-${index}-${m[1]}"]`) : null;
+        const m = new RegExp(`^${prefix}-\\d+-(.+)$`).exec(el.name || "");
+        const target = m ? row.querySelector(`[name="${prefix}-${index}-${m[1]}"]`) : null;
         if (target) target.value = el.value;
         if (el.hasAttribute("data-picker-text")) {
           const twin = row.querySelectorAll("[data-picker-text]")[[...source.querySelectorAll("[data-picker-text]")].indexOf(el)];
@@ -132,12 +138,13 @@
     const form = e.target.closest("form");
     if (e.target.closest("[data-add-line]")) {
       e.preventDefault();
-      const row = addRow(form);
+      const row = addRow(form, null, e.target.closest("[data-lines-scope]"));
       const first = row && row.querySelector("input:not([type=hidden]), select");
       if (first) first.focus();
     } else if (e.target.closest("[data-copy-line]")) {
       e.preventDefault();
-      addRow(form, e.target.closest("tr"));
+      const source = e.target.closest("tr");
+      addRow(form, source, source.closest("[data-lines-scope]"));
     } else if (e.target.closest("[data-remove-line]")) {
       e.preventDefault();
       const row = e.target.closest("tr"), table = row.closest("table");

@@ -34,6 +34,7 @@ from .inputs import (
     Later,
     Lookup,
     Many,
+    Parts,
     Predefined,
     Slice,
     expression,
@@ -75,7 +76,7 @@ def batchable(registry, kind: DocumentKind, needs: Mapping[str, Any]) -> bool:
             case Slice(register):
                 if register in written:
                     return False
-            case Balances() | Constants():
+            case Balances() | Constants() | Parts():
                 pass
             case _:
                 return False

@@ -15,6 +15,9 @@ the engine turns all the needs of one operation into **one** query
   items of a warehouse), now or at a moment, without the recorder's own movements;
 * :class:`LastBalances`: for keys, the last balance at or before a moment in which a resource was
   positive (the last known average cost, when the balance at the moment is empty);
+* :class:`Parts`: the rows of a catalog's tabular part (:mod:`..catalog_parts`) for several items;
+* :class:`PartBalances`: balances (as :class:`Balances`) of the keys a tabular part's rows name
+  (a service's materials in a warehouse): read with the rows, in the same query;
 * :class:`Slice`: срез последних of an information register;
 * :class:`Documents`: documents of a kind by equal fields, optionally with a balance;
 * :class:`Constants`: constants by key prefix (the administrator's preferences);
@@ -65,6 +68,30 @@ class Balances(msgspec.Struct, frozen=True):
     at: dt.datetime | None = None
 
 
+class PartBalances(Balances, frozen=True):
+    """The balances of every key ``fixed`` + the ref ``field`` of the rows of ``catalog``'s tabular part
+    ``part`` whose owners are ``owners`` (``keys`` stays empty: the rows give them). A kind of
+    :class:`Balances`, so a batch follows what its earlier documents change in them."""
+
+    catalog: str = ""
+    part: str = ""
+    owners: tuple[int, ...] = ()
+    field: str = ""
+    fixed: dict[str, Any] = {}
+
+
+class Parts(msgspec.Struct, frozen=True):
+    """The rows of ``catalog``'s tabular ``part`` of the items ``owners``: ``{owner: [row, …]}`` in line
+    order, each row its ``fields`` and, under ``joined``'s names, those columns of the item its first
+    field (a ref) names."""
+
+    catalog: str
+    part: str
+    owners: tuple[int, ...]
+    fields: tuple[str, ...]
+    joined: tuple[str, ...] = ()
+
+
 class BalancesWhere(msgspec.Struct, frozen=True):
     """Every key whose dimensions ``where`` names are equal to its values, with its balance (now, or
     at ``at``) where any resource is non-zero; ``{key: {resource: value}}`` in key order."""
@@ -110,7 +137,8 @@ class Later(msgspec.Struct, frozen=True):
     then: Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
 
-Need = Lookup | Many | Predefined | First | Balances | BalancesWhere | LastBalances | Slice | Documents | Constants
+Need = (Lookup | Many | Predefined | First | Balances | BalancesWhere | LastBalances | Slice | Documents | Constants
+        | Parts)
 
 
 class Inputs(Mapping[str, Any]):
@@ -171,9 +199,13 @@ def _where(registry, target: str, where: Mapping[str, Any], p: Params, name: str
 
 
 def _balances_sql(register: AccumulationRegister, need: Balances, p: Params, name: str,
-                  recorder: tuple[str, int] | None) -> str:
+                  recorder: tuple[str, int] | None, keys: str | None = None) -> str:
+    """``keys``: the relation ``k(dimensions…, ord)`` of the keys (by default the need's own, numbered)."""
     dims = register.dimension_names
-    arrays = ", ".join(p(f"{name}.{d}", f"{f.sql_type}[]") for d, f in zip(dims, register.dimensions, strict=True))
+    if keys is None:
+        arrays = ", ".join(p(f"{name}.{d}", f"{f.sql_type}[]")
+                           for d, f in zip(dims, register.dimensions, strict=True))
+        keys = f"unnest({arrays}) WITH ORDINALITY AS k({idents(dims)}, ord)"
     on = " AND ".join(f"m.{ident(d)} = k.{ident(d)}" for d in dims)
     values = []
     laterals = []
@@ -195,9 +227,41 @@ def _balances_sql(register: AccumulationRegister, need: Balances, p: Params, nam
             value += f" - coalesce(o.{ident(r)}, 0)"
         values.append(value)
     join = " AND ".join(f"b.{ident(d)} = k.{ident(d)}" for d in dims)
-    return (f"ARRAY(SELECT ROW(k.ord, {', '.join(values)}) FROM unnest({arrays}) WITH ORDINALITY"
-            f" AS k({idents(dims)}, ord) LEFT JOIN {ident(register.balance_table)} AS b ON {join}"
+    first = "k.ord" if not isinstance(need, PartBalances) else ", ".join(f"k.{ident(d)}" for d in dims)
+    return (f"ARRAY(SELECT ROW({first}, {', '.join(values)}) FROM {keys}"
+            f" LEFT JOIN {ident(register.balance_table)} AS b ON {join}"
             + "".join(laterals) + ")")
+
+
+def _part(registry, catalog: str, part: str):
+    owner = registry.catalogs[catalog]
+    found = next((p for p in owner.parts if p.name == part), None)
+    if found is None:
+        raise LookupError(f"catalog {catalog} has no tabular part {part!r}")
+    return owner, found
+
+
+def _parts_sql(registry, need: Parts, p: Params, name: str) -> str:
+    owner, part = _part(registry, need.catalog, need.part)
+    target = registry.target(next(f.ref for f in part.fields if f.name == need.fields[0]))
+    columns = ", ".join([f"r.{ident(f)}" for f in need.fields] + [f"i.{ident(c)}" for c in need.joined])
+    join = (f" JOIN {ident(target.table)} AS i ON i.id = r.{ident(need.fields[0])}" if need.joined else "")
+    return (f"ARRAY(SELECT ROW(r.owner_id, {columns}) FROM {ident(part.table(owner.table))} AS r{join}"
+            f" WHERE r.owner_id = ANY({p(name, 'bigint[]')}) ORDER BY r.owner_id, r.line_no)")
+
+
+def _part_keys_sql(registry, register: AccumulationRegister, need: PartBalances, p: Params, name: str) -> str:
+    """The keys of :class:`PartBalances` as the relation ``k(dimensions…, ord)``."""
+    owner, part = _part(registry, need.catalog, need.part)
+    columns = []
+    for d in register.dimensions:
+        if d.name == need.field:
+            columns.append(f"r.{ident(need.field)}")
+        else:
+            columns.append(f"{p(f'{name}.{d.name}', d.sql_type)}")
+    return (f"(SELECT DISTINCT {', '.join(columns)}, 0 FROM {ident(part.table(owner.table))} AS r"
+            f" WHERE r.owner_id = ANY({p(name + '.owners', 'bigint[]')}))"
+            f" AS k({idents(register.dimension_names)}, ord)")
 
 
 def _not_own(recorder: tuple[str, int] | None, p: Params) -> str:
@@ -288,8 +352,13 @@ def expression(registry, name: str, need: Need, p: Params, recorder: tuple[str, 
             by = [f"t.{ident(c.lstrip('-'))}{' DESC' if c.startswith('-') else ''}" for c in order]
             return (f"(SELECT {_row(('id', *fields))} FROM {_table(registry, target)} AS t"
                     f" WHERE {' AND '.join(conditions)} ORDER BY {', '.join([*by, 't.id'])} LIMIT 1)")
+        case PartBalances(register_name):
+            register = registry.registers[register_name]
+            return _balances_sql(register, need, p, name, recorder, _part_keys_sql(registry, register, need, p, name))
         case Balances(register_name):
             return _balances_sql(registry.registers[register_name], need, p, name, recorder)
+        case Parts():
+            return _parts_sql(registry, need, p, name)
         case BalancesWhere(register_name):
             return _balances_where_sql(registry.registers[register_name], need, p, name, recorder)
         case LastBalances(register_name):
@@ -325,11 +394,18 @@ def values(registry, name: str, need: Need) -> dict[str, Any]:
             return {name: predefined}
         case First(_, _, where) | Documents(_, where):
             return {f"{name}.{c}": v for c, v in where.items()}
+        case PartBalances(_, _, at, _, _, owners, _, fixed):
+            out: dict[str, Any] = {f"{name}.{d}": v for d, v in fixed.items()}
+            out[f"{name}.owners"] = list(owners)
+            if at is not None:
+                out[f"{name}.at"] = at
+            return out
+        case Parts(_, _, owners):
+            return {name: list(owners)}
         case Balances(register_name, keys, at):
             register = registry.registers[register_name]
             columns = list(zip(*keys, strict=True)) if keys else [() for _ in register.dimension_names]
-            out: dict[str, Any] = {f"{name}.{d}": list(c) for d, c in zip(register.dimension_names, columns,
-                                                                         strict=True)}
+            out = {f"{name}.{d}": list(c) for d, c in zip(register.dimension_names, columns, strict=True)}
             if at is not None:
                 out[f"{name}.at"] = at
             return out
@@ -364,9 +440,19 @@ def result(registry, need: Need, raw: Any) -> Any:
             return {rec[0]: dict(zip(fields, rec[1:], strict=True)) for rec in raw or ()}
         case Predefined(_, _, fields) | First(_, fields):
             return None if raw is None else dict(zip(("id", *fields), raw, strict=True))
+        case PartBalances(register_name):
+            register = registry.registers[register_name]
+            width = len(register.dimension_names)
+            return {tuple(rec[:width]): dict(zip(register.resource_names, rec[width:], strict=True))
+                    for rec in raw or ()}
         case Balances(register_name, keys):
             register = registry.registers[register_name]
             return {keys[rec[0] - 1]: dict(zip(register.resource_names, rec[1:], strict=True)) for rec in raw or ()}
+        case Parts(_, _, _, fields, joined):
+            rows: dict[int, list[dict[str, Any]]] = {}
+            for rec in raw or ():
+                rows.setdefault(rec[0], []).append(dict(zip((*fields, *joined), rec[1:], strict=True)))
+            return rows
         case BalancesWhere(register_name):
             register = registry.registers[register_name]
             width = len(register.dimension_names)
@@ -405,6 +491,10 @@ def need_shape(need: Need) -> tuple:
             return Predefined, catalog, fields
         case First(target, fields, where, order):
             return First, target, fields, tuple((c, type(v)) for c, v in where.items()), order
+        case PartBalances(register, _, at, catalog, part, _, field, fixed):
+            return PartBalances, register, at is None, catalog, part, field, tuple(fixed)
+        case Parts(catalog, part, _, fields, joined):
+            return Parts, catalog, part, fields, joined
         case Balances(register, _, at):
             return Balances, register, at is None
         case BalancesWhere(register, where, at):
