@@ -412,6 +412,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/admin/audit-log",                                           LOGIN,  NO,     NO,     OK,     LOGIN),
     ("GET",    "/admin/smtp",                                                LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/admin/smtp",                                                LOGIN,  NO,     NO,     OK,     LOGIN),
+    ("GET",    "/admin/amocrm/stage-actions",                                LOGIN,  NO,     NO,     OK,     LOGIN),
+    ("POST",   "/admin/amocrm/stage-actions",                                LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/generated-documents/{generated_id}/scan",                   LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/generated-documents/{generated_id}/scan",                   LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/generated-documents/{generated_id}/signed",                 LOGIN,  OK,     OK,     OK,     LOGIN),
