@@ -9,8 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
+import pytest
+
+from erp.configuration import registry
 from erp.documents import service_rendering
 from erp.platform.document import Doc
+from erp.platform.errors import ErpError
+from erp.platform.posting import Engine
 from erp.platform.posting.inputs import Inputs
 from tests.clinic.conftest import counts
 from tests.clinic.test_service_rendering import debt, receipt, rendering, stock
@@ -219,3 +224,32 @@ async def test_the_sales_report_shows_cost_margin_and_margin_percent(browser, ap
     page = (await browser.get(f"/reports/sales?{period}&group=service")).text.replace("\xa0", " ")
     row = page[page.index("<tbody>"):]
     assert "Приём терапевта" in row and "60,00" in row and "140,00" in row and "70" in row
+
+
+async def test_a_batch_posts_and_re_posts_materials_and_a_later_rendering_sees_what_an_earlier_one_took(
+        api, db, clinic, settings):
+    glove = await gloves(api)
+    await receipt(api, clinic, (glove, "3", "10.00"))
+    await with_materials(api, clinic.service, (glove, "1"))
+    engine = Engine(registry(), settings)
+    kind = registry().documents["service-renderings"]
+    docs = await engine.create_many(db, kind, [
+        rendering(clinic, line(clinic.service, "1"), date="2021-12-20T10:00:00"),
+        rendering(clinic, line(clinic.service, "2"), date="2021-12-21T10:00:00")], post=True)
+    assert [d.posted for d in docs] == [True, True]
+    assert await stock(api, clinic, glove) == ("0", "0")
+    moves = await api.get(f"{KIND}/{docs[1].id}/movements")
+    assert [(m["quantity"], m["cost"]) for m in moves["stock"]] == [("2.000", "20.00")]
+    # re-posting both reads their materials and balances once, and gives the same
+    reads: list[str] = []
+    db.add_query_logger(lambda record: reads.append(record.query))
+    await engine.repost(db, kind, [d.id for d in docs])
+    assert len([q for q in reads if "jsonb_array_elements" in q]) == 1
+    assert [(m["quantity"], m["cost"]) for m in (await api.get(f"{KIND}/{docs[1].id}/movements"))["stock"]] == [
+        ("2.000", "20.00")]
+    assert await stock(api, clinic, glove) == ("0", "0")
+    # a third would find nothing left: the batch is refused as a whole, naming the short material
+    with pytest.raises(ErpError) as refused:
+        await engine.create_many(db, kind, [rendering(clinic, line(clinic.service, "1"))], post=True)
+    assert refused.value.code == "balance_shortage"
+    assert "«Перчатки»: доступно 0.000, требуется 1.000" in refused.value.message
