@@ -47,6 +47,7 @@ from ui import (
     session,
     signatures,
     stage_actions,
+    stock_reports,
 )
 from ui.i18n import gettext as _
 from ui.render import is_htmx, render
@@ -117,7 +118,7 @@ async def ids_in_range(request: Request) -> None:
 
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
-               *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
+               *reports.ROUTES, *stock_reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
                *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES]

@@ -18,7 +18,8 @@ from ui.queries import lists
 from ui.queries import reports as report_queries
 from ui.render import choice_label, render
 
-REPORTS = (("stock", "Остатки товаров"), ("settlements", "Взаиморасчёты с клиентами"),
+REPORTS = (("stock", "Остатки товаров"), ("stock-turnover", "Оборотная ведомость по товарам"),
+           ("item-history", "История товара"), ("settlements", "Взаиморасчёты с клиентами"),
            ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"))
 GROUP_TITLES = {"doctor": "Врач", "service": "Услуга", "client": "Клиент"}
 

@@ -336,3 +336,21 @@ async def balance_and_turnovers(conn: asyncpg.Connection, register: Accumulation
         (f"{r}_opening", f"sum({r}_o)"), (f"{r}_receipt", f"sum({r}_r)"), (f"{r}_expense", f"sum({r}_e)"),
         (f"{r}_closing", f"sum({r}_o) + sum({r}_r) - sum({r}_e)"))]
     return await q.fetch(conn, outputs, [e for n, e in outputs if not n.endswith("_closing")])
+
+
+async def movements(conn: asyncpg.Connection, register: AccumulationRegister, start: dt.datetime,
+                    end: dt.datetime, *, limit: int = 1000, **filters: Any) -> list[dict[str, Any]]:
+    """Движения: the movements of the keys ``filters`` names between ``start`` and ``end`` (both
+    inclusive), in time order, at most ``limit``: ``period``, ``record_type``, ``recorder_kind``,
+    ``recorder_id``, the dimensions and the resources. (An item's history reads its own key's
+    movements through the key index, never the whole register.)"""
+    start, end = _moment(start, "start"), _moment(end, "end")
+    fields = {f.name: f for f in register.dimensions}
+    args: list[Any] = [start, end]
+    conditions = ["period >= $1", "period <= $2", *filter_conditions(register.title, fields, filters, args)]
+    columns = ", ".join(q(c) for c in (*register.dimension_names, *register.resource_names))
+    rows = await conn.fetch(
+        f"SELECT period, record_type, recorder_kind, recorder_id, {columns} FROM {q(register.movements_table)}"
+        f" WHERE {' AND '.join(conditions)} ORDER BY period, recorder_kind, recorder_id, line_no"
+        f" LIMIT {int(limit)}", *args)
+    return [dict(r) for r in rows]

@@ -410,6 +410,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/schedule/work-schedules/{doc_id}",                          LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/reports",                                                   LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/stock",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/stock-turnover",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/item-history",                                      LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/settlements",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/sales",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/invoices",                                          LOGIN,  OK,     OK,     OK,     LOGIN),

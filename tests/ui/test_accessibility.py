@@ -48,7 +48,8 @@ async def test_every_input_of_the_main_screens_has_a_label(browser, api, clinic)
     for path in ("/login", "/", "/catalogs/clients", "/catalogs/clients/new", "/documents/service-renderings",
                  "/documents/service-renderings/new", f"/documents/requests/{request['id']}",
                  "/schedule/work-schedules/new?month=2030-01", f"/schedule?date={DAY}", "/reports/stock",
-                 "/reports/sales", "/integrations", "/integrations/exchange-log", "/admin/users", "/admin/settings",
+                 "/reports/stock-turnover", "/reports/item-history", "/reports/sales", "/integrations",
+                 "/integrations/exchange-log", "/admin/users", "/admin/settings",
                  "/admin/period-lock", "/admin/document-defaults", "/admin/print-templates",
                  "/admin/print-templates/invoice", "/admin/print-templates/new?kind=requests",
                  "/admin/print-variables"):
