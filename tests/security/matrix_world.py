@@ -136,6 +136,8 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
                             "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
         "work-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
                            "lines": [{"doctor_id": ids.third, "day": DAY, "start": "10:00", "end": "12:00"}]},
+        "resource-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
+                               "lines": [{"resource_id": ids.room, "day": DAY, "start": "08:00", "end": "20:00"}]},
     }
 
 
