@@ -46,6 +46,7 @@ from ui import (
     schedule,
     session,
     signatures,
+    stage_actions,
 )
 from ui.i18n import gettext as _
 from ui.render import is_htmx, render
@@ -119,7 +120,7 @@ def routers() -> list:
                *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
-               *generated.ROUTES, *catalog_import.ROUTES]
+               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

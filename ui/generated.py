@@ -17,6 +17,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 
+from erp.amocrm import connection as amocrm_connection
 from erp.auth import service as users
 from erp.platform import catalog_list
 from erp.platform.errors import ValidationError
@@ -88,6 +89,7 @@ async def generated_list(request: Request) -> Response:
         wanted = {"clients": {r["client_id"] for r in rows if r["client_id"]} | (
             {filters["client_id"]} if filters["client_id"] else set())}
         names = await lists.ref_names(conn, config, wanted)
+        lead_url = await amocrm_connection.lead_url_prefix(conn)
     titles = {k.name: _(k.title) for k in config.documents.values()} | {"clients": _("Клиент")}
     form_titles = {t["form"]: t["name"] if t["changed"] or not t["standard"] else _(t["name"]) for t in templates}
     form_titles |= {f.name: _(f.title) for f in print_forms.FORMS.values() if f.name not in form_titles}
@@ -109,7 +111,7 @@ async def generated_list(request: Request) -> Response:
                "user_id": [(u["id"], u["username"]) for u in people]}
     return page(request, "lists/generated.html", "lists/_generated_rows.html", section="documents", rows=rows,
                 next=cursor, query=query, chosen=chosen, errors=errors, options=options, names=names,
-                document_filter=document_filter, page_sizes=PAGE_SIZES, base=BASE)
+                document_filter=document_filter, page_sizes=PAGE_SIZES, base=BASE, lead_url=lead_url)
 
 
 @get(f"{BASE}/{{generated_id:int}}/download", name="ui_generated_download")

@@ -9,6 +9,7 @@ or the tokens died) with the alert to show.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,19 @@ async def public_info(conn: asyncpg.Connection) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT base_url, account_id, subdomain, paused_at FROM amocrm_connections WHERE id = $1 AND client_id <> ''",
         ROW_ID)
+
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+async def lead_url_prefix(conn: asyncpg.Connection) -> str | None:
+    """``https://{subdomain}.amocrm.ru/leads/detail/`` of the connected account, to which a lead's id is
+    appended to open the lead in amoCRM; None when no account is connected (or its subdomain is not one
+    a link may carry), and a lead shows as its bare id."""
+    subdomain = await conn.fetchval(
+        "SELECT subdomain FROM amocrm_connections WHERE id = $1 AND client_id <> ''", ROW_ID)
+    subdomain = (subdomain or "").lower()
+    return f"https://{subdomain}.amocrm.ru/leads/detail/" if _SUBDOMAIN.match(subdomain) else None
 
 
 async def save(conn: asyncpg.Connection, secret_key: str, *, base_url: str, client_id: str, client_secret: str,

@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from PIL import Image
 
+from erp.amocrm import connection
 from erp.printing import mail, registry, service
 from tests.conftest import SECRET, free_port
 from tests.printing.conftest import Api as PrintApi
@@ -379,3 +380,22 @@ async def test_every_input_of_the_new_screens_has_a_label(browser, rest, papers,
     assert "Generated documents" in english and "Document type" in english and "Сформированные" not in english
     form = (await browser.get(f"/documents/invoices/{doc['id']}")).text
     assert "Send to client" in form and "preview with facsimile" in form
+
+
+async def test_the_lead_column_opens_the_lead_in_amocrm_once_an_account_is_connected(browser, rest, papers, db):
+    invoice = await rest.create("invoices", invoice_data(papers, (papers.service, "1", "1500"), amocrm_lead_id=4242),
+                                post=True)
+    await browser.get(f"/print/invoices/{invoice['id']}/invoice")
+    plain = rows_of((await browser.get("/generated-documents")).text)
+    assert "<td>4242</td>" in plain and "amocrm.ru/leads/detail" not in plain, "no account: the bare id"
+
+    await connection.save(db, SECRET, base_url="https://clinic.amocrm.ru", client_id="integration-1",
+                          client_secret="s3cret", redirect_uri="https://erp.example/api/amocrm/oauth/callback",
+                          account_id=31337, subdomain="clinic",
+                          tokens={"access_token": "a", "refresh_token": "r", "expires_in": 86400})
+    linked = rows_of((await browser.get("/generated-documents")).text)
+    assert ('<a href="https://clinic.amocrm.ru/leads/detail/4242" target="_blank" rel="noopener" data-amocrm-lead>'
+            '4242</a>') in linked
+    by_lead = (await browser.get("/generated-documents?amocrm_lead_id=4242",
+                                 headers={"HX-Request": "true"})).text
+    assert "https://clinic.amocrm.ru/leads/detail/4242" in by_lead, "the htmx fragment links the same way"
