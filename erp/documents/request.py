@@ -104,6 +104,7 @@ requests = DocumentKind(
     ),
     movements=movements, prepare=prepare, needs=needs, fill=fill, rules=rules,
     no_overlap=NoOverlap("doc_requests_no_double_booking", equal=("doctor_id",), start="starts_at", end="ends_at"),
-    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),),
+    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),
+             Index("doc_requests_client_idx", ("client_id", "-starts_at"))),  # the client card
     conflict_message=TAKEN, write_roles=("admin", "accountant", "manager"),
 )
