@@ -19,7 +19,7 @@ from typing import Literal
 import asyncpg
 import msgspec
 
-from erp.platform.dates import DateError, read_day
+from erp.platform.dates import MAX_MOMENT, DateError, read_day
 from erp.platform.errors import NotFound, ValidationError
 from erp.platform.metadata import Registry
 
@@ -321,8 +321,9 @@ async def _debts(conn: asyncpg.Connection, registry: Registry, client_id: int) -
 
 async def _sales(conn: asyncpg.Connection, registry: Registry, client_id: int, start: dt.date, end: dt.date,
                  tz: dt.tzinfo) -> Sales:
-    first = dt.datetime.combine(start, dt.time.min, tz)
-    last = dt.datetime.combine(end, dt.time.max, tz)
+    # The registers keep moments up to MAX_MOMENT: a period asked to the end of 9999 reads up to it.
+    first = min(dt.datetime.combine(start, dt.time.min, tz), MAX_MOMENT)
+    last = min(dt.datetime.combine(end, dt.time.max, tz), MAX_MOMENT)
     rows = await registry.registers["sales"].turnovers(conn, first, last, client_id=client_id)
     organizations = await _names(conn, "cat_organizations", {r["organization_id"] for r in rows})
     services = await _names(conn, "cat_nomenclature", {r["nomenclature_id"] for r in rows})

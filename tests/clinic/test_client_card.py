@@ -138,6 +138,10 @@ async def test_the_summary_api(api, clinic, users, client):
     reversed_period = await api.get(f"/api/clients/{clinic.client}/summary", expect=422, start="2030-02-01",
                                     end="2030-01-01")
     assert reversed_period["code"] == "bad_period" and "Начало периода позже его конца" in reversed_period["message"]
+    to_the_end = await api.get(f"/api/clients/{clinic.client}/summary", start="1900-01-01", end="9999-12-31")
+    assert [Decimal(s["amount"]) for s in to_the_end["sales"]["lines"]] == [Decimal("1500")]
+    last_day = await api.get(f"/api/clients/{clinic.client}/summary", start="9999-12-31", end="9999-12-31")
+    assert last_day["sales"]["lines"] == []
     not_a_day = await api.get(f"/api/clients/{clinic.client}/summary", expect=422, start="01.02.2030")
     assert "start" in not_a_day["details"]["fields"]
     for bad in ({"limit": "0"}, {"limit": "201"}, {"limit": "x"}):
