@@ -47,6 +47,7 @@ from ui import (
     schedule,
     session,
     signatures,
+    stage_actions,
 )
 from ui.i18n import gettext as _
 from ui.render import is_htmx, render
@@ -120,7 +121,7 @@ def routers() -> list:
                *reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
-               *generated.ROUTES, *catalog_import.ROUTES, *client_card.ROUTES]
+               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

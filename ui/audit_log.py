@@ -38,7 +38,8 @@ def action_title(action: str) -> str:
 def _settings_titles() -> dict[str, str]:
     return {"setting:period_lock": _("Дата запрета изменения"), "setting:preferences": _("Настройки"),
             "setting:document_defaults": _("Значения по умолчанию"), "setting:smtp": _("Почта (SMTP)"),
-            "setting:amocrm": _("Подключение amoCRM"), "user": _("Пользователь")}
+            "setting:amocrm": _("Подключение amoCRM"),
+            "setting:amocrm_stage_actions": _("Действия при смене этапа"), "user": _("Пользователь")}
 
 
 def object_kinds(registry) -> list[tuple[str, str]]:

@@ -26,16 +26,17 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_g
 def declared_messages() -> set[str]:
     """Titles that reach the screen from declarations and constants."""
     from erp.amocrm.exchange_log import KIND_TITLES, STATE_TITLES
+    from erp.amocrm.stage_actions import ACTIONS
     from erp.configuration import registry
     from erp.printing.forms import FORMS
     from erp.printing.variables import CATALOG, VALUE_TYPES
-    from ui import admin, forms, integrations, items, print_templates, reports
+    from ui import admin, forms, integrations, items, print_templates, reports, stage_actions
     from ui.render import CHOICE_LABELS, SECTIONS
 
     reg = registry()
     out: set[str] = set(CHOICE_LABELS.values()) | {s.title for s in SECTIONS}
-    out |= set(STATE_TITLES.values()) | set(KIND_TITLES.values())
-    for notices in (forms.NOTICES, items.NOTICES, admin.NOTICES, integrations.NOTICES):
+    out |= set(STATE_TITLES.values()) | set(KIND_TITLES.values()) | set(ACTIONS.values())
+    for notices in (forms.NOTICES, items.NOTICES, admin.NOTICES, integrations.NOTICES, stage_actions.NOTICES):
         out |= set(notices.values())
     out |= {title for _, title in reports.REPORTS} | set(reports.GROUP_TITLES.values())
     for catalog in reg.catalogs.values():

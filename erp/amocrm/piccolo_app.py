@@ -4,14 +4,14 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from erp.amocrm.tables import AmocrmConnection, AmocrmEvent, AmocrmOAuthState
+from erp.amocrm.tables import AmocrmConnection, AmocrmEvent, AmocrmOAuthState, AmocrmStageAction
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="amocrm",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[AmocrmConnection, AmocrmOAuthState, AmocrmEvent],
+    table_classes=[AmocrmConnection, AmocrmOAuthState, AmocrmEvent, AmocrmStageAction],
     migration_dependencies=[],
     commands=[],
 )

@@ -60,3 +60,16 @@ class AmocrmEvent(Table, tablename="amocrm_events"):
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     claimed_at = Timestamptz(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None)
+
+
+class AmocrmStageAction(Table, tablename="amocrm_stage_actions"):
+    """Действия при смене этапа: one action a lead's move to a stage (a pipeline's status) starts.
+    The names are amoCRM's as read when the mapping was saved, for showing it while amoCRM is away."""
+
+    id = BigSerial(primary_key=True)
+    pipeline_id = BigInt()
+    pipeline_name = Varchar(length=255, default="")
+    status_id = BigInt()
+    status_name = Varchar(length=255, default="")
+    action = Varchar(length=30)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -110,6 +110,7 @@ class World:
 
 def catalog_body(ids: Clinic, catalog: str, name: str) -> dict:
     extra = {"bank-accounts": {"organization_id": ids.org, "account_number": "40702810938000000002"},
+             "cash-desks": {"organization_id": ids.org, "responsible": "Петрова О.Н."},
              "clients": {"kind": "person"}, "nomenclature": {"kind": "service", "price": "100.00"}}
     return {"name": name, **extra.get(catalog, {})}
 

@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from erp.amocrm import connection, outbox
+from erp.amocrm import pipelines as amo_pipelines
 from erp.printing import templates_store
 from tests.conftest import SECRET
 from tests.imports.conftest import xlsx
@@ -65,6 +66,7 @@ def _png() -> bytes:
 
 
 PNG = _png()
+STAGE = (5_000_001, 50_000_004)  # a stage amoCRM gave (the page read it before amoCRM went away)
 
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/login"): lambda i: ("/login", {"username": "admin-user", "password": "password-123"}),
@@ -104,6 +106,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/smtp"): lambda i: ("/admin/smtp", {
         "host": "127.0.0.1", "port": "2525", "security": "none", "username": "erp", "password": "smtp-pass",
         "from_email": "erp@clinic.example", "from_name": "Клиника", "timeout_seconds": "5"}),
+    ("POST", "/admin/amocrm/stage-actions"): lambda i: ("/admin/amocrm/stage-actions", {
+        f"action-{STAGE[0]}-{STAGE[1]}": "invoice"}),
     ("POST", "/admin/print-templates/new"): lambda i: ("/admin/print-templates/new", {
         "name": "Шаблон подделки", "kind": "invoices", "body": "<p>{{ client.name }}</p>", "active": "on"}),
     ("POST", "/admin/print-templates/{template:str}"): lambda i: ("/admin/print-templates/act", {
@@ -175,6 +179,8 @@ async def ids(api, clinic, db, users) -> Ids:
                           account_id=31337, subdomain="clinic",
                           tokens={"access_token": "a", "refresh_token": "r", "expires_in": 86400})
     await connection.pause(db, "blocked", "amoCRM ответил 403")
+    await amo_pipelines.remember(db, [amo_pipelines.Pipeline(STAGE[0], "Воронка", 1, True, False, (
+        amo_pipelines.Stage(STAGE[1], "Счёт выставлен", 50),))])
     event = await failed_event(db, 219219, "validation-errors: price must be int")
     await outbox.enqueue(db, "lead_total", 219220)
     missed = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'missed'")

@@ -31,7 +31,7 @@ Choices where amoCRM leaves room, documented here once:
 * ``/_fake/*`` (configuration, introspection, helpers for out-of-process tests) is not rate-limited,
   needs no token and is not logged.
 
-Not faked: anything not listed above (contacts, pipelines, users, lead creation over the API), HTTPS,
+Not faked: anything not listed above (contacts, changing pipelines, users, lead creation over the API), HTTPS,
 several accounts, amoCRM's 2-second webhook deadline and retries of failed webhook deliveries.
 """
 
@@ -55,6 +55,7 @@ from erp.amocrm.fake.state import (
     STATUS_LOST,
     FakeConfig,
     Lead,
+    make_pipeline,
 )
 from erp.amocrm.fake.thread import FakeAmoThread
 from erp.amocrm.fake.values import field_values
@@ -247,6 +248,26 @@ class FakeAmo:
             self.api.leads[lead_id] = lead
             return lead.to_json(self._origin(), self.account_id)
 
+    def add_pipeline(self, pipeline_id: int, name: str, stages: list[tuple[int, str]], *, sort: int | None = None,
+                     is_main: bool = False) -> dict[str, Any]:
+        """Create (or replace) a pipeline with ``stages`` ((id, name) in order) and amoCRM's 142 and 143,
+        as if an admin had set it up in amoCRM. Returns its API JSON."""
+        with self._lock:
+            pipelines = self.api.pipelines
+            order = sort if sort is not None else 1 + max((p.sort for p in pipelines.values()), default=0)
+            pipeline = make_pipeline(pipeline_id, name, stages, sort=order, is_main=is_main)
+            pipelines[pipeline_id] = pipeline
+            return pipeline.to_json(self._origin(), self.account_id)
+
+    def rename_status(self, pipeline_id: int, status_id: int, name: str) -> None:
+        """Rename a stage, as an admin may do in amoCRM at any time."""
+        with self._lock:
+            next(s for s in self.api.pipelines[pipeline_id].statuses if s.id == status_id).name = name
+
+    def remove_pipeline(self, pipeline_id: int) -> None:
+        with self._lock:
+            self.api.pipelines.pop(pipeline_id, None)
+
     def lead(self, lead_id: int) -> dict[str, Any] | None:
         """The lead as ``GET /api/v4/leads/{id}`` returns it, or ``None``."""
         with self._lock:
@@ -353,6 +374,7 @@ class FakeAmo:
                 "leads": [lead.to_json(origin, api.account_id) for lead in api.leads.values()],
                 "notes": [n.to_json(origin, api.account_id) for ns in api.notes.values() for n in ns],
                 "custom_fields": [f.to_json(origin, api.account_id) for f in api.fields],
+                "pipelines": [p.to_json(origin, api.account_id) for p in api.pipelines.values()],
                 "webhooks": self.webhooks,
                 "webhook_deliveries": self.webhook_deliveries,
                 "price_history": {str(i): [list(p) for p in lead.price_history] for i, lead in api.leads.items()},

@@ -6,11 +6,13 @@ nothing about rate limits, injected faults, latency or tokens: :class:`erp.amocr
 those (and :class:`erp.amocrm.fake.oauth.OAuth`) in front and calls these handlers under its lock.
 
 Faked: ``GET /api/v4/account``, ``GET``/``POST /api/v4/leads/custom_fields``,
-``GET /api/v4/leads/custom_fields/{id}``, ``GET``/``PATCH /api/v4/leads/{id}``, ``PATCH
+``GET /api/v4/leads/custom_fields/{id}``, ``GET /api/v4/leads/pipelines`` and
+``GET /api/v4/leads/pipelines/{id}`` (``_embedded.statuses`` in each pipeline; tests add pipelines
+with ``FakeAmo.add_pipeline``), ``GET``/``PATCH /api/v4/leads/{id}``, ``PATCH
 /api/v4/leads``, ``GET``/``POST /api/v4/leads/{id}/notes``, ``POST /api/v4/leads/notes`` and
 ``GET``/``POST``/``DELETE /api/v4/webhooks``. Not faked: listing or creating leads over the API
-(tests add leads with ``FakeAmo.add_lead``), contacts, companies, pipelines, users, tags, ``with=``
-expansions and filters.
+(tests add leads with ``FakeAmo.add_lead``), contacts, companies, changing pipelines, users, tags,
+``with=`` expansions and filters.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from erp.amocrm.fake.state import (
     FakeConfig,
     Lead,
     Note,
+    Pipeline,
     Webhook,
     preset_fields,
+    preset_pipelines,
 )
 from erp.amocrm.fake.values import error, validate_lead_update
 
@@ -61,6 +65,7 @@ class AmoApi:
         self.created_at = int(clock())
         self.fields: list[CustomField] = preset_fields(config)
         self.leads: dict[int, Lead] = {}
+        self.pipelines: dict[int, Pipeline] = {p.id: p for p in preset_pipelines()}
         self.notes: dict[int, list[Note]] = {}
         self.webhooks: dict[str, Webhook] = {}
         self._next_field_id, self._next_enum_id = 1_100_001, 4_000_001
@@ -70,6 +75,8 @@ class AmoApi:
             (re.compile(r"/api/v4/leads/custom_fields"),
              {"GET": self.list_fields, "POST": self.add_fields}),
             (re.compile(r"/api/v4/leads/custom_fields/(\d+)"), {"GET": self.get_field}),
+            (re.compile(r"/api/v4/leads/pipelines"), {"GET": self.list_pipelines}),
+            (re.compile(r"/api/v4/leads/pipelines/(\d+)"), {"GET": self.get_pipeline}),
             (re.compile(r"/api/v4/leads"), {"PATCH": self.patch_leads}),
             (re.compile(r"/api/v4/leads/notes"), {"POST": self.add_notes}),
             (re.compile(r"/api/v4/leads/(\d+)"), {"GET": self.get_lead, "PATCH": self.patch_lead}),
@@ -196,6 +203,21 @@ class AmoApi:
         return Response.json({"_total_items": len(result),
                               "_links": {"self": {"href": f"{request.origin}/api/v4/leads/custom_fields"}},
                               "_embedded": {"custom_fields": result}})
+
+    # -------------------------------------------------------------------------------- pipelines
+
+    def list_pipelines(self, request: Request) -> Response:
+        """Every pipeline with its stages, unpaginated (amoCRM allows at most 50 pipelines)."""
+        ordered = sorted(self.pipelines.values(), key=lambda p: (p.sort, p.id))
+        return Response.json({
+            "_total_items": len(ordered), "_links": {"self": {"href": f"{request.origin}/api/v4/leads/pipelines"}},
+            "_embedded": {"pipelines": [p.to_json(request.origin, self.account_id) for p in ordered]}})
+
+    def get_pipeline(self, request: Request, pipeline_id: int) -> Response:
+        pipeline = self.pipelines.get(pipeline_id)
+        if pipeline is None:
+            return Response.problem(404, "Not Found", "Pipeline not found")
+        return Response.json(pipeline.to_json(request.origin, self.account_id))
 
     # ------------------------------------------------------------------------------------ leads
 

@@ -27,6 +27,12 @@ TIME_ENUM_BASE = 3_000_001
 DEFAULT_PIPELINE_ID = 5_000_001
 DEFAULT_STATUS_ID = 50_000_001
 STATUS_WON, STATUS_LOST = 142, 143
+# The account's one pipeline as amoCRM creates it, with the clinic's stages: (id, name, color, type);
+# type 1 is «Неразобранное», every pipeline ends with 142 and 143.
+PRESET_STATUSES = ((50_000_000, "Неразобранное", "#c1c1c1", 1), (DEFAULT_STATUS_ID, "Первичный контакт", "#99ccff", 0),
+                   (50_000_002, "Записан на приём", "#ffff99", 0), (50_000_003, "Приём проведён", "#ffcc66", 0),
+                   (50_000_004, "Счёт выставлен", "#deff81", 0))
+CLOSED_STATUSES = ((STATUS_WON, "Успешно реализовано", "#CCFF66"), (STATUS_LOST, "Закрыто и не реализовано", "#D5D8DB"))
 
 FIELD_TYPES = {"text", "textarea", "url", "numeric", "checkbox", "select", "multiselect", "radiobutton",
                "date", "date_time", "birthday"}
@@ -186,6 +192,59 @@ def preset_fields(config: FakeConfig) -> list[CustomField]:
         for i, (name, type_, enum_list) in enumerate(specs)
         if name not in config.omit_fields
     ]
+
+
+@dataclass
+class Status:
+    id: int
+    name: str
+    sort: int
+    color: str = "#99ccff"
+    type: int = 0
+    is_editable: bool = True
+
+    def to_json(self, origin: str, account_id: int, pipeline_id: int) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "sort": self.sort, "is_editable": self.is_editable,
+                "pipeline_id": pipeline_id, "color": self.color, "type": self.type, "account_id": account_id,
+                "_links": {"self": {"href": f"{origin}/api/v4/leads/pipelines/{pipeline_id}/statuses/{self.id}"}}}
+
+
+@dataclass
+class Pipeline:
+    """A lead pipeline (воронка) and its stages, as ``GET /api/v4/leads/pipelines`` lists them."""
+
+    id: int
+    name: str
+    sort: int
+    is_main: bool = False
+    is_unsorted_on: bool = True
+    is_archive: bool = False
+    statuses: list[Status] = field(default_factory=list)
+
+    def to_json(self, origin: str, account_id: int) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "sort": self.sort, "is_main": self.is_main,
+                "is_unsorted_on": self.is_unsorted_on, "is_archive": self.is_archive, "account_id": account_id,
+                "_links": {"self": {"href": f"{origin}/api/v4/leads/pipelines/{self.id}"}},
+                "_embedded": {"statuses": [s.to_json(origin, account_id, self.id)
+                                           for s in sorted(self.statuses, key=lambda s: (s.sort, s.id))]}}
+
+
+def make_pipeline(pipeline_id: int, name: str, stages: list[tuple[int, str]], *, sort: int = 1,
+                  is_main: bool = False) -> Pipeline:
+    """A pipeline with ``stages`` (id, name) in their order, closed by 142 and 143 as amoCRM closes every one."""
+    statuses = [Status(sid, title, (i + 1) * 10) for i, (sid, title) in enumerate(stages)]
+    statuses += [Status(sid, title, 10_000 + 1000 * i, color, 0, False)
+                 for i, (sid, title, color) in enumerate(CLOSED_STATUSES)]
+    return Pipeline(pipeline_id, name, sort, is_main, statuses=statuses)
+
+
+def preset_pipelines() -> list[Pipeline]:
+    main = Pipeline(DEFAULT_PIPELINE_ID, "Воронка", 1, is_main=True, statuses=[
+        Status(sid, title, (i + 1) * 10, color, type_, type_ == 0)
+        for i, (sid, title, color, type_) in enumerate(PRESET_STATUSES)])
+    main.statuses += [Status(sid, title, 10_000 + 1000 * i, color, 0, False)
+                      for i, (sid, title, color) in enumerate(CLOSED_STATUSES)]
+    return [main]
 
 
 @dataclass
