@@ -144,6 +144,7 @@ requests = DocumentKind(
                           code="room_busy", message=busy("room_id")),
                 NoOverlap("doc_requests_no_double_equipment", equal=("equipment_id",), start="starts_at",
                           end="ends_at", code="equipment_busy", message=busy("equipment_id"))),
-    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),),
+    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),
+             Index("doc_requests_client_idx", ("client_id", "-starts_at"))),  # the client card
     conflict_message=TAKEN, write_roles=("admin", "accountant", "manager"),
 )

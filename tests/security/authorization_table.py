@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/audit-log",                                             AUTH,   NO,     NO,     OK,     AUTH),
     ("GET",    "/api/schedule/slots",                                        AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/invoices",                                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/clients/{client_id}/summary",                           AUTH,   OK,     OK,     OK,     AUTH),
     # -- catalogs: accountants keep them; managers keep clients and visit statuses; only admins purge ----------------
     ("GET",    "/api/catalogs/bank-accounts",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/bank-accounts",                                AUTH,   NO,     OK,     OK,     AUTH),
@@ -450,6 +451,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/print/service-renderings/{doc_id}/act",                     LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/print/batch",                                               LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/generated-documents",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/clients/{client_id}",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/generated-documents/{generated_id}/download",               LOGIN,  OK,     OK,     OK,     LOGIN),
     # -- the UI: administration ------------------------------------------------------------------------------------
     ("GET",    "/admin",                                                     LOGIN,  NO,     NO,     OK,     LOGIN),

@@ -212,6 +212,7 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
     if name == "token":
         return "no-such-import"
     return {"generated_id": world.generated, "organization_id": world.clinic.org, "event_id": world.event,
+            "client_id": world.clinic.client,
             "template": "invoice",
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
 

@@ -52,7 +52,7 @@ async def test_every_input_of_the_main_screens_has_a_label(browser, api, clinic)
                  "/reports/sales", "/integrations", "/integrations/exchange-log", "/admin/users", "/admin/settings",
                  "/admin/period-lock", "/admin/document-defaults", "/admin/print-templates",
                  "/admin/print-templates/invoice", "/admin/print-templates/new?kind=requests",
-                 "/admin/print-variables"):
+                 "/admin/print-variables", f"/clients/{clinic.client}"):
         parser = Controls()
         parser.feed((await browser.get(path)).text)
         assert parser.controls or path == "/", path
