@@ -32,6 +32,7 @@ from ui import (
     audit_log,
     calendar,
     catalog_import,
+    client_card,
     document_defaults,
     forms,
     generated,
@@ -121,7 +122,7 @@ def routers() -> list:
                *reports.ROUTES, *stock_reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
-               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES]
+               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

@@ -122,10 +122,11 @@ async def lookup(request: Request, target: str, q: str = "", field: str = "") ->
     """Options of a reference picker: matching, unmarked items. ``field`` (``payments.invoice_id``)
     names the attribute the picker fills: its declaration may narrow the choice to posted documents
     with a balance due (``picker_due``: register and dimension) and by the values of other fields of
-    the form (``picker_filters``, sent as query parameters)."""
+    the form (``picker_filters``, sent as query parameters) or fixed (``picker_fixed``: a room picker
+    offers rooms only)."""
     narrowing = picker_narrowing(context.registry(request), field, target)
     filters = {name: request.query_params[name] for name in narrowing.get("picker_filters", ())
-               if request.query_params.get(name)}
+               if request.query_params.get(name)} | dict(narrowing.get("picker_fixed", {}))
     async with context.acquire(request) as conn:
         options = await lists.lookup(conn, context.registry(request), target, q[:100], filters=filters,
                                           where=due_condition(context.registry(request), narrowing.get("picker_due")))

@@ -36,6 +36,7 @@ from erp.amocrm import updates
 from erp.amocrm.client import Blocked, Invalid, RateLimited, Transient
 from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
 from erp.amocrm.outbox import CHANNEL, LEAD_UPDATES
+from erp.amocrm.stage_actions import KIND as LOCAL  # run here, by erp.amocrm.stage_runner, not sent
 from erp.amocrm.tokens import DUE_SQL, EXPIRY_MARGIN, IDLE_REFRESH, ReconnectNeeded
 from erp.app.jobs import job
 from erp.app.settings import Settings
@@ -62,7 +63,7 @@ async def deliver(pool: asyncpg.Pool, settings: Settings, policy: Policy | None 
     policy = policy or POLICY
     if not await pool.fetchval(
             f"SELECT paused_at IS NULL AND ({DUE_SQL} OR EXISTS (SELECT 1 FROM amocrm_events WHERE direction = 'out'"
-            " AND (state = 'in_flight' OR (state = 'pending' AND next_attempt_at <= now()))))"
+            f" AND kind <> '{LOCAL}' AND (state = 'in_flight' OR (state = 'pending' AND next_attempt_at <= now()))))"
             " FROM amocrm_connections WHERE id = $1 AND client_id <> ''", connections.ROW_ID, EXPIRY_MARGIN,
             IDLE_REFRESH):
         return 0
@@ -75,7 +76,7 @@ async def deliver(pool: asyncpg.Pool, settings: Settings, policy: Policy | None 
                 return 0
             # Whatever is in flight now was left by a holder that died: only the holder sets it.
             await pool.execute("UPDATE amocrm_events SET state = 'pending' WHERE direction = 'out'"
-                               " AND state = 'in_flight'")
+                               " AND state = 'in_flight' AND kind <> $1", LOCAL)
             return await _run(gate, pool, settings, policy)
 
 
@@ -107,9 +108,9 @@ async def _run(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Polic
 async def _claim(pool: asyncpg.Pool, limit: int) -> list[Event]:
     rows = await pool.fetch(
         "UPDATE amocrm_events e SET state = 'in_flight', attempts = e.attempts + 1, claimed_at = now()"
-        " FROM (SELECT id FROM amocrm_events WHERE direction = 'out' AND state = 'pending'"
+        " FROM (SELECT id FROM amocrm_events WHERE direction = 'out' AND state = 'pending' AND kind <> $2"
         "       AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
-        " WHERE e.id = due.id RETURNING e.id, e.kind, e.lead_id, e.payload", limit)
+        " WHERE e.id = due.id RETURNING e.id, e.kind, e.lead_id, e.payload", limit, LOCAL)
     return sorted((Event(r["id"], r["kind"], r["lead_id"], r["payload"] or {}) for r in rows), key=lambda e: e.id)
 
 

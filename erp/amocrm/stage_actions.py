@@ -47,7 +47,8 @@ class Mapped:
 
 
 def _ordered(actions) -> tuple[str, ...]:
-    return tuple(a for a in ACTIONS if a in set(actions))
+    chosen = set(actions)
+    return tuple(a for a in ACTIONS if a in chosen)
 
 
 async def load(conn: asyncpg.Connection) -> list[Mapped]:

@@ -1,4 +1,5 @@
-"""Incoming webhooks: a lead lost (status 143) or deleted in amoCRM frees the doctor's time.
+"""Incoming webhooks: a lead lost (status 143) or deleted in amoCRM frees the doctor's time, and a lead
+moved to a stage that has «Действия при смене этапа» enqueues them (:mod:`erp.amocrm.stage_actions`).
 
 amoCRM posts ``application/x-www-form-urlencoded`` bodies in PHP's nested notation
 (``leads[status][0][id]=…&leads[status][0][status_id]=143&account[id]=…``) and signs nothing, so
@@ -24,6 +25,7 @@ from urllib.parse import parse_qsl
 import asyncpg
 
 from erp.amocrm import connection as connections
+from erp.amocrm import stage_actions
 from erp.amocrm.client import AmoError
 from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
@@ -74,18 +76,42 @@ def _lead_id(item: dict[str, Any]) -> int:
     return int(raw)
 
 
-def read_events(body: bytes, account_id: int | None) -> tuple[list[int], list[int]]:
-    """The leads lost (status 143) and deleted in a webhook body from account ``account_id``.
-
-    Pure, and it raises nothing but :class:`ErpError`: 403 when the body is from another account
-    (or names none), 422 when an event we handle carries a lead id that is not one."""
+def _tree(body: bytes, account_id: int | None) -> dict[str, Any]:
     tree = parse_form(body)
     account = tree.get("account")
     sender = account.get("id") if isinstance(account, dict) else None
     if account_id is None or sender != str(account_id):
         raise Forbidden("Вебхук пришёл от другого аккаунта amoCRM", code="webhook_account")
+    return tree
+
+
+def read_events(body: bytes, account_id: int | None) -> tuple[list[int], list[int]]:
+    """The leads lost (status 143) and deleted in a webhook body from account ``account_id``.
+
+    Pure, and it raises nothing but :class:`ErpError`: 403 when the body is from another account
+    (or names none), 422 when an event we handle carries a lead id that is not one."""
+    tree = _tree(body, account_id)
     lost = [_lead_id(i) for i in _items(tree, "status") if i.get("status_id") == str(LOST)]
     return lost, [_lead_id(i) for i in _items(tree, "delete")]
+
+
+def _id_or_none(raw: Any) -> int | None:
+    return int(raw) if isinstance(raw, str) and _LEAD_ID.fullmatch(raw) and 0 < int(raw) <= MAX_LEAD_ID else None
+
+
+def read_moves(body: bytes, account_id: int | None) -> list[tuple[Any, int, int]]:
+    """Every status change of the body as (the item, pipeline id, status id); an item without a
+    pipeline or a status that is a number is no move to a stage and is left out. Its lead id is
+    checked (:func:`lead_of`) only when the stage has actions."""
+    moves = []
+    for item in _items(_tree(body, account_id), "status"):
+        pipeline, status = _id_or_none(item.get("pipeline_id")), _id_or_none(item.get("status_id"))
+        if pipeline is not None and status is not None:
+            moves.append((item, pipeline, status))
+    return moves
+
+
+lead_of = _lead_id
 
 
 async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, secret: str, body: bytes) -> dict:
@@ -96,22 +122,43 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
     if not hmac.compare_digest(secret.encode(), account.webhook_secret.encode()):
         raise Forbidden("Неверный адрес вебхука", code="webhook_secret")
     lost, deleted = read_events(body, account.account_id)
+    moves = read_moves(body, account.account_id)
     events = [(lead_id, "lead_lost", "Сделка закрыта и не реализована (143)") for lead_id in lost]
     events += [(lead_id, "lead_deleted", "Сделка удалена") for lead_id in deleted]
     with audit.acting_as(audit.AMOCRM):
-        results = await retried(lambda: _release_all(conn, engine, events))  # the whole webhook again
+        results, queued = await retried(lambda: _release_all(conn, engine, events, moves))  # the whole webhook again
     for (lead_id, _, _), result in zip(events, results, strict=True):
         log.info("webhook for lead %s: %s", lead_id, result)
-    return {"released_leads": sorted(set(lost + deleted))}
+    return {"released_leads": sorted(set(lost + deleted)), "stage_actions": queued}
 
 
-async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tuple[int, str, str]]) -> list[str]:
+async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tuple[int, str, str]],
+                       moves: list[tuple[Any, int, int]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Release the lost and deleted leads and enqueue the actions of the stages the leads moved to
+    (:mod:`erp.amocrm.stage_actions`), all in one transaction."""
     async with conn.transaction():
-        return [await _release(conn, engine, lead_id, kind, reason) for lead_id, kind, reason in events]
+        results = [await _release(conn, engine, lead_id, kind, reason) for lead_id, kind, reason in events]
+        queued = []
+        for item, pipeline_id, status_id in moves:
+            if await stage_actions.actions_for(conn, pipeline_id, status_id):
+                lead_id = lead_of(item)
+                queued += [{"lead_id": lead_id, "action": e["action"]}
+                           for e in await stage_actions.enqueue(conn, lead_id, pipeline_id, status_id)]
+        return results, queued
 
 
 async def _release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:
     """Unpost the lead's posted Requests that have no posted ServiceRendering; log what happened."""
+    said = await release(conn, engine, lead_id)
+    result = f"{reason}: " + ("; ".join(said) if said else "проведённых заявок нет")
+    await conn.execute(
+        "INSERT INTO amocrm_events (direction, kind, lead_id, state, attempts, result, delivered_at)"
+        " VALUES ('in', $1, $2, 'delivered', 1, $3, now())", kind, lead_id, result)
+    return result
+
+
+async def release(conn: asyncpg.Connection, engine: Engine, lead_id: int) -> list[str]:
+    """Unpost the lead's posted Requests that have no posted ServiceRendering; what happened to each."""
     requests_kind = engine.registry.documents["requests"]
     said: list[str] = []
     rows = await conn.fetch(
@@ -130,11 +177,7 @@ async def _release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind:
             said.append(f"заявка № {number} не отменена: {exc.message}")
         else:
             said.append(f"заявка № {number} отменена, время врача освобождено")
-    result = f"{reason}: " + ("; ".join(said) if said else "проведённых заявок нет")
-    await conn.execute(
-        "INSERT INTO amocrm_events (direction, kind, lead_id, state, attempts, result, delivered_at)"
-        " VALUES ('in', $1, $2, 'delivered', 1, $3, now())", kind, lead_id, result)
-    return result
+    return said
 
 
 async def register(conn: asyncpg.Connection, settings: Settings, public_url: str | None = None,

@@ -8,7 +8,9 @@ the signature, ``exp``/``nbf`` with a small leeway, ``aud`` (our redirect URI's 
 
 Booking checks what the user could get wrong before writing anything: a doctor who does not work
 at that time is 409, a time off the slot grid is 422, a taken time is 409 (the exclusion constraint
-has the last word under concurrency). The client is found by name (case and runs of spaces aside) or
+has the last word under concurrency). An optional ``room_id`` and ``equipment_id`` book a room and a piece
+of equipment with the doctor, each guarded the same way (409 ``room_busy``, ``equipment_busy``, or outside
+the resource's own schedule). The client is found by name (case and runs of spaces aside) or
 created, under a transaction-scoped lock on that name, so concurrent bookings for one new client
 create it once; without a name it is the predefined "Клиент из AmoCRM". Then the lead gets its
 appointment fields and a note through the outbox, in the same transaction.
@@ -105,8 +107,15 @@ async def slots(conn: asyncpg.Connection, settings: Settings, day: dt.date, doct
             "doctors": [{"id": d.id, "name": d.name, "slots": d.slots} for d in doctors]}
 
 
+def _id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
     problems: dict[str, str] = {}
+    for field, what in (("room_id", "кабинет"), ("equipment_id", "оборудование")):
+        if data.get(field) is not None and not _id(data[field]):
+            problems[field] = f"выберите {what} из списка"
     lead_id, doctor_id = data.get("lead_id"), data.get("doctor_id")
     if not isinstance(lead_id, int) or isinstance(lead_id, bool) or not 0 < lead_id < 2**63:
         problems["lead_id"] = "номер сделки — положительное целое число"
@@ -123,7 +132,7 @@ def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
     client_name = data.get("client_name") or ""
     if not isinstance(client_name, str) or len(client_name.strip()) > 250:
         problems["client_name"] = "ФИО клиента — строка не длиннее 250 символов"
-    unknown = set(data) - {"lead_id", "date", "doctor_id", "time", "client_name"}
+    unknown = set(data) - {"lead_id", "date", "doctor_id", "time", "client_name", "room_id", "equipment_id"}
     problems.update({key: "неизвестное поле" for key in sorted(unknown)})
     if problems:
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
@@ -188,6 +197,7 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
             client_id = await _client(conn, engine, client_name)
             request = await engine.create(conn, engine.registry.documents["requests"], {
                 "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
+                "room_id": data.get("room_id"), "equipment_id": data.get("equipment_id"),
                 "duration_minutes": minutes, "amocrm_lead_id": lead_id,
                 "comment": f"Из amoCRM, сделка {lead_id}",
                 "lines": [{"nomenclature_id": service["id"], "quantity": "1", "price": str(service["price"] or 0)}],

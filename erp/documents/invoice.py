@@ -5,7 +5,7 @@ from what is still due."""
 from decimal import Decimal
 
 from erp.catalogs.nomenclature import AMOCRM_SERVICE
-from erp.platform.document import BasedOn, Derived, Doc, DocumentKind
+from erp.platform.document import BasedOn, Derived, Doc, DocumentKind, Index
 from erp.platform.errors import ValidationError
 from erp.platform.fields import Field
 from erp.platform.posting.inputs import Balances, First, Later, Lookup, Predefined
@@ -151,4 +151,5 @@ invoices = DocumentKind(
     based_on=(BasedOn("requests", _from_sales_doc, _sales_doc_needs),
               BasedOn("service-renderings", _from_sales_doc, _sales_doc_needs)),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
+    indexes=(Index("doc_invoices_client_idx", ("client_id", "-date", "-id")),),  # the client card
 )

@@ -4,7 +4,7 @@ Entered on the basis of an invoice it takes the invoice's client, organization
 and the amount still due; an invoice paid in full has nothing left to pay."""
 
 from erp.documents.invoice import STATUS, UNPAID
-from erp.platform.document import BasedOn, Doc, DocumentKind
+from erp.platform.document import BasedOn, Doc, DocumentKind, Index
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.platform.posting.inputs import Lookup
@@ -66,4 +66,5 @@ payments = DocumentKind(
     based_on=(BasedOn("invoices", _from_invoice, lambda base: STATUS.needs([base]),
                       offered=lambda doc, d: doc.posted and d.get("amount_due", 0) > 0),),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
+    indexes=(Index("doc_payments_client_idx", ("client_id", "-date", "-id")),),  # the client card
 )

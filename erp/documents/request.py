@@ -1,11 +1,14 @@
-"""Заявка: an appointment with a doctor. Posting books the doctor's time.
+"""Заявка: an appointment with a doctor, optionally in a room and with a piece of equipment.
+Posting books the time of each of them.
 
-Two posted Requests of one doctor never overlap: a PostgreSQL exclusion
-constraint guarantees it even under concurrency. A Request can only be
-booked inside the doctor's working intervals.
+Two posted Requests of one doctor, of one room or of one piece of equipment never overlap: a
+PostgreSQL exclusion constraint per resource guarantees it even under concurrency, and its 409
+names what is busy. A Request can only be booked inside the doctor's working intervals, and
+inside the room's and the equipment's own unless they are always available.
 """
 
 from erp.catalogs.clients import AMOCRM_CLIENT
+from erp.catalogs.resources import EQUIPMENT, ROOM
 from erp.catalogs.visit_statuses import BOOKED
 from erp.documents.request_rules import moved, rules
 from erp.platform import local_time
@@ -18,6 +21,9 @@ from erp.services.scheduling import inside_intervals
 
 NOT_WORKING = "Врач не работает в это время"
 TAKEN = "Это время у врача уже занято другой заявкой"
+# The resources a Request books beside the doctor: its field, the kind of resource it takes, and how
+# people name one («Кабинет «Кабинет 3»», «Оборудование «УЗИ»»).
+RESOURCES = {"room_id": (ROOM, "Кабинет", "занят"), "equipment_id": (EQUIPMENT, "Оборудование", "занято")}
 
 
 def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
@@ -47,9 +53,14 @@ def needs(old: Doc | None, new: Doc, settings) -> dict:
     if moved(old, new):
         out["renderings"] = Documents("service-renderings", {"based_on_kind": "requests", "based_on_id": old.id},
                                       posted=True)
+    for field in RESOURCES:
+        out[field] = Lookup("resources", new.header.get(field), ("name", "kind", "always_available"))
     if new.posted and new.header.get("starts_at") and new.header.get("doctor_id"):
         day = new.header["starts_at"].astimezone(settings.tz).date()
         out["intervals"] = Slice("doctor-schedule", {"day": day, "doctor_id": new.header["doctor_id"]})
+        for field in RESOURCES:
+            if new.header.get(field):
+                out[f"{field}_intervals"] = Slice("resource-schedule", {"day": day, "resource_id": new.header[field]})
     return out
 
 
@@ -70,17 +81,40 @@ def fill(header: dict, lines: list[dict], inputs) -> tuple[dict, list[dict]]:
     return header, lines
 
 
-def movements(doc: Doc, inputs) -> dict:
-    """Nothing is written to registers: the posted flag itself holds the time
-    (see the exclusion constraint); the rule only refuses time outside work."""
-    tz = inputs.settings.tz
+def resource_name(field: str, inputs) -> str:
+    """«Кабинет «Кабинет 3»»: the resource booked in ``field`` as people name it."""
+    return f"{RESOURCES[field][1]} «{(inputs[field] or {}).get('name', '')}»"
+
+
+def busy(field: str):
+    """The 409 message of the resource's exclusion constraint (see :class:`NoOverlap`)."""
+    return lambda doc, inputs: (f"{resource_name(field, inputs)} уже {RESOURCES[field][2]} в это время "
+                                "другой заявкой")
+
+
+def _refuse_outside(doc: Doc, tz, intervals: list, message: str, code: str) -> None:
     day = doc.starts_at.astimezone(tz).date()
-    intervals = sorted((r["start_time"], r["end_time"]) for r in inputs.get("intervals", []))
     if not inside_intervals(day, tz, intervals, doc.starts_at, doc.ends_at):
         hours = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in intervals) or "не работает"
-        raise Conflict(f"{NOT_WORKING} ({doc.starts_at.astimezone(tz):%d.%m.%Y %H:%M}); "
-                       f"график в этот день: {hours}", code="doctor_not_working",
+        raise Conflict(f"{message} ({doc.starts_at.astimezone(tz):%d.%m.%Y %H:%M}); "
+                       f"график в этот день: {hours}", code=code,
                        details={"working_intervals": [[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in intervals]})
+
+
+def movements(doc: Doc, inputs) -> dict:
+    """Nothing is written to registers: the posted flag itself holds the time
+    (see the exclusion constraints); the rule only refuses time outside work,
+    the doctor's and then that of each resource that keeps a schedule."""
+    tz = inputs.settings.tz
+    _refuse_outside(doc, tz, sorted((r["start_time"], r["end_time"]) for r in inputs.get("intervals", [])),
+                    NOT_WORKING, "doctor_not_working")
+    for field, (kind, _title, _busy) in RESOURCES.items():
+        resource = inputs.get(field)
+        if not doc.header.get(field) or resource is None or resource["always_available"]:
+            continue
+        intervals = sorted((r["start_time"], r["end_time"]) for r in inputs.get(f"{field}_intervals", []))
+        _refuse_outside(doc, tz, intervals, f"{resource_name(field, inputs)} не работает в это время",
+                        f"{kind}_not_working")
     return {}
 
 
@@ -89,6 +123,8 @@ requests = DocumentKind(
     header=(
         Field("client_id", "ref", "Клиент", ref="clients"),
         Field("doctor_id", "ref", "Врач", ref="doctors", required=True),
+        Field("room_id", "ref", "Кабинет", ref="resources", extra={"picker_fixed": {"kind": ROOM}}),
+        Field("equipment_id", "ref", "Оборудование", ref="resources", extra={"picker_fixed": {"kind": EQUIPMENT}}),
         Field("starts_at", "datetime", "Время приёма", required=True),
         Field("duration_minutes", "int", "Длительность, мин"),
         Field("ends_at", "datetime", "Окончание приёма", read_only=True),
@@ -103,7 +139,12 @@ requests = DocumentKind(
         Field("price", "money", "Цена", default=0),
     ),
     movements=movements, prepare=prepare, needs=needs, fill=fill, rules=rules,
-    no_overlap=NoOverlap("doc_requests_no_double_booking", equal=("doctor_id",), start="starts_at", end="ends_at"),
-    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),),
+    no_overlap=(NoOverlap("doc_requests_no_double_booking", equal=("doctor_id",), start="starts_at", end="ends_at"),
+                NoOverlap("doc_requests_no_double_room", equal=("room_id",), start="starts_at", end="ends_at",
+                          code="room_busy", message=busy("room_id")),
+                NoOverlap("doc_requests_no_double_equipment", equal=("equipment_id",), start="starts_at",
+                          end="ends_at", code="equipment_busy", message=busy("equipment_id"))),
+    indexes=(Index("doc_requests_day_idx", ("doctor_id", "starts_at"), posted_only=True),
+             Index("doc_requests_client_idx", ("client_id", "-starts_at"))),  # the client card
     conflict_message=TAKEN, write_roles=("admin", "accountant", "manager"),
 )

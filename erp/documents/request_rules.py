@@ -2,6 +2,7 @@
 posting a draft, re-posting, unposting, a calendar move, a widget booking.
 
 * the doctor must be active (422 ``validation_error`` on ``doctor_id``);
+* the room must be a room and the equipment equipment (422 ``validation_error`` on the field);
 * the visit's day must be outside the closed period, before and after a change (409 ``period_closed``);
 * a visit that has not started cannot be «Пришел» (409 ``visit_not_started``);
 * a visit already rendered (a posted «Оказание услуг» based on it) cannot be moved to another time or
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from erp.catalogs.resources import EQUIPMENT, ROOM
 from erp.catalogs.visit_statuses import CAME
 from erp.platform.document import Doc
 from erp.platform.errors import Conflict, ErpError, ValidationError
@@ -46,6 +48,10 @@ def rules(old: Doc | None, new: Doc, inputs) -> list[ErpError]:
     doctor, status = inputs["doctor"], inputs["status"]
     if doctor is not None and doctor["active"] is False:
         errors.append(ValidationError.field("doctor_id", "врач не ведёт приём (не активен)"))
+    for field, kind, wrong in (("room_id", ROOM, "это не кабинет"), ("equipment_id", EQUIPMENT, "это не оборудование")):
+        resource = inputs.get(field)
+        if resource is not None and resource["kind"] != kind:
+            errors.append(ValidationError.field(field, f"«{resource['name']}» — {wrong}"))
     if status is not None and status["predefined"] == CAME and \
             new.starts_at > dt.datetime.now(dt.UTC) + EARLY_ARRIVAL:
         errors.append(Conflict(f"Приём {new.starts_at.astimezone(tz):%d.%m.%Y в %H:%M} ещё не начался: "

@@ -2,7 +2,8 @@
 
 A doctor may work several intervals a day; they must not overlap and each
 must start before it ends. Posting writes the intervals into the
-doctor-schedule register.
+doctor-schedule register. Rooms and equipment keep their schedules in the
+same shape (:mod:`erp.documents.resource_schedule`), with these same checks.
 """
 
 import datetime as dt
@@ -15,7 +16,9 @@ from erp.platform.period_lock import PeriodClosed
 from erp.registers.doctor_schedule import doctor_schedule
 
 
-def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict]]:
+def prepare(header: dict, lines: list[dict], _settings, *, owner: str = "doctor_id") -> tuple[dict, list[dict]]:
+    """The month starts on its 1st; each interval starts before it ends, lies in the month and overlaps
+    no other interval of its ``owner`` (the doctor, or the resource) that day."""
     month: dt.date = header["month"]
     if month.day != 1:
         month = header["month"] = month.replace(day=1)
@@ -27,7 +30,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
             problems[f"lines[{i}].day"] = f"день {day:%d.%m.%Y} вне месяца графика {month:%m.%Y}"
         if line["start"] >= line["end"]:
             problems[f"lines[{i}].end"] = "окончание должно быть позже начала"
-        by_key.setdefault((line["doctor_id"], day), []).append((i, line))
+        by_key.setdefault((line[owner], day), []).append((i, line))
     for (_, day), items in by_key.items():
         items.sort(key=lambda item: item[1]["start"])
         for (_, a), (j, b) in itertools.pairwise(items):
@@ -38,11 +41,11 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     if problems:
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationError(f"Неверный график — {summary}", details={"fields": problems})
-    lines.sort(key=lambda ln: (ln["day"], ln["doctor_id"], ln["start"]))
+    lines.sort(key=lambda ln: (ln["day"], ln[owner], ln["start"]))
     return header, lines
 
 
-def rules(old: Doc | None, new: Doc, inputs) -> list:
+def rules(old: Doc | None, new: Doc, inputs, *, owner: str = "doctor_id") -> list:
     """The period lock holds for the working hours too: what a posted schedule says about a day on or
     before the lock date cannot change (post, re-post, unpost), whatever the document's own date."""
     lock = inputs.lock
@@ -52,7 +55,7 @@ def rules(old: Doc | None, new: Doc, inputs) -> list:
     def closed(doc: Doc | None) -> set[tuple]:
         if doc is None or not doc.posted:
             return set()
-        return {(ln["doctor_id"], ln["day"], ln["start"], ln["end"]) for ln in doc.lines if ln["day"] <= lock}
+        return {(ln[owner], ln["day"], ln["start"], ln["end"]) for ln in doc.lines if ln["day"] <= lock}
 
     changed = closed(old) ^ closed(new)
     if not changed:

@@ -116,12 +116,17 @@ class Index:
 class NoOverlap:
     """Two posted, unmarked documents with the same ``equal`` fields never overlap in time
     (``[start, end)``): a PostgreSQL exclusion constraint, so it holds under concurrency too
-    (a doctor is never booked twice); a violation is a 409 with the kind's ``conflict_message``."""
+    (a doctor, a room, a piece of equipment is never booked twice); an empty ``equal`` field
+    books nothing. A violation is a 409 with ``code`` and the message ``message(doc, inputs)``
+    gives (pure, from the kind's inputs: e.g. the busy room's name), by default the kind's
+    ``conflict_message``."""
 
     name: str
     equal: tuple[str, ...]
     start: str
     end: str
+    code: str = "exclusion_conflict"
+    message: Callable[[Doc, Any], str] | None = None
 
     def ddl(self, table: str) -> str:
         equal = ", ".join(f"{ident(f)} WITH =" for f in self.equal)
@@ -160,9 +165,10 @@ class DocumentKind:
     # ``new.posted`` says whether it is (or stays) posted, so ``old.posted and not new.posted`` is
     # an unposting. Pure.
     rules: Callable[[Doc | None, Doc, Any], Sequence[Any]] | None = None
-    # Indexes of the header table, a no-overlap rule and the message of its conflicts.
+    # Indexes of the header table, no-overlap rules (one, or one per booked thing) and the default
+    # message of their conflicts.
     indexes: tuple[Index, ...] = ()
-    no_overlap: NoOverlap | None = None
+    no_overlap: NoOverlap | tuple[NoOverlap, ...] | None = None
     conflict_message: str = "Документ конфликтует с уже проведённым"
     # Which header field points at the organization, and which of its attributes is the prefix.
     prefix_from: tuple[str, str, str] | None = None  # (field, catalog, attribute)
@@ -195,6 +201,12 @@ class DocumentKind:
         return self.derived.fields if self.derived else ()
 
     @property
+    def overlaps(self) -> tuple[NoOverlap, ...]:
+        if self.no_overlap is None:
+            return ()
+        return self.no_overlap if isinstance(self.no_overlap, tuple) else (self.no_overlap,)
+
+    @property
     def postable(self) -> bool:
         return self.movements is not None
 
@@ -215,7 +227,7 @@ class DocumentKind:
             f'CREATE INDEX IF NOT EXISTS "{self.table}_date_idx" ON "{self.table}" (date DESC, id DESC)',
             f'CREATE INDEX IF NOT EXISTS "{self.table}_based_on_idx" ON "{self.table}"'
             " (based_on_kind, based_on_id) WHERE based_on_id IS NOT NULL",
-            *([self.no_overlap.ddl(self.table)] if self.no_overlap else []),
+            *(overlap.ddl(self.table) for overlap in self.overlaps),
             *(index.ddl(self.table) for index in self.indexes),
         ]
 

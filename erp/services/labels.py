@@ -12,6 +12,7 @@ CHOICE_LABELS = {
     "20": "20%", "10": "10%", "0": "0%", "none": "Без НДС", "cash": "Наличные", "bank": "Безналичные",
     "unpaid": "Не оплачен", "partially_paid": "Оплачен частично", "paid": "Оплачен",
     "admin": "Администратор", "accountant": "Бухгалтер", "manager": "Менеджер",
+    "room": "Кабинет", "equipment": "Оборудование",
 }
 
 # A flag as the export writes it ("Да"/"Нет") and the other ways a spreadsheet says yes or no.

@@ -68,6 +68,7 @@ class Clinic:
     amocrm_client: int
     amocrm_service: int
     cabinet: int = 0  # a second warehouse, «Процедурный кабинет», for transfers (``make_clinic(cabinet=True)``)
+    room: int = 0  # the resource «Кабинет 1», always available
 
     @property
     def doctors(self) -> tuple[int, int, int]:
@@ -103,9 +104,10 @@ async def make_clinic(api: Api, cabinet: bool = False) -> Clinic:
     amocrm_client = await predefined(api, "clients", "Клиент из AmoCRM")
     amocrm_service = await predefined(api, "nomenclature", "Номенклатура AmoCRM")
     second = (await api.item("warehouses", {"name": "Процедурный кабинет"}))["id"] if cabinet else 0
+    room = await api.item("resources", {"name": "Кабинет 1", "kind": "room"})
     return Clinic(org["id"], account["id"], *(d["id"] for d in doctors), warehouse["id"], client["id"],
                   supplier["id"], service["id"], goods["id"], amocrm_client["id"], amocrm_service["id"],
-                  cabinet=second)
+                  cabinet=second, room=room["id"])
 
 
 async def predefined(api: Api, catalog: str, name: str) -> dict:

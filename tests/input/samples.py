@@ -12,11 +12,13 @@ def documents(clinic: Clinic) -> dict[str, dict]:
     svc = {"nomenclature_id": clinic.service, "quantity": "2", "price": "1500"}
     return {
         "work-schedules": ws("2021-12-01", [line(clinic.efimova, "2021-12-23", "08:15", "13:00")]),
+        "resource-schedules": {"date": "2021-12-08T09:00:00", "month": "2021-12-01", "lines": [
+            {"resource_id": clinic.room, "day": "2021-12-23", "start": "08:00", "end": "20:00"}]},
         "goods-receipts": {"date": "2021-12-20T10:00:00", "supplier_id": clinic.supplier,
                            "warehouse_id": clinic.warehouse,
                            "lines": [{"nomenclature_id": clinic.goods, "quantity": "10", "price": "20"}]},
         "requests": {"date": "2021-12-20T10:00:00", "doctor_id": clinic.efimova, "client_id": clinic.client,
-                     "starts_at": "2021-12-23T09:05:00", "lines": [svc]},
+                     "room_id": clinic.room, "starts_at": "2021-12-23T09:05:00", "lines": [svc]},
         "service-renderings": rendering(clinic, svc, {"nomenclature_id": clinic.goods, "quantity": "1",
                                                       "price": "25"}),
         "invoices": invoice(clinic, {**svc, "discount_percent": "10"}),

@@ -52,10 +52,13 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                   "kind.account": {"organization_id": 1}}),
     "payments": ({"organization_id": 1, "client_id": 5, "amount": D("1000.00"), "method": "bank",
                   "invoice_id": None, "comment": ""}, [], {}),
-    "requests": ({"client_id": 5, "doctor_id": 4, "starts_at": AT, "duration_minutes": 30,
+    "requests": ({"client_id": 5, "doctor_id": 4, "room_id": 2, "equipment_id": None, "starts_at": AT,
+                  "duration_minutes": 30,
                   "amocrm_lead_id": None, "visit_status_id": None, "comment": ""}, [],
                  {"kind.client": {"id": 5}, "kind.booked": {"id": 1}, "kind.durations": {}, "kind.preferences": {},
                   "kind.doctor": {"active": True}, "kind.status": None,
+                  "kind.room_id": {"name": "Кабинет 1", "kind": "room", "always_available": True},
+                  "kind.equipment_id": None,
                   "kind.intervals": [{"doctor_id": 4, "day": AT.date(), "start_time": dt.time(9),
                                       "end_time": dt.time(18)}]}),
     "service-renderings": ({"organization_id": 1, "client_id": 5, "doctor_id": 4, "warehouse_id": 1, "comment": "",
@@ -84,6 +87,9 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                                         (1, 9): {"quantity": D("1.000"), "cost": D("5.00")}}}),
     "work-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
                        [{"doctor_id": 4, "day": dt.date(2026, 3, 2), "start": dt.time(9), "end": dt.time(18)}], {}),
+    "resource-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
+                           [{"resource_id": 2, "day": dt.date(2026, 3, 2), "start": dt.time(8),
+                             "end": dt.time(20)}], {}),
 }
 
 

@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/audit-log",                                             AUTH,   NO,     NO,     OK,     AUTH),
     ("GET",    "/api/schedule/slots",                                        AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/invoices",                                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/clients/{client_id}/summary",                           AUTH,   OK,     OK,     OK,     AUTH),
     # -- catalogs: accountants keep them; managers keep clients and visit statuses; only admins purge ----------------
     ("GET",    "/api/catalogs/bank-accounts",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/bank-accounts",                                AUTH,   NO,     OK,     OK,     AUTH),
@@ -143,6 +144,15 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/catalogs/warehouses/purge",                             AUTH,   NO,     NO,     OK,     AUTH),
     ("GET",    "/api/catalogs/warehouses/{item_id}/usage",                   AUTH,   OK,     OK,     OK,     AUTH),
     ("DELETE", "/api/catalogs/warehouses/{item_id}",                         AUTH,   NO,     NO,     OK,     AUTH),
+    ("GET",    "/api/catalogs/resources",                                    AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/catalogs/resources",                                    AUTH,   NO,     OK,     OK,     AUTH),
+    ("GET",    "/api/catalogs/resources/{item_id}",                          AUTH,   OK,     OK,     OK,     AUTH),
+    ("PATCH",  "/api/catalogs/resources/{item_id}",                          AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/catalogs/resources/{item_id}/mark-deletion",            AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/catalogs/resources/{item_id}/unmark-deletion",          AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/catalogs/resources/purge",                              AUTH,   NO,     NO,     OK,     AUTH),
+    ("GET",    "/api/catalogs/resources/{item_id}/usage",                    AUTH,   OK,     OK,     OK,     AUTH),
+    ("DELETE", "/api/catalogs/resources/{item_id}",                          AUTH,   NO,     NO,     OK,     AUTH),
     # -- Excel import of catalogs (issue 19): who may create a catalog's items may import them ------------------------
     ("POST",   "/api/catalogs/clients/import",                               AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/clients/import/preview",                       AUTH,   OK,     OK,     OK,     AUTH),
@@ -264,6 +274,17 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/work-schedules/{doc_id}/unmark-deletion",     AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/work-schedules/{doc_id}/movements",           AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/work-schedules/{doc_id}/subordination",       AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/resource-schedules",                          AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/resource-schedules",                          AUTH,   NO,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/resource-schedules/new",                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/resource-schedules/{doc_id}",                 AUTH,   OK,     OK,     OK,     AUTH),
+    ("PUT",    "/api/documents/resource-schedules/{doc_id}",                 AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/resource-schedules/{doc_id}/post",            AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/resource-schedules/{doc_id}/unpost",          AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/resource-schedules/{doc_id}/mark-deletion",   AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/resource-schedules/{doc_id}/unmark-deletion", AUTH,   NO,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/resource-schedules/{doc_id}/movements",       AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/resource-schedules/{doc_id}/subordination",   AUTH,   OK,     OK,     OK,     AUTH),
     # -- registers: everyone signed in reads them ---------------------------------------------------------------------
     ("GET",    "/api/registers/invoice-payments/balance",                    AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/invoice-payments/turnovers",                  AUTH,   OK,     OK,     OK,     AUTH),
@@ -276,6 +297,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/registers/stock/turnovers",                             AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/stock/balance-and-turnovers",                 AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/doctor-schedule/slice-last",                  AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/registers/resource-schedule/slice-last",                AUTH,   OK,     OK,     OK,     AUTH),
     # -- printing: everyone prints; the settings, stamps and facsimiles are the administrator's ----------------------
     ("GET",    "/api/print/forms",                                           AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/print/batch",                                           AUTH,   OK,     OK,     OK,     AUTH),
@@ -346,6 +368,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/catalogs/warehouses/new",                                   LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/catalogs/warehouses/new",                                   LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/catalogs/warehouses/{item_id}",                             LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("GET",    "/catalogs/resources/new",                                    LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/catalogs/resources/new",                                    LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/catalogs/resources/{item_id}",                              LOGIN,  NO,     OK,     OK,     LOGIN),
     # Excel import pages: as the catalog's own forms; an import's progress is its starter's alone, so a token
     # of no import of the caller's is 404 to everyone the catalog lets in
     ("GET",    "/catalogs/clients/import",                                   LOGIN,  OK,     OK,     OK,     LOGIN),
@@ -399,6 +424,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/documents/work-schedules/new",                              LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/documents/work-schedules/new",                              LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/documents/work-schedules/{doc_id}",                         LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("GET",    "/documents/resource-schedules/new",                          LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/documents/resource-schedules/new",                          LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/documents/resource-schedules/{doc_id}",                     LOGIN,  NO,     OK,     OK,     LOGIN),
     # -- the UI: schedule, reports, integrations, printing -------------------------------------------------------------
     ("GET",    "/schedule",                                                  LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/week",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
@@ -425,6 +453,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/print/service-renderings/{doc_id}/act",                     LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/print/batch",                                               LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/generated-documents",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/clients/{client_id}",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/generated-documents/{generated_id}/download",               LOGIN,  OK,     OK,     OK,     LOGIN),
     # -- the UI: administration ------------------------------------------------------------------------------------
     ("GET",    "/admin",                                                     LOGIN,  NO,     NO,     OK,     LOGIN),

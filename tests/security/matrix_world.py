@@ -137,6 +137,8 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
                             "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
         "work-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
                            "lines": [{"doctor_id": ids.third, "day": DAY, "start": "10:00", "end": "12:00"}]},
+        "resource-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
+                               "lines": [{"resource_id": ids.room, "day": DAY, "start": "08:00", "end": "20:00"}]},
     }
 
 
@@ -210,6 +212,7 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
     if name == "token":
         return "no-such-import"
     return {"generated_id": world.generated, "organization_id": world.clinic.org, "event_id": world.event,
+            "client_id": world.clinic.client,
             "template": "invoice",
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
 

@@ -45,14 +45,15 @@ async def test_every_input_of_the_main_screens_has_a_label(browser, api, clinic)
     await schedule_month(api, clinic)
     request = await api.create("requests", {"client_id": clinic.client, "doctor_id": clinic.efimova,
                                             "starts_at": f"{DAY}T09:00:00"}, post=True)
-    for path in ("/login", "/", "/catalogs/clients", "/catalogs/clients/new", "/documents/service-renderings",
+    for path in ("/login", "/", "/catalogs/clients", "/catalogs/clients/new", "/catalogs/resources/new",
+                 "/documents/resource-schedules/new", "/documents/service-renderings",
                  "/documents/service-renderings/new", f"/documents/requests/{request['id']}",
                  "/schedule/work-schedules/new?month=2030-01", f"/schedule?date={DAY}", "/reports/stock",
                  "/reports/stock-turnover", "/reports/item-history", "/reports/sales", "/integrations",
                  "/integrations/exchange-log", "/admin/users", "/admin/settings",
                  "/admin/period-lock", "/admin/document-defaults", "/admin/print-templates",
                  "/admin/print-templates/invoice", "/admin/print-templates/new?kind=requests",
-                 "/admin/print-variables"):
+                 "/admin/print-variables", f"/clients/{clinic.client}"):
         parser = Controls()
         parser.feed((await browser.get(path)).text)
         assert parser.controls or path == "/", path

@@ -117,6 +117,7 @@ class Appointment:
     status_id: int | None
     status: str
     color: str
+    resources: str = ""  # the room and the equipment it books: «Кабинет 3, УЗИ-аппарат»
 
 
 async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
@@ -127,14 +128,17 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         "SELECT r.id, r.number, r.doctor_id, r.starts_at, r.ends_at, r.posted, coalesce(c.name, '') AS client,"
         " coalesce((SELECT n.name FROM doc_requests_lines l JOIN cat_nomenclature n ON n.id = l.nomenclature_id"
         "   WHERE l.document_id = r.id ORDER BY l.line_no LIMIT 1), '') AS service,"
-        " r.visit_status_id, coalesce(s.name, '') AS status, coalesce(s.color, '#4a90d9') AS color"
+        " r.visit_status_id, coalesce(s.name, '') AS status, coalesce(s.color, '#4a90d9') AS color,"
+        " concat_ws(', ', room.name, eq.name) AS resources"
         " FROM doc_requests r LEFT JOIN cat_clients c ON c.id = r.client_id"
+        " LEFT JOIN cat_resources room ON room.id = r.room_id LEFT JOIN cat_resources eq ON eq.id = r.equipment_id"
         " LEFT JOIN cat_visit_statuses s ON s.id = r.visit_status_id"
         " WHERE NOT r.deletion_mark AND r.starts_at < $2 AND r.ends_at > $1"
         " AND ($3::bigint[] IS NULL OR r.doctor_id = ANY($3::bigint[])) ORDER BY r.starts_at, r.id",
         start, end, doctor_ids)
     return [Appointment(r["id"], r["number"], r["doctor_id"], r["starts_at"], r["ends_at"], r["posted"],
-                        r["client"], r["service"], r["visit_status_id"], r["status"], r["color"]) for r in rows]
+                        r["client"], r["service"], r["visit_status_id"], r["status"], r["color"], r["resources"])
+            for r in rows]
 
 
 async def visit_statuses(conn: asyncpg.Connection) -> list[dict[str, Any]]:

@@ -146,5 +146,7 @@ def build(registry, kind: DocumentKind, operation: Operation, old: Doc | None, n
     for subscriber in subscribers:
         for out in subscriber.rows(change):
             (notify if isinstance(out, Notify) else rows).append(out)
+    overlaps = tuple((o.name, o.code, o.message(new, inputs)) for o in kind.overlaps
+                     if posting and o.message is not None and all(new.header.get(f) is not None for f in o.equal))
     return PostingPlan(operation, document, number, lines_write, tuple(registers), tuple(info), tuple(rows),
-                       tuple(dict.fromkeys(notify)))
+                       tuple(dict.fromkeys(notify)), overlaps)

@@ -451,8 +451,11 @@ class Engine:
         args = statement.args(values(self.registry, plan))
         try:
             return await conn.fetchval(statement.sql, *args)
-        except asyncpg.ExclusionViolationError:
-            raise Conflict(kind.conflict_message, code="exclusion_conflict", details={"kind": kind.name}) from None
+        except asyncpg.ExclusionViolationError as exc:
+            overlap = next((o for o in plan.overlaps if o[0] == exc.constraint_name), None)
+            if overlap is None:
+                raise Conflict(kind.conflict_message, code="exclusion_conflict", details={"kind": kind.name}) from None
+            raise Conflict(overlap[2], code=overlap[1], details={"kind": kind.name, "constraint": overlap[0]}) from None
         except asyncpg.PostgresError as exc:
             if exc.sqlstate == SHORTAGE:
                 rows = decode_shortfalls(exc.detail)

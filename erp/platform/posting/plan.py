@@ -120,3 +120,5 @@ class PostingPlan(msgspec.Struct, frozen=True):
     info: tuple[InfoRecords, ...] = ()
     rows: tuple[Row, ...] = ()
     notify: tuple[Notify, ...] = ()
+    # How each no-overlap constraint the document could break refuses it: (constraint, code, message).
+    overlaps: tuple[tuple[str, str, str], ...] = ()
