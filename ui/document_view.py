@@ -5,6 +5,7 @@ per register, and a stock shortage told in names, not ids."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,8 +128,11 @@ async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) 
     for s in shortfalls:
         register = registry.registers.get(s.get("register"))
         dims = s.get("dimensions", {})
-        key = ", ".join(names.get((f.ref, dims.get(f.name)), str(dims.get(f.name)))
-                        for f in (register.dimensions if register else ()) if f.type == "ref")
+        shown = s.get("names") or {}  # the names a kind's own check gave (a money account's)
+        key = ", ".join(names.get((f.ref, dims.get(f.name)), str(dims.get(f.name))) if f.type == "ref"
+                        else shown[f.name]
+                        for f in (register.dimensions if register else ())
+                        if (f.type == "ref" and f.name not in shown) or f.name in shown)
         lines.append(_("%(key)s: доступно %(available)s, требуется %(required)s") % {
             "key": key, "available": i18n.number(s.get("available")), "required": i18n.number(s.get("required"))})
     return lines
@@ -148,13 +152,19 @@ async def movement_tables(request: Request, kind: DocumentKind, moves: dict[str,
     tz = context.settings(request).tz
     wanted: dict[str, set[int]] = {}
     for register in kind.registers:
-        lists.collect_refs(registry, register.dimensions, moves.get(register.name, []), wanted)
+        lists.collect_refs(registry, (*register.dimensions, *getattr(register, "attributes", ())),
+                           moves.get(register.name, []), wanted)
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, registry, wanted, tz, i18n.document_name)
     tables = []
     for register in kind.registers:
         columns = [*register.dimensions, *register.resources, *getattr(register, "attributes", ())]
-        rows = moves.get(register.name, [])
-        tables.append(MovementTable(_(register.title), columns, [{**r, "_names": names} for r in rows],
-                                    getattr(register, "kind", "") == "balance"))
+        rows = [{**r, "_names": names} for r in moves.get(register.name, [])]
+        for i, f in enumerate(columns):
+            if by := f.extra.get("ref_by"):  # a reference whose catalog is another column's value: shown by name
+                columns[i] = dataclasses.replace(f, type="str")
+                for r in rows:
+                    if r.get(f.name) is not None:
+                        r[f.name] = names.get((r.get(by), r[f.name]), f"#{r[f.name]}")
+        tables.append(MovementTable(_(register.title), columns, rows, getattr(register, "kind", "") == "balance"))
     return tables

@@ -103,6 +103,7 @@ async def catalogs(conn: asyncpg.Connection, settings: Settings | None = None) -
         "organization_id": org, "bank_name": "ПАО Сбербанк", "bik": "044525225",
         "correspondent_account": "30101810400000000225", "account_number": "40702810200000012345",
         "is_default": True})
+    await _item(conn, "cash-desks", "Основная касса", {"organization_id": org, "responsible": "Кузнецова Т.В."})
     for name, full, specialty in ((EFIMOVA, "Ефимова Елена Викторовна", "Терапевт"),
                                   (THIRD, "Петрова Ольга Николаевна", "Невролог"),
                                   (ISHAEVA, "Ишаева Марина Игоревна", "Врач УЗИ")):
@@ -150,6 +151,7 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
     engine = Engine(registry(), settings or load_settings())
     org, = await _ids(conn, "cat_organizations", ["Клиника «Здоровье»"])
     account, = await _ids(conn, "cat_bank_accounts", ["Расчётный счёт в ПАО Сбербанк"])
+    desk, = await _ids(conn, "cat_cash_desks", ["Основная касса"])
     warehouse, = await _ids(conn, "cat_warehouses", ["Основной склад"])
     ishaeva, = await _ids(conn, "cat_doctors", [ISHAEVA])
     ivanov, sidorova, romashka, supplier = await _ids(conn, "cat_clients", [
@@ -188,7 +190,7 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
                   {"nomenclature_id": covers, "quantity": "1", "price": "10"}]})
     await _document(conn, engine, "payments", "pay-1", {
         "date": f"{day}T11:00:00", "organization_id": org, "client_id": ivanov, "amount": "1000.00",
-        "method": "cash", "invoice_id": invoice})
+        "method": "cash", "cash_desk_id": desk, "invoice_id": invoice})
     await _document(conn, engine, "invoices", "inv-romashka", {
         "date": f"{day}T12:00:00", "organization_id": org, "bank_account_id": account, "client_id": romashka,
         "due_date": (day + dt.timedelta(days=10)).isoformat(),

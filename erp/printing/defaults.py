@@ -128,6 +128,11 @@ async def new_document(conn: asyncpg.Connection, kind: DocumentKind) -> dict[str
                 account = await bank_account_for(conn, org, defaults)
                 if account:
                     document["bank_account_id"] = account
+            if "cash_desk_id" in header_fields:
+                desk = await conn.fetchval("SELECT id FROM cat_cash_desks WHERE organization_id = $1"
+                                           " AND NOT deletion_mark AND NOT is_group ORDER BY id LIMIT 1", org)
+                if desk:
+                    document["cash_desk_id"] = desk
     for f in kind.header:
         if f.type == "ref" and f.ref == "warehouses" and not f.read_only:
             only = await _only(conn, "cat_warehouses")

@@ -69,6 +69,7 @@ class Clinic:
     amocrm_service: int
     cabinet: int = 0  # a second warehouse, «Процедурный кабинет», for transfers (``make_clinic(cabinet=True)``)
     room: int = 0  # the resource «Кабинет 1», always available
+    desk: int = 0  # the cash desk «Основная касса»
 
     @property
     def doctors(self) -> tuple[int, int, int]:
@@ -105,9 +106,10 @@ async def make_clinic(api: Api, cabinet: bool = False) -> Clinic:
     amocrm_service = await predefined(api, "nomenclature", "Номенклатура AmoCRM")
     second = (await api.item("warehouses", {"name": "Процедурный кабинет"}))["id"] if cabinet else 0
     room = await api.item("resources", {"name": "Кабинет 1", "kind": "room"})
+    desk = await api.item("cash-desks", {"name": "Основная касса", "organization_id": org["id"]})
     return Clinic(org["id"], account["id"], *(d["id"] for d in doctors), warehouse["id"], client["id"],
                   supplier["id"], service["id"], goods["id"], amocrm_client["id"], amocrm_service["id"],
-                  cabinet=second, room=room["id"])
+                  cabinet=second, room=room["id"], desk=desk["id"])
 
 
 async def predefined(api: Api, catalog: str, name: str) -> dict:

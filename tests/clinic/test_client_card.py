@@ -39,10 +39,13 @@ async def story(api: Api, clinic: Clinic) -> dict:
                                             "lines": service}, post=True)
     payment = await api.create("payments", {"date": f"{DAY}T09:55:00", "organization_id": clinic.org,
                                             "client_id": clinic.client, "amount": "1000", "method": "cash",
-                                            "invoice_id": invoice["id"]}, post=True)
+                                            "cash_desk_id": clinic.desk, "invoice_id": invoice["id"]}, post=True)
     second = await api.item("organizations", {"name": "Клиника-2", "vat_rate": "none", "number_prefix": "К2"})
+    account = await api.item("bank-accounts", {"name": "Расчётный", "organization_id": second["id"],
+                                               "account_number": "40702810938000000002"})
     advance = await api.create("payments", {"date": f"{DAY}T09:56:00", "organization_id": second["id"],
-                                            "client_id": clinic.client, "amount": "300", "method": "bank"},
+                                            "client_id": clinic.client, "amount": "300", "method": "bank",
+                                            "bank_account_id": account["id"]},
                                post=True)
     draft = await api.create("invoices", {"date": f"{DAY}T09:57:00", "organization_id": clinic.org,
                                           "client_id": clinic.client, "lines": service})

@@ -14,8 +14,10 @@ def invoice(clinic, *lines: dict, **header) -> dict:
 
 
 def pay(clinic, amount: str, invoice_id: int | None = None, method: str = "bank", **header) -> dict:
+    """A payment into the clinic's bank account, or its cash desk for cash."""
+    account = {"cash_desk_id": clinic.desk} if method == "cash" else {"bank_account_id": clinic.account}
     return {"date": "2021-12-23T10:00:00", "organization_id": clinic.org, "client_id": clinic.client,
-            "amount": amount, "method": method, "invoice_id": invoice_id, **header}
+            "amount": amount, "method": method, "invoice_id": invoice_id, **account, **header}
 
 
 async def status(api, invoice_id: int) -> tuple[str, str]:

@@ -14,7 +14,8 @@ def forged(values) -> str:
 async def test_forged_and_stale_cursors_are_refused(api, clinic):
     for i in range(3):
         await api.create("payments", {"date": f"2021-12-2{i}T10:00:00", "organization_id": clinic.org,
-                                      "client_id": clinic.client, "amount": "10", "method": "cash"})
+                                      "client_id": clinic.client, "amount": "10", "method": "cash",
+                                      "cash_desk_id": clinic.desk})
     page = await api.get("/api/documents/payments", limit="25")
     assert page["next"] is None
     catalog_cursor = forged([["v", "Клиент"], ["v", 1]])

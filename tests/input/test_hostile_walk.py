@@ -164,7 +164,8 @@ async def test_a_number_is_never_a_date_and_edges_are_refused(api, db, clinic, s
     before = await counts(db)
     for date in (20261205, 1733400000, "20261205", "0001-01-01T00:00:00", "9999-12-31T12:00:00", "10000-01-01"):
         r = await api.client.post("/api/documents/payments", headers=api.headers, json={
-            "date": date, "organization_id": clinic.org, "client_id": clinic.client, "amount": "10", "method": "cash"})
+            "date": date, "organization_id": clinic.org, "client_id": clinic.client, "amount": "10", "method": "cash",
+            "cash_desk_id": clinic.desk})
         assert refused(r)["details"]["fields"].keys() == {"date"}, (date, r.text)
     for month in ("0001-01-01", "9999-13-01", 202112):
         r = await api.client.post("/api/documents/work-schedules", json={"month": month, "lines": []},

@@ -54,7 +54,7 @@ async def book(servers: list[str], fake, clinic, seed: int, outcomes: list) -> N
             outcomes.append((lead, doctor_id, doctor, at, r.status_code, r.json()))
 
 
-async def pay(servers: list[str], headers: dict, invoices: list[tuple[int, int]], basis, seed: int,
+async def pay(servers: list[str], headers: dict, invoices: list[tuple[int, int]], basis, account: int, seed: int,
               outcomes: list) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(timeout=15.0, headers=headers) as http:
@@ -63,7 +63,8 @@ async def pay(servers: list[str], headers: dict, invoices: list[tuple[int, int]]
             try:
                 r = await http.post(f"{rng.choice(servers)}/api/documents/payments", params={"post": "true"}, json={
                     "date": "2021-12-23T12:00:00", "organization_id": basis.org, "client_id": basis.client,
-                    "invoice_id": invoice_id, "amount": f"{rng.randint(1, 40) * 25}.00", "method": "bank"})
+                    "invoice_id": invoice_id, "amount": f"{rng.randint(1, 40) * 25}.00", "method": "bank",
+                    "bank_account_id": account})
             except httpx.HTTPError as exc:
                 outcomes.append((lead, type(exc).__name__))
                 continue
@@ -92,7 +93,8 @@ async def test_two_servers_and_two_workers_under_mixed_load(db, engine, clinic, 
         started = time.monotonic()
         async with storm.running(6):
             await asyncio.gather(*(book(servers, fake, clinic, n, bookings) for n in range(BOOKERS)),
-                                 *(pay(servers, admin, invoices, basis, n, payments) for n in range(PAYERS)))
+                                 *(pay(servers, admin, invoices, basis, clinic.account, n, payments)
+                                   for n in range(PAYERS)))
             await eventually(lambda: storm.sent >= storm.max_ops, within=10)
         loaded = time.monotonic() - started
         began = time.monotonic()

@@ -123,7 +123,7 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
         "invoices": {"date": "2030-01-10T11:00:00", "organization_id": ids.org, "bank_account_id": ids.account,
                      "client_id": ids.client, "lines": service},
         "payments": {"date": "2030-01-10T12:00:00", "organization_id": ids.org, "client_id": ids.client,
-                     "amount": "100.00", "method": "cash"},
+                     "amount": "100.00", "method": "cash", "cash_desk_id": ids.desk},
         "requests": {"date": "2030-01-10T09:00:00", "doctor_id": ids.efimova, "client_id": ids.client,
                      "starts_at": f"{DAY}T09:00:00", "lines": service},
         "service-renderings": {"date": f"{DAY}T15:00:00", "organization_id": ids.org, "client_id": ids.client,

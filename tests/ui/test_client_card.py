@@ -97,7 +97,8 @@ async def test_every_input_of_the_card_has_a_label_and_it_speaks_english(browser
 async def test_a_long_list_shows_the_newest_and_links_to_all(browser, api, clinic):
     for day in range(1, 22):
         await api.create("payments", {"date": f"2030-01-{day:02d}T10:00:00", "organization_id": clinic.org,
-                                      "client_id": clinic.client, "amount": "100", "method": "cash"})
+                                      "client_id": clinic.client, "amount": "100", "method": "cash",
+                                      "cash_desk_id": clinic.desk})
     page = (await browser.get(f"/clients/{clinic.client}")).text
     assert table(page, "payments").count('data-doc="payments/') == 20
     assert "21.01.2030" in table(page, "payments") and "01.01.2030" not in table(page, "payments")

@@ -34,7 +34,8 @@ async def trade(api, clinic) -> dict:
                                             "lines": [{"nomenclature_id": clinic.service, "quantity": "1",
                                                        "price": "1500"}]}, post=True)
     await api.create("payments", {"date": f"{DAY}T14:00:00", "organization_id": clinic.org,
-                                  "client_id": clinic.client, "amount": "500", "invoice_id": invoice["id"]},
+                                  "client_id": clinic.client, "amount": "500", "invoice_id": invoice["id"],
+                                  "bank_account_id": clinic.account},
                      post=True)
     return invoice
 

@@ -44,13 +44,15 @@ async def with_derived(conn: asyncpg.Connection, registry, kind: DocumentKind, f
 
 def collect_refs(registry, fields: Iterable[Field], rows: Iterable[Mapping[str, Any]],
                  into: dict[str, set[int]] | None = None) -> dict[str, set[int]]:
-    """``{target: {ids}}`` of the ref ``fields`` in ``rows``."""
+    """``{target: {ids}}`` of the ref ``fields`` in ``rows``; a field whose target is another field's value
+    (``extra["ref_by"]``: the money register's account, a cash desk or a bank account) counts too."""
     wanted = into if into is not None else defaultdict(set)
-    refs = [f for f in fields if f.type == "ref"]
+    refs = [f for f in fields if f.type == "ref" or f.extra.get("ref_by")]
     for row in rows:
         for f in refs:
-            if row.get(f.name) is not None:
-                wanted.setdefault(f.ref, set()).add(row[f.name])
+            target = f.ref if f.type == "ref" else row.get(f.extra["ref_by"])
+            if row.get(f.name) is not None and target:
+                wanted.setdefault(target, set()).add(row[f.name])
     return wanted
 
 
