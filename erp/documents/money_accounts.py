@@ -34,29 +34,26 @@ Account = tuple[str, int]  # (kind, id)
 def account_fields(suffix: str = "", title: str = "") -> tuple[Field, Field]:
     """The pair of references naming a money account (filtered by the document's organization in the picker)."""
     picker = {"picker_filters": ("organization_id",)}
-    return (Field(f"cash_desk{suffix}_id", "ref", f"Касса{title}", ref=CASH_DESKS, extra=picker),
-            Field(f"bank_account{suffix}_id", "ref", f"Банковский счёт{title}", ref=BANK_ACCOUNTS, extra=picker))
+    return (Field(field_of(CASH_DESKS, suffix), "ref", f"Касса{title}", ref=CASH_DESKS, extra=picker),
+            Field(field_of(BANK_ACCOUNTS, suffix), "ref", f"Банковский счёт{title}", ref=BANK_ACCOUNTS,
+                  extra=picker))
 
 
-def by_method(header: Mapping[str, Any]) -> tuple[dict, Account | None]:
-    """The account a document with a payment method names: the cash desk for cash, the bank
-    account for bank. Returns the header without the other reference (a bank payment names no desk)."""
-    kind = METHOD_KIND.get(header.get("method") or "")
+def field_of(kind: str, suffix: str = "") -> str:
+    """``cash_desk_id``, or with a suffix ``cash_desk_to_id``."""
+    return FIELDS[kind].replace("_id", f"{suffix}_id")
+
+
+def by_method(header: Mapping[str, Any], suffix: str = "") -> tuple[dict, Account | None]:
+    """The account a document's method (``method`` + ``suffix``) names: the cash desk for cash, the
+    bank account for bank. Returns the header without the other reference (a bank payment names no desk)."""
+    kind = METHOD_KIND.get(header.get(f"method{suffix}") or "")
     out = dict(header)
-    for other_kind, name in FIELDS.items():
+    for other_kind in FIELDS:
         if kind is not None and other_kind != kind:
-            out[name] = None
-    account_id = out.get(FIELDS[kind]) if kind else None
+            out[field_of(other_kind, suffix)] = None
+    account_id = out.get(field_of(kind, suffix)) if kind else None
     return out, ((kind, account_id) if kind and account_id is not None else None)
-
-
-def of_pair(header: Mapping[str, Any], suffix: str = "") -> Account | None:
-    """The account of a pair of which one reference is filled (a transfer's side); ``None`` if none is."""
-    for kind, name in FIELDS.items():
-        value = header.get(name.replace("_id", f"{suffix}_id"))
-        if value is not None:
-            return kind, value
-    return None
 
 
 def lookup(name: str, account: Account | None) -> dict[str, Any]:
@@ -83,35 +80,37 @@ def default_item(header: dict, inputs) -> dict:
     return header
 
 
-def required(account: Account | None, field: str, method: str | None = None) -> list[ValidationError]:
+def required(account: Account | None, method: str | None, suffix: str = "") -> list[ValidationError]:
     """An account must be named: «выберите кассу» under the field that goes with the method."""
-    if account is not None:
-        return []
-    if method in METHOD_KIND:
-        kind = METHOD_KIND[method]
-        return [ValidationError(f"Не указан {WHAT[kind][0]}" if kind == BANK_ACCOUNTS else "Не указана касса",
-                                code="money_account_required",
-                                details={"fields": {FIELDS[kind]: f"выберите {WHAT[kind][1]}"}})]
-    return [ValidationError("Не указан счёт: выберите кассу или банковский счёт", code="money_account_required",
-                            details={"fields": {field: "выберите кассу или банковский счёт"}})]
+    if account is not None or method not in METHOD_KIND:
+        return []  # no method: the field's own check names it
+    kind = METHOD_KIND[method]
+    return [ValidationError("Не указан банковский счёт" if kind == BANK_ACCOUNTS else "Не указана касса",
+                            code="money_account_required",
+                            details={"fields": {field_of(kind, suffix): f"выберите {WHAT[kind][1]}"}})]
 
 
 def same_organization(found: Mapping[str, Any] | None, account: Account | None, organization: int | None,
-                      field: str) -> list[ValidationError]:
+                      suffix: str = "") -> list[ValidationError]:
     """The account belongs to the document's organization."""
     if not found or account is None or organization is None or found.get("organization_id") == organization:
         return []
     what = WHAT[account[0]][0]
     message = f"{what} «{found.get('name')}» принадлежит другой организации"
     return [ValidationError(message[0].upper() + message[1:], code="money_account_of_another_organization",
-                            details={"fields": {field: message}})]
+                            details={"fields": {field_of(account[0], suffix): message}})]
 
 
-def positive(amount: Decimal | None) -> list[ValidationError]:
-    if amount is not None and amount <= 0:
-        return [ValidationError("Сумма должна быть больше нуля", code="non_positive_amount",
-                                details={"fields": {"amount": "сумма должна быть больше нуля"}})]
-    return []
+def account_rules(header: Mapping[str, Any], inputs, suffix: str = "", need: str = "account") -> list:
+    """Both rules for one side: named, and the organization's."""
+    _header, account = by_method(header, suffix)
+    return [*required(account, header.get(f"method{suffix}"), suffix),
+            *same_organization(inputs.get(need), account, header.get("organization_id"), suffix)]
+
+
+def positive(amount: Decimal) -> str | None:
+    """The check of an amount field: a 422 naming it."""
+    return None if amount > 0 else "сумма должна быть больше нуля"
 
 
 def key(organization: int, account: Account) -> dict[str, Any]:

@@ -48,11 +48,7 @@ def rules(old: Doc | None, new: Doc, inputs) -> list:
     if invoice and (invoice["client_id"], invoice["organization_id"]) != \
             (new.header.get("client_id"), new.header.get("organization_id")):
         errors.append(ValidationError.field("invoice_id", "счёт выставлен другому клиенту или другой организацией"))
-    header, account = accounts.by_method(new.header)
-    errors += accounts.required(account, "bank_account_id", header.get("method"))
-    errors += accounts.same_organization(inputs.get("account"), account, header.get("organization_id"),
-                                         accounts.FIELDS[account[0]] if account else "")
-    return errors
+    return errors + accounts.account_rules(new.header, inputs)
 
 
 def movements(doc: Doc, _inputs) -> dict:

@@ -14,6 +14,8 @@ CHOICE_LABELS = {
     "admin": "Администратор", "accountant": "Бухгалтер", "manager": "Менеджер",
     "room": "Кабинет", "equipment": "Оборудование",
     "cash-desks": "Касса", "bank-accounts": "Банковский счёт",  # a money account's kind («Денежные средства»)
+    "to_supplier": "Оплата поставщику", "to_client": "Возврат клиенту",  # an outgoing payment's operation
+    "other_expense": "Прочий расход",
 }
 
 # A flag as the export writes it ("Да"/"Нет") and the other ways a spreadsheet says yes or no.

@@ -32,4 +32,11 @@ def documents(clinic: Clinic) -> dict[str, dict]:
         "stock-transfers": {"date": "2021-12-20T12:30:00", "organization_id": clinic.org,
                             "warehouse_id": clinic.warehouse, "warehouse_to_id": clinic.cabinet,
                             "lines": [{"nomenclature_id": clinic.goods, "quantity": "1"}]},
+        # from the bank account the payment above paid into
+        "outgoing-payments": {"date": "2021-12-23T12:00:00", "organization_id": clinic.org, "operation": "to_supplier",
+                              "method": "bank", "bank_account_id": clinic.account, "recipient_id": clinic.supplier,
+                              "amount": "200.00", "purpose": "Оплата по счёту № 15 от 20.12.2021"},
+        "money-transfers": {"date": "2021-12-23T13:00:00", "organization_id": clinic.org, "method": "bank",
+                            "bank_account_id": clinic.account, "method_to": "cash", "cash_desk_to_id": clinic.desk,
+                            "amount": "100.00"},
     }
