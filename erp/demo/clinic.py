@@ -1,12 +1,13 @@
 """The clinic's demo data: an organization with a bank account, three doctors,
 the seed's December 2021 schedule (exactly as in its table), a schedule for
 the current and the next month so the demo is alive today, goods with stock,
-services, clients, and some posted Requests, ServiceRenderings, Invoices and
-Payments. Every object is found by a stable key before it is created, so
-loading twice changes nothing, on the same day or a later one (a later month
-only adds its own schedule). The organization has a stamp and its director
-(the demo admin) a facsimile, so «Печать с факсимиле» works. Each step takes the connection and, optionally,
-the settings (the CLI's come from the environment)."""
+services, clients, a cash desk, and some posted Requests, ServiceRenderings, Invoices,
+Payments, an outgoing payment to the supplier and a transfer of cash to the bank.
+Every object is found by a stable key before it is created, so loading twice
+changes nothing, on the same day or a later one (a later month only adds its own
+schedule). The organization has a stamp and its director (the demo admin) a
+facsimile, so «Печать с факсимиле» works. Each step takes the connection and,
+optionally, the settings (the CLI's come from the environment)."""
 
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
         "Бахилы, пара", "Шприц 5 мл", "Перчатки нитриловые, пара"])
     today = dt.datetime.now(engine.tz).date()
     month_start = today.replace(day=1)
-    await _document(conn, engine, "goods-receipts", "receipt", {
+    receipt = await _document(conn, engine, "goods-receipts", "receipt", {
         "date": dt.datetime.combine(month_start, dt.time(9)).isoformat(), "supplier_id": supplier,
         "warehouse_id": warehouse, "lines": [
             {"nomenclature_id": covers, "quantity": "500", "price": "4.50"},
@@ -191,6 +192,13 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
     await _document(conn, engine, "payments", "pay-1", {
         "date": f"{day}T11:00:00", "organization_id": org, "client_id": ivanov, "amount": "1000.00",
         "method": "cash", "cash_desk_id": desk, "invoice_id": invoice})
+    await _document(conn, engine, "outgoing-payments", "out-1", {
+        "date": f"{day}T15:00:00", "organization_id": org, "recipient_id": supplier, "amount": "600.00",
+        "operation": "to_supplier", "method": "cash", "cash_desk_id": desk, "goods_receipt_id": receipt,
+        "purpose": "Частичная оплата поставки расходных материалов"})
+    await _document(conn, engine, "money-transfers", "mt-1", {
+        "date": f"{day}T17:00:00", "organization_id": org, "amount": "300.00", "method": "cash",
+        "cash_desk_id": desk, "method_to": "bank", "bank_account_to_id": account})
     await _document(conn, engine, "invoices", "inv-romashka", {
         "date": f"{day}T12:00:00", "organization_id": org, "bank_account_id": account, "client_id": romashka,
         "due_date": (day + dt.timedelta(days=10)).isoformat(),

@@ -29,7 +29,9 @@ async def _names(conn: asyncpg.Connection, registry, register: AccumulationRegis
                  dimensions: dict[str, Any]) -> dict[str, str]:
     names = {}
     for field in register.dimensions:
-        catalog = registry.catalogs.get(field.ref) if field.type == "ref" and field.ref else None
+        # a ref, or a reference whose catalog another dimension names (``extra["ref_by"]``: a money account)
+        target = field.ref if field.type == "ref" else dimensions.get(field.extra.get("ref_by") or "")
+        catalog = registry.catalogs.get(target) if isinstance(target, str) else None
         if catalog is not None and dimensions.get(field.name) is not None:
             name = await conn.fetchval(f'SELECT name FROM "{catalog.table}" WHERE id = ($1::text)::bigint',
                                        str(dimensions[field.name]))

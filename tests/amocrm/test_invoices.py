@@ -5,7 +5,7 @@ from __future__ import annotations
 from erp.amocrm.deliver import deliver
 from erp.amocrm.outbox import people_number
 from erp.configuration import registry
-from tests.amocrm.conftest import render, request_for_lead
+from tests.amocrm.conftest import _item, render, request_for_lead
 
 LEAD = 219219
 PIPELINE = 7_000_123
@@ -21,9 +21,12 @@ async def invoice(db, engine, clinic, *, based_on=None, lead=LEAD, total="2510.0
 
 
 async def pay(db, engine, clinic, inv, amount: str):
+    """A cash payment into the organization's cash desk (made on the first payment)."""
+    desk = (await db.fetchval("SELECT id FROM cat_cash_desks WHERE organization_id = $1", clinic.org)
+            or await _item(db, "cash-desks", {"name": "Основная касса", "organization_id": clinic.org}))
     return await engine.create(db, registry().documents["payments"], {
         "date": "2021-12-23T11:00:00", "organization_id": clinic.org, "client_id": inv.client_id,
-        "amount": amount, "invoice_id": inv.id}, post=True)
+        "amount": amount, "method": "cash", "cash_desk_id": desk, "invoice_id": inv.id}, post=True)
 
 
 async def test_partial_then_full_payment_notes_and_the_move_to_142(db, pool, settings, engine, clinic, fake,

@@ -39,8 +39,12 @@ async def test_demo_loads_the_seed_schedule_and_is_idempotent(db, settings):
                              " ON o.id = b.organization_id") == 1
     assert await db.fetchval("SELECT count(*) FROM reg_stock_balance WHERE quantity > 0") >= 3
     for table in ("doc_work_schedules", "doc_requests", "doc_service_renderings", "doc_invoices", "doc_payments",
-                  "doc_goods_receipts"):
+                  "doc_goods_receipts", "doc_outgoing_payments", "doc_money_transfers"):
         assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE posted") >= 1, table
+    # the cash desk took the payment, paid the supplier and handed the rest to the bank
+    money = {r["account_kind"]: r["amount"]
+             for r in await db.fetch("SELECT account_kind, amount FROM reg_money_balance")}
+    assert money == {"cash-desks": 100, "bank-accounts": 300}
     this_month = dt.datetime.now(settings.tz).date().replace(day=1)
     assert await db.fetchval("SELECT count(DISTINCT date_trunc('month', day)) FROM inf_doctor_schedule"
                              " WHERE day >= $1", this_month) == 2

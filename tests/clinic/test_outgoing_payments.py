@@ -154,6 +154,7 @@ async def test_a_desk_going_negative_is_a_409_naming_it_and_nothing_is_written(a
     first = (await api.get("/api/documents/payments"))["items"][0]
     error = await api.post(f"/api/documents/payments/{first['id']}/unpost", status=409)
     assert error["code"] == "balance_shortage"
+    assert "Касса или банковский счёт «Основная касса»" in error["message"]  # the engine's own check names it too
     assert await money_in(api, clinic, DESK, clinic.desk) == D("100.00")
 
 
