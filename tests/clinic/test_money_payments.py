@@ -120,6 +120,11 @@ async def test_the_form_offers_the_desk_and_the_movements_name_it(browser, api, 
     form = (await browser.get("/documents/payments/new")).text
     assert 'name="cash_desk_id"' in form and 'name="bank_account_id"' in form
     assert "Основная касса" in form  # the organization's only desk is filled in
+    other = await api.item("organizations", {"name": "Клиника-2", "vat_rate": "none", "number_prefix": "К2"})
+    await api.item("cash-desks", {"name": "Касса филиала", "organization_id": other["id"]})
+    offered = (await browser.get("/lookup/cash-desks", params={
+        "q": "", "field": "payments.cash_desk_id", "organization_id": clinic.org})).text
+    assert "Основная касса" in offered and "Касса филиала" not in offered  # the picker offers the organization's
     cash = await api.create("payments", pay(clinic, "300.00", method="cash"), post=True)
     page = (await browser.get(f"/documents/payments/{cash['id']}/movements")).text
     assert "Денежные средства" in page and "Оплата от покупателей" in page
