@@ -13,12 +13,17 @@ from erp.platform.register import AccumulationRegister
 
 CASH_DESKS, BANK_ACCOUNTS = "cash-desks", "bank-accounts"
 
+
+def _an_id(value: int) -> str | None:
+    return None if value > 0 else "ожидается идентификатор (целое число больше нуля)"
+
+
 money = AccumulationRegister(
     "money", kind="balance", title="Денежные средства", timezone=timezone_name(),
     dimensions=(Field("organization_id", "ref", "Организация", ref="organizations", required=True),
                 Field("account_kind", "enum", "Вид счёта", choices=(CASH_DESKS, BANK_ACCOUNTS), max_length=20,
                       required=True),
-                Field("account_id", "int", "Касса или банковский счёт", big=True, required=True,
+                Field("account_id", "int", "Касса или банковский счёт", big=True, required=True, check=_an_id,
                       extra={"ref_by": "account_kind"})),
     resources=(Field("amount", "money", "Сумма"),),
     attributes=(Field("cash_flow_item_id", "ref", "Статья движения денежных средств", ref="cash-flow-items"),),
