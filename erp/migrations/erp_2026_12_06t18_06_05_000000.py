@@ -38,7 +38,7 @@ ASSIGN = (
 MOVEMENTS = """
 INSERT INTO reg_money_movements (recorder_kind, recorder_id, line_no, period, record_type, organization_id,
                                  account_kind, account_id, amount, cash_flow_item_id)
-SELECT 'payments', p.id, 0, p.date, 1, p.organization_id,
+SELECT 'payments', p.id, 1, p.date, 1, p.organization_id,
        CASE p.method WHEN 'cash' THEN 'cash-desks' ELSE 'bank-accounts' END,
        CASE p.method WHEN 'cash' THEN p.cash_desk_id ELSE p.bank_account_id END, p.amount, p.cash_flow_item_id
 FROM doc_payments AS p
