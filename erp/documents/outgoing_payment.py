@@ -7,9 +7,10 @@ GoodsReceipt, which must be the recipient's), returning money to a client (the c
 by it) or another expense. The cash-flow item follows the operation unless the user names one
 («Оплата поставщикам», «Оплата от покупателей» for a return, «Прочие расходы»).
 
-Posting lowers the money of the account; when it would go negative the posting is refused with the
-platform's shortage (409 ``balance_shortage``, naming the desk or account), read without this
-document's own movements, so an edit from 100 to 150 needs only 50 more.
+Posting lowers the money of the account and, paying a supplier, the debt to the supplier
+(«Расчёты с поставщиками»; paid before the goods, an advance). When the money would go negative the
+posting is refused with the platform's shortage (409 ``balance_shortage``, naming the desk or
+account), read without this document's own movements, so an edit from 100 to 150 needs only 50 more.
 """
 
 from erp.platform.document import Doc, DocumentKind
@@ -18,6 +19,7 @@ from erp.platform.fields import Field
 from erp.platform.posting.inputs import Lookup
 from erp.registers.money import money
 from erp.registers.settlements import settlements
+from erp.registers.supplier_settlements import supplier_settlements
 
 from . import money_accounts as accounts
 
@@ -44,7 +46,8 @@ def needs(old: Doc | None, new: Doc, _settings) -> dict:
     if new.posted:
         out.update(accounts.balance_need(header.get("organization_id"), account))
     if header.get("goods_receipt_id"):
-        out["receipt"] = Lookup("goods-receipts", header["goods_receipt_id"], ("supplier_id", "number"))
+        out["receipt"] = Lookup("goods-receipts", header["goods_receipt_id"],
+                                ("supplier_id", "organization_id", "number"))
     return out
 
 
@@ -65,6 +68,8 @@ def rules(old: Doc | None, new: Doc, inputs) -> list:
             f"Поступление товаров № {number} получено от другого поставщика", code="receipt_of_another_supplier",
             details={"fields": {"goods_receipt_id": "поступление товаров получено от другого поставщика:"
                                                     " выберите поступление получателя"}}))
+    if receipt and receipt.get("organization_id") not in (None, header.get("organization_id")):
+        errors.append(ValidationError.fields({"goods_receipt_id": "поступление товаров получено другой организацией"}))
     if receipt and header.get("operation") != TO_SUPPLIER:
         errors.append(ValidationError.fields({"goods_receipt_id": "поступление товаров указывают только при оплате"
                                                                   " поставщику"}))
@@ -78,6 +83,9 @@ def movements(doc: Doc, inputs) -> dict:
     accounts.refuse_shortage(doc.organization_id, account, inputs.get("account"), doc.amount, inputs)
     out = {money: [money.expense(doc.date, **accounts.key(doc.organization_id, account), amount=doc.amount,
                                  cash_flow_item_id=doc.header.get("cash_flow_item_id"))]}
+    if doc.header.get("operation") == TO_SUPPLIER:  # the organization owes the supplier that much less
+        out[supplier_settlements] = [supplier_settlements.expense(
+            doc.date, organization_id=doc.organization_id, counterparty_id=doc.recipient_id, amount=doc.amount)]
     if doc.header.get("operation") == TO_CLIENT:  # money returned: the client owes it back (or has it no more)
         out[settlements] = [settlements.receipt(doc.date, organization_id=doc.organization_id,
                                                 client_id=doc.recipient_id, amount=doc.amount)]
@@ -99,6 +107,7 @@ outgoing_payments = DocumentKind(
         Field("goods_receipt_id", "ref", "Поступление товаров", ref="goods-receipts"),
         Field("comment", "str", "Комментарий", max_length=500),
     ),
-    registers=(money, settlements), movements=movements, prepare=prepare, needs=needs, fill=fill, rules=rules,
+    registers=(money, supplier_settlements, settlements), movements=movements, prepare=prepare, needs=needs,
+    fill=fill, rules=rules,
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
 )

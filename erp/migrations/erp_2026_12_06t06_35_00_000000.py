@@ -8,8 +8,6 @@ DESCRIPTION = "Day totals of the balance registers filled from their movements"
 # The day totals (AccumulationRegister._day_class, created by the migration before this one) are kept by
 # every posting from now on; the movements already posted are added up here, per key and day in the
 # register's time zone, as `erp totals rebuild` would (erp.platform.totals). `erp totals check` proves them.
-# The registers are today's configuration's: one declared later (Денежные средства) has no tables yet at this
-# point of a new database's history; its own migration creates its day totals with the rest.
 
 
 async def forwards():
@@ -21,8 +19,9 @@ async def forwards():
 
         engine = engine_finder()
         for register in registry().registers.values():
-            present = await engine.run_ddl(f"SELECT to_regclass('{register.day_table}') IS NOT NULL AS present")
-            if register.is_balance and present[0]["present"]:
+            # a register declared after this migration gets its (empty) tables from a later one
+            if register.is_balance and (await engine.run_ddl(
+                    f"SELECT to_regclass('{register.day_table}') IS NOT NULL AS found"))[0]["found"]:
                 await engine.run_ddl(day_totals_sql(register))
 
     manager.add_raw(run)

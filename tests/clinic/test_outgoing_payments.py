@@ -20,6 +20,7 @@ from erp.platform.posting.inputs import Inputs
 from erp.platform.shortfalls import BalanceShortage
 from erp.registers.money import money
 from erp.registers.settlements import settlements
+from erp.registers.supplier_settlements import supplier_settlements
 from tests.clinic.conftest import counts, predefined
 from tests.clinic.test_invoices_payments import pay
 from tests.clinic.test_money_payments import money_in
@@ -64,11 +65,14 @@ def test_an_outgoing_payment_takes_the_money_from_its_desk_on_plain_data():
     assert expense.record_type == -1 and expense.dimensions == {
         "organization_id": 1, "account_kind": DESK, "account_id": 4}
     assert expense.resources == {"amount": D("300.00")} and expense.attributes == {"cash_flow_item_id": 8}
-    assert settlements not in moves  # a supplier's debt is the supplier settlements' business
+    (paid,) = moves[supplier_settlements]  # the organization owes the supplier that much less
+    assert paid.record_type == -1 and paid.dimensions == {"organization_id": 1, "counterparty_id": 5}
+    assert paid.resources == {"amount": D("300.00")} and settlements not in moves
 
     refund = outgoing_payment.movements(_doc("outgoing-payments", {**header, "operation": "to_client"}),
                                         Inputs(_money("1000.00")))
     (owed,) = refund[settlements]  # the client's money returned: the client owes it again
+    assert supplier_settlements not in refund
     assert owed.record_type == 1 and owed.dimensions == {"organization_id": 1, "client_id": 5}
 
     with pytest.raises(BalanceShortage) as short:
@@ -186,10 +190,33 @@ async def test_bad_outgoing_payments_are_refused_in_russian_and_nothing_is_writt
     assert await counts(db) == before
 
     ours = await api.create("goods-receipts", {
-        "date": "2021-12-20T11:00:00", "supplier_id": clinic.supplier, "warehouse_id": clinic.warehouse,
+        "date": "2021-12-20T11:00:00", "organization_id": clinic.org, "supplier_id": clinic.supplier,
+        "warehouse_id": clinic.warehouse,
         "lines": [{"nomenclature_id": clinic.goods, "quantity": "1", "price": "200"}]}, post=True)
     paid = await api.create("outgoing-payments", outgoing(clinic, "200.00", goods_receipt_id=ours["id"]), post=True)
     assert paid["goods_receipt_id"] == ours["id"]
+
+
+async def test_paying_a_supplier_lowers_the_debt_to_it(api, clinic):
+    await api.create("payments", pay(clinic, "1000.00", method="cash"), post=True)
+    goods = await api.create("goods-receipts", {
+        "date": "2021-12-20T11:00:00", "organization_id": clinic.org, "supplier_id": clinic.supplier,
+        "warehouse_id": clinic.warehouse,
+        "lines": [{"nomenclature_id": clinic.goods, "quantity": "10", "price": "50"}]}, post=True)
+
+    async def owed() -> str:
+        rows = await api.balance("supplier-settlements", organization_id=clinic.org, counterparty_id=clinic.supplier)
+        return rows[0]["amount"] if rows else "0"
+
+    assert await owed() == "500.00"
+    paid = await api.create("outgoing-payments", outgoing(clinic, "300.00", goods_receipt_id=goods["id"]), post=True)
+    assert await owed() == "200.00"
+    await api.put(f"/api/documents/outgoing-payments/{paid['id']}", outgoing(clinic, "600.00"))
+    assert await owed() == "-100.00"  # paid more than delivered: an advance
+    await api.post(f"/api/documents/outgoing-payments/{paid['id']}/unpost")
+    assert await owed() == "500.00"
+    await api.create("outgoing-payments", outgoing(clinic, "50.00", operation="other_expense"), post=True)
+    assert await owed() == "500.00"  # another expense owes nobody less
 
 
 async def test_a_refund_to_a_client_gives_the_client_a_debt_back(api, clinic):
