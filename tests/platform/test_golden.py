@@ -56,7 +56,7 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                   "duration_minutes": 30,
                   "amocrm_lead_id": None, "visit_status_id": None, "comment": ""}, [],
                  {"kind.client": {"id": 5}, "kind.booked": {"id": 1}, "kind.durations": {}, "kind.preferences": {},
-                  "kind.doctor": {"active": True}, "kind.status": None,
+                  "kind.performers": {}, "kind.doctor": {"active": True, "name": "Ефимова"}, "kind.status": None,
                   "kind.room_id": {"name": "Кабинет 1", "kind": "room", "always_available": True},
                   "kind.equipment_id": None,
                   "kind.intervals": [{"doctor_id": 4, "day": AT.date(), "start_time": dt.time(9),

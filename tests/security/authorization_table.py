@@ -8,7 +8,7 @@ The columns are the callers: nobody, a manager, an accountant, an administrator 
 ``/api``, the session cookie on the UI) and amoCRM's widget (its ``X-Auth-Token`` JWT and nothing else).
 What each may do comes from DESIGN.md: accountants keep catalogs and post documents, managers book
 appointments, keep clients and read the rest, administrators also manage users, settings, the period
-lock, the amoCRM connection and the images of signatures and stamps; the widget opens its two routes.
+lock, the amoCRM connection and the images of signatures and stamps; the widget opens its three routes.
 
 ``test_authorization_matrix.py`` fails when the app has a route this table does not list, or the
 table a route the app no longer has.
@@ -317,8 +317,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("PUT",    "/api/print/facsimiles/{user_id}/allowed-users",              AUTH,   NO,     NO,     OK,     AUTH),
     ("PUT",    "/api/print/facsimiles/{user_id}",                            AUTH,   NO,     NO,     OK,     AUTH),
     ("DELETE", "/api/print/facsimiles/{user_id}",                            AUTH,   NO,     NO,     OK,     AUTH),
-    # -- amoCRM: the widget's two routes; the webhook and OAuth check their own secret; admins manage the connection
+    # -- amoCRM: the widget's three routes; the webhook and OAuth check their own secret; admins manage the connection
     ("GET",    "/api/amocrm/widget/slots",                                   AUTH,   AUTH,   AUTH,   AUTH,   OK),
+    ("GET",    "/api/amocrm/widget/services",                                AUTH,   AUTH,   AUTH,   AUTH,   OK),
     ("POST",   "/api/amocrm/widget/appointments",                            AUTH,   AUTH,   AUTH,   AUTH,   OK),
     ("POST",   "/api/amocrm/webhook/{secret}",                               OK,     OK,     OK,     OK,     OK),
     ("GET",    "/api/amocrm/oauth/callback",                                 BAD_STATE, BAD_STATE, BAD_STATE, BAD_STATE,
