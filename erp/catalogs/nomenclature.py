@@ -63,7 +63,7 @@ PERFORMERS = TabularPart(
 # Кабинеты услуги: the rooms where the service is performed; free slots need one of them free.
 ROOMS = TabularPart(
     "rooms", "Кабинеты услуги",
-    fields=(Field("room_id", "ref", "Кабинет", ref="resources",
+    fields=(Field("room_id", "ref", "Кабинет", ref="resources", required=True,
                   extra={"ref_where": {"kind": "room"}, "ref_refusal": "«{name}» — не кабинет",
                          "picker_fixed": {"kind": "room"}}),),
     unique=("room_id",), unique_message="этот кабинет уже есть в списке",

@@ -56,6 +56,7 @@ def needs(old: Doc | None, new: Doc, settings) -> dict:
     out = {"client": Predefined("clients", AMOCRM_CLIENT), "booked": Predefined("visit-statuses", BOOKED),
            "durations": Many("nomenclature", ids, ("kind", "duration_minutes", "name", "group_capacity")),
            "performers": Parts("nomenclature", "performers", ids, ("doctor_id", "duration_minutes"), ("name",)),
+           "service_rooms": Parts("nomenclature", "rooms", ids, ("room_id",), ("name",)),
            "preferences": Constants(PREFIX),
            "doctor": Lookup("doctors", new.header.get("doctor_id"), ("active", "name")),
            "status": Lookup("visit-statuses", new.header.get("visit_status_id"), ("predefined",))}
@@ -110,8 +111,8 @@ def group_full(doc: Doc, inputs) -> str:
     service = inputs["durations"].get(group_service(doc.lines, inputs) or 0) or {}
     doctor = (inputs["doctor"] or {}).get("name", "")
     return (f"Группа «{service.get('name', '')}» у врача {doctor} "
-            f"{doc.starts_at.astimezone(inputs.settings.tz):%d.%m.%Y в %H:%M} уже набрана: "
-            f"все {doc.header.get('group_capacity')} мест заняты")
+            f"{doc.starts_at.astimezone(inputs.settings.tz):%d.%m.%Y в %H:%M} уже набрана: свободных мест нет "
+            f"(занято {doc.header.get('group_capacity')} из {doc.header.get('group_capacity')})")
 
 
 def service_minutes(item: int, doctor: int | None, inputs) -> int | None:

@@ -128,7 +128,7 @@ async def forwards():
         column_class=BigInt,
         params={
             "default": None,
-            "null": True,
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -134,7 +134,7 @@ class NoOverlap:
     def ddl(self, table: str) -> str:
         equal = ", ".join(f"{ident(f)} WITH =" for f in self.equal)
         # a document without a shared key is its own slot: its id (a key never looks like a bare number)
-        shared = f", (coalesce({ident(self.shared)}, id::text)) WITH <>" if self.shared else ""
+        shared = f", (coalesce(nullif({ident(self.shared)}, ''), id::text)) WITH <>" if self.shared else ""
         return f"""DO $$ BEGIN
   CREATE EXTENSION IF NOT EXISTS btree_gist;
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(self.name)}) THEN
@@ -152,10 +152,11 @@ SLOT_FULL = "EB003"
 @dataclass(frozen=True)
 class SharedSlot:
     """Posted, unmarked documents with the same non-empty ``key`` hold one slot together (a group
-    booking), at most ``limit`` (a column of each, the slot's capacity) of them. A trigger checks the
-    count under a transaction-scoped advisory lock on the key, so concurrent postings into one slot
-    are counted one after another (capacity + 1 of them: exactly capacity succeed); the refusal is a
-    409 with ``code`` and ``message(doc, inputs)``. The no-overlap rules name ``key`` as ``shared``."""
+    booking; an empty key shares nothing), at most ``limit`` (a column of each: the slot's capacity)
+    of them. A trigger counts them under a transaction-scoped advisory lock on the key, so concurrent
+    postings into one slot are counted one after another (capacity + 1 at once: exactly capacity
+    succeed); the refusal is a 409 with ``code`` and ``message(doc, inputs)``. The kind's no-overlap
+    rules name ``key`` as their ``shared`` column."""
 
     key: str
     limit: str
@@ -180,7 +181,7 @@ BEGIN
 END $$""",
                 f"DROP TRIGGER IF EXISTS {trigger} ON {ident(table)}",
                 f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {ident(table)} FOR EACH ROW"
-                f" WHEN (NEW.posted AND NOT NEW.deletion_mark AND NEW.{key} IS NOT NULL)"
+                f" WHEN (NEW.posted AND NOT NEW.deletion_mark AND NEW.{key} <> '')"
                 f" EXECUTE FUNCTION {function}()"]
 
 

@@ -167,7 +167,7 @@ async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, st
         labels = set(slots_in_seconds(day, tz, intervals[d["id"]], [*zip(d["starts"], d["ends"], strict=True), *past],
                                       step, minutes))
         taken = {label: n for label, (a, b, n) in groups.get(d["id"], {}).items()
-                 if (b - a) == dt.timedelta(minutes=minutes) and a > now}
+                 if (b - a) == dt.timedelta(minutes=minutes) and (not past or a > now)}
         labels |= {label for label, n in taken.items() if n < (svc.capacity or 1)}
         if rooms is not None:
             def room_free(label: str, doctor: int = d["id"], minutes: int = minutes) -> bool:

@@ -118,6 +118,8 @@ class Appointment:
     status: str
     color: str
     resources: str = ""  # the room and the equipment it books: «Кабинет 3, УЗИ-аппарат»
+    group_key: str | None = None  # a place in a group slot (a group service): the slot
+    group_capacity: int | None = None  # and the group's places
 
 
 async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
@@ -129,7 +131,7 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         " coalesce((SELECT n.name FROM doc_requests_lines l JOIN cat_nomenclature n ON n.id = l.nomenclature_id"
         "   WHERE l.document_id = r.id ORDER BY l.line_no LIMIT 1), '') AS service,"
         " r.visit_status_id, coalesce(s.name, '') AS status, coalesce(s.color, '#4a90d9') AS color,"
-        " concat_ws(', ', room.name, eq.name) AS resources"
+        " concat_ws(', ', room.name, eq.name) AS resources, nullif(r.group_key, '') AS group_key, r.group_capacity"
         " FROM doc_requests r LEFT JOIN cat_clients c ON c.id = r.client_id"
         " LEFT JOIN cat_resources room ON room.id = r.room_id LEFT JOIN cat_resources eq ON eq.id = r.equipment_id"
         " LEFT JOIN cat_visit_statuses s ON s.id = r.visit_status_id"
@@ -137,7 +139,8 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         " AND ($3::bigint[] IS NULL OR r.doctor_id = ANY($3::bigint[])) ORDER BY r.starts_at, r.id",
         start, end, doctor_ids)
     return [Appointment(r["id"], r["number"], r["doctor_id"], r["starts_at"], r["ends_at"], r["posted"],
-                        r["client"], r["service"], r["visit_status_id"], r["status"], r["color"], r["resources"])
+                        r["client"], r["service"], r["visit_status_id"], r["status"], r["color"], r["resources"],
+                        r["group_key"], r["group_capacity"])
             for r in rows]
 
 

@@ -150,6 +150,6 @@ def build(registry, kind: DocumentKind, operation: Operation, old: Doc | None, n
                      if posting and o.message is not None and all(new.header.get(f) is not None for f in o.equal))
     slot = kind.shared_slot
     slot_full = ((slot.code, slot.message(new, inputs) if slot.message else kind.conflict_message)
-                 if slot is not None and posting and new.header.get(slot.key) is not None else None)
+                 if slot is not None and posting and new.header.get(slot.key) else None)
     return PostingPlan(operation, document, number, lines_write, tuple(registers), tuple(info), tuple(rows),
                        tuple(dict.fromkeys(notify)), overlaps, slot_full)
