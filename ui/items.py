@@ -144,10 +144,16 @@ def due_condition(registry, due: tuple[str, str] | None) -> str:
 
 
 def picker_narrowing(registry, field: str, target: str) -> dict:
-    """The ``extra`` of the document attribute ``kind.field`` when it points at ``target``."""
+    """The ``extra`` of the document attribute ``kind.field`` (or of a catalog's tabular part's column,
+    ``catalog.part.field``: a service's rooms) when it points at ``target``."""
     kind_name, _sep, name = field.partition(".")
     kind = registry.documents.get(kind_name)
-    found = next((f for f in kind.header if f.name == name), None) if kind else None
+    fields = kind.header if kind else ()
+    catalog = registry.catalogs.get(kind_name)
+    if catalog is not None:
+        part_name, _sep, name = name.partition(".")
+        fields = next((p.fields for p in catalog.parts if p.name == part_name), ())
+    found = next((f for f in fields if f.name == name), None)
     return found.extra if found is not None and found.ref == target else {}
 
 

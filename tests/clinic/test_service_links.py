@@ -142,6 +142,10 @@ async def test_the_service_form_has_its_performers_and_rooms_in_both_languages(a
     page = await browser.get(f"/catalogs/nomenclature/{s['service']}")
     assert "Исполнители услуги" in page.text and "Кабинеты услуги" in page.text
     assert "Ефимова Е.В." in page.text and "Кабинет 3" in page.text
+    assert 'data-field="nomenclature.rooms.room_id"' in page.text
+    await api.item("resources", {"name": "УЗИ-аппарат", "kind": "equipment"})
+    rooms = await browser.get("/lookup/resources", params={"q": "", "field": "nomenclature.rooms.room_id"})
+    assert "Кабинет 3" in rooms.text and "УЗИ-аппарат" not in rooms.text  # the rooms' picker offers rooms only
     await browser.post("/locale", {"lang": "en", "next": "/"})
     english = await browser.get(f"/catalogs/nomenclature/{s['service']}")
     assert "Performers of the service" in english.text and "Rooms of the service" in english.text
