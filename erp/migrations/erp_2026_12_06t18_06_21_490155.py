@@ -127,7 +127,7 @@ async def forwards():
         column_class_name="BigInt",
         column_class=BigInt,
         params={
-            "default": None,
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
