@@ -32,4 +32,7 @@ def documents(clinic: Clinic) -> dict[str, dict]:
         "stock-transfers": {"date": "2021-12-20T12:30:00", "organization_id": clinic.org,
                             "warehouse_id": clinic.warehouse, "warehouse_to_id": clinic.cabinet,
                             "lines": [{"nomenclature_id": clinic.goods, "quantity": "1"}]},
+        "supplier-orders": {"date": "2021-12-19T09:00:00", "organization_id": clinic.org,
+                            "supplier_id": clinic.supplier, "warehouse_id": clinic.warehouse,
+                            "lines": [{"nomenclature_id": clinic.goods, "quantity": "10", "price": "20"}]},
     }

@@ -31,7 +31,7 @@ SETTINGS = Settings(database_url=None, secret_key="golden", timezone="Europe/Mos
 
 # A new document of each kind (header, lines) and what its needs would read.
 EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
-    "goods-receipts": ({"supplier_id": 3, "warehouse_id": 1, "comment": ""},
+    "goods-receipts": ({"supplier_id": 3, "warehouse_id": 1, "supplier_order_id": None, "comment": ""},
                        [{"nomenclature_id": 7, "quantity": D("10.000"), "price": D("5.00"), "amount": D("50.00")}],
                        {}),
     "inventory-counts": ({"organization_id": 1, "warehouse_id": 1, "responsible": "Петрова О.Н.", "comment": ""},
@@ -44,6 +44,11 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                           "kind.stock": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")},
                                          (1, 9): {"quantity": D("1.000"), "cost": D("5.00")}},
                           "kind.last": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")}}}),
+    "supplier-orders": ({"organization_id": 1, "supplier_id": 3, "warehouse_id": 1, "quantity_total": D("12.000"),
+                         "amount_total": D("60.00"), "comment": ""},
+                        [{"nomenclature_id": 7, "quantity": D("10.000"), "price": D("5.00"), "amount": D("50.00")},
+                         {"nomenclature_id": 9, "quantity": D("2.000"), "price": D("5.00"), "amount": D("10.00")}],
+                        {"kind.items": {7: {"kind": "goods", "name": "Бинт"}, 9: {"kind": "goods", "name": "Шприц"}}}),
     "invoices": ({"organization_id": 1, "bank_account_id": 2, "client_id": 5, "due_date": None,
                   "amocrm_lead_id": None, "comment": ""},
                  [{"nomenclature_id": 8, "quantity": D("1.000"), "price": D("1000.00"), "discount_percent": None,
