@@ -43,6 +43,7 @@ from ui import (
     mail_settings,
     print_templates,
     printing,
+    purchase_needs,
     reports,
     schedule,
     session,
@@ -120,6 +121,7 @@ async def ids_in_range(request: Request) -> None:
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *stock_reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
+               *purchase_needs.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
                *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]

@@ -458,6 +458,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/reports/stock",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/stock-turnover",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/item-history",                                      LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/purchase-needs",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("POST",   "/reports/purchase-needs/order",                              LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/reports/settlements",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/sales",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/invoices",                                          LOGIN,  OK,     OK,     OK,     LOGIN),
