@@ -110,6 +110,9 @@ async def test_an_order_with_receipts_cannot_be_unposted_or_cut_below_what_arriv
     assert error["code"] == "supplier_order_below_received"
     assert error["details"]["fields"] == {"lines[0].quantity": "«Шприц 5 мл»: по заказу уже получено 3,"
                                                                " заказать меньше нельзя"}
+    # marking it for deletion would unpost it: the register's balance control refuses that too
+    error = await api.post(f"{KIND}/{doc['id']}/mark-deletion", status=409)
+    assert error["code"] == "balance_shortage" and "Заказы поставщикам" in error["message"]
     assert await counts(db) == before
     # down to what arrived is allowed: the order is then received in full
     cut = await api.put(f"{KIND}/{doc['id']}", order(clinic, (clinic.goods, "3", "20.00")))
