@@ -21,7 +21,7 @@ from ui.render import choice_label, render
 REPORTS = (("stock", "Остатки товаров"), ("stock-turnover", "Оборотная ведомость по товарам"),
            ("item-history", "История товара"), ("purchase-needs", "Потребность в закупке"),
            ("settlements", "Взаиморасчёты с клиентами"),
-           ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"))
+           ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"), ("supplier-debts", "Долги поставщикам"))
 GROUP_TITLES = {"doctor": "Врач", "service": "Услуга", "client": "Клиент"}
 
 

@@ -19,9 +19,9 @@ async def forwards():
 
         engine = engine_finder()
         for register in registry().registers.values():
-            # a register declared after this migration has no tables yet, and no movements to add up
-            exists = await engine.run_ddl(f"SELECT to_regclass('{register.day_table}') IS NOT NULL AS e")
-            if register.is_balance and exists[0]["e"]:
+            # a register declared after this migration gets its (empty) tables from a later one
+            if register.is_balance and (await engine.run_ddl(
+                    f"SELECT to_regclass('{register.day_table}') IS NOT NULL AS found"))[0]["found"]:
                 await engine.run_ddl(day_totals_sql(register))
 
     manager.add_raw(run)
