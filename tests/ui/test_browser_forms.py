@@ -163,6 +163,8 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     expect(warehouse).to_be_focused()
     choose_by_keyboard(page, warehouse, "осн", "Основной склад")
     page.keyboard.press("Enter")
+    expect(page.get_by_label("Заказ поставщику")).to_be_focused()  # an order of this supplier, if any
+    page.keyboard.press("Enter")
     expect(page.get_by_label("Комментарий")).to_be_focused()
     page.keyboard.type("набрано с клавиатуры")
     page.keyboard.press("Enter")  # …and never sends the form
