@@ -165,6 +165,11 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     if not ids.cabinet:  # a transfer needs a second warehouse
         ids = replace(ids, cabinet=(await api.item("warehouses", {"name": "Процедурный кабинет"}))["id"])
     bodies = document_bodies(ids)
+    sold = await api.create("service-renderings", bodies["service-renderings"], post=True)  # what returns are of
+    bodies["client-returns"] = {"date": f"{DAY}T16:00:00", "organization_id": ids.org, "client_id": ids.client,
+                                "warehouse_id": ids.warehouse, "based_on": {"kind": "service-renderings",
+                                                                            "id": sold["id"]},
+                                "lines": [{"nomenclature_id": ids.service, "quantity": "1"}]}
     docs = {kind: (await api.create(kind, body))["id"] for kind, body in bodies.items()}
     assert set(docs) == set(registry.documents), "a body for every document kind"
     printed = await api.client.get(f"/api/documents/invoices/{docs['invoices']}/print/invoice", headers=api.headers)
