@@ -5,8 +5,22 @@ brings no materials back; the rendering is neither unposted nor cut below its re
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from decimal import Decimal as D
+
+from erp.documents import client_return
+from erp.migrations.erp_2026_12_06t18_10_00_000000 import statements
+from erp.platform.document import Doc
+from erp.platform.posting.inputs import Inputs
+from erp.registers.returnable_sales import returnable_sales
+from erp.registers.sales import sales as sales_register
+from erp.registers.stock import stock as stock_register
 from tests.clinic.conftest import counts
+from tests.clinic.test_service_materials import with_materials
 from tests.clinic.test_service_rendering import debt, receipt, rendering, stock
+from tests.ui.conftest import browser, login_as  # noqa: F401  (the UI's fixtures, for the form tests)
+from tests.ui.test_reports import sheet_rows
 
 KIND = "/api/documents/client-returns"
 RENDERINGS = "/api/documents/service-renderings"
@@ -187,3 +201,142 @@ async def test_a_rendering_is_neither_unposted_nor_cut_below_its_returns(api, cl
     await api.post(f"{RENDERINGS}/{doc['id']}/unpost")
     assert await stock(api, clinic, clinic.goods) == ("10.000", "100.00")
     assert await debt(api, clinic) == "0"
+
+
+async def test_a_returned_service_brings_no_materials_back_and_its_cost_of_sales_stays(api, clinic):
+    gloves = (await api.item("nomenclature", {"name": "Перчатки", "kind": "goods"}))["id"]
+    await receipt(api, clinic, (gloves, "10", "15.00"))
+    await with_materials(api, clinic.service, (gloves, "1"))
+    doc = await sale(api, clinic, line(clinic.service, "2"))
+    assert await stock(api, clinic, gloves) == ("8.000", "120.00")
+    assert (await sold(api, clinic))[clinic.service] == ("2.000", "3000.00", "30.00")
+    back = await api.create("client-returns", returned(await filled(api, doc["id"]), (clinic.service, "1")),
+                            post=True)
+    assert [(ln["amount"], ln["cost"]) for ln in back["lines"]] == [("1500.00", "0.00")]
+    # the gloves were used up: they stay written off, and their cost stays in the cost of sales
+    assert await stock(api, clinic, gloves) == ("8.000", "120.00")
+    assert (await sold(api, clinic))[clinic.service] == ("1.000", "1500.00", "30.00")
+    assert await debt(api, clinic) == "1500.00"
+    assert "stock" not in await api.get(f"{KIND}/{back['id']}/movements")
+
+
+async def test_the_refund_is_a_negative_settlement_the_next_payment_offsets(api, clinic):
+    doc = await sale(api, clinic, line(clinic.service, "2"))
+    await api.create("payments", {"date": "2021-12-22T13:00:00", "organization_id": clinic.org,
+                                  "client_id": clinic.client, "amount": "3000.00", "method": "cash"}, post=True)
+    assert await debt(api, clinic) == "0"
+    await api.create("client-returns", returned(await filled(api, doc["id"]), (clinic.service, "1")), post=True)
+    assert await debt(api, clinic) == "-1500.00"  # the clinic owes the client: an advance
+    await sale(api, clinic, line(clinic.service), date="2021-12-24T12:00:00")
+    assert await debt(api, clinic) == "0"  # the next rendering is paid by it
+
+
+async def test_the_migration_gives_renderings_posted_before_it_what_they_sold(api, db, clinic):
+    await receipt(api, clinic, (clinic.goods, "10", "10.00"))
+    doc = await sale(api, clinic, line(clinic.service), line(clinic.goods, "4", "25"))
+    expected = [dict(r) for r in await db.fetch("SELECT * FROM reg_returnable_sales_balance ORDER BY id")]
+    months = await db.fetch("SELECT month, quantity_receipt, amount_receipt, cost_receipt FROM"
+                            " reg_returnable_sales_month ORDER BY nomenclature_id")
+    # as a database of before the register: the rendering's sales movements, no «Продажи к возврату»
+    for table in ("movements", "month", "day", "balance"):
+        await db.execute(f"DELETE FROM reg_returnable_sales_{table}")
+    for statement in statements("Europe/Moscow"):
+        await db.execute(statement)
+    assert [{k: v for k, v in dict(r).items() if k != "id"}
+            for r in await db.fetch("SELECT * FROM reg_returnable_sales_balance ORDER BY nomenclature_id")] == [
+        {k: v for k, v in r.items() if k != "id"} for r in sorted(expected, key=lambda r: r["nomenclature_id"])]
+    assert await db.fetch("SELECT month, quantity_receipt, amount_receipt, cost_receipt FROM"
+                          " reg_returnable_sales_month ORDER BY nomenclature_id") == months
+    back = await api.create("client-returns", returned(await filled(api, doc["id"]), (clinic.goods, "4")), post=True)
+    assert back["lines"][0]["cost"] == "40.00"
+
+
+async def test_the_form_list_excel_and_movements(browser, login_as, api, db, clinic):  # noqa: F811
+    await receipt(api, clinic, (clinic.goods, "10", "10.00"))
+    doc = await sale(api, clinic, line(clinic.service), line(clinic.goods, "4", "25"))
+    page = (await browser.get(f"/documents/service-renderings/{doc['id']}")).text
+    link = f"/documents/client-returns/new?based_on_kind=service-renderings&amp;based_on_id={doc['id']}"
+    assert "Создать на основании" in page and link in page and "Возврат от клиента" in page
+    form = (await browser.get(link.replace("&amp;", "&"))).text
+    assert "Основание:" in form and "Иванов Иван Иванович" in form and "Причина возврата" in form
+    assert 'name="lines-0-amount"' not in form and 'name="lines-0-cost"' not in form  # computed, never typed
+    fields = {"date": "2021-12-23T10:00", "organization_id": clinic.org, "client_id": clinic.client,
+              "warehouse_id": clinic.warehouse, "reason": "Брак", "comment": "",
+              "based_on_kind": "service-renderings", "based_on_id": doc["id"],
+              "lines-0-nomenclature_id": clinic.goods, "lines-0-quantity": "3"}
+    r = await browser.post("/documents/client-returns/new", {**fields, "action": "post"})
+    url = r.headers["location"].split("?")[0]
+    shown = (await browser.get(url)).text
+    assert "Документ проведён" in shown and "75,00" in shown and "30,00" in shown
+    moves = (await browser.get(url + "/movements")).text
+    for register in ("Продажи к возврату", "Продажи", "Взаиморасчёты с клиентами", "Товары на складах"):
+        assert register in moves
+    over = await browser.post("/documents/client-returns/new", {**fields, "action": "post"}, status=409)
+    assert "можно вернуть 1.000, в возврате 3.000" in over.text
+    assert await db.fetchval("SELECT count(*) FROM doc_client_returns") == 1
+    # the rendering under the return cannot be unposted from its form either
+    refused = await browser.post(f"/documents/service-renderings/{doc['id']}", {"action": "unpost"}, status=409)
+    assert "сначала отмените их проведение" in refused.text
+
+    listed = (await browser.get("/documents/client-returns")).text
+    assert "Возврат от клиента" in listed and "Иванов Иван Иванович" in listed
+    rows = sheet_rows((await browser.get("/documents/client-returns/export.xlsx")).content)
+    assert any("Иванов Иван Иванович" in [str(c) for c in row] for row in rows)
+    await browser.post("/locale", {"lang": "en", "next": "/documents"})
+    assert "Return from client" in (await browser.get("/documents")).text
+    manager = await login_as("manager")
+    assert "Возврат от клиента" in (await manager.get("/documents/client-returns")).text
+    await manager.get("/documents/client-returns/new", status=403)
+
+
+# -- the posting rule on plain data --------------------------------------------------------------
+
+GOODS, SERVICE, RENDERING, WAREHOUSE = 11, 12, 55, 4
+BASE = {"number": "К00000000055", "date": dt.datetime(2021, 12, 22, 12, tzinfo=dt.UTC), "posted": True,
+        "organization_id": 1, "client_id": 2, "doctor_id": 3}
+
+
+def _doc(*lines: tuple[int, str], posted: bool = True) -> Doc:
+    return Doc("client-returns", 7, "К0000000007", dt.datetime(2021, 12, 23, 12, tzinfo=dt.UTC), posted, False,
+               {"organization_id": 1, "client_id": 2, "warehouse_id": WAREHOUSE},
+               tuple({"nomenclature_id": n, "quantity": D(q)} for n, q in lines), ("service-renderings", RENDERING))
+
+
+def _inputs(quantity: str = "3", amount: str = "100.00", cost: str = "10.00", **base) -> Inputs:
+    return Inputs({"base": {**BASE, **base},
+                   "items": {GOODS: {"kind": "goods", "name": "Бинт"}, SERVICE: {"kind": "service", "name": "Приём"}},
+                   "left": {(RENDERING, GOODS): {"quantity": D(quantity), "amount": D(amount), "vat": D("0.00"),
+                                                 "cost": D(cost)},
+                            (RENDERING, SERVICE): {"quantity": D("1"), "amount": D("1500.00"), "vat": D("250.00"),
+                                                   "cost": D("0.00")}}})
+
+
+def test_each_line_takes_its_share_of_what_is_left_and_the_last_unit_takes_the_rest():
+    moves = client_return.movements(_doc((GOODS, "1"), (GOODS, "1"), (GOODS, "1"), (SERVICE, "1")), _inputs())
+    taken = [returnable_sales.as_dict(m) for m in moves[returnable_sales]]
+    assert [(m["quantity"], m["amount"], m["cost"]) for m in taken] == [
+        (D("1"), D("33.33"), D("3.33")), (D("1"), D("33.34"), D("3.34")), (D("1"), D("33.33"), D("3.33")),
+        (D("1"), D("1500.00"), D("0.00"))]
+    assert all(m.record_type == -1 for m in moves[returnable_sales])
+    # only the goods come back to stock, at the cost they left with
+    back = [stock_register.as_dict(m) for m in moves[stock_register]]
+    assert [(m["warehouse_id"], m["quantity"], m["cost"]) for m in back] == [
+        (WAREHOUSE, D("1"), D("3.33")), (WAREHOUSE, D("1"), D("3.34")), (WAREHOUSE, D("1"), D("3.33"))]
+    reversed_ = [sales_register.as_dict(m) for m in moves[sales_register]]
+    assert reversed_[3] == {"organization_id": 1, "client_id": 2, "nomenclature_id": SERVICE, "doctor_id": 3,
+                            "quantity": D("-1"), "amount": D("-1500.00"), "vat": D("-250.00"), "cost": D("0.00")}
+    [owed] = moves[client_return.settlements]
+    assert (owed.record_type, owed.resources["amount"]) == (-1, D("1600.00"))
+
+
+def test_the_rules_on_plain_data():
+    assert client_return.rules(None, _doc((GOODS, "3")), _inputs()) == []
+    [over] = client_return.rules(None, _doc((GOODS, "2"), (GOODS, "2")), _inputs())
+    assert (over.status, over.code, over.details["items"][0]["available"]) == (409, "return_exceeds_sold", "3.000")
+    [draft] = client_return.rules(None, _doc((GOODS, "1"), posted=False), _inputs(posted=False))
+    assert draft.code == "base_not_posted"
+    [bad] = client_return.rules(None, _doc((GOODS, "1")), _inputs(client_id=9,
+                                                                   date=dt.datetime(2021, 12, 24, tzinfo=dt.UTC)))
+    assert set(bad.details["fields"]) == {"client_id", "date"}
+    posted = _doc((GOODS, "5"))  # unposting asks nothing, whatever is left
+    assert client_return.rules(posted, dataclasses.replace(posted, posted=False), Inputs({})) == []

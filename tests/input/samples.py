@@ -14,7 +14,8 @@ def documents(clinic: Clinic, sold: int | None = None) -> dict[str, dict]:
     svc = {"nomenclature_id": clinic.service, "quantity": "2", "price": "1500"}
     returned = {"client-returns": {
         "date": "2021-12-23T10:00:00", "organization_id": clinic.org, "client_id": clinic.client,
-        "warehouse_id": clinic.warehouse, "reason": "Не подошло", "based_on": {"kind": "service-renderings", "id": sold},
+        "warehouse_id": clinic.warehouse, "reason": "Не подошло",
+        "based_on": {"kind": "service-renderings", "id": sold},
         "lines": [{"nomenclature_id": clinic.service, "quantity": "1"}]}} if sold is not None else {}
     return {
         "work-schedules": ws("2021-12-01", [line(clinic.efimova, "2021-12-23", "08:15", "13:00")]),
@@ -44,5 +45,6 @@ def documents(clinic: Clinic, sold: int | None = None) -> dict[str, dict]:
 
 async def sold_rendering(api, clinic: Clinic) -> int:
     """A posted rendering of the sample's service, for returns to be based on."""
-    body = rendering(clinic, {"nomenclature_id": clinic.service, "quantity": "5", "price": "1500"})
+    body = rendering(clinic, {"nomenclature_id": clinic.service, "quantity": "5", "price": "1500"},
+                     date="2021-12-20T09:00:00")
     return (await api.create("service-renderings", body, post=True))["id"]
