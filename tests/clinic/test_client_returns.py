@@ -5,10 +5,12 @@ brings no materials back; the rendering is neither unposted nor cut below its re
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from decimal import Decimal as D
 
+from erp.app.application import create_app
 from erp.documents import client_return
 from erp.migrations.erp_2026_12_06t18_10_00_000000 import statements
 from erp.platform.document import Doc
@@ -19,6 +21,7 @@ from erp.registers.stock import stock as stock_register
 from tests.clinic.conftest import counts
 from tests.clinic.test_service_materials import with_materials
 from tests.clinic.test_service_rendering import debt, receipt, rendering, stock
+from tests.conftest import concurrent_client
 from tests.ui.conftest import browser, login_as  # noqa: F401  (the UI's fixtures, for the form tests)
 from tests.ui.test_reports import sheet_rows
 
@@ -201,6 +204,24 @@ async def test_a_rendering_is_neither_unposted_nor_cut_below_its_returns(api, cl
     await api.post(f"{RENDERINGS}/{doc['id']}/unpost")
     assert await stock(api, clinic, clinic.goods) == ("10.000", "100.00")
     assert await debt(api, clinic) == "0"
+
+
+async def test_returns_posted_at_once_never_take_more_than_was_sold(api, db, clinic, settings, database_url):
+    await receipt(api, clinic, (clinic.goods, "10", "10.00"))
+    doc = await sale(api, clinic, line(clinic.goods, "4", "25"))
+    base = await filled(api, doc["id"])
+    drafts = [await api.create("client-returns", returned(base, (clinic.goods, "3"))) for _ in range(8)]
+    # an app with a connection for every caller, so that the postings really race: the register's balance
+    # control in the write statement is the guard when each read saw all 4 still there
+    async with concurrent_client(create_app(settings, database_url, pool_size=8)) as client:
+        responses = await asyncio.gather(*(client.post(f"{KIND}/{d['id']}/post", headers=api.headers)
+                                           for d in drafts))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [409] * 7, statuses
+    assert {r.json()["code"] for r in responses if r.status_code == 409} <= {"return_exceeds_sold",
+                                                                             "balance_shortage"}
+    assert await db.fetchval("SELECT count(*) FROM doc_client_returns WHERE posted") == 1
+    assert await stock(api, clinic, clinic.goods) == ("9.000", "90.00")
 
 
 async def test_a_returned_service_brings_no_materials_back_and_its_cost_of_sales_stays(api, clinic):
