@@ -19,10 +19,9 @@ async def forwards():
 
         engine = engine_finder()
         for register in registry().registers.values():
-            # A register declared after this migration has no tables yet: its own migration creates them, empty.
-            if not register.is_balance:
-                continue
-            if (await engine.run_ddl(f"SELECT to_regclass('{register.day_table}') AS t"))[0]["t"]:
+            # a register declared after this migration gets its (empty) tables from a later one
+            if register.is_balance and (await engine.run_ddl(
+                    f"SELECT to_regclass('{register.day_table}') IS NOT NULL AS found"))[0]["found"]:
                 await engine.run_ddl(day_totals_sql(register))
 
     manager.add_raw(run)
