@@ -28,7 +28,8 @@ def booking(clinic, lead_id: int = LEAD, time_: str = "09:05", **extra) -> dict:
 async def hook(client, db, settings, body: str | bytes):
     secret = (await connection.load(db, settings.secret_key)).webhook_secret
     content = body if isinstance(body, bytes) else body.encode()
-    return await client.post(f"/api/amocrm/webhook/{secret}", content=content, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return await client.post(f"/api/amocrm/webhook/{secret}", content=content,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
 async def linked(db) -> list[dict]:
@@ -208,7 +209,10 @@ async def test_a_client_changed_here_reaches_its_contact_by_every_path(client, d
     browser = Browser(client)
     await browser.login("admin-user")
     page = await browser.get(f"/catalogs/clients/{client_id}")
-    assert str(CONTACT) in page.text, "the form shows the client's amoCRM contact"
+    assert f'/contacts/detail/{CONTACT}" target="_blank" rel="noopener" data-amocrm-contact' in page.text, \
+        "the form links to the client's amoCRM contact"
+    card = await browser.get(f"/clients/{client_id}")
+    assert f"{fake.base_url}/contacts/detail/{CONTACT}" in card.text and "Контакт amoCRM" in card.text
     await browser.post(f"/catalogs/clients/{client_id}", {
         "name": "Иванова Мария", "kind": item["kind"], "phone": "+7 999 123-45-67", "email": "m.ivanova@example.ru"})
     assert await deliver(pool, settings) >= 1
