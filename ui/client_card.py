@@ -4,7 +4,8 @@ Appointments ahead and behind with their visit status, renderings, invoices with
 due, payments, the debt per organization, the sales of a period and the PDFs generated for the
 client, each row a link to its document; «Записать на приём», «Выставить счёт» and «Принять
 оплату» open the new document's form with the client filled in (the buttons a role may not use
-are not shown). A client linked to an amoCRM contact links to the contact's card in amoCRM. Reading goes through :mod:`erp.services.client_card`, as the REST API's does.
+are not shown). A client linked to an amoCRM contact links to the contact's card in amoCRM.
+Reading goes through :mod:`erp.services.client_card`, as the REST API's does.
 """
 
 from __future__ import annotations
