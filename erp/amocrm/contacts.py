@@ -31,7 +31,7 @@ from typing import Any
 import asyncpg
 
 from erp.amocrm.client import AmoError
-from erp.amocrm.gate import Gate
+from erp.amocrm.gate import Gate, waiting_person
 from erp.amocrm.oauth import AmoUnavailable
 from erp.amocrm.tokens import ReconnectNeeded
 from erp.app.settings import Settings
@@ -150,6 +150,12 @@ async def lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: in
                        transport=None) -> tuple[int, Person] | None:
     """The connected account's id and the lead's main contact, read from amoCRM now; ``None`` when
     amoCRM knows no such lead or the lead has no contact. amoCRM failing is a 502 and busy a 503."""
+    async with waiting_person(conn):  # a deliverer gives the gate up after its current batch
+        return await _lead_contact(conn, settings, lead_id, transport)
+
+
+async def _lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: int,
+                        transport) -> tuple[int, Person] | None:
     gate = await Gate.enter(conn, settings, wait=BOOKING_WAIT, transport=transport)
     if gate is None:
         raise ErpError("amoCRM сейчас занят другим процессом (идёт обмен): запись не создана, повторите через"

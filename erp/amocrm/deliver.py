@@ -22,6 +22,9 @@ What each answer means for the events of a call:
 * 400: the events amoCRM's ``validation-errors`` point at are parked as failed with those errors
   (a retry button puts them back); the rest of the batch is sent again;
 * 403: the account is blocked: all delivery pauses, and the status and the UI show the alert.
+
+Between batches it checks whether a booking is waiting for the gate (:meth:`Gate.wanted`) and, if so,
+puts back what it has not sent and leaves; it runs again a second later.
 """
 
 from __future__ import annotations
@@ -86,11 +89,15 @@ async def deliver(pool: asyncpg.Pool, settings: Settings, policy: Policy | None 
 async def _run(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy) -> int:
     handled, claimed = 0, []
     try:
+        await _give_way(gate)
         await gate.fresh_token()
         while claimed := await _claim(pool, policy.claim_limit):
             await _deliver_events(gate, pool, settings, policy, claimed)
             handled += len(claimed)
             claimed = []
+            await _give_way(gate)
+    except _GiveWay:
+        log.info("amoCRM delivery gives way to a booking")
     except Blocked as exc:
         await connections.pause(pool, "blocked", "amoCRM заблокировал доступ интеграции (403) — обычно за превышение "
                                 "7 запросов в секунду. Обмен приостановлен; после разблокировки нажмите "
@@ -106,6 +113,15 @@ async def _run(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Polic
             await pool.execute("UPDATE amocrm_events SET state = 'pending', attempts = greatest(attempts - 1, 0)"
                                " WHERE id = ANY($1::bigint[]) AND state = 'in_flight'", [e.id for e in claimed])
     return handled
+
+
+class _GiveWay(Exception):
+    """A booking waits for the gate: stop after the batch in hand (the rest goes back to pending)."""
+
+
+async def _give_way(gate: Gate) -> None:
+    if await gate.wanted():
+        raise _GiveWay
 
 
 async def _claim(pool: asyncpg.Pool, limit: int) -> list[Event]:
@@ -126,12 +142,16 @@ async def _deliver_events(gate: Gate, pool: asyncpg.Pool, settings: Settings, po
             by_lead[event.lead_id].append(event)
     leads, size = sorted(by_lead), policy.batch_size
     for i in range(0, len(leads), size):
+        if i:
+            await _give_way(gate)
         await _send_leads(gate, pool, settings, policy, {lead: by_lead[lead] for lead in leads[i:i + size]})
     notes = [e for e in events if e.kind == "note"]
     for i in range(0, len(notes), policy.batch_size):
+        await _give_way(gate)
         await _send_notes(gate, pool, policy, notes[i:i + policy.batch_size])
     changed = [e for e in events if e.kind == CONTACT and e.contact_id is not None]
     if changed:
+        await _give_way(gate)
         await _send_contacts(gate, pool, policy, changed)
     unknown = [e.id for e in events if e.kind not in (*LEAD_UPDATES, "note", CONTACT)
                or (e.kind == CONTACT and e.contact_id is None)]

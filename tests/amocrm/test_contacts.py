@@ -263,3 +263,20 @@ async def test_concurrent_edits_in_amocrm_and_here_keep_both(client, db, pool, s
 async def test_the_webhook_subscription_includes_contact_changes(db, settings, fake, connected):
     await webhooks.register(db, settings, "https://erp.clinic.test")
     assert "update_contact" in fake.webhooks[0]["settings"]
+
+
+async def test_a_deliverer_gives_the_gate_to_a_waiting_booking(client, db, pool, settings, fake, connected, clinic,
+                                                              admin):
+    """A booking waits for one batch of the outbox, not for its whole backlog."""
+    from erp.amocrm.gate import waiting_person
+
+    made = await client.post("/api/catalogs/clients", headers=admin, json={"name": "Клиент"})
+    contact_lead(fake)
+    await db.execute("INSERT INTO amocrm_contacts (client_id, account_id, contact_id, known)"
+                     " VALUES ($1, $2, $3, '{}')", made.json()["id"], fake.account_id, CONTACT)
+    await client.patch(f"/api/catalogs/clients/{made.json()['id']}", headers=admin, json={"phone": "+7 5"})
+    async with pool.acquire() as booking, waiting_person(booking):
+        assert await deliver(pool, settings) == 0
+        assert [e["state"] for e in await outgoing(db)] == ["pending"]
+    assert await deliver(pool, settings) == 1
+    assert [e["state"] for e in await outgoing(db)] == ["delivered"]
