@@ -11,7 +11,11 @@ confirmed.
   client is the one linked to it, else a new client with the contact's name, phone and email. The link
   is written with ``INSERT … ON CONFLICT DO NOTHING`` on the unique key: of concurrent bookings of one
   new contact, one creates the client and the others (waiting for it to commit) undo their own and
-  take that one. A lead without contacts books as before (the typed name or «Клиент из AmoCRM»).
+  take that one. A lead without contacts books as before (the typed name or «Клиент из AmoCRM»), and
+  so does every lead while the exchange is paused (amoCRM blocked the account or refused the tokens:
+  calling would not help, and bookings must not stop until an administrator acts). amoCRM failing
+  otherwise refuses the booking (502, nothing written): it answers again in a moment, while a client
+  booked under another name would be a duplicate the contact's next booking could not find.
 * **amoCRM → client** (:func:`apply`, the ``update_contact`` webhook and every booking): a field is
   taken from amoCRM only when amoCRM changed it, that is when it differs from ``known`` and from what we
   are ``sending``; so a replayed webhook, or amoCRM echoing our own change back, changes nothing.
@@ -25,6 +29,7 @@ confirmed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +44,7 @@ from erp.platform import catalog_service
 from erp.platform.errors import ErpError, ValidationError
 from erp.platform.posting import Engine
 
+log = logging.getLogger("erp.amocrm")
 FIELDS = ("name", "phone", "email")
 CODES = {"phone": "PHONE", "email": "EMAIL"}
 NAMES = {"phone": ("телефон", "phone"), "email": ("email", "e-mail", "эл. почта")}  # a webhook field without a code
@@ -165,6 +171,9 @@ async def _lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: i
             if gate.account is None or gate.account.account_id is None:
                 raise ErpError("amoCRM не подключён: подключите его на странице «Интеграции»",
                                code="amocrm_not_connected", status=409)
+            if gate.account.paused:  # blocked (403) or tokens dead: calling would not help, booking still does
+                log.warning("amoCRM exchange is paused: lead %s books without its contact", lead_id)
+                return None
             lead = await gate.call("GET", f"/api/v4/leads/{lead_id}", params={"with": "contacts"})
             contact_id = main_contact(lead)
             if contact_id is None:

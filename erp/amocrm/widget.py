@@ -14,11 +14,12 @@ the resource's own schedule). The client is the lead's main contact's (:mod:`erp
 from amoCRM before the transaction, found by the contact's id or created with its name, phone and email,
 once however many bookings of that contact run at once. If amoCRM cannot be read the booking is refused
 (502 ``amocrm_contact_unavailable``, 503 ``amocrm_busy``) and nothing is written: booking under another
-client would make a duplicate the contact's next booking could not find. A lead without contacts (or one
-amoCRM does not know) books as before: the client is found by the typed name (case and runs of spaces
-aside) or created, under a transaction-scoped lock on that name, so concurrent bookings for one new
-client create it once; without a name it is the predefined "Клиент из AmoCRM". Then the lead gets its
-appointment fields and a note through the outbox, in the same transaction.
+client would make a duplicate the contact's next booking could not find. A lead without contacts (or
+one amoCRM does not know, or any lead while the exchange is paused) books as before: the client is
+found by the typed name (case and runs of spaces aside) or created, under a transaction-scoped lock on
+that name, so concurrent bookings for one new client create it once; without a name it is the
+predefined "Клиент из AmoCRM". Then the lead gets its appointment fields and a note through the outbox,
+in the same transaction.
 """
 
 from __future__ import annotations

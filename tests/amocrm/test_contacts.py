@@ -280,3 +280,17 @@ async def test_a_deliverer_gives_the_gate_to_a_waiting_booking(client, db, pool,
         assert [e["state"] for e in await outgoing(db)] == ["pending"]
     assert await deliver(pool, settings) == 1
     assert [e["state"] for e in await outgoing(db)] == ["delivered"]
+
+
+async def test_while_the_exchange_is_paused_bookings_go_on_under_the_typed_name(client, db, fake, connected, clinic):
+    from erp.amocrm.connection import pause
+
+    contact_lead(fake)
+    await pause(db, "blocked", "amoCRM заблокировал доступ")
+    fake.reset_metrics()
+    r = await client.post(BOOK, headers=token(fake), json=booking(clinic, client_name="Иванова М."))
+    assert r.status_code == 201, r.text
+    assert fake.requests == [], "a blocked account is not called"
+    name = await db.fetchval("SELECT c.name FROM doc_requests r JOIN cat_clients c ON c.id = r.client_id"
+                             " WHERE r.id = $1", r.json()["request_id"])
+    assert name == "Иванова М." and await linked(db) == []
