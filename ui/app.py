@@ -49,6 +49,7 @@ from ui import (
     signatures,
     stage_actions,
     stock_reports,
+    supplier_debts,
 )
 from ui.i18n import gettext as _
 from ui.render import is_htmx, render
@@ -120,6 +121,7 @@ async def ids_in_range(request: Request) -> None:
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *stock_reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
+               *supplier_debts.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
                *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]

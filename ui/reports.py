@@ -20,7 +20,7 @@ from ui.render import choice_label, render
 
 REPORTS = (("stock", "Остатки товаров"), ("stock-turnover", "Оборотная ведомость по товарам"),
            ("item-history", "История товара"), ("settlements", "Взаиморасчёты с клиентами"),
-           ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"))
+           ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"), ("supplier-debts", "Долги поставщикам"))
 GROUP_TITLES = {"doctor": "Врач", "service": "Услуга", "client": "Клиент"}
 
 

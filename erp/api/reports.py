@@ -9,7 +9,8 @@ from litestar import Request, get
 
 from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
-from erp.services import reports
+from erp.platform.errors import ValidationError
+from erp.services import reports, supplier_debts
 
 
 class InvoiceDue(msgspec.Struct):
@@ -36,4 +37,35 @@ async def invoices(request: Request, status: Literal["unpaid", "partially_paid",
     return [msgspec.convert(r | {"date": r["date"].astimezone(tz)}, InvoiceDue, strict=False) for r in rows]
 
 
-ROUTES = [invoices]
+@get("/api/reports/supplier-debts", guards=[ANY_USER], tags=["Отчёты"], summary="Долги поставщикам",
+     description="Долг каждой организации каждому поставщику на конец дня `date` (по умолчанию сегодня):"
+                 " поступления товаров увеличивают его, оплаты поставщикам уменьшают. Погашенные долги не"
+                 " показываются, аванс поставщику — отрицательный долг.")
+async def supplier_debts_report(request: Request, date: str | None = None, organization_id: OptionalId = None,
+                                supplier_id: OptionalId = None) -> supplier_debts.SupplierDebts:
+    tz = request.app.state.settings.tz
+    day = supplier_debts.report_day(date, "date", dt.datetime.now(tz).date())
+    async with request.app.state.pool.acquire() as conn:
+        return await supplier_debts.debts(conn, request.app.state.registry, day, tz, organization_id, supplier_id)
+
+
+@get("/api/reports/supplier-debts/documents", guards=[ANY_USER], tags=["Отчёты"],
+     summary="Долги поставщикам: документы",
+     description="Расшифровка долга организации поставщику: долг на начало дня `start`, каждый документ"
+                 " до конца дня `end` (по умолчанию сегодня; начало — по умолчанию 1 января того же года) с долгом"
+                 " после него и долг на конец.")
+async def supplier_debt_documents(request: Request, organization_id: OptionalId = None, supplier_id: OptionalId = None,
+                                  start: str | None = None, end: str | None = None) -> supplier_debts.DebtDocuments:
+    missing = {name: "обязательный параметр не передан" for name, value in
+               (("organization_id", organization_id), ("supplier_id", supplier_id)) if value is None}
+    if missing:
+        raise ValidationError.fields(missing)
+    tz = request.app.state.settings.tz
+    last = supplier_debts.report_day(end, "end", dt.datetime.now(tz).date())
+    first = supplier_debts.report_day(start, "start", last.replace(month=1, day=1))
+    async with request.app.state.pool.acquire() as conn:
+        return await supplier_debts.documents(conn, request.app.state.registry, organization_id, supplier_id,
+                                              first, last, tz)
+
+
+ROUTES = [invoices, supplier_debts_report, supplier_debt_documents]

@@ -108,14 +108,22 @@ async def rebuild_totals(conn: asyncpg.Connection, register: AccumulationRegiste
     async with conn.transaction():
         # SHARE blocks postings (they write movements) until the rebuild commits.
         await conn.execute(f"LOCK TABLE {register.movements_table} IN SHARE MODE")
-        for kind, table, keys, columns, expected in _plans(register):
+        for (kind, table, *_), statement in zip(_plans(register), totals_sql(register), strict=True):
             await conn.execute(f"DELETE FROM {table}")
-            names = ", ".join(q(c) for c in (*keys, *columns))
-            status = await conn.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM ({expected}) AS e "
-                f"WHERE {' OR '.join(f'{q(c)} <> 0' for c in columns)} ORDER BY {', '.join(q(k) for k in keys)}")
+            status = await conn.execute(statement)
             counts[kind] = int(status.rsplit(" ", 1)[-1])
     return counts
+
+
+def totals_sql(register: AccumulationRegister) -> list[str]:
+    """The statements adding every totals table of ``register`` (month, day, current balances) up
+    from its movements, into empty tables: the rebuild, and a migration that backfills movements."""
+    out = []
+    for _kind, table, keys, columns, expected in _plans(register):
+        names = ", ".join(q(c) for c in (*keys, *columns))
+        out.append(f"INSERT INTO {table} ({names}) SELECT {names} FROM ({expected}) AS e "
+                   f"WHERE {' OR '.join(f'{q(c)} <> 0' for c in columns)} ORDER BY {', '.join(q(k) for k in keys)}")
+    return out
 
 
 # -- what the ledger promises beyond its totals ------------------------------------------------

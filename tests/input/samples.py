@@ -14,7 +14,7 @@ def documents(clinic: Clinic) -> dict[str, dict]:
         "work-schedules": ws("2021-12-01", [line(clinic.efimova, "2021-12-23", "08:15", "13:00")]),
         "resource-schedules": {"date": "2021-12-08T09:00:00", "month": "2021-12-01", "lines": [
             {"resource_id": clinic.room, "day": "2021-12-23", "start": "08:00", "end": "20:00"}]},
-        "goods-receipts": {"date": "2021-12-20T10:00:00", "supplier_id": clinic.supplier,
+        "goods-receipts": {"date": "2021-12-20T10:00:00", "organization_id": clinic.org, "supplier_id": clinic.supplier,
                            "warehouse_id": clinic.warehouse,
                            "lines": [{"nomenclature_id": clinic.goods, "quantity": "10", "price": "20"}]},
         "requests": {"date": "2021-12-20T10:00:00", "doctor_id": clinic.efimova, "client_id": clinic.client,

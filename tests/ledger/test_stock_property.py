@@ -5,7 +5,8 @@ inventory counts that write off shortages and take in surpluses at their date (�
 renderings of services that use goods up as their materials («Материалы услуги»), edits of those
 materials in the catalog, edits that re-post any of them, unposts and posts again, every key of the
 stock keeps quantity ≥ 0, cost ≥ 0 and no cost where the quantity is 0; whatever is refused is a
-409 (a Conflict), and the totals still equal the movements."""
+409 (a Conflict), and the totals still equal the movements. The supplier is owed exactly the totals of
+the posted receipts (Расчёты с поставщиками), whatever was edited, unposted or posted again."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from erp.platform.errors import Conflict, ValidationError
 from erp.platform.posting import Engine
 from erp.platform.totals import check_balance_rules, check_totals
 from erp.registers.stock import stock
+from erp.registers.supplier_settlements import supplier_settlements
 from tests.conftest import SECRET
 
 ITEMS = 1
@@ -42,6 +44,14 @@ steps = st.one_of(
     st.tuples(st.just("unpost"), st.integers(0, 5)),
     st.tuples(st.just("post"), st.integers(0, 5)),
 )
+
+# what the posted receipts owe the supplier, by organization, against the register's balance
+OWED = """SELECT coalesce((SELECT sum(l.amount) FROM doc_goods_receipts AS r
+                        JOIN doc_goods_receipts_lines AS l ON l.document_id = r.id
+                        WHERE r.posted AND r.supplier_id = $1 AND r.organization_id = $2), 0) AS posted,
+       coalesce((SELECT amount FROM reg_supplier_settlements_balance
+                 WHERE counterparty_id = $1 AND organization_id = $2), 0) AS owed,
+       (SELECT count(*) FROM doc_goods_receipts WHERE organization_id IS DISTINCT FROM $2) AS elsewhere"""
 
 BROKEN = """SELECT warehouse_id, nomenclature_id, quantity, cost FROM reg_stock_balance
 WHERE quantity < 0 OR cost < 0 OR (quantity = 0 AND cost <> 0)"""
@@ -143,7 +153,11 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
             assert set(exc.details["fields"]) == {"lines[0].price"}, (step, exc.details)
         broken = [tuple(r) for r in await conn.fetch(BROKEN)]
         assert broken == [], (step, broken)
+        # receipts name no organization here: each takes the only one, and owes the supplier its total
+        debt = await conn.fetchrow(OWED, clinic.supplier, clinic.org)
+        assert (debt["owed"], debt["elsewhere"]) == (debt["posted"], 0), (step, dict(debt))
     assert await check_totals(conn, stock) == []
+    assert await check_totals(conn, supplier_settlements) == []
     assert await check_balance_rules(conn, stock) == []
 
 

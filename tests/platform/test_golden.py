@@ -31,7 +31,7 @@ SETTINGS = Settings(database_url=None, secret_key="golden", timezone="Europe/Mos
 
 # A new document of each kind (header, lines) and what its needs would read.
 EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
-    "goods-receipts": ({"supplier_id": 3, "warehouse_id": 1, "comment": ""},
+    "goods-receipts": ({"organization_id": 1, "supplier_id": 3, "warehouse_id": 1, "comment": ""},
                        [{"nomenclature_id": 7, "quantity": D("10.000"), "price": D("5.00"), "amount": D("50.00")}],
                        {}),
     "inventory-counts": ({"organization_id": 1, "warehouse_id": 1, "responsible": "Петрова О.Н.", "comment": ""},

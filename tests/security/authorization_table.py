@@ -52,6 +52,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/audit-log",                                             AUTH,   NO,     NO,     OK,     AUTH),
     ("GET",    "/api/schedule/slots",                                        AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/invoices",                                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/supplier-debts",                                AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/supplier-debts/documents",                      AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/clients/{client_id}/summary",                           AUTH,   OK,     OK,     OK,     AUTH),
     # -- catalogs: accountants keep them; managers keep clients and visit statuses; only admins purge ----------------
     ("GET",    "/api/catalogs/bank-accounts",                                AUTH,   OK,     OK,     OK,     AUTH),
@@ -296,6 +298,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/registers/stock/balance",                               AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/stock/turnovers",                             AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/stock/balance-and-turnovers",                 AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/registers/supplier-settlements/balance",                AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/registers/supplier-settlements/turnovers",              AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/registers/supplier-settlements/balance-and-turnovers",  AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/doctor-schedule/slice-last",                  AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/registers/resource-schedule/slice-last",                AUTH,   OK,     OK,     OK,     AUTH),
     # -- printing: everyone prints; the settings, stamps and facsimiles are the administrator's ----------------------
@@ -443,6 +448,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/reports/settlements",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/sales",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/invoices",                                          LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/supplier-debts",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/supplier-debts/documents",                          LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/integrations",                                              LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/connect",                               LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/resume",                                LOGIN,  NO,     NO,     OK,     LOGIN),

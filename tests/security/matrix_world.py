@@ -118,7 +118,8 @@ def catalog_body(ids: Clinic, catalog: str, name: str) -> dict:
 def document_bodies(ids: Clinic) -> dict[str, dict]:
     service = [{"nomenclature_id": ids.service, "quantity": "1", "price": "1500"}]
     return {
-        "goods-receipts": {"date": "2030-01-10T10:00:00", "supplier_id": ids.supplier, "warehouse_id": ids.warehouse,
+        "goods-receipts": {"date": "2030-01-10T10:00:00", "organization_id": ids.org, "supplier_id": ids.supplier,
+                           "warehouse_id": ids.warehouse,
                            "lines": [{"nomenclature_id": ids.goods, "quantity": "10", "price": "20"}]},
         "invoices": {"date": "2030-01-10T11:00:00", "organization_id": ids.org, "bank_account_id": ids.account,
                      "client_id": ids.client, "lines": service},
@@ -251,6 +252,8 @@ def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any
         ("PUT", "/api/period-lock"): {"json": {"date": None}},
         ("GET", "/api/schedule/slots"): {"params": {"date": DAY}},
         ("GET", "/api/documents/inventory-counts/fill"): {"params": {"warehouse_id": ids.warehouse}},
+        ("GET", "/api/reports/supplier-debts/documents"): {"params": {"organization_id": ids.org,
+                                                                     "supplier_id": ids.supplier}},
         ("POST", "/api/print/batch"): {"json": {"documents": [{"kind": "invoices", "id": world.docs["invoices"]}]}},
         ("PUT", "/api/settings/document-defaults"): {"json": {"organization_id": ids.org}},
         ("PUT", "/api/settings/smtp"): {"json": smtp_settings(world.smtp_port)},

@@ -64,7 +64,7 @@ def test_no_dialog_and_no_csp_violation_on_hostile_pages(chromium, served):  # n
     assert SCRIPT in block.inner_text()
     assert block.evaluate("b => b.style.top") != "", "the block's position is set by the static script"
     page.goto(f"{served.base_url}/schema/swagger")
-    page.locator("#swagger-container .swagger-ui").wait_for()  # its scripts ran under the policy
+    page.locator("#swagger-container .swagger-ui").wait_for(timeout=60_000)  # its scripts ran (slow at load)
     # ...and it reads the OpenAPI 3.1 document: the operations are listed, not "Unable to render".
     page.locator(".opblock-summary-path", has_text="/api/auth/token").first.wait_for()
     assert "Unable to render" not in page.content()

@@ -148,7 +148,7 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     page.get_by_role("button", name="Провести", exact=True).focus()
     walk = tab_walk(page, "Удалить строку")
     assert [who for who, _ in walk] == [
-        "doc-date", "h-supplier_id", "h-warehouse_id", "h-comment", "Добавить",
+        "doc-date", "h-organization_id", "h-supplier_id", "h-warehouse_id", "h-comment", "Добавить",
         "line-0-nomenclature_id", "line-0-quantity", "line-0-price", "Скопировать строку", "Удалить строку"]
     for who, style in walk:
         assert style != at_rest[who], f"{who}: focus looks the same as no focus ({style})"

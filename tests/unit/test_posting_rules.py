@@ -87,7 +87,7 @@ def test_without_vat_the_sales_carry_no_vat():
 
 
 def test_a_goods_receipt_adds_quantity_and_cost():
-    receipt = doc("goods-receipts", {"supplier_id": 5, "warehouse_id": 4},
+    receipt = doc("goods-receipts", {"organization_id": 1, "supplier_id": 5, "warehouse_id": 4},
                   [{"nomenclature_id": GOODS, "quantity": D("10"), "price": D("25.00"), "amount": D("250.00")}])
     (move,) = goods_receipt.movements(receipt, Inputs({}))[stock]
     assert move.record_type == 1
