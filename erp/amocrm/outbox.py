@@ -15,6 +15,9 @@ Events carry what to do, not the amount: the deliverer computes the lead's total
 * ``note``: a text note on the lead (the booked appointment, an invoice payment).
 * ``won``: the lead's invoice is fully paid and a posted ServiceRendering goes with it: move the
   lead to 142 ("Успешно реализовано") in its own pipeline.
+* ``contact``: a client linked to an amoCRM contact changed its name, phone or email: send them to the
+  contact (``contact_id``, not ``lead_id``). A trigger on ``cat_clients`` writes it, whatever changed
+  the client (:mod:`erp.amocrm.contacts`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from erp.platform.posting.subscribers import Subscriber
 
 CHANNEL = "amocrm_outbox"
 LEAD_UPDATES = ("budget", "fields", "won")
-KINDS = (*LEAD_UPDATES, "note")
+CONTACT = "contact"
+KINDS = (*LEAD_UPDATES, "note", CONTACT)
 
 
 async def enqueue(conn: asyncpg.Connection, kind: str, lead_id: int, *, payload: dict[str, Any] | None = None,
