@@ -10,10 +10,16 @@ Booking checks what the user could get wrong before writing anything: a doctor w
 at that time is 409, a time off the slot grid is 422, a taken time is 409 (the exclusion constraint
 has the last word under concurrency). An optional ``room_id`` and ``equipment_id`` book a room and a piece
 of equipment with the doctor, each guarded the same way (409 ``room_busy``, ``equipment_busy``, or outside
-the resource's own schedule). The client is found by name (case and runs of spaces aside) or
-created, under a transaction-scoped lock on that name, so concurrent bookings for one new client
-create it once; without a name it is the predefined "Клиент из AmoCRM". Then the lead gets its
-appointment fields and a note through the outbox, in the same transaction.
+the resource's own schedule). The client is the lead's main contact's (:mod:`erp.amocrm.contacts`): read
+from amoCRM before the transaction, found by the contact's id or created with its name, phone and email,
+once however many bookings of that contact run at once. If amoCRM cannot be read the booking is refused
+(502 ``amocrm_contact_unavailable``, 503 ``amocrm_busy``) and nothing is written: booking under another
+client would make a duplicate the contact's next booking could not find. A lead without contacts (or
+one amoCRM does not know, or any lead while the exchange is paused) books as before: the client is
+found by the typed name (case and runs of spaces aside) or created, under a transaction-scoped lock on
+that name, so concurrent bookings for one new client create it once; without a name it is the
+predefined "Клиент из AmoCRM". Then the lead gets its appointment fields and a note through the outbox,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import asyncpg
 import jwt
 
 from erp.amocrm import connection as connections
-from erp.amocrm import outbox
+from erp.amocrm import contacts, outbox
 from erp.amocrm.connection import Connection
 from erp.app.settings import Settings
 from erp.catalogs.clients import AMOCRM_CLIENT
@@ -191,10 +197,14 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
     minutes = await appointment_minutes(conn, settings)
     starts = await _check_time(conn, settings, doctor, day, at, minutes)
     service = await conn.fetchrow("SELECT id, price FROM cat_nomenclature WHERE predefined = $1", AMOCRM_SERVICE)
+    contact = await contacts.lead_contact(conn, settings, lead_id)  # amoCRM is not called inside a transaction
 
     async def booking():
         async with conn.transaction():
-            client_id = await _client(conn, engine, client_name)
+            if contact is not None:
+                client_id = await contacts.linked_client(conn, engine, *contact)
+            else:
+                client_id = await _client(conn, engine, client_name)
             request = await engine.create(conn, engine.registry.documents["requests"], {
                 "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
                 "room_id": data.get("room_id"), "equipment_id": data.get("equipment_id"),

@@ -3,7 +3,8 @@ sequences of goods receipts, sales at average cost (ServiceRendering), write-off
 («Списание товаров»), transfers that carry the cost to another warehouse («Перемещение товаров»),
 inventory counts that write off shortages and take in surpluses at their date («Инвентаризация товаров»),
 renderings of services that use goods up as their materials («Материалы услуги»), edits of those
-materials in the catalog, supplier orders and receipts made on them («Заказ поставщику»), edits that
+materials in the catalog, returns of renderings that bring goods back at the cost they left with
+(«Возврат от клиента»), supplier orders and receipts made on them («Заказ поставщику»), edits that
 re-post any of them, unposts and posts again, every key of the stock keeps quantity ≥ 0, cost ≥ 0
 and no cost where the quantity is 0; every order's «still to come» is what its posted lines ordered
 less what its posted receipts took, never below zero; whatever is refused is a 409 (a Conflict) or
@@ -24,6 +25,7 @@ from erp.platform.db import connect
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.posting import Engine
 from erp.platform.totals import check_balance_rules, check_totals
+from erp.registers.returnable_sales import returnable_sales
 from erp.registers.stock import stock
 from erp.registers.supplier_orders import supplier_orders
 from erp.registers.supplier_settlements import supplier_settlements
@@ -45,6 +47,7 @@ steps = st.one_of(
     st.tuples(st.just("norm"), st.integers(0, SERVICES - 1), st.sampled_from([None, "0.5", "1", "1.333"])),
     st.tuples(st.just("order"), st.integers(0, ITEMS - 1), quantities, days),
     st.tuples(st.just("on_order"), st.integers(0, 3), quantities, prices, days),
+    st.tuples(st.just("return"), st.integers(0, 5), quantities, days),
     st.tuples(st.just("edit"), st.integers(0, 5), quantities, prices),
     st.tuples(st.just("unpost"), st.integers(0, 5)),
     st.tuples(st.just("post"), st.integers(0, 5)),
@@ -162,6 +165,16 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
                 await clinic.norm(step[1], step[2])
             elif step[0] == "on_order" and not orders:
                 pass
+            elif step[0] == "return":
+                renderings = [w for w in written if w[0] == "service-renderings"]
+                if renderings:
+                    _, doc_id, sold = renderings[step[1] % len(renderings)]
+                    data = await engine.fill_based_on(conn, kinds["client-returns"], "service-renderings", doc_id)
+                    day = max(step[3], int(sold["date"][8:10]))
+                    data = {**data, "date": f"2024-03-{day:02d}T20:00:00",
+                            "lines": [{**data["lines"][0], "quantity": step[2]}]}
+                    doc = await engine.create(conn, kinds["client-returns"], data, post=True)
+                    written.append(("client-returns", doc.id, data))
             elif step[0] in made:
                 kind, make = made[step[0]]
                 data = make(*step[1:])
@@ -195,9 +208,9 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
         # receipts name no organization here: each takes the only one, and owes the supplier its total
         debt = await conn.fetchrow(OWED, clinic.supplier, clinic.org)
         assert (debt["owed"], debt["elsewhere"]) == (debt["posted"], 0), (step, dict(debt))
-    for register in (stock, supplier_orders, supplier_settlements):
+    for register in (stock, supplier_orders, supplier_settlements, returnable_sales):
         assert await check_totals(conn, register) == []
-    for register in (stock, supplier_orders):
+    for register in (stock, supplier_orders, returnable_sales):
         assert await check_balance_rules(conn, register) == []
 
 
@@ -239,6 +252,14 @@ def test_random_histories_never_leave_negative_cost_or_cost_without_quantity(pos
         # an order received in part, the receipt edited beyond it, the order cut, unposted and posted again
         @example([("order", 0, "5", 1), ("on_order", 0, "3", "1.00", 2), ("edit", 1, "5", "1.00"),
                   ("edit", 0, "2", "1.00"), ("unpost", 0), ("unpost", 1), ("unpost", 0), ("post", 1), ("post", 0)])
+        # goods sold, the receipt under them edited, some returned at the cost they left with, the sale cut below
+        # the return (refused) and unposted (refused), the return edited, the receipt unposted under it
+        @example([("receipt", 0, "3", "3.33", 1), ("sale", 0, "3", 2), ("edit", 0, "5", "1.00"),
+                  ("return", 0, "2", 3), ("edit", 1, "1", "0.01"), ("unpost", 1), ("edit", 2, "3", "0.01"),
+                  ("unpost", 0), ("return", 0, "1", 1), ("post", 0), ("write_off", 0, "5", 4)])
+        # a service's materials consumed and the service returned: nothing comes back to stock
+        @example([("norm", 0, "1"), ("receipt", 0, "2", "3.33", 1), ("service", 0, "2", 2), ("return", 0, "2", 3),
+                  ("unpost", 1), ("post", 2)])
         def histories(history):
             loop.run_until_complete(play(engine, clinic, history))
 

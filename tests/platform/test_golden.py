@@ -91,6 +91,16 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                          "kind.items": {7: {"kind": "goods", "name": "Бинт"}, 9: {"kind": "goods", "name": "Шприц"}},
                          "kind.stock": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")},
                                         (1, 9): {"quantity": D("1.000"), "cost": D("5.00")}}}),
+    "client-returns": ({"organization_id": 1, "client_id": 5, "warehouse_id": 1, "reason": "Не подошло",
+                        "comment": ""},
+                       [{"nomenclature_id": 7, "quantity": D("1.000")}, {"nomenclature_id": 8, "quantity": D("1.000")}],
+                       {"kind.base": {"number": "К00000000055", "date": AT, "posted": True, "organization_id": 1,
+                                      "client_id": 5, "doctor_id": 4},
+                        "kind.items": {7: {"kind": "goods", "name": "Бинт"}, 8: {"kind": "service", "name": "Приём"}},
+                        "kind.left": {(55, 7): {"quantity": D("2.000"), "amount": D("100.00"), "vat": D("0.00"),
+                                                "cost": D("20.00")},
+                                      (55, 8): {"quantity": D("1.000"), "amount": D("1000.00"), "vat": D("0.00"),
+                                                "cost": D("0.00")}}}),
     "work-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
                        [{"doctor_id": 4, "day": dt.date(2026, 3, 2), "start": dt.time(9), "end": dt.time(18)}], {}),
     "resource-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
@@ -98,16 +108,19 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                              "end": dt.time(20)}], {}),
 }
 
+# The document a kind's example is based on, where the kind needs one (a return is of a rendering).
+BASED_ON = {"client-returns": ("service-renderings", 55)}
+
 
 def _plans(kind_name: str):
     registry = clinic_registry()
     engine = Engine(registry, SETTINGS)
     kind = registry.documents[kind_name]
     header, lines, found = EXAMPLES[kind_name]
-    new = Doc(kind.name, 101, "", AT, True, False, header, tuple(lines))
+    new = Doc(kind.name, 101, "", AT, True, False, header, tuple(lines), BASED_ON.get(kind_name))
     created = engine.plan(kind, "create", None, new, found, None, author_id=1, prefix="")
     saved = Doc(kind.name, 101, "00000000007", AT, True, False, {**header, **created.document.header},
-                created.lines.rows if created.lines else (), number_year=2026)
+                created.lines.rows if created.lines else (), BASED_ON.get(kind_name), number_year=2026)
     reposted = engine.plan(kind, "write", saved, saved, found, None)
     return registry, created, reposted
 
