@@ -167,6 +167,24 @@ async def test_bad_input_is_a_russian_4xx_and_writes_nothing(browser, login_as, 
     assert await counts(db) == before
 
 
+async def test_a_clients_return_gives_consumption_back(browser, api, clinic):  # noqa: F811
+    await api.create("goods-receipts", {"date": ago(20), "supplier_id": clinic.supplier,
+                                        "warehouse_id": clinic.warehouse, "lines": [
+                                            {"nomenclature_id": clinic.goods, "quantity": "10", "price": "10"}]},
+                     post=True)
+    sold = await api.create("service-renderings", {
+        "date": ago(6), "organization_id": clinic.org, "client_id": clinic.client, "doctor_id": clinic.efimova,
+        "warehouse_id": clinic.warehouse,
+        "lines": [{"nomenclature_id": clinic.goods, "quantity": "9", "price": "25"}]}, post=True)
+    filled = await api.get(f"/api/documents/service-renderings/{sold['id']}/based/client-returns")
+    filled["lines"][0]["quantity"] = "3"
+    await api.create("client-returns", {**filled, "date": ago(5)}, post=True)
+    await minimums(api, clinic.goods, (clinic.warehouse, "5"))
+    # 10 − 9 + 3 = 4 left, below 5; 9 sold less 3 returned: 6 consumed in 30 days, 0.2 a day
+    assert table((await browser.get("/reports/purchase-needs")).text) == [
+        ["Основной склад", "Шприц 5 мл", "шт", "5", "4", "6", "0,2", "3", "ООО «МедСнаб»"]]
+
+
 async def test_the_item_form_edits_the_minimums(browser, api, db, clinic):  # noqa: F811
     form = (await browser.get(f"/catalogs/nomenclature/{clinic.goods}")).text
     assert "Минимальные остатки" in form and 'data-lines="minimums"' in form
