@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
+from erp.amocrm import contacts as amocrm_contacts
 from erp.platform import catalog_service
 from erp.platform.errors import ErpError
 from erp.platform.posting.sqlnames import ident
@@ -51,11 +52,12 @@ async def _render(request: Request, catalog, state: dict[str, Any], item: dict |
                     wanted.setdefault(f.ref, set()).add(int(row[f.name]))
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, context.registry(request), wanted)
+        contact = await amocrm_contacts.of_client(conn, item["id"]) if item and catalog.name == "clients" else None
     print_forms = await printing.forms_for(request, catalog.name) if item and catalog.name in SOURCES else []
     return render(request, "forms/item.html", status=status, section="catalogs", catalog=catalog, state=state,
                   item=item, names=names, errors=errors or errors_from({}),
                   notice=_(NOTICES.get(notice, "")), can_write=context.can_write(request, catalog),
-                  print_forms=print_forms, print_url=printing.url)
+                  print_forms=print_forms, print_url=printing.url, amocrm_contact=contact)
 
 
 @get("/catalogs/{name:str}/new", name="ui_item_new")

@@ -62,7 +62,8 @@ class ExchangeEvent(msgspec.Struct):
     id: int
     direction: str
     kind: str
-    lead_id: int
+    lead_id: int | None
+    contact_id: int | None
     state: str
     attempts: int
     last_error: str

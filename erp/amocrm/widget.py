@@ -13,10 +13,17 @@ of equipment with the doctor, each guarded the same way (409 ``room_busy``, ``eq
 the resource's own schedule). An optional ``service_id`` books that service (the widget lists the services,
 ``GET /services``) instead of "Номенклатура AmoCRM": for as long as the doctor performs it, only with one
 of its performers (409 ``doctor_not_linked``), and in one of its rooms (the first free one, the group's own
-for a group slot; 409 ``no_room_free`` when none is); the slots of a service are its own. The client is
-found by name (case and runs of spaces aside) or created, under a transaction-scoped lock on that name, so
-concurrent bookings for one new client create it once; without a name it is the predefined "Клиент из
-AmoCRM". Then the lead gets its appointment fields and a note through the outbox, in the same transaction.
+for a group slot; 409 ``no_room_free`` when none is); the slots of a service are its own. The client is the
+lead's main contact's (:mod:`erp.amocrm.contacts`): read
+from amoCRM before the transaction, found by the contact's id or created with its name, phone and email,
+once however many bookings of that contact run at once. If amoCRM cannot be read the booking is refused
+(502 ``amocrm_contact_unavailable``, 503 ``amocrm_busy``) and nothing is written: booking under another
+client would make a duplicate the contact's next booking could not find. A lead without contacts (or
+one amoCRM does not know, or any lead while the exchange is paused) books as before: the client is
+found by the typed name (case and runs of spaces aside) or created, under a transaction-scoped lock on
+that name, so concurrent bookings for one new client create it once; without a name it is the
+predefined "Клиент из AmoCRM". Then the lead gets its appointment fields and a note through the outbox,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import asyncpg
 import jwt
 
 from erp.amocrm import connection as connections
-from erp.amocrm import outbox
+from erp.amocrm import contacts, outbox
 from erp.amocrm.connection import Connection
 from erp.app.settings import Settings
 from erp.catalogs.clients import AMOCRM_CLIENT
@@ -223,10 +230,14 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
             raise Conflict(f"Все кабинеты услуги «{svc.name}» заняты {day:%d.%m.%Y} в {at:%H:%M}: "
                            "выберите другое время",
                            code="no_room_free", details={"rooms": list(svc.rooms)})
+    contact = await contacts.lead_contact(conn, settings, lead_id)  # amoCRM is not called inside a transaction
 
     async def booking():
         async with conn.transaction():
-            client_id = await _client(conn, engine, client_name)
+            if contact is not None:
+                client_id = await contacts.linked_client(conn, engine, *contact)
+            else:
+                client_id = await _client(conn, engine, client_name)
             request = await engine.create(conn, engine.registry.documents["requests"], {
                 "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
                 "room_id": room_id, "equipment_id": data.get("equipment_id"),

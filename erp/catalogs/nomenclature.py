@@ -70,6 +70,24 @@ ROOMS = TabularPart(
     check=_only_services("rooms", "кабинеты"),
 )
 
+
+def _only_goods(item, rows) -> dict[str, str]:
+    if rows and item.get("kind") != "goods":
+        return {"minimums": "минимальный остаток задаётся только для товаров: у услуги его нет"}
+    return {}
+
+
+# Минимальный остаток по складам (как «Настройки обеспечения» 1C:УТ для товара и склада): below it the
+# item shows on the home page and in «Потребность в закупке» (ui/purchase_needs.py).
+MINIMUMS = TabularPart(
+    "minimums", "Минимальные остатки",
+    fields=(Field("warehouse_id", "ref", "Склад", ref="warehouses", required=True),
+            Field("minimum", "quantity", "Минимальный остаток", required=True,
+                  check=lambda v: None if v >= 0 else "минимальный остаток не может быть отрицательным")),
+    unique=("warehouse_id",), unique_message="для этого склада минимальный остаток уже задан",
+    check=_only_goods,
+)
+
 nomenclature = Catalog(
     "nomenclature", "Номенклатура", item_title="Номенклатура", hierarchical=True,
     fields=(
@@ -87,5 +105,5 @@ nomenclature = Catalog(
     predefined=(Predefined(AMOCRM_SERVICE, "Номенклатура AmoCRM",
                            {"kind": "service", "unit": "усл", "price": "0"}),),
     search_fields=("article",),
-    parts=(MATERIALS, PERFORMERS, ROOMS),
+    parts=(MATERIALS, MINIMUMS, PERFORMERS, ROOMS),
 )

@@ -77,11 +77,14 @@ class BasedOn:
 class Derived:
     """Read-only values computed on read (an invoice's status and amount due): ``fields`` declare
     them, ``needs(docs)`` what to read for a page of documents, ``compute(docs, inputs)`` gives
-    ``{id: {field: value}}``. Pure, like a posting rule."""
+    ``{id: {field: value}}``. Pure, like a posting rule. ``line_fields`` are derived per line (what
+    arrived on each line of a supplier order): ``compute`` gives them for a document read with its
+    lines as ``"lines": [{field: value}, …]``, one per line, in order."""
 
     fields: tuple[Field, ...]
     needs: Callable[[Sequence[Doc]], Mapping[str, Any]]
     compute: Callable[[Sequence[Doc], Any], Mapping[int, Mapping[str, Any]]]
+    line_fields: tuple[Field, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,10 @@ class DocumentKind:
     @property
     def derived_fields(self) -> tuple[Field, ...]:
         return self.derived.fields if self.derived else ()
+
+    @property
+    def derived_line_fields(self) -> tuple[Field, ...]:
+        return self.derived.line_fields if self.derived else ()
 
     @property
     def overlaps(self) -> tuple[NoOverlap, ...]:

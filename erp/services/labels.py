@@ -13,6 +13,7 @@ CHOICE_LABELS = {
     "unpaid": "Не оплачен", "partially_paid": "Оплачен частично", "paid": "Оплачен",
     "admin": "Администратор", "accountant": "Бухгалтер", "manager": "Менеджер",
     "room": "Кабинет", "equipment": "Оборудование",
+    "expected": "Ожидается", "partially_received": "Частично получен", "received": "Получен",
 }
 
 # A flag as the export writes it ("Да"/"Нет") and the other ways a spreadsheet says yes or no.

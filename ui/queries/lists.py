@@ -30,8 +30,7 @@ from erp.platform.fields import Field
 from erp.platform.listing import Page
 from erp.platform.posting import derive
 from erp.registers.doctor_schedule import doctor_schedule
-from erp.registers.stock import stock
-from erp.services import reports
+from erp.services import purchase_needs, reports
 from erp.services.scheduling import FAR_FUTURE
 
 
@@ -180,17 +179,14 @@ class Dashboard:
     names: dict[tuple[str, int], str]
 
 
-async def dashboard(conn: asyncpg.Connection, registry, day_start: dt.datetime, low_stock_threshold,
-                    limit: int = 15) -> Dashboard:
-    """Today's posted appointments, invoices not fully paid, and stock at or
-    below the threshold."""
+async def dashboard(conn: asyncpg.Connection, registry, day_start: dt.datetime, limit: int = 15) -> Dashboard:
+    """Today's posted appointments, invoices not fully paid, and the goods below their minimum stock
+    at a warehouse (the nomenclature's «Минимальные остатки»)."""
     today = [a for a in await appointments(conn, day_start, day_start + dt.timedelta(days=1)) if a.posted]
     unpaid = [i for i in await reports.invoices(conn) if i["status"] != "paid"]
-    low = [r for r in await stock.balance(conn) if r["quantity"] <= low_stock_threshold]
-    names = await ref_names(conn, registry, {
-        "doctors": {a.doctor_id for a in today}, "warehouses": {r["warehouse_id"] for r in low[:limit]},
-        "nomenclature": {r["nomenclature_id"] for r in low[:limit]}})
-    return Dashboard(today, unpaid[:limit], len(unpaid), low[:limit], len(low), names)
+    low, low_count = await purchase_needs.below_minimum(conn, limit)
+    names = await ref_names(conn, registry, {"doctors": {a.doctor_id for a in today}})
+    return Dashboard(today, unpaid[:limit], len(unpaid), low, low_count, names)
 
 
 async def working_intervals_on(conn: asyncpg.Connection, days: Iterable[dt.date],
