@@ -4,11 +4,13 @@ Time runs down in rows of ``step`` minutes from the day's start to its end;
 each column is a doctor on a day (the day view: doctors side by side; the
 week view: one doctor's seven days). A row is white where the doctor works
 and grey elsewhere; an appointment is a block placed by its start and sized
-by its length; today gets a red line at the current minute.
+by its length; today gets a red line at the current minute. The posted places of one group slot
+(a group service) are one block, «3/8», listing its participants, each with their own visit status.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -34,6 +36,12 @@ class Block:
     height: int
     start: str
     end: str
+    members: tuple[Appointment, ...] = ()  # a group slot's posted places, in booking order
+
+    @property
+    def places(self) -> str:
+        """«3/8»: the places taken of the group's capacity."""
+        return f"{len(self.members)}/{self.appointment.group_capacity}"
 
 
 @dataclass(frozen=True)
@@ -102,11 +110,19 @@ def column(doctor_id: int, day: dt.date, title: str, subtitle: str, intervals: l
         cells.append(Cell(t, f"{day.isoformat()}T{t:%H:%M}", exists and working(t, step, intervals),
                           moment is not None and any(a <= moment < b for a, b in held)))
     blocks = []
+    groups: dict[str, list[Appointment]] = {}
     for a in appointments:
         if a.doctor_id == doctor_id and a.starts_at.astimezone(tz).date() <= day <= a.ends_at.astimezone(tz).date():
+            if a.posted and a.group_key:
+                if a.group_key in groups:
+                    groups[a.group_key].append(a)
+                    continue
+                groups[a.group_key] = [a]
             block = place(a, day, tz, day_start, day_end, step)
             if block:
                 blocks.append(block)
+    blocks = [dataclasses.replace(b, members=tuple(groups[b.appointment.group_key]))
+              if b.appointment.posted and b.appointment.group_key else b for b in blocks]
     return Column(doctor_id, day, title, subtitle, cells, blocks)
 
 

@@ -4,7 +4,8 @@ Appointments ahead and behind with their visit status, renderings, invoices with
 due, payments, the debt per organization, the sales of a period and the PDFs generated for the
 client, each row a link to its document; «Записать на приём», «Выставить счёт» and «Принять
 оплату» open the new document's form with the client filled in (the buttons a role may not use
-are not shown). Reading goes through :mod:`erp.services.client_card`, as the REST API's does.
+are not shown). A client linked to an amoCRM contact links to the contact's card in amoCRM.
+Reading goes through :mod:`erp.services.client_card`, as the REST API's does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 
+from erp.amocrm import contacts as amocrm_contacts
 from erp.platform.errors import ValidationError
 from erp.services import client_card
 from ui import context
@@ -53,11 +55,12 @@ async def card(request: Request, client_id: int) -> Response:
     async with context.acquire(request) as conn:
         summary = await client_card.summary(conn, context.registry(request), client_id,
                                             tz=context.settings(request).tz, start=start, end=end)
+        contact = await amocrm_contacts.of_client(conn, client_id)
     documents = context.registry(request).documents
     kind_titles = {k.name: _(k.title) for k in documents.values()} | {"clients": _("Клиент")}
     return render(request, "clients/card.html", status=422 if errors else 200, section="catalogs", card=summary,
                   chosen=chosen, errors=errors, actions=_actions(request, summary), kind_titles=kind_titles,
-                  can_pay=context.can_write(request, documents["payments"]))
+                  can_pay=context.can_write(request, documents["payments"]), amocrm_contact=contact)
 
 
 ROUTES = [card]

@@ -32,6 +32,7 @@ class DocumentView:
     total: Decimal | None
     title: str
     computed: frozenset[str] = field(default=COMPUTED_LINE_FIELDS)
+    derived_lines: list[dict[str, Any]] = field(default_factory=list)  # per line: what arrived, what is to come
 
 
 def _ids(value: Any) -> int | None:
@@ -75,14 +76,17 @@ async def build(request: Request, kind: DocumentKind, state: FormState, doc: Doc
     tz = context.settings(request).tz
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, registry, state_refs(kind, state), tz, i18n.document_name)
-        derived = (await derive(conn, registry, kind, [doc])).get(doc.id, {}) if doc is not None else {}
+        derived = dict((await derive(conn, registry, kind, [doc])).get(doc.id, {})) if doc is not None else {}
+    per_line = derived.pop("lines", None) or []
+    derived_lines = [{**ln, **more} for ln, more in zip(doc.lines, per_line, strict=False)] if doc is not None else []
     targets = [k for k in registry.documents.values() if _offered(k.based_on_source(kind.name), doc, derived)]
     based_on_text = names.get(state.based_on, "") if state.based_on else ""
     if doc is not None:
         title = f"{_(kind.title)} № {doc.number} {_('от')} {i18n.datetime(doc.date, tz)}"
     else:
         title = f"{_(kind.title)} ({_('создание')})"
-    return DocumentView(names, derived, targets, based_on_text, _total(kind, state, doc), title)
+    return DocumentView(names, derived, targets, based_on_text, _total(kind, state, doc), title,
+                        derived_lines=derived_lines)
 
 
 async def new_state(request: Request, kind: DocumentKind, engine, params: Mapping[str, str]) -> FormState:

@@ -15,14 +15,11 @@ from ui.render import render
 @get("/", name="ui_home")
 async def home(request: Request) -> Response:
     day = context.today(request)
-    prefs = await context.prefs(request)
     async with context.acquire(request) as conn:
         board = await lists.dashboard(conn, context.registry(request),
-                                           dt.datetime.combine(day, dt.time(), context.settings(request).tz),
-                                           prefs.low_stock_threshold)
+                                           dt.datetime.combine(day, dt.time(), context.settings(request).tz))
     failed = await integrations.failed_events(request, limit=10)
-    return render(request, "home.html", section="home", day=day, board=board, failed=failed,
-                  threshold=prefs.low_stock_threshold)
+    return render(request, "home.html", section="home", day=day, board=board, failed=failed)
 
 
 ROUTES = [home]

@@ -42,7 +42,8 @@ def declared_messages() -> set[str]:
     for catalog in reg.catalogs.values():
         out |= {catalog.title, catalog.item_title, *(f.label for f in catalog.fields)}
     for kind in reg.documents.values():
-        out |= {kind.title, kind.lines_title, *(f.label for f in (*kind.header, *kind.lines, *kind.derived_fields))}
+        out |= {kind.title, kind.lines_title, *(f.label for f in (*kind.header, *kind.lines, *kind.derived_fields,
+                                                                  *kind.derived_line_fields))}
     for register in (*reg.registers.values(), *reg.info_registers.values()):
         fields = (*register.dimensions, *register.resources, *getattr(register, "attributes", ()))
         out |= {register.title, *(f.label for f in fields)}

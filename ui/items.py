@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
+from erp.amocrm import contacts as amocrm_contacts
 from erp.platform import catalog_service
 from erp.platform.errors import ErpError
 from erp.platform.posting.sqlnames import ident
@@ -51,11 +52,12 @@ async def _render(request: Request, catalog, state: dict[str, Any], item: dict |
                     wanted.setdefault(f.ref, set()).add(int(row[f.name]))
     async with context.acquire(request) as conn:
         names = await lists.ref_names(conn, context.registry(request), wanted)
+        contact = await amocrm_contacts.of_client(conn, item["id"]) if item and catalog.name == "clients" else None
     print_forms = await printing.forms_for(request, catalog.name) if item and catalog.name in SOURCES else []
     return render(request, "forms/item.html", status=status, section="catalogs", catalog=catalog, state=state,
                   item=item, names=names, errors=errors or errors_from({}),
                   notice=_(NOTICES.get(notice, "")), can_write=context.can_write(request, catalog),
-                  print_forms=print_forms, print_url=printing.url)
+                  print_forms=print_forms, print_url=printing.url, amocrm_contact=contact)
 
 
 @get("/catalogs/{name:str}/new", name="ui_item_new")
@@ -144,10 +146,16 @@ def due_condition(registry, due: tuple[str, str] | None) -> str:
 
 
 def picker_narrowing(registry, field: str, target: str) -> dict:
-    """The ``extra`` of the document attribute ``kind.field`` when it points at ``target``."""
+    """The ``extra`` of the document attribute ``kind.field`` (or of a catalog's tabular part's column,
+    ``catalog.part.field``: a service's rooms) when it points at ``target``."""
     kind_name, _sep, name = field.partition(".")
     kind = registry.documents.get(kind_name)
-    found = next((f for f in kind.header if f.name == name), None) if kind else None
+    fields = kind.header if kind else ()
+    catalog = registry.catalogs.get(kind_name)
+    if catalog is not None:
+        part_name, _sep, name = name.partition(".")
+        fields = next((p.fields for p in catalog.parts if p.name == part_name), ())
+    found = next((f for f in fields if f.name == name), None)
     return found.extra if found is not None and found.ref == target else {}
 
 

@@ -19,7 +19,8 @@ from ui.queries import reports as report_queries
 from ui.render import choice_label, render
 
 REPORTS = (("stock", "Остатки товаров"), ("stock-turnover", "Оборотная ведомость по товарам"),
-           ("item-history", "История товара"), ("settlements", "Взаиморасчёты с клиентами"),
+           ("item-history", "История товара"), ("purchase-needs", "Потребность в закупке"),
+           ("settlements", "Взаиморасчёты с клиентами"),
            ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"), ("supplier-debts", "Долги поставщикам"))
 GROUP_TITLES = {"doctor": "Врач", "service": "Услуга", "client": "Клиент"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
@@ -33,6 +34,16 @@ class DoctorSlots(msgspec.Struct):
     id: int
     name: str
     slots: list[str]
+    duration_minutes: int  # how long this doctor's appointment lasts (for a service: their own duration of it)
+    taken: dict[str, int] = msgspec.field(default_factory=dict)  # a group service's begun slots: places taken
+
+
+class WidgetService(msgspec.Struct):
+    id: int
+    name: str
+    price: Decimal
+    duration_minutes: int | None
+    group_capacity: int | None  # a group service: its places
 
 
 class WidgetSlots(msgspec.Struct):
@@ -51,7 +62,8 @@ class ExchangeEvent(msgspec.Struct):
     id: int
     direction: str
     kind: str
-    lead_id: int
+    lead_id: int | None
+    contact_id: int | None
     state: str
     attempts: int
     last_error: str
@@ -100,13 +112,21 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 # -- the widget ---------------------------------------------------------------------------------
 
 
-@get("/slots", summary="Виджет: врачи, работающие в этот день, и их свободное время")
+@get("/slots", summary="Виджет: врачи, работающие в этот день, и их свободное время (для услуги — её исполнители)")
 async def widget_slots(request: Request, date: dt.date,
-                       doctor_id: OptionalId = None) -> WidgetSlots:
+                       doctor_id: OptionalId = None, service_id: OptionalId = None) -> WidgetSlots:
     pool, settings, _ = _state(request)
     async with pool.acquire() as conn:
         await widget.authenticate(conn, settings, request.headers.get("x-auth-token"))
-        return msgspec.convert(await widget.slots(conn, settings, date, doctor_id), WidgetSlots)
+        return msgspec.convert(await widget.slots(conn, settings, date, doctor_id, service_id), WidgetSlots)
+
+
+@get("/services", summary="Виджет: услуги, на которые можно записать")
+async def widget_services(request: Request) -> list[WidgetService]:
+    pool, settings, _ = _state(request)
+    async with pool.acquire() as conn:
+        await widget.authenticate(conn, settings, request.headers.get("x-auth-token"))
+        return msgspec.convert(await widget.services(conn), list[WidgetService])
 
 
 @post("/appointments", status_code=201, summary="Виджет: записать к врачу (проведённая заявка)")
@@ -118,12 +138,13 @@ async def widget_appointment(request: Request) -> Appointment:
         return Appointment(**await widget.book(conn, engine, settings, data))
 
 
-@route(["/slots", "/appointments"], http_method=["OPTIONS"], include_in_schema=False)
+@route(["/slots", "/services", "/appointments"], http_method=["OPTIONS"], include_in_schema=False)
 async def widget_preflight() -> None:
     """Answered by the CORS middleware before it gets here."""
 
 
-widget_router = Router("/api/amocrm/widget", route_handlers=[widget_slots, widget_appointment, widget_preflight],
+widget_router = Router("/api/amocrm/widget",
+                       route_handlers=[widget_slots, widget_services, widget_appointment, widget_preflight],
                        middleware=[account_cors], tags=["amoCRM: виджет"], security=[])
 
 

@@ -144,9 +144,10 @@ def _print_status(status: dict) -> None:
               + (f"; самое старое ожидает с {_moment(status['oldest_pending_at'])}" if status["oldest_pending_at"]
                  else ""))
     if status["failed_events"]:
-        table = Table("id", "вид", "сделка", "попыток", "ошибка", title="События с ошибкой")
+        table = Table("id", "вид", "сделка/контакт", "попыток", "ошибка", title="События с ошибкой")
         for e in status["failed_events"]:
-            table.add_row(str(e["id"]), e["kind"], str(e["lead_id"]), str(e["attempts"]), e["last_error"])
+            whose = str(e["lead_id"]) if e["lead_id"] is not None else f"контакт {e.get('contact_id')}"
+            table.add_row(str(e["id"]), e["kind"], whose, str(e["attempts"]), e["last_error"])
         out.print(table)
 
 

@@ -183,7 +183,7 @@ async def status(conn: asyncpg.Connection) -> dict[str, Any]:
     oldest = await conn.fetchval(
         "SELECT min(created_at) FROM amocrm_events WHERE direction = 'out' AND state IN ('pending', 'in_flight')")
     failed = await conn.fetch(
-        "SELECT id, kind, lead_id, attempts, last_error, created_at FROM amocrm_events"
+        "SELECT id, kind, lead_id, contact_id, attempts, last_error, created_at FROM amocrm_events"
         " WHERE direction = 'out' AND state = 'failed' ORDER BY id DESC LIMIT 20")
     queue = {state: counts.get(state, 0) for state in ("pending", "in_flight", "delivered", "failed")}
     out: dict[str, Any] = {"connected": row is not None, "queue": queue, "oldest_pending_at": oldest,

@@ -8,7 +8,9 @@ Any number of processes may run it: the one that gets the account's gate (an adv
 
 * one ``PATCH /api/v4/leads`` per 50 leads, each lead's item carrying its current total (see
   :mod:`erp.amocrm.updates`), its appointment fields and its stage;
-* one ``POST /api/v4/leads/notes`` per 50 notes.
+* one ``POST /api/v4/leads/notes`` per 50 notes;
+* one ``PATCH /api/v4/contacts`` per 50 contacts whose client changed (:mod:`erp.amocrm.contacts`),
+  each with the client's current name, phone and email; events of one contact coalesce.
 
 What each answer means for the events of a call:
 
@@ -20,6 +22,9 @@ What each answer means for the events of a call:
 * 400: the events amoCRM's ``validation-errors`` point at are parked as failed with those errors
   (a retry button puts them back); the rest of the batch is sent again;
 * 403: the account is blocked: all delivery pauses, and the status and the UI show the alert.
+
+Between batches it checks whether a booking is waiting for the gate (:meth:`Gate.wanted`) and, if so,
+puts back what it has not sent and leaves; it runs again a second later.
 """
 
 from __future__ import annotations
@@ -32,10 +37,10 @@ from typing import Any
 import asyncpg
 
 from erp.amocrm import connection as connections
-from erp.amocrm import updates
+from erp.amocrm import contacts, updates
 from erp.amocrm.client import Blocked, Invalid, RateLimited, Transient
 from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
-from erp.amocrm.outbox import CHANNEL, LEAD_UPDATES
+from erp.amocrm.outbox import CHANNEL, CONTACT, LEAD_UPDATES
 from erp.amocrm.stage_actions import KIND as LOCAL  # run here, by erp.amocrm.stage_runner, not sent
 from erp.amocrm.tokens import DUE_SQL, EXPIRY_MARGIN, IDLE_REFRESH, ReconnectNeeded
 from erp.app.jobs import job
@@ -51,6 +56,7 @@ class Event:
     kind: str
     lead_id: int
     payload: dict[str, Any]
+    contact_id: int | None = None
 
 
 @job("amocrm-delivery", every=1.0, channels=(CHANNEL,))
@@ -83,11 +89,15 @@ async def deliver(pool: asyncpg.Pool, settings: Settings, policy: Policy | None 
 async def _run(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy) -> int:
     handled, claimed = 0, []
     try:
+        await _give_way(gate)
         await gate.fresh_token()
         while claimed := await _claim(pool, policy.claim_limit):
             await _deliver_events(gate, pool, settings, policy, claimed)
             handled += len(claimed)
             claimed = []
+            await _give_way(gate)
+    except _GiveWay:
+        log.info("amoCRM delivery gives way to a booking")
     except Blocked as exc:
         await connections.pause(pool, "blocked", "amoCRM заблокировал доступ интеграции (403) — обычно за превышение "
                                 "7 запросов в секунду. Обмен приостановлен; после разблокировки нажмите "
@@ -105,13 +115,23 @@ async def _run(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Polic
     return handled
 
 
+class _GiveWay(Exception):
+    """A booking waits for the gate: stop after the batch in hand (the rest goes back to pending)."""
+
+
+async def _give_way(gate: Gate) -> None:
+    if await gate.wanted():
+        raise _GiveWay
+
+
 async def _claim(pool: asyncpg.Pool, limit: int) -> list[Event]:
     rows = await pool.fetch(
         "UPDATE amocrm_events e SET state = 'in_flight', attempts = e.attempts + 1, claimed_at = now()"
         " FROM (SELECT id FROM amocrm_events WHERE direction = 'out' AND state = 'pending' AND kind <> $2"
         "       AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) due"
-        " WHERE e.id = due.id RETURNING e.id, e.kind, e.lead_id, e.payload", limit, LOCAL)
-    return sorted((Event(r["id"], r["kind"], r["lead_id"], r["payload"] or {}) for r in rows), key=lambda e: e.id)
+        " WHERE e.id = due.id RETURNING e.id, e.kind, e.lead_id, e.payload, e.contact_id", limit, LOCAL)
+    return sorted((Event(r["id"], r["kind"], r["lead_id"], r["payload"] or {}, r["contact_id"]) for r in rows),
+                  key=lambda e: e.id)
 
 
 async def _deliver_events(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy,
@@ -122,11 +142,19 @@ async def _deliver_events(gate: Gate, pool: asyncpg.Pool, settings: Settings, po
             by_lead[event.lead_id].append(event)
     leads, size = sorted(by_lead), policy.batch_size
     for i in range(0, len(leads), size):
+        if i:
+            await _give_way(gate)
         await _send_leads(gate, pool, settings, policy, {lead: by_lead[lead] for lead in leads[i:i + size]})
     notes = [e for e in events if e.kind == "note"]
     for i in range(0, len(notes), policy.batch_size):
+        await _give_way(gate)
         await _send_notes(gate, pool, policy, notes[i:i + policy.batch_size])
-    unknown = [e.id for e in events if e.kind not in (*LEAD_UPDATES, "note")]
+    changed = [e for e in events if e.kind == CONTACT and e.contact_id is not None]
+    if changed:
+        await _give_way(gate)
+        await _send_contacts(gate, pool, policy, changed)
+    unknown = [e.id for e in events if e.kind not in (*LEAD_UPDATES, "note", CONTACT)
+               or (e.kind == CONTACT and e.contact_id is None)]
     if unknown:
         await _fail(pool, unknown, "Неизвестный вид события", None)
 
@@ -217,6 +245,53 @@ async def _send_notes(gate: Gate, pool: asyncpg.Pool, policy: Policy, notes: lis
                      "Пакет отклонён из-за другого примечания; отправляется снова", policy, None)
     else:
         await _delivered(pool, {e.id: f"Примечание в сделке {e.lead_id}: {e.payload.get('text')}" for e in notes})
+
+
+async def _send_contacts(gate: Gate, pool: asyncpg.Pool, policy: Policy, events: list[Event]) -> None:
+    """The clients' current name, phone and email to their contacts; a contact amoCRM already agrees with
+    is delivered with nothing sent."""
+    by_contact: dict[int, list[int]] = defaultdict(list)
+    for event in events:
+        by_contact[event.contact_id or 0].append(event.id)
+    account_id = gate.account.account_id if gate.account else None
+    async with pool.acquire() as conn:
+        found = await contacts.pushes(conn, account_id or 0, list(by_contact))
+    for contact_id in [c for c in by_contact if c not in found]:
+        await _fail(pool, by_contact[contact_id], f"Контакт {contact_id} не связан ни с одним клиентом"
+                                                  " подключённого аккаунта amoCRM", None)
+    same = {i: f"Контакт {c}: в amoCRM уже эти данные" for c, push in found.items() if push is None
+            for i in by_contact[c]}
+    if same:
+        await _delivered(pool, same)
+    items = [push for push in found.values() if push is not None]
+    for i in range(0, len(items), policy.batch_size):
+        await _patch_contacts(gate, pool, policy, items[i:i + policy.batch_size], by_contact)
+
+
+async def _patch_contacts(gate: Gate, pool: asyncpg.Pool, policy: Policy, items: list[contacts.Push],
+                          by_contact: dict[int, list[int]]) -> None:
+    async with pool.acquire() as conn:
+        await contacts.sending(conn, items)
+    try:
+        await gate.call("PATCH", "/api/v4/contacts", json=[p.item for p in items])
+    except Transient as exc:
+        await _retry(pool, [i for p in items for i in by_contact[p.contact_id]], exc.message, policy, exc)
+        if isinstance(exc, RateLimited):
+            gate.client.limiter.hold(policy.hold_after_429)
+    except Invalid as exc:
+        bad = _pointed_at(exc.details, {str(p.contact_id) for p in items})
+        refused = [p for p in items if bad is None or str(p.contact_id) in bad]
+        async with pool.acquire() as conn:
+            await contacts.sent(conn, refused, delivered=False)
+        await _fail(pool, [i for p in refused for i in by_contact[p.contact_id]], exc.message,
+                    exc.details if bad is None else [e for e in exc.details if str(e.get("request_id")) in bad])
+        await _retry(pool, [i for p in items if p not in refused for i in by_contact[p.contact_id]],
+                     "Пакет отклонён из-за другого контакта; отправляется снова", policy, None)
+    else:
+        async with pool.acquire() as conn:
+            await contacts.sent(conn, items, delivered=True)
+        await _delivered(pool, {i: f"Контакт {p.contact_id}: " + ", ".join(p.said)
+                                for p in items for i in by_contact[p.contact_id]})
 
 
 def _pointed_at(details: Any, ours: set[str]) -> set[str] | None:

@@ -8,13 +8,18 @@ of starting a fresh one: together they never exceed 7 requests per second. Times
 PostgreSQL's clock, so processes on different machines agree.
 
 The deliverer enters without waiting (another process is already delivering, so it has nothing to
-do); one-off commands (connect, webhook registration) wait for their turn.
+do); one-off commands (connect, webhook registration) wait for their turn. A call a person is waiting
+for (a booking from the widget reads the lead's contact) goes first: :func:`waiting_person` announces
+it with a shared advisory lock, and a deliverer that sees one (:meth:`Gate.wanted`) finishes the batch
+it is sending and leaves, so the booking waits for one batch, not for the whole backlog.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,6 +35,18 @@ from erp.platform.db import keeps_session_state
 from erp.platform.errors import Conflict
 
 LOCK_KEY = 0x616D6F63524D  # "amoCRM"
+PRIORITY_KEY = LOCK_KEY + 1  # held shared by everyone a person is waiting for
+
+
+@contextlib.asynccontextmanager
+async def waiting_person(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """While inside, deliverers give the gate up after their current batch (:meth:`Gate.wanted`)."""
+    keeps_session_state(conn)
+    await conn.execute("SELECT pg_advisory_lock_shared($1)", PRIORITY_KEY)
+    try:
+        yield
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock_shared($1)", PRIORITY_KEY)
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,13 @@ class Gate:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.leave()
+
+    async def wanted(self) -> bool:
+        """Whether someone a person is waiting for wants the gate (see :func:`waiting_person`)."""
+        if await self.conn.fetchval("SELECT pg_try_advisory_lock($1)", PRIORITY_KEY):
+            await self.conn.execute("SELECT pg_advisory_unlock($1)", PRIORITY_KEY)
+            return False
+        return True
 
     # -- the shared rate window ------------------------------------------------------------------
 

@@ -8,11 +8,16 @@ and nothing is sent for a posting that rolled back.
 Events carry what to do, not the amount: the deliverer computes the lead's total when it sends.
 
 * ``budget``: a ServiceRendering based on a Request with a lead id was posted, re-posted or
-  unposted (or a Request with posted renderings changed its lead): send the lead's current total.
+  unposted (or a Request with posted renderings changed its lead, or a «Возврат от клиента» of
+  such a rendering was posted, re-posted or unposted): send the lead's current total, rendered
+  less returned.
 * ``fields``: the widget booked an appointment: set "Дата записи к врачу", "Врач", "Время записи".
 * ``note``: a text note on the lead (the booked appointment, an invoice payment).
 * ``won``: the lead's invoice is fully paid and a posted ServiceRendering goes with it: move the
   lead to 142 ("Успешно реализовано") in its own pipeline.
+* ``contact``: a client linked to an amoCRM contact changed its name, phone or email: send them to the
+  contact (``contact_id``, not ``lead_id``). A trigger on ``cat_clients`` writes it, whatever changed
+  the client (:mod:`erp.amocrm.contacts`).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from erp.platform.posting.subscribers import Subscriber
 
 CHANNEL = "amocrm_outbox"
 LEAD_UPDATES = ("budget", "fields", "won")
-KINDS = (*LEAD_UPDATES, "note")
+CONTACT = "contact"
+KINDS = (*LEAD_UPDATES, "note", CONTACT)
 
 
 async def enqueue(conn: asyncpg.Connection, kind: str, lead_id: int, *, payload: dict[str, Any] | None = None,
@@ -120,6 +126,32 @@ def _rendering_rows(change) -> list:
     return [*rows, Notify(CHANNEL)] if rows else []
 
 
+def _return_needs(kind, operation, old: Doc | None, new: Doc) -> dict:
+    if operation in ("mark", "unmark") or not (new.posted or (old is not None and old.posted)):
+        return {}
+    base_kind, base_id = new.based_on or ("", 0)
+    if base_kind != "service-renderings":
+        return {}
+
+    def request(found) -> dict:
+        rendering = found.get("rendering")
+        if rendering is None or rendering["based_on_kind"] != "requests":
+            return {}
+        return {"request": Lookup("requests", rendering["based_on_id"], ("amocrm_lead_id",))}
+
+    return {"rendering": Lookup("service-renderings", base_id, ("based_on_kind", "based_on_id")),
+            "later": Later(request)}
+
+
+def _return_rows(change) -> list:
+    """Возврат от клиента posted, re-posted or unposted: the lead of its rendering's Request has a new total."""
+    action = _rendering_action(change)
+    request = (change.inputs.get("later") or {}).get("request")
+    if action is None or not request or not request["amocrm_lead_id"]:
+        return []
+    return [_event("budget", request["amocrm_lead_id"], {"action": f"return_{action}"}, change), Notify(CHANNEL)]
+
+
 def _request_needs(kind, operation, old: Doc | None, new: Doc) -> dict:
     if operation != "write" or old is None or old.header.get("amocrm_lead_id") == new.header.get("amocrm_lead_id"):
         return {}
@@ -179,6 +211,7 @@ def _payment_rows(change) -> list:
 on_service_rendering = Subscriber("outbox", _rendering_rows, _rendering_needs)
 on_request = Subscriber("outbox", _request_rows, _request_needs)
 on_payment = Subscriber("outbox", _payment_rows, _payment_needs)
+on_client_return = Subscriber("outbox", _return_rows, _return_needs)
 
 
 async def enqueue_appointment(conn: asyncpg.Connection, lead_id: int, request: Doc, *, doctor: str, day: str,
@@ -196,3 +229,4 @@ def subscribe(registry) -> None:
     registry.subscribe("service-renderings", on_service_rendering)
     registry.subscribe("requests", on_request)
     registry.subscribe("payments", on_payment)
+    registry.subscribe("client-returns", on_client_return)

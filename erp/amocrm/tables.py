@@ -42,12 +42,15 @@ class AmocrmOAuthState(Table, tablename="amocrm_oauth_states"):
 
 
 class AmocrmEvent(Table, tablename="amocrm_events"):
-    """The exchange log: outgoing events (the outbox) and incoming webhooks, one row each."""
+    """The exchange log: outgoing events (the outbox) and incoming webhooks, one row each. An event is
+    about a lead (``lead_id``) or a contact (``contact_id``; the client's link is in ``amocrm_contacts``,
+    made by a migration of this app, see :mod:`erp.amocrm.contacts`)."""
 
     id = BigSerial(primary_key=True)
     direction = Varchar(length=3, default="out")
     kind = Varchar(length=30, default="")
-    lead_id = BigInt(index=True)
+    lead_id = BigInt(index=True, null=True, default=None)
+    contact_id = BigInt(null=True, default=None)
     payload = JSONB(default="{}")
     state = Varchar(length=20, default="pending")
     attempts = Integer(default=0)

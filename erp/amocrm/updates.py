@@ -1,9 +1,9 @@
 """What goes into a lead's update: the current total, the appointment fields, the stage.
 
 A lead's total is the sum of the posted ServiceRenderings based on Requests with that lead id,
-read when the update is sent, so events coalesce: however many postings happened, one update
-carries the latest total. ``price`` is an integer in amoCRM, so it gets the total rounded half-up to
-whole rubles; the "Сумма1С" field gets the exact decimal.
+less the posted «Возврат от клиента» of those renderings, read when the update is sent, so events
+coalesce: however many postings happened, one update carries the latest total. ``price`` is an
+integer in amoCRM, so it gets the total rounded half-up to whole rubles; the "Сумма1С" field gets the exact decimal.
 
 Field values take the shape of the field amoCRM has: a list field gets the ``enum_id`` of the
 matching option, a date field a Unix timestamp, anything else the text.
@@ -26,10 +26,13 @@ WON = 142
 
 async def totals(conn: asyncpg.Connection, lead_ids: list[int]) -> dict[int, Decimal]:
     rows = await conn.fetch(
-        "SELECT l.lead_id, coalesce(sum(s.amount_total), 0) AS total FROM unnest($1::bigint[]) AS l(lead_id)"
+        "SELECT l.lead_id, coalesce(sum(s.amount_total), 0) - coalesce(sum(c.returned), 0) AS total"
+        " FROM unnest($1::bigint[]) AS l(lead_id)"
         " LEFT JOIN doc_requests r ON r.amocrm_lead_id = l.lead_id"
         " LEFT JOIN doc_service_renderings s ON s.based_on_kind = 'requests' AND s.based_on_id = r.id AND s.posted"
-        " GROUP BY l.lead_id", lead_ids)
+        " LEFT JOIN LATERAL (SELECT sum(c.amount_total) AS returned FROM doc_client_returns c"
+        "                    WHERE c.based_on_kind = 'service-renderings' AND c.based_on_id = s.id AND c.posted) c"
+        " ON true GROUP BY l.lead_id", lead_ids)
     return {r["lead_id"]: Decimal(r["total"]).quantize(Decimal("0.01")) for r in rows}
 
 

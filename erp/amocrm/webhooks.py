@@ -1,5 +1,6 @@
-"""Incoming webhooks: a lead lost (status 143) or deleted in amoCRM frees the doctor's time, and a lead
-moved to a stage that has «Действия при смене этапа» enqueues them (:mod:`erp.amocrm.stage_actions`).
+"""Incoming webhooks: a lead lost (status 143) or deleted in amoCRM frees the doctor's time, a lead
+moved to a stage that has «Действия при смене этапа» enqueues them (:mod:`erp.amocrm.stage_actions`),
+and a contact changed in amoCRM (``contacts[update][N]``) changes its client (:mod:`erp.amocrm.contacts`).
 
 amoCRM posts ``application/x-www-form-urlencoded`` bodies in PHP's nested notation
 (``leads[status][0][id]=…&leads[status][0][status_id]=143&account[id]=…``) and signs nothing, so
@@ -11,7 +12,12 @@ ignored, as amoCRM expects. A lost or deleted lead whose id is not a positive bi
 nothing of that webhook is done. The leads of one webhook are released in one transaction: all of
 them, or (on any failure) none.
 
-``erp amocrm webhook register`` subscribes our URL to ``status_lead`` and ``delete_lead``.
+A changed contact that is no client's is ignored; a linked one gives its client the name, phone and
+email amoCRM changed (a replay, or amoCRM echoing our own change, finds nothing changed), and the
+exchange log says what. A contact id that is not a positive bigint is a 422, and nothing is done.
+
+``erp amocrm webhook register`` subscribes our URL to ``status_lead``, ``delete_lead`` and
+``update_contact``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from urllib.parse import parse_qsl
 import asyncpg
 
 from erp.amocrm import connection as connections
-from erp.amocrm import stage_actions
+from erp.amocrm import contacts, stage_actions
 from erp.amocrm.client import AmoError
 from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
@@ -38,7 +44,7 @@ from erp.platform.posting import Engine
 
 log = logging.getLogger("erp.amocrm")
 LOST = 143
-SETTINGS = ["status_lead", "delete_lead"]
+SETTINGS = ["status_lead", "delete_lead", "update_contact"]
 _KEY = re.compile(r"[^\[\]]+")
 _LEAD_ID = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
 MAX_LEAD_ID = 2**63 - 1
@@ -114,6 +120,15 @@ def read_moves(body: bytes, account_id: int | None) -> list[tuple[Any, int, int]
 lead_of = _lead_id
 
 
+def read_contacts(body: bytes, account_id: int | None) -> list[contacts.Person]:
+    """The contacts changed in the body (``contacts[update][N]``; companies, ``type=company``, are left out).
+    Pure; 403 for another account, 422 for a contact id that is not one."""
+    group = _tree(body, account_id).get("contacts")
+    updates = group.get("update") if isinstance(group, dict) else None
+    items = [i for i in updates.values() if isinstance(i, dict)] if isinstance(updates, dict) else []
+    return [contacts.from_webhook(i) for i in items if i.get("type", "contact") == "contact"]
+
+
 async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, secret: str, body: bytes) -> dict:
     """Check the webhook, then release the Requests of every lost or deleted lead (in the audit log, by amoCRM)."""
     account = await connections.load(conn, settings.secret_key)
@@ -123,19 +138,23 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
         raise Forbidden("Неверный адрес вебхука", code="webhook_secret")
     lost, deleted = read_events(body, account.account_id)
     moves = read_moves(body, account.account_id)
+    people = read_contacts(body, account.account_id)
     events = [(lead_id, "lead_lost", "Сделка закрыта и не реализована (143)") for lead_id in lost]
     events += [(lead_id, "lead_deleted", "Сделка удалена") for lead_id in deleted]
     with audit.acting_as(audit.AMOCRM):
-        results, queued = await retried(lambda: _release_all(conn, engine, events, moves))  # the whole webhook again
+        results, queued, changed = await retried(  # the whole webhook again
+            lambda: _release_all(conn, engine, events, moves, (account.account_id, people)))
     for (lead_id, _, _), result in zip(events, results, strict=True):
         log.info("webhook for lead %s: %s", lead_id, result)
-    return {"released_leads": sorted(set(lost + deleted)), "stage_actions": queued}
+    return {"released_leads": sorted(set(lost + deleted)), "stage_actions": queued, "contacts": changed}
 
 
 async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tuple[int, str, str]],
-                       moves: list[tuple[Any, int, int]]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Release the lost and deleted leads and enqueue the actions of the stages the leads moved to
-    (:mod:`erp.amocrm.stage_actions`), all in one transaction."""
+                       moves: list[tuple[Any, int, int]], people: tuple[int | None, list[contacts.Person]]
+                       ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Release the lost and deleted leads, enqueue the actions of the stages the leads moved to
+    (:mod:`erp.amocrm.stage_actions`) and take the changed contacts into their clients, all in one
+    transaction."""
     async with conn.transaction():
         results = [await _release(conn, engine, lead_id, kind, reason) for lead_id, kind, reason in events]
         queued = []
@@ -144,7 +163,24 @@ async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tu
                 lead_id = lead_of(item)
                 queued += [{"lead_id": lead_id, "action": e["action"]}
                            for e in await stage_actions.enqueue(conn, lead_id, pipeline_id, status_id)]
-        return results, queued
+        account_id, persons = people
+        changed = [c for c in [await _contact(conn, engine, account_id, p) for p in persons] if c is not None]
+        return results, queued, changed
+
+
+async def _contact(conn: asyncpg.Connection, engine: Engine, account_id: int | None,
+                   person: contacts.Person) -> dict[str, Any] | None:
+    """Take a contact changed in amoCRM into its client, and log it; ``None`` for a contact no client has."""
+    link = await contacts.link_of(conn, account_id or 0, person.contact_id) if account_id else None
+    if link is None:
+        return None
+    said = await contacts.apply(conn, engine, link, person)
+    result = "Контакт изменён в amoCRM: " + ("; ".join(said) if said else "клиенту менять нечего")
+    await conn.execute(
+        "INSERT INTO amocrm_events (direction, kind, contact_id, payload, state, attempts, result, delivered_at)"
+        " VALUES ('in', 'contact_update', $1, $2, 'delivered', 1, $3, now())",
+        person.contact_id, {"client_id": link["client_id"]}, result)
+    return {"contact_id": person.contact_id, "client_id": link["client_id"], "changes": said}
 
 
 async def _release(conn: asyncpg.Connection, engine: Engine, lead_id: int, kind: str, reason: str) -> str:

@@ -10,10 +10,20 @@ Booking checks what the user could get wrong before writing anything: a doctor w
 at that time is 409, a time off the slot grid is 422, a taken time is 409 (the exclusion constraint
 has the last word under concurrency). An optional ``room_id`` and ``equipment_id`` book a room and a piece
 of equipment with the doctor, each guarded the same way (409 ``room_busy``, ``equipment_busy``, or outside
-the resource's own schedule). The client is found by name (case and runs of spaces aside) or
-created, under a transaction-scoped lock on that name, so concurrent bookings for one new client
-create it once; without a name it is the predefined "Клиент из AmoCRM". Then the lead gets its
-appointment fields and a note through the outbox, in the same transaction.
+the resource's own schedule). An optional ``service_id`` books that service (the widget lists the services,
+``GET /services``) instead of "Номенклатура AmoCRM": for as long as the doctor performs it, only with one
+of its performers (409 ``doctor_not_linked``), and in one of its rooms (the first free one, the group's own
+for a group slot; 409 ``no_room_free`` when none is); the slots of a service are its own. The client is the
+lead's main contact's (:mod:`erp.amocrm.contacts`): read
+from amoCRM before the transaction, found by the contact's id or created with its name, phone and email,
+once however many bookings of that contact run at once. If amoCRM cannot be read the booking is refused
+(502 ``amocrm_contact_unavailable``, 503 ``amocrm_busy``) and nothing is written: booking under another
+client would make a duplicate the contact's next booking could not find. A lead without contacts (or
+one amoCRM does not know, or any lead while the exchange is paused) books as before: the client is
+found by the typed name (case and runs of spaces aside) or created, under a transaction-scoped lock on
+that name, so concurrent bookings for one new client create it once; without a name it is the
+predefined "Клиент из AmoCRM". Then the lead gets its appointment fields and a note through the outbox,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import asyncpg
 import jwt
 
 from erp.amocrm import connection as connections
-from erp.amocrm import outbox
+from erp.amocrm import contacts, outbox
 from erp.amocrm.connection import Connection
 from erp.app.settings import Settings
 from erp.catalogs.clients import AMOCRM_CLIENT
@@ -36,6 +46,7 @@ from erp.platform.dates import DateError, read_day
 from erp.platform.db import retried
 from erp.platform.errors import Conflict, ErpError, Unauthorized, ValidationError
 from erp.platform.posting import Engine
+from erp.services import service_slots
 from erp.services.preferences import effective_settings
 from erp.services.scheduling import free_slots, inside_intervals, working_intervals
 
@@ -98,13 +109,28 @@ async def appointment_minutes(conn: asyncpg.Connection, settings: Settings) -> i
     return minutes or settings.default_appointment_minutes
 
 
-async def slots(conn: asyncpg.Connection, settings: Settings, day: dt.date, doctor_id: int | None = None) -> dict:
+async def slots(conn: asyncpg.Connection, settings: Settings, day: dt.date, doctor_id: int | None = None,
+                service_id: int | None = None) -> dict:
+    """Who works on ``day`` and their free times: for "Номенклатура AmoCRM", or for the service
+    ``service_id`` (its performers only, each for their own duration, when one of its rooms is free)."""
     settings = await effective_settings(conn, settings)
     minutes = await appointment_minutes(conn, settings)
+    if service_id is not None:
+        minutes = (await service_slots.service(conn, service_id)).duration or settings.default_appointment_minutes
     doctors = await free_slots(conn, day, tz=settings.tz, step=settings.slot_step_minutes, duration=minutes,
-                               doctor_id=doctor_id)
+                               doctor_id=doctor_id, service_id=service_id)
     return {"date": day, "step_minutes": settings.slot_step_minutes, "duration_minutes": minutes,
-            "doctors": [{"id": d.id, "name": d.name, "slots": d.slots} for d in doctors]}
+            "doctors": [{"id": d.id, "name": d.name, "slots": d.slots,
+                         "duration_minutes": d.duration_minutes or minutes, "taken": d.taken} for d in doctors]}
+
+
+async def services(conn: asyncpg.Connection) -> list[dict]:
+    """The services a manager may book from the lead card, by name: each with its price, duration and,
+    for a group service, its places."""
+    rows = await conn.fetch(
+        "SELECT id, name, price, duration_minutes, group_capacity FROM cat_nomenclature"
+        " WHERE kind = 'service' AND NOT is_group AND NOT deletion_mark ORDER BY name, id")
+    return [dict(r) for r in rows]
 
 
 def _id(value: Any) -> bool:
@@ -113,7 +139,7 @@ def _id(value: Any) -> bool:
 
 def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
     problems: dict[str, str] = {}
-    for field, what in (("room_id", "кабинет"), ("equipment_id", "оборудование")):
+    for field, what in (("room_id", "кабинет"), ("equipment_id", "оборудование"), ("service_id", "услугу")):
         if data.get(field) is not None and not _id(data[field]):
             problems[field] = f"выберите {what} из списка"
     lead_id, doctor_id = data.get("lead_id"), data.get("doctor_id")
@@ -132,7 +158,8 @@ def _parse(data: dict[str, Any]) -> tuple[int, dt.date, int, dt.time, str]:
     client_name = data.get("client_name") or ""
     if not isinstance(client_name, str) or len(client_name.strip()) > 250:
         problems["client_name"] = "ФИО клиента — строка не длиннее 250 символов"
-    unknown = set(data) - {"lead_id", "date", "doctor_id", "time", "client_name", "room_id", "equipment_id"}
+    unknown = set(data) - {"lead_id", "date", "doctor_id", "time", "client_name", "room_id", "equipment_id",
+                           "service_id"}
     problems.update({key: "неизвестное поле" for key in sorted(unknown)})
     if problems:
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
@@ -188,16 +215,32 @@ async def book(conn: asyncpg.Connection, engine: Engine, settings: Settings, dat
                                  doctor_id)
     if doctor is None:
         raise ValidationError.field("doctor_id", "врач не найден или не ведёт приём")
-    minutes = await appointment_minutes(conn, settings)
+    svc = await service_slots.service(conn, data["service_id"]) if data.get("service_id") is not None else None
+    minutes = (svc.minutes(doctor_id, settings.default_appointment_minutes) if svc is not None
+               else await appointment_minutes(conn, settings))
     starts = await _check_time(conn, settings, doctor, day, at, minutes)
-    service = await conn.fetchrow("SELECT id, price FROM cat_nomenclature WHERE predefined = $1", AMOCRM_SERVICE)
+    service = await conn.fetchrow("SELECT id, price FROM cat_nomenclature WHERE " + (
+        "id = $1" if svc is not None else "predefined = $1"), svc.id if svc is not None else AMOCRM_SERVICE)
+    room_id = data.get("room_id")
+    if svc is not None and svc.rooms and room_id is None and (svc.performers == {} or doctor_id in svc.performers):
+        ends = local_time.plus(starts, minutes)
+        rooms = await service_slots.rooms_on(conn, day, settings.tz, svc.rooms)
+        room_id = rooms.free(day, settings.tz, starts, ends, svc.key(doctor_id, starts, ends))
+        if room_id is None:
+            raise Conflict(f"Все кабинеты услуги «{svc.name}» заняты {day:%d.%m.%Y} в {at:%H:%M}: "
+                           "выберите другое время",
+                           code="no_room_free", details={"rooms": list(svc.rooms)})
+    contact = await contacts.lead_contact(conn, settings, lead_id)  # amoCRM is not called inside a transaction
 
     async def booking():
         async with conn.transaction():
-            client_id = await _client(conn, engine, client_name)
+            if contact is not None:
+                client_id = await contacts.linked_client(conn, engine, *contact)
+            else:
+                client_id = await _client(conn, engine, client_name)
             request = await engine.create(conn, engine.registry.documents["requests"], {
                 "client_id": client_id, "doctor_id": doctor_id, "starts_at": starts.isoformat(),
-                "room_id": data.get("room_id"), "equipment_id": data.get("equipment_id"),
+                "room_id": room_id, "equipment_id": data.get("equipment_id"),
                 "duration_minutes": minutes, "amocrm_lead_id": lead_id,
                 "comment": f"Из amoCRM, сделка {lead_id}",
                 "lines": [{"nomenclature_id": service["id"], "quantity": "1", "price": str(service["price"] or 0)}],

@@ -39,13 +39,15 @@ async def render(conn, registry, kind: DocumentKind, docs: list[Doc], out_t: typ
     derived = await derive(conn, registry, kind, docs)
     out = []
     for doc in docs:
+        extra = dict(derived.get(doc.id, {}))
+        per_line = extra.pop("lines", None) or [{} for _ in doc.lines]
         body = {"id": doc.id, "number": doc.number, "date": doc.date.astimezone(tz), "posted": doc.posted,
                 "deletion_mark": doc.deletion_mark,
                 "based_on": {"kind": doc.based_on[0], "id": doc.based_on[1]} if doc.based_on else None,
-                **{k: plain(v, tz) for k, v in doc.header.items()}, **derived.get(doc.id, {})}
+                **{k: plain(v, tz) for k, v in doc.header.items()}, **extra}
         if kind.lines:
-            body["lines"] = [{"line_no": i, **{k: plain(v, tz) for k, v in line.items()}}
-                             for i, line in enumerate(doc.lines, start=1)]
+            body["lines"] = [{"line_no": i, **{k: plain(v, tz) for k, v in line.items()}, **more}
+                             for i, (line, more) in enumerate(zip(doc.lines, per_line, strict=True), start=1)]
         out.append(msgspec.convert(body, out_t, strict=False))
     return out
 

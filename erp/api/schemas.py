@@ -131,11 +131,13 @@ def document_types(kind: DocumentKind) -> tuple[type, type, type | None]:
     if kind.lines:
         # a line's read-only field (a cost the document computes) is shown and ignored, like the header's
         line_fields = [_shown(f.name, _out_type(f)) if f.read_only else _optional(f) for f in kind.lines]
+        line_fields += [_shown(f.name, _out_type(f)) for f in kind.derived_line_fields]
         line_in = msgspec.defstruct(f"{base}LineIn", [_shown("line_no", int), *line_fields],
                                     forbid_unknown_fields=True, kw_only=True)
         line_out = msgspec.defstruct(f"{base}Line", [("line_no", int),
                                                      *[(f.name, _out_type(f) | None, None)
-                                                       for f in kind.lines]], kw_only=True)
+                                                       for f in (*kind.lines, *kind.derived_line_fields)]],
+                                    kw_only=True)
         lines_spec = [("lines", list[line_in], [])]
     create = msgspec.defstruct(
         f"{base}Input",

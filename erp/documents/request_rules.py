@@ -3,6 +3,9 @@ posting a draft, re-posting, unposting, a calendar move, a widget booking.
 
 * the doctor must be active (422 ``validation_error`` on ``doctor_id``);
 * the room must be a room and the equipment equipment (422 ``validation_error`` on the field);
+* a service that lists its performers («Исполнители услуги») is booked with one of them only (409
+  ``doctor_not_linked`` naming the service and who performs it), and a service that lists its rooms
+  («Кабинеты услуги») in one of them when a room is chosen (409 ``room_not_linked``);
 * the visit's day must be outside the closed period, before and after a change (409 ``period_closed``);
 * a visit that has not started cannot be «Пришел» (409 ``visit_not_started``);
 * a visit already rendered (a posted «Оказание услуг» based on it) cannot be moved to another time or
@@ -29,6 +32,33 @@ def moved(old: Doc | None, new: Doc) -> bool:
     return old is not None and (old.starts_at != new.starts_at or old.doctor_id != new.doctor_id)
 
 
+def _performers(new: Doc, inputs) -> list[ErpError]:
+    doctor = new.header.get("doctor_id")
+    services, performers = inputs["durations"], inputs["performers"]
+    for item in dict.fromkeys(ln.get("nomenclature_id") for ln in new.lines):
+        rows = performers.get(item)
+        service = services.get(item)
+        if not rows or service is None or service["kind"] != "service" or any(r["doctor_id"] == doctor for r in rows):
+            continue
+        who = ", ".join(r["name"] for r in rows)
+        return [Conflict(f"Услугу «{service['name']}» оказывает только {who}: выбранный врач её не оказывает",
+                         code="doctor_not_linked",
+                         details={"nomenclature_id": item, "doctors": [r["doctor_id"] for r in rows],
+                                  "fields": {"doctor_id": "врач не оказывает эту услугу"}})]
+    room = new.header.get("room_id")
+    for item in dict.fromkeys(ln.get("nomenclature_id") for ln in new.lines) if room else ():
+        rows = inputs["service_rooms"].get(item, ())
+        service = services.get(item)
+        if not rows or service is None or service["kind"] != "service" or any(r["room_id"] == room for r in rows):
+            continue
+        where = ", ".join(r["name"] for r in rows)
+        return [Conflict(f"Услугу «{service['name']}» оказывают только в кабинетах: {where}",
+                         code="room_not_linked",
+                         details={"nomenclature_id": item, "rooms": [r["room_id"] for r in rows],
+                                  "fields": {"room_id": "в этом кабинете услугу не оказывают"}})]
+    return []
+
+
 def rules(old: Doc | None, new: Doc, inputs) -> list[ErpError]:
     tz = inputs.settings.tz
     unposting = old is not None and old.posted and not new.posted
@@ -52,6 +82,7 @@ def rules(old: Doc | None, new: Doc, inputs) -> list[ErpError]:
         resource = inputs.get(field)
         if resource is not None and resource["kind"] != kind:
             errors.append(ValidationError.field(field, f"«{resource['name']}» — {wrong}"))
+    errors += _performers(new, inputs)
     if status is not None and status["predefined"] == CAME and \
             new.starts_at > dt.datetime.now(dt.UTC) + EARLY_ARRIVAL:
         errors.append(Conflict(f"Приём {new.starts_at.astimezone(tz):%d.%m.%Y в %H:%M} ещё не начался: "

@@ -14,13 +14,20 @@ from erp.catalogs.nomenclature import AMOCRM_SERVICE
 from erp.platform.document import BasedOn, Doc, DocumentKind, Index
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
-from erp.platform.posting.inputs import Balances, First, Lookup, Many, Predefined
+from erp.platform.posting.inputs import Balances, Documents, First, Lookup, Many, Predefined
+from erp.registers.returnable_sales import returnable_sales
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
 from erp.services.pricing import compute_line, money, vat_of
 
 from . import service_materials
+
+
+class BelowReturns(Conflict):
+    """The rendering would be unposted, or sell less than its posted returns took back."""
+
+    code = "rendering_has_returns"
 
 
 class GoodsShortage(Conflict):
@@ -35,7 +42,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     return header, lines
 
 
-def needs(_old: Doc | None, new: Doc, _settings) -> dict:
+def needs(old: Doc | None, new: Doc, _settings) -> dict:
     """The organization's VAT rate, the warehouse's name, which lines are goods (with their names
     for a shortfall message) and every line's item's balance in the warehouse (the goods among
     them are known only with the answers; all are read in the one query)."""
@@ -48,7 +55,47 @@ def needs(_old: Doc | None, new: Doc, _settings) -> dict:
         out["stock"] = Balances("stock", tuple((warehouse, n) for n in ids))
     if ids and new.posted:
         out |= service_materials.needs(ids, warehouse)
+    if old is not None and old.posted and old.id is not None:
+        # What posted «Возврат от клиента» took back: the register's balance without the rendering's own
+        # movements (minus the returns), for every item it sold or sells, and the returns' numbers.
+        sold = tuple(sorted({*ids, *(ln["nomenclature_id"] for ln in old.lines)}))
+        out["returned"] = Balances(returnable_sales.name, tuple((old.id, n) for n in sold))
+        out["returned_items"] = Many("nomenclature", sold, ("name",))
+        out["returns"] = Documents("client-returns", {"based_on_kind": "service-renderings", "based_on_id": old.id},
+                                   posted=True)
     return out
+
+
+def rules(old: Doc | None, new: Doc, inputs) -> list:
+    """A rendering with posted returns is not unposted, and sells no less of an item (quantity or amount)
+    than they took back: the returns are unposted first. (The register's balance control is the guard
+    when a return and the rendering's change race.)"""
+    returned = {key[1]: (-value["quantity"], -value["amount"]) for key, value in inputs.get("returned", {}).items()
+                if value["quantity"] < 0 or value["amount"] < 0}
+    if not returned:
+        return []
+    numbers = ", ".join(f"№ {r['number']}" for r in inputs.get("returns", []))
+    if not new.posted:
+        return [BelowReturns(f"По документу оформлены возвраты от клиента ({numbers}): сначала отмените их проведение",
+                             details={"returns": [r["id"] for r in inputs.get("returns", [])]})]
+    names = inputs.get("returned_items", {})
+    sold: dict[int, tuple[Decimal, Decimal]] = {}
+    for ln in new.lines:
+        quantity, amount = sold.get(ln["nomenclature_id"], (Decimal(0), Decimal(0)))
+        sold[ln["nomenclature_id"]] = (quantity + ln["quantity"], amount + ln["amount"])
+    below = []
+    for item, (quantity, amount) in returned.items():
+        has_quantity, has_amount = sold.get(item, (Decimal(0), Decimal(0)))
+        if has_quantity < quantity or has_amount < amount:
+            below.append({"nomenclature_id": item, "item": (names.get(item) or {}).get("name", str(item)),
+                          "returned_quantity": str(quantity), "returned_amount": str(amount),
+                          "quantity": str(has_quantity), "amount": str(has_amount)})
+    if not below:
+        return []
+    listed = "; ".join(f"«{b['item']}»: возвращено {b['returned_quantity']} на {b['returned_amount']},"
+                       f" в документе {b['quantity']} на {b['amount']}" for b in below)
+    return [BelowReturns(f"По документу оформлены возвраты от клиента ({numbers}), и в нём не может остаться меньше,"
+                         f" чем возвращено — {listed}", details={"items": below})]
 
 
 def _goods(inputs) -> dict[int, str]:
@@ -78,9 +125,10 @@ def movements(doc: Doc, inputs) -> dict:
         return cost
 
     expenses, line_costs = [], [Decimal("0.00")] * len(doc.lines)
+    goods_costs = list(line_costs)
     for i, ln in enumerate(doc.lines):
         if ln["nomenclature_id"] in goods:
-            line_costs[i] = cost = take(ln["nomenclature_id"], ln["quantity"])
+            line_costs[i] = goods_costs[i] = cost = take(ln["nomenclature_id"], ln["quantity"])
             expenses.append(stock.expense(doc.date, warehouse_id=doc.warehouse_id,
                                           nomenclature_id=ln["nomenclature_id"], quantity=ln["quantity"], cost=cost))
     for i, item, quantity in used:
@@ -97,6 +145,11 @@ def movements(doc: Doc, inputs) -> dict:
     _refuse_shortfalls(doc.warehouse_id, required, {**service_materials.names(materials), **goods},
                        (inputs["warehouse"] or {}).get("name"), balances)
     vat_rate = (inputs["organization"] or {}).get("vat_rate")
+    # What may come back (a «Возврат от клиента»): each line, and the cost its goods left the stock with.
+    returnable = [returnable_sales.receipt(doc.date, service_rendering_id=doc.id, nomenclature_id=ln["nomenclature_id"],
+                                           quantity=ln["quantity"], amount=ln["amount"],
+                                           vat=vat_of(ln["amount"], vat_rate), cost=cost)
+                  for ln, cost in zip(doc.lines, goods_costs, strict=True)]
     return {
         sales: [sales.turnover(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
                                nomenclature_id=ln["nomenclature_id"], doctor_id=doc.doctor_id,
@@ -106,6 +159,7 @@ def movements(doc: Doc, inputs) -> dict:
         settlements: [settlements.receipt(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
                                           amount=doc.amount_total)] if doc.amount_total else [],
         stock: expenses,
+        returnable_sales: returnable,
     }
 
 
@@ -181,7 +235,8 @@ service_renderings = DocumentKind(
         Field("amount", "money", "Сумма"),
         Field("note", "str", "Сертификат/абонемент", max_length=200),
     ),
-    registers=(sales, stock, settlements), movements=movements, prepare=prepare, needs=needs,
+    registers=(sales, stock, settlements, returnable_sales), movements=movements, prepare=prepare, needs=needs,
+    rules=rules,
     based_on=(BasedOn("requests", _from_request, _request_needs), BasedOn("invoices", _from_invoice, _invoice_needs)),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
     lines_title="Работы",

@@ -77,11 +77,14 @@ class BasedOn:
 class Derived:
     """Read-only values computed on read (an invoice's status and amount due): ``fields`` declare
     them, ``needs(docs)`` what to read for a page of documents, ``compute(docs, inputs)`` gives
-    ``{id: {field: value}}``. Pure, like a posting rule."""
+    ``{id: {field: value}}``. Pure, like a posting rule. ``line_fields`` are derived per line (what
+    arrived on each line of a supplier order): ``compute`` gives them for a document read with its
+    lines as ``"lines": [{field: value}, …]``, one per line, in order."""
 
     fields: tuple[Field, ...]
     needs: Callable[[Sequence[Doc]], Mapping[str, Any]]
     compute: Callable[[Sequence[Doc], Any], Mapping[int, Mapping[str, Any]]]
+    line_fields: tuple[Field, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,17 +130,62 @@ class NoOverlap:
     end: str
     code: str = "exclusion_conflict"
     message: Callable[[Doc, Any], str] | None = None
+    # A column whose equal, non-empty values share one slot (a group booking, see :class:`SharedSlot`):
+    # such documents may hold the same time together; against anything else they still may not overlap.
+    shared: str | None = None
 
     def ddl(self, table: str) -> str:
         equal = ", ".join(f"{ident(f)} WITH =" for f in self.equal)
+        # a document without a shared key is its own slot: its id (a key never looks like a bare number)
+        shared = f", (coalesce(nullif({ident(self.shared)}, ''), id::text)) WITH <>" if self.shared else ""
         return f"""DO $$ BEGIN
   CREATE EXTENSION IF NOT EXISTS btree_gist;
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {literal(self.name)}) THEN
     ALTER TABLE {ident(table)} ADD CONSTRAINT {ident(self.name)}
-      EXCLUDE USING gist ({equal}, tstzrange({ident(self.start)}, {ident(self.end)}, '[)') WITH &&)
+      EXCLUDE USING gist ({equal}, tstzrange({ident(self.start)}, {ident(self.end)}, '[)') WITH &&{shared})
       WHERE (posted AND NOT deletion_mark);
   END IF;
 END $$;"""
+
+
+# The SQLSTATE the shared slot's trigger raises when the slot is full (see :class:`SharedSlot`).
+SLOT_FULL = "EB003"
+
+
+@dataclass(frozen=True)
+class SharedSlot:
+    """Posted, unmarked documents with the same non-empty ``key`` hold one slot together (a group
+    booking; an empty key shares nothing), at most ``limit`` (a column of each: the slot's capacity)
+    of them. A trigger counts them under a transaction-scoped advisory lock on the key, so concurrent
+    postings into one slot are counted one after another (capacity + 1 at once: exactly capacity
+    succeed); the refusal is a 409 with ``code`` and ``message(doc, inputs)``. The kind's no-overlap
+    rules name ``key`` as their ``shared`` column."""
+
+    key: str
+    limit: str
+    code: str = "slot_full"
+    message: Callable[[Doc, Any], str] | None = None
+
+    def ddl(self, table: str) -> list[str]:
+        function, trigger = ident(f"{table}_{self.key}_limit"), ident(f"{table}_{self.key}_limit")
+        key, limit = ident(self.key), ident(self.limit)
+        # PL/pgSQL: after the lock, the count's own snapshot sees what the slot's previous holder committed
+        return [f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE taken bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended({literal(table + ':')} || NEW.{key}, 0));
+  SELECT count(*) INTO taken FROM {ident(table)}
+    WHERE {key} = NEW.{key} AND posted AND NOT deletion_mark AND id <> NEW.id;
+  IF taken >= coalesce(NEW.{limit}, 1) THEN
+    RAISE EXCEPTION 'slot % is full', NEW.{key} USING ERRCODE = {literal(SLOT_FULL)},
+      DETAIL = taken::text;
+  END IF;
+  RETURN NEW;
+END $$""",
+                f"DROP TRIGGER IF EXISTS {trigger} ON {ident(table)}",
+                f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {ident(table)} FOR EACH ROW"
+                f" WHEN (NEW.posted AND NOT NEW.deletion_mark AND NEW.{key} <> '')"
+                f" EXECUTE FUNCTION {function}()"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,6 +217,8 @@ class DocumentKind:
     # message of their conflicts.
     indexes: tuple[Index, ...] = ()
     no_overlap: NoOverlap | tuple[NoOverlap, ...] | None = None
+    # Documents that share one time slot up to a capacity (group bookings), checked by a trigger.
+    shared_slot: SharedSlot | None = None
     conflict_message: str = "Документ конфликтует с уже проведённым"
     # Which header field points at the organization, and which of its attributes is the prefix.
     prefix_from: tuple[str, str, str] | None = None  # (field, catalog, attribute)
@@ -201,6 +251,10 @@ class DocumentKind:
         return self.derived.fields if self.derived else ()
 
     @property
+    def derived_line_fields(self) -> tuple[Field, ...]:
+        return self.derived.line_fields if self.derived else ()
+
+    @property
     def overlaps(self) -> tuple[NoOverlap, ...]:
         if self.no_overlap is None:
             return ()
@@ -228,6 +282,7 @@ class DocumentKind:
             f'CREATE INDEX IF NOT EXISTS "{self.table}_based_on_idx" ON "{self.table}"'
             " (based_on_kind, based_on_id) WHERE based_on_id IS NOT NULL",
             *(overlap.ddl(self.table) for overlap in self.overlaps),
+            *(self.shared_slot.ddl(self.table) if self.shared_slot else ()),
             *(index.ddl(self.table) for index in self.indexes),
         ]
 

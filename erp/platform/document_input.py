@@ -61,7 +61,7 @@ def parse_document(kind: DocumentKind, data: Mapping[str, Any], tz: ZoneInfo,
         raw_lines = []
     if raw_lines and not kind.lines:
         problems["lines"] = "у документа нет табличной части"
-    line_names = {f.name for f in kind.lines}
+    line_names = {f.name for f in kind.lines} | {f.name for f in kind.derived_line_fields}
     for i, raw in enumerate(raw_lines):
         if not isinstance(raw, Mapping):
             problems[f"lines[{i}]"] = "строка должна быть объектом"

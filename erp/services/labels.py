@@ -16,6 +16,7 @@ CHOICE_LABELS = {
     "cash-desks": "Касса", "bank-accounts": "Банковский счёт",  # a money account's kind («Денежные средства»)
     "to_supplier": "Оплата поставщику", "to_client": "Возврат клиенту",  # an outgoing payment's operation
     "other_expense": "Прочий расход",
+    "expected": "Ожидается", "partially_received": "Частично получен", "received": "Получен",
 }
 
 # A flag as the export writes it ("Да"/"Нет") and the other ways a spreadsheet says yes or no.

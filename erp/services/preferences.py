@@ -30,7 +30,6 @@ class Preferences:
     default_appointment_minutes: int = 30
     day_start: dt.time = dt.time(8, 0)
     day_end: dt.time = dt.time(21, 0)
-    low_stock_threshold: Decimal = Decimal(10)
 
     def apply_to(self, settings: Settings) -> Settings:
         """The settings with the stored slot step and default duration."""
@@ -54,8 +53,6 @@ def _to_json(value: Any) -> Any:
 def _from_json(name: str, raw: Any) -> Any:
     if name in ("day_start", "day_end"):
         return dt.time.fromisoformat(raw)
-    if name == "low_stock_threshold":
-        return Decimal(raw)
     return int(raw)
 
 
@@ -110,14 +107,6 @@ def parse(data: Mapping[str, Any], current: Preferences) -> Preferences:
             problems[name] = "время ЧЧ:ММ"
     if "day_start" in out and "day_end" in out and out["day_start"] >= out["day_end"]:
         problems["day_end"] = "окончание дня должно быть позже начала"
-    raw = data.get("low_stock_threshold", current.low_stock_threshold)
-    try:
-        threshold = Decimal(str(raw).strip().replace(",", ".").replace(" ", ""))
-        if not threshold.is_finite() or threshold < 0:
-            raise InvalidOperation
-        out["low_stock_threshold"] = threshold
-    except InvalidOperation:
-        problems["low_stock_threshold"] = "неотрицательное число"
     if problems:
         summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationError(f"Неверные настройки — {summary}", details={"fields": problems})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -33,6 +33,8 @@ class DoctorSlots:
     name: str
     intervals: list[tuple[dt.time, dt.time]]
     slots: list[str]
+    duration_minutes: int | None = None  # for a service: how long this doctor performs it
+    taken: dict[str, int] = field(default_factory=dict)  # a group service's begun slots: places taken
 
 
 async def working_intervals(conn: asyncpg.Connection, day: dt.date,
@@ -126,13 +128,22 @@ def _slots_across_shift(day: dt.date, tz: ZoneInfo, start: dt.time, end: dt.time
 
 
 async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, step: int, duration: int,
-                     doctor_id: int | None = None, now: dt.datetime | None = None) -> list[DoctorSlots]:
+                     doctor_id: int | None = None, now: dt.datetime | None = None,
+                     service_id: int | None = None) -> list[DoctorSlots]:
     """Doctors who work on ``day`` (active ones, by name), each with their free start times;
-    on today (``now``, by default the current moment) only the starts after ``now``."""
+    on today (``now``, by default the current moment) only the starts after ``now``. For a service
+    (``service_id``): only its performers, each for their own duration, at times one of its rooms is
+    free too, and the group slots of a group service that still have a place
+    (:mod:`erp.services.service_slots`)."""
+    from erp.services import service_slots
+
     checked_moment(day, tz, "date")  # a day that can hold a visit (422 outside 1900–9998)
+    svc = await service_slots.service(conn, service_id) if service_id is not None else None
     now = now or dt.datetime.now(dt.UTC)
     past = [(0, math.floor(now.timestamp()) + 1)] if day == now.astimezone(tz).date() else []
     intervals = await working_intervals(conn, day, doctor_id)
+    if svc is not None and svc.performers:
+        intervals = {d: hours for d, hours in intervals.items() if d in svc.performers}
     if not intervals:
         return []
     start, end = day_bounds(day, tz)
@@ -143,10 +154,30 @@ async def free_slots(conn: asyncpg.Connection, day: dt.date, *, tz: ZoneInfo, st
         " AND r.starts_at < $3 AND r.ends_at > $2"
         " WHERE d.id = ANY($1::bigint[]) AND d.active AND NOT d.deletion_mark"
         " GROUP BY d.id, d.name ORDER BY d.name, d.id", list(intervals), start, end)
-    return [DoctorSlots(d["id"], d["name"], intervals[d["id"]],
-                        slots_in_seconds(day, tz, intervals[d["id"]],
-                                         [*zip(d["starts"], d["ends"], strict=True), *past], step, duration))
-            for d in doctors]
+    if svc is None:
+        return [DoctorSlots(d["id"], d["name"], intervals[d["id"]],
+                            slots_in_seconds(day, tz, intervals[d["id"]],
+                                             [*zip(d["starts"], d["ends"], strict=True), *past], step, duration))
+                for d in doctors]
+    groups = await service_slots.open_groups(conn, day, tz, svc, [d["id"] for d in doctors])
+    rooms = await service_slots.rooms_on(conn, day, tz, svc.rooms) if svc.rooms else None
+    out = []
+    for d in doctors:
+        minutes = svc.minutes(d["id"], duration)
+        labels = set(slots_in_seconds(day, tz, intervals[d["id"]], [*zip(d["starts"], d["ends"], strict=True), *past],
+                                      step, minutes))
+        taken = {label: n for label, (a, b, n) in groups.get(d["id"], {}).items()
+                 if (b - a) == dt.timedelta(minutes=minutes) and (not past or a > now)}
+        labels |= {label for label, n in taken.items() if n < (svc.capacity or 1)}
+        if rooms is not None:
+            def room_free(label: str, doctor: int = d["id"], minutes: int = minutes) -> bool:
+                starts = service_slots.slot_moment(day, label, tz)
+                ends = local_time.plus(starts, minutes)
+                return rooms.free(day, tz, starts, ends, svc.key(doctor, starts, ends)) is not None
+            labels = {label for label in labels if room_free(label)}
+        out.append(DoctorSlots(d["id"], d["name"], intervals[d["id"]], sorted(labels), minutes,
+                               {label: n for label, n in taken.items() if label in labels}))
+    return out
 
 
 def inside_intervals(day: dt.date, tz: ZoneInfo, intervals: list[tuple[dt.time, dt.time]],

@@ -8,8 +8,15 @@ from tests.clinic.test_service_rendering import rendering
 from tests.clinic.test_work_schedule import line, ws
 
 
-def documents(clinic: Clinic) -> dict[str, dict]:
+def documents(clinic: Clinic, sold: int | None = None) -> dict[str, dict]:
+    """``sold``: a posted «Оказание услуг» (:func:`sold_rendering`) the sample «Возврат от клиента» is based on;
+    without it there is no such sample."""
     svc = {"nomenclature_id": clinic.service, "quantity": "2", "price": "1500"}
+    returned = {"client-returns": {
+        "date": "2021-12-23T10:00:00", "organization_id": clinic.org, "client_id": clinic.client,
+        "warehouse_id": clinic.warehouse, "reason": "Не подошло",
+        "based_on": {"kind": "service-renderings", "id": sold},
+        "lines": [{"nomenclature_id": clinic.service, "quantity": "1"}]}} if sold is not None else {}
     return {
         "work-schedules": ws("2021-12-01", [line(clinic.efimova, "2021-12-23", "08:15", "13:00")]),
         "resource-schedules": {"date": "2021-12-08T09:00:00", "month": "2021-12-01", "lines": [
@@ -39,4 +46,15 @@ def documents(clinic: Clinic) -> dict[str, dict]:
         "money-transfers": {"date": "2021-12-23T13:00:00", "organization_id": clinic.org, "method": "bank",
                             "bank_account_id": clinic.account, "method_to": "cash", "cash_desk_to_id": clinic.desk,
                             "amount": "100.00"},
+        "supplier-orders": {"date": "2021-12-19T09:00:00", "organization_id": clinic.org,
+                            "supplier_id": clinic.supplier, "warehouse_id": clinic.warehouse,
+                            "lines": [{"nomenclature_id": clinic.goods, "quantity": "10", "price": "20"}]},
+        **returned,
     }
+
+
+async def sold_rendering(api, clinic: Clinic) -> int:
+    """A posted rendering of the sample's service, for returns to be based on."""
+    body = rendering(clinic, {"nomenclature_id": clinic.service, "quantity": "5", "price": "1500"},
+                     date="2021-12-20T09:00:00")
+    return (await api.create("service-renderings", body, post=True))["id"]

@@ -10,7 +10,7 @@ import re
 
 from tests.input.conftest import counts, refused
 from tests.input.routes import Operation, concrete, hostile_values, http_routes, operations
-from tests.input.samples import documents
+from tests.input.samples import documents, sold_rendering
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 WIDGET = "/api/amocrm/widget/"
@@ -21,9 +21,10 @@ async def world(api, clinic) -> dict:
     """A written document of every kind (their ids fill the paths) and the clinic's items."""
     ids = {"organization_id": clinic.org, "user_id": 1, "event_id": 1, "generated_id": 1}
     docs = {}
-    for kind, body in documents(clinic).items():
+    sold = await sold_rendering(api, clinic)
+    for kind, body in documents(clinic, sold).items():
         docs[kind] = await api.create(kind, body)
-    return {"ids": ids, "docs": docs}
+    return {"ids": ids, "docs": docs, "sold": sold}
 
 
 def _ids_for(path: str, w: dict, clinic) -> dict[str, int]:
@@ -85,7 +86,7 @@ async def test_nul_in_the_login_form_the_oauth_callback_and_a_search_box(client,
 def _base_body(op: Operation, w: dict, clinic) -> dict:
     m = re.match(r"^/api/documents/([a-z-]+)(/\{doc_id\})?$", op.path)
     if m and m.group(1) in w["docs"]:
-        return dict(documents(clinic)[m.group(1)])
+        return dict(documents(clinic, w["sold"])[m.group(1)])
     if op.path.startswith("/api/catalogs/"):
         return {"name": "Враждебный ввод"}
     return {}

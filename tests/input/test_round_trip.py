@@ -2,11 +2,11 @@
 number, flags, computed totals and the lines' ``line_no``) is saved, unchanged, for every kind; a
 catalog item read and sent back by PATCH likewise."""
 
-from tests.input.samples import documents
+from tests.input.samples import documents, sold_rendering
 
 
 async def test_every_document_kind_can_be_saved_back_as_read(api, clinic):
-    kinds = documents(clinic)
+    kinds = documents(clinic, await sold_rendering(api, clinic))
     registry = api.client.app.state.registry
     assert set(kinds) == set(registry.documents), "a new document kind needs a sample here"
     for kind, body in kinds.items():

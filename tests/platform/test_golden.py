@@ -31,7 +31,8 @@ SETTINGS = Settings(database_url=None, secret_key="golden", timezone="Europe/Mos
 
 # A new document of each kind (header, lines) and what its needs would read.
 EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
-    "goods-receipts": ({"organization_id": 1, "supplier_id": 3, "warehouse_id": 1, "comment": ""},
+    "goods-receipts": ({"organization_id": 1, "supplier_id": 3, "warehouse_id": 1, "supplier_order_id": None,
+                        "comment": ""},
                        [{"nomenclature_id": 7, "quantity": D("10.000"), "price": D("5.00"), "amount": D("50.00")}],
                        {}),
     "inventory-counts": ({"organization_id": 1, "warehouse_id": 1, "responsible": "Петрова О.Н.", "comment": ""},
@@ -44,6 +45,11 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                           "kind.stock": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")},
                                          (1, 9): {"quantity": D("1.000"), "cost": D("5.00")}},
                           "kind.last": {(1, 7): {"quantity": D("10.000"), "cost": D("50.00")}}}),
+    "supplier-orders": ({"organization_id": 1, "supplier_id": 3, "warehouse_id": 1, "quantity_total": D("12.000"),
+                         "amount_total": D("60.00"), "comment": ""},
+                        [{"nomenclature_id": 7, "quantity": D("10.000"), "price": D("5.00"), "amount": D("50.00")},
+                         {"nomenclature_id": 9, "quantity": D("2.000"), "price": D("5.00"), "amount": D("10.00")}],
+                        {"kind.items": {7: {"kind": "goods", "name": "Бинт"}, 9: {"kind": "goods", "name": "Шприц"}}}),
     "invoices": ({"organization_id": 1, "bank_account_id": 2, "client_id": 5, "due_date": None,
                   "amocrm_lead_id": None, "comment": ""},
                  [{"nomenclature_id": 8, "quantity": D("1.000"), "price": D("1000.00"), "discount_percent": None,
@@ -59,7 +65,8 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                   "duration_minutes": 30,
                   "amocrm_lead_id": None, "visit_status_id": None, "comment": ""}, [],
                  {"kind.client": {"id": 5}, "kind.booked": {"id": 1}, "kind.durations": {}, "kind.preferences": {},
-                  "kind.doctor": {"active": True}, "kind.status": None,
+                  "kind.performers": {}, "kind.service_rooms": {}, "kind.doctor": {"active": True, "name": "Ефимова"},
+                  "kind.status": None,
                   "kind.room_id": {"name": "Кабинет 1", "kind": "room", "always_available": True},
                   "kind.equipment_id": None,
                   "kind.intervals": [{"doctor_id": 4, "day": AT.date(), "start_time": dt.time(9),
@@ -100,6 +107,16 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                         {"kind.account": {"organization_id": 1, "name": "Основная касса"},
                          "kind.account_to": {"organization_id": 1, "name": "40702810938000000001 в ПАО Сбербанк"},
                          "kind.money": {(1, "cash-desks", 2): {"amount": D("1000.00")}}}),
+    "client-returns": ({"organization_id": 1, "client_id": 5, "warehouse_id": 1, "reason": "Не подошло",
+                        "comment": ""},
+                       [{"nomenclature_id": 7, "quantity": D("1.000")}, {"nomenclature_id": 8, "quantity": D("1.000")}],
+                       {"kind.base": {"number": "К00000000055", "date": AT, "posted": True, "organization_id": 1,
+                                      "client_id": 5, "doctor_id": 4},
+                        "kind.items": {7: {"kind": "goods", "name": "Бинт"}, 8: {"kind": "service", "name": "Приём"}},
+                        "kind.left": {(55, 7): {"quantity": D("2.000"), "amount": D("100.00"), "vat": D("0.00"),
+                                                "cost": D("20.00")},
+                                      (55, 8): {"quantity": D("1.000"), "amount": D("1000.00"), "vat": D("0.00"),
+                                                "cost": D("0.00")}}}),
     "work-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
                        [{"doctor_id": 4, "day": dt.date(2026, 3, 2), "start": dt.time(9), "end": dt.time(18)}], {}),
     "resource-schedules": ({"month": dt.date(2026, 3, 1), "comment": ""},
@@ -107,16 +124,19 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
                              "end": dt.time(20)}], {}),
 }
 
+# The document a kind's example is based on, where the kind needs one (a return is of a rendering).
+BASED_ON = {"client-returns": ("service-renderings", 55)}
+
 
 def _plans(kind_name: str):
     registry = clinic_registry()
     engine = Engine(registry, SETTINGS)
     kind = registry.documents[kind_name]
     header, lines, found = EXAMPLES[kind_name]
-    new = Doc(kind.name, 101, "", AT, True, False, header, tuple(lines))
+    new = Doc(kind.name, 101, "", AT, True, False, header, tuple(lines), BASED_ON.get(kind_name))
     created = engine.plan(kind, "create", None, new, found, None, author_id=1, prefix="")
     saved = Doc(kind.name, 101, "00000000007", AT, True, False, {**header, **created.document.header},
-                created.lines.rows if created.lines else (), number_year=2026)
+                created.lines.rows if created.lines else (), BASED_ON.get(kind_name), number_year=2026)
     reposted = engine.plan(kind, "write", saved, saved, found, None)
     return registry, created, reposted
 

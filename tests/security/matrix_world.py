@@ -106,6 +106,7 @@ class World:
     smtp_port: int
     lead: int = 7001
     spare: dict[str, int] = field(default_factory=dict)  # catalog → an unused item for the DELETE rows
+    sold: int = 0  # a posted rendering: what a return is filled from (the matrix's own rendering is a draft)
 
 
 def catalog_body(ids: Clinic, catalog: str, name: str) -> dict:
@@ -142,6 +143,9 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
         "stock-transfers": {"date": "2030-01-10T13:30:00", "organization_id": ids.org, "warehouse_id": ids.warehouse,
                             "warehouse_to_id": ids.cabinet,
                             "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
+        "supplier-orders": {"date": "2030-01-10T08:00:00", "organization_id": ids.org, "supplier_id": ids.supplier,
+                            "warehouse_id": ids.warehouse,
+                            "lines": [{"nomenclature_id": ids.goods, "quantity": "5", "price": "20"}]},
         "work-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
                            "lines": [{"doctor_id": ids.third, "day": DAY, "start": "10:00", "end": "12:00"}]},
         "resource-schedules": {"date": "2030-01-01T00:00:00", "month": "2030-01-01",
@@ -172,6 +176,11 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     if not ids.cabinet:  # a transfer needs a second warehouse
         ids = replace(ids, cabinet=(await api.item("warehouses", {"name": "Процедурный кабинет"}))["id"])
     bodies = document_bodies(ids)
+    sold = await api.create("service-renderings", bodies["service-renderings"], post=True)  # what returns are of
+    bodies["client-returns"] = {"date": f"{DAY}T16:00:00", "organization_id": ids.org, "client_id": ids.client,
+                                "warehouse_id": ids.warehouse, "based_on": {"kind": "service-renderings",
+                                                                            "id": sold["id"]},
+                                "lines": [{"nomenclature_id": ids.service, "quantity": "1"}]}
     docs = {kind: (await api.create(kind, body))["id"] for kind, body in bodies.items()}
     assert set(docs) == set(registry.documents), "a body for every document kind"
     printed = await api.client.get(f"/api/documents/invoices/{docs['invoices']}/print/invoice", headers=api.headers)
@@ -198,7 +207,7 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     await scans.attach(db, generated, png(), "скан.png", None)  # what «Скачать скан» gives back
     return World(ids, items, names, docs, bodies, generated, director,
                  victim, event, account.webhook_secret, account.account_id, account.subdomain, smtp_port,
-                 spare=spare)
+                 spare=spare, sold=sold["id"])
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -209,7 +218,7 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
     if name == "item_id":
         return (world.spare if method == "DELETE" else world.items)[owner]
     if name == "doc_id":
-        return world.docs[owner]
+        return world.sold if segments[i + 1:] == ["based", "client-returns"] else world.docs[owner]
     if name == "form":
         return FORMS[segments[i - 3]]
     if name == "user_id":

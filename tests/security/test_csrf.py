@@ -53,6 +53,8 @@ class Ids:
     event: int
     missed: int  # a status a visit in 2030 may take («Пришел» waits for the visit to start)
     generated: int  # a printed invoice in the registry of generated documents
+    supplier: int = 0
+    below_minimum: str = ""  # a row of «Потребность в закупке» (warehouse:item) to order
 
 
 Case = Callable[[Ids], tuple[str, dict]]
@@ -97,6 +99,9 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/integrations/amocrm/fields"): lambda i: ("/integrations/amocrm/fields", {"create": "1"}),
     ("POST", "/integrations/exchange-log/{event_id:int}/retry"): lambda i: (
         f"/integrations/exchange-log/{i.event}/retry", {"back": "/integrations/exchange-log"}),
+    ("POST", "/reports/purchase-needs/order"): lambda i: ("/reports/purchase-needs/order", {
+        "days": "30", "lead_days": "7", "row": i.below_minimum, "supplier_id": i.supplier,
+        "organization_id": i.org}),
     ("POST", "/print/batch"): lambda i: ("/print/batch", {"kind": "invoices", "form": "invoice", "doc": i.invoice}),
     ("POST", "/admin/users"): lambda i: ("/admin/users", {"username": "mallory", "full_name": "", "role": "admin",
                                                           "password": "mallory-pass-1"}),
@@ -186,8 +191,11 @@ async def ids(api, clinic, db, users) -> Ids:
     missed = await db.fetchval("SELECT id FROM cat_visit_statuses WHERE predefined = 'missed'")
     printed = await api.client.get(f"/api/documents/invoices/{invoice['id']}/print/invoice", headers=api.headers)
     generated = int(printed.headers["X-Generated-Document-Ids"])
+    await api.patch(f"/api/catalogs/nomenclature/{clinic.goods}",  # none in stock: below its minimum
+                    {"minimums": [{"warehouse_id": clinic.warehouse, "minimum": "5"}]})
     return Ids(clinic.org, clinic.client, clinic.service, clinic.efimova, clinic.ishaeva, request["id"],
-               invoice["id"], draft["id"], schedule, manager, admin, event, missed, generated)
+               invoice["id"], draft["id"], schedule, manager, admin, event, missed, generated,
+               clinic.supplier, f"{clinic.warehouse}:{clinic.goods}")
 
 
 def test_every_unsafe_ui_route_has_a_csrf_case(app):

@@ -148,7 +148,8 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     page.get_by_role("button", name="Провести", exact=True).focus()
     walk = tab_walk(page, "Удалить строку")
     assert [who for who, _ in walk] == [
-        "doc-date", "h-organization_id", "h-supplier_id", "h-warehouse_id", "h-comment", "Добавить",
+        "doc-date", "h-organization_id", "h-supplier_id", "h-warehouse_id", "h-supplier_order_id", "h-comment",
+        "Добавить",
         "line-0-nomenclature_id", "line-0-quantity", "line-0-price", "Скопировать строку", "Удалить строку"]
     for who, style in walk:
         assert style != at_rest[who], f"{who}: focus looks the same as no focus ({style})"
@@ -161,6 +162,8 @@ def test_a_document_form_by_keyboard_alone(chromium, served):
     page.keyboard.press("Enter")  # Enter moves to the next field, as in 1C…
     expect(warehouse).to_be_focused()
     choose_by_keyboard(page, warehouse, "осн", "Основной склад")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Заказ поставщику")).to_be_focused()  # an order of this supplier, if any
     page.keyboard.press("Enter")
     expect(page.get_by_label("Комментарий")).to_be_focused()
     page.keyboard.type("набрано с клавиатуры")

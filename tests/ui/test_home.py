@@ -1,4 +1,4 @@
-"""Главное: today's appointments, unpaid invoices, low stock and failed
+"""Главное: today's appointments, unpaid invoices, goods below their minimum stock and failed
 exchange events, each a link."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ async def test_the_home_page_lists_what_needs_attention_today(browser, api, clin
     await api.create("goods-receipts", {"supplier_id": clinic.supplier, "warehouse_id": clinic.warehouse,
                                         "lines": [{"nomenclature_id": clinic.goods, "quantity": "3", "price": "25"}]},
                      post=True)
+    await api.patch(f"/api/catalogs/nomenclature/{clinic.goods}",  # its minimum: 3 in stock is below it
+                    {"minimums": [{"warehouse_id": clinic.warehouse, "minimum": "5"}]})
     page = (await browser.get("/")).text
     today_card = page[page.index('id="h-today"'):page.index('id="h-unpaid"')]
     assert f'href="/documents/requests/{request["id"]}"' in today_card
@@ -28,5 +30,6 @@ async def test_the_home_page_lists_what_needs_attention_today(browser, api, clin
     assert f'href="/documents/invoices/{invoice["id"]}"' in unpaid and "ООО «МедСнаб»" in unpaid
     assert "3 000,00" in unpaid.replace("\xa0", " ") and "Не оплачен" in unpaid
     stock = page[page.index('id="h-stock"'):page.index('id="h-failed"')]
-    assert "Шприц 5 мл · Основной склад: 3" in stock and f"/reports/stock?warehouse_id={clinic.warehouse}" in stock
+    assert "Шприц 5 мл · Основной склад: 3 шт (минимум 5)" in stock
+    assert f"/reports/purchase-needs?warehouse_id={clinic.warehouse}" in stock
     assert 'href="/integrations/exchange-log?state=failed"' in page

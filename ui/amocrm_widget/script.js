@@ -1,9 +1,10 @@
 /*
  * The clinic's booking widget for the amoCRM lead card (location lcard-1).
  *
- * The manager picks a date, then a doctor from the list of doctors who work that day, then a time
- * from that doctor's free slots; doctor and time can only be chosen, never typed, so the clinic's
- * ERP always gets correct data. The button books the appointment (a posted Request in the ERP) and
+ * The manager picks a date and, if they like, the service (by default the clinic's «Номенклатура AmoCRM»),
+ * then a doctor from the list of doctors who work that day (for a service: those who perform it), then a
+ * time from that doctor's free slots (a group service's begun slots show their places taken, «11:00 (3/8)»);
+ * service, doctor and time can only be chosen, never typed, so the clinic's ERP always gets correct data. The button books the appointment (a posted Request in the ERP) and
  * shows its number, or the server's error as it is.
  *
  * Every call goes through amoCRM's $authorizedAjax, which adds the disposable token (X-Auth-Token,
@@ -47,7 +48,7 @@ define([], function () {
 
   return function () {
     var self = this;
-    var state = {day: '', doctors: [], busy: false};
+    var state = {day: '', doctors: [], services: [], busy: false};
 
     function t(key, values) {
       var texts = (self.i18n && self.i18n('card')) || {};
@@ -118,10 +119,41 @@ define([], function () {
       part('submit').disabled = true;
     }
 
+    function chosenService() {
+      var id = part('service') ? part('service').value : '';
+      return state.services.filter(function (s) { return String(s.id) === id; })[0] || null;
+    }
+
+    function showServices() {
+      var items = state.services.map(function (s) {
+        var text = s.name + (s.group_capacity ? ' (' + t('group', {places: s.group_capacity}) + ')' : '');
+        return {value: String(s.id), text: text};
+      });
+      fill(part('service'), t('any_service'), items);
+      part('service').disabled = false;
+    }
+
+    function loadServices() {
+      if (!backend()) {
+        return Promise.resolve();
+      }
+      return call('GET', '/api/amocrm/widget/services').then(function (answer) {
+        state.services = answer || [];
+        showServices();
+      }, function (failure) {
+        say(errorText(failure), 'error');
+      });
+    }
+
     function showTimes() {
       var id = part('doctor').value;
       var doctor = state.doctors.filter(function (d) { return String(d.id) === id; })[0];
-      var slots = doctor ? doctor.slots.map(function (s) { return {value: s, text: s}; }) : [];
+      var service = chosenService();
+      var slots = doctor ? doctor.slots.map(function (s) {
+        var taken = (doctor.taken || {})[s];
+        var places = taken && service && service.group_capacity ? ' (' + taken + '/' + service.group_capacity + ')' : '';
+        return {value: s, text: s + places};
+      }) : [];
       fill(part('time'), doctor ? (slots.length ? t('choose_time') : t('no_slots')) : t('choose_doctor'), slots);
       part('submit').disabled = true;
     }
@@ -141,8 +173,10 @@ define([], function () {
       if (!keepMessage) {
         say(t('loading'));
       }
-      return call('GET', '/api/amocrm/widget/slots?date=' + encodeURIComponent(day)).then(function (answer) {
-        if (part('date').value !== day) {
+      var service = chosenService();
+      var query = '?date=' + encodeURIComponent(day) + (service ? '&service_id=' + service.id : '');
+      return call('GET', '/api/amocrm/widget/slots' + query).then(function (answer) {
+        if (part('date').value !== day || chosenService() !== service) {
           return;
         }
         state.doctors = (answer && answer.doctors) || [];
@@ -170,6 +204,10 @@ define([], function () {
         doctor_id: Number(part('doctor').value),
         time: part('time').value
       };
+      var service = chosenService();
+      if (service) {
+        body.service_id = service.id;
+      }
       var client = part('client').value.trim();
       if (client) {
         body.client_name = client;
@@ -199,6 +237,7 @@ define([], function () {
       };
       var root = el('div', {id: PREFIX, 'class': PREFIX}, [
         field('date', el('input', {id: PREFIX + '-date', type: 'date'})),
+        field('service', el('select', {id: PREFIX + '-service'})),
         field('doctor', el('select', {id: PREFIX + '-doctor', disabled: 'disabled'})),
         field('time', el('select', {id: PREFIX + '-time', disabled: 'disabled'})),
         field('client', el('input', {id: PREFIX + '-client', type: 'text', maxlength: '250', autocomplete: 'off'}),
@@ -224,13 +263,16 @@ define([], function () {
         });
       }
       (document.getElementById(PREFIX + '-slot') || document.body).appendChild(root);
+      fill(part('service'), t('any_service'), []);
+      part('service').disabled = false;
       fill(part('doctor'), t('choose_date'), []);
       fill(part('time'), t('choose_date'), []);
+      loadServices();
     }
 
     function onChange(event) {
       var id = event.target && event.target.id;
-      if (id === PREFIX + '-date') {
+      if (id === PREFIX + '-date' || id === PREFIX + '-service') {
         loadSlots(false);
       } else if (id === PREFIX + '-doctor') {
         showTimes();

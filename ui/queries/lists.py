@@ -30,8 +30,7 @@ from erp.platform.fields import Field
 from erp.platform.listing import Page
 from erp.platform.posting import derive
 from erp.registers.doctor_schedule import doctor_schedule
-from erp.registers.stock import stock
-from erp.services import reports
+from erp.services import purchase_needs, reports
 from erp.services.scheduling import FAR_FUTURE
 
 
@@ -120,6 +119,8 @@ class Appointment:
     status: str
     color: str
     resources: str = ""  # the room and the equipment it books: «Кабинет 3, УЗИ-аппарат»
+    group_key: str | None = None  # a place in a group slot (a group service): the slot
+    group_capacity: int | None = None  # and the group's places
 
 
 async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
@@ -131,7 +132,7 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         " coalesce((SELECT n.name FROM doc_requests_lines l JOIN cat_nomenclature n ON n.id = l.nomenclature_id"
         "   WHERE l.document_id = r.id ORDER BY l.line_no LIMIT 1), '') AS service,"
         " r.visit_status_id, coalesce(s.name, '') AS status, coalesce(s.color, '#4a90d9') AS color,"
-        " concat_ws(', ', room.name, eq.name) AS resources"
+        " concat_ws(', ', room.name, eq.name) AS resources, nullif(r.group_key, '') AS group_key, r.group_capacity"
         " FROM doc_requests r LEFT JOIN cat_clients c ON c.id = r.client_id"
         " LEFT JOIN cat_resources room ON room.id = r.room_id LEFT JOIN cat_resources eq ON eq.id = r.equipment_id"
         " LEFT JOIN cat_visit_statuses s ON s.id = r.visit_status_id"
@@ -139,7 +140,8 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         " AND ($3::bigint[] IS NULL OR r.doctor_id = ANY($3::bigint[])) ORDER BY r.starts_at, r.id",
         start, end, doctor_ids)
     return [Appointment(r["id"], r["number"], r["doctor_id"], r["starts_at"], r["ends_at"], r["posted"],
-                        r["client"], r["service"], r["visit_status_id"], r["status"], r["color"], r["resources"])
+                        r["client"], r["service"], r["visit_status_id"], r["status"], r["color"], r["resources"],
+                        r["group_key"], r["group_capacity"])
             for r in rows]
 
 
@@ -179,17 +181,14 @@ class Dashboard:
     names: dict[tuple[str, int], str]
 
 
-async def dashboard(conn: asyncpg.Connection, registry, day_start: dt.datetime, low_stock_threshold,
-                    limit: int = 15) -> Dashboard:
-    """Today's posted appointments, invoices not fully paid, and stock at or
-    below the threshold."""
+async def dashboard(conn: asyncpg.Connection, registry, day_start: dt.datetime, limit: int = 15) -> Dashboard:
+    """Today's posted appointments, invoices not fully paid, and the goods below their minimum stock
+    at a warehouse (the nomenclature's «Минимальные остатки»)."""
     today = [a for a in await appointments(conn, day_start, day_start + dt.timedelta(days=1)) if a.posted]
     unpaid = [i for i in await reports.invoices(conn) if i["status"] != "paid"]
-    low = [r for r in await stock.balance(conn) if r["quantity"] <= low_stock_threshold]
-    names = await ref_names(conn, registry, {
-        "doctors": {a.doctor_id for a in today}, "warehouses": {r["warehouse_id"] for r in low[:limit]},
-        "nomenclature": {r["nomenclature_id"] for r in low[:limit]}})
-    return Dashboard(today, unpaid[:limit], len(unpaid), low[:limit], len(low), names)
+    low, low_count = await purchase_needs.below_minimum(conn, limit)
+    names = await ref_names(conn, registry, {"doctors": {a.doctor_id for a in today}})
+    return Dashboard(today, unpaid[:limit], len(unpaid), low, low_count, names)
 
 
 async def working_intervals_on(conn: asyncpg.Connection, days: Iterable[dt.date],

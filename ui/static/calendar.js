@@ -24,7 +24,7 @@
 
   document.addEventListener("dragstart", (e) => {
     const block = e.target.closest && e.target.closest(".appointment");
-    if (!block) return;
+    if (!block || block.getAttribute("draggable") !== "true") return;  // a group slot moves place by place
     const row = Number(block.closest("[data-calendar]").dataset.row);
     dragged = block;
     offsetRows = Math.max(0, Math.floor((e.clientY - block.getBoundingClientRect().top) / row));

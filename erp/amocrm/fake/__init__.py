@@ -14,8 +14,11 @@ Tests, benchmarks and the demo point the integration's base URL at it instead of
 * Pages added with :meth:`FakeAmo.add_page` (a lead card for a widget test) on the account's origin.
 * The consent page (``GET /oauth?client_id=&state=``) agrees at once and redirects to the redirect URI
   with a fresh code, the ``state`` and ``referer`` (our host), as amoCRM does after the user agrees.
-* Outgoing webhooks: :meth:`FakeAmo.fire_status_change` / :meth:`FakeAmo.fire_delete` POST amoCRM's
-  form-encoded payload to every registered destination.
+* Outgoing webhooks: :meth:`FakeAmo.fire_status_change` / :meth:`FakeAmo.fire_delete` /
+  :meth:`FakeAmo.fire_contact_update` POST amoCRM's form-encoded payload to every registered destination.
+* Contacts (:mod:`erp.amocrm.fake.contacts`): :meth:`FakeAmo.add_contact` and :meth:`FakeAmo.link_contact`
+  set them up as a manager would; ``GET /api/v4/contacts/{id}``, ``PATCH /api/v4/contacts`` and
+  ``GET /api/v4/leads/{id}?with=contacts`` read and change them.
 
 Choices where amoCRM leaves room, documented here once:
 
@@ -31,7 +34,7 @@ Choices where amoCRM leaves room, documented here once:
 * ``/_fake/*`` (configuration, introspection, helpers for out-of-process tests) is not rate-limited,
   needs no token and is not logged.
 
-Not faked: anything not listed above (contacts, changing pipelines, users, lead creation over the API), HTTPS,
+Not faked: anything not listed above (companies, changing pipelines, users, lead creation over the API), HTTPS,
 several accounts, amoCRM's 2-second webhook deadline and retries of failed webhook deliveries.
 """
 
@@ -44,6 +47,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from erp.amocrm.fake import contacts as contact_shapes
 from erp.amocrm.fake.api import AmoApi
 from erp.amocrm.fake.control import control
 from erp.amocrm.fake.gateway import Gateway
@@ -248,6 +252,47 @@ class FakeAmo:
             self.api.leads[lead_id] = lead
             return lead.to_json(self._origin(), self.account_id)
 
+    def add_contact(self, contact_id: int, name: str, *, phones: list | None = None,
+                    emails: list | None = None) -> dict[str, Any]:
+        """Create (or replace) a contact, as a manager would in amoCRM; ``phones`` and ``emails`` are values
+        (``"+7…"``) or (value, enum code) pairs. Returns its API JSON."""
+        with self._lock:
+            now = int(self._now())
+            contact = contact_shapes.Contact(contact_id, name, now, now)
+            for field_id, values in ((contact_shapes.PHONE_FIELD_ID, phones), (contact_shapes.EMAIL_FIELD_ID, emails)):
+                if values:
+                    contact.values[field_id] = contact_shapes.typed_values(field_id, values)
+            self.api.contacts[contact_id] = contact
+            return contact.to_json(self._origin(), self.account_id)
+
+    def edit_contact(self, contact_id: int, *, name: str | None = None, phones: list | None = None,
+                     emails: list | None = None) -> dict[str, Any]:
+        """Change a contact as a manager would in its card (``[]`` clears a field); no webhook is sent."""
+        with self._lock:
+            contact = self.api.contacts[contact_id]
+            if name is not None:
+                contact.name = name
+            for field_id, values in ((contact_shapes.PHONE_FIELD_ID, phones), (contact_shapes.EMAIL_FIELD_ID, emails)):
+                if values is not None:
+                    contact.values[field_id] = contact_shapes.typed_values(field_id, values)
+                    if not values:
+                        contact.values.pop(field_id)
+            contact.updated_at = int(self._now())
+            return contact.to_json(self._origin(), self.account_id)
+
+    def link_contact(self, lead_id: int, contact_id: int, *, is_main: bool = True) -> None:
+        """Attach a contact to a lead; a main contact makes the others not main."""
+        with self._lock:
+            lead = self.api.leads[lead_id]
+            others = [(c, main and not is_main) for c, main in lead.contacts if c != contact_id]
+            lead.contacts = [(contact_id, is_main), *others] if is_main else [*others, (contact_id, False)]
+
+    def contact(self, contact_id: int) -> dict[str, Any] | None:
+        """The contact as ``GET /api/v4/contacts/{id}`` returns it, or ``None``."""
+        with self._lock:
+            contact = self.api.contacts.get(contact_id)
+            return contact.to_json(self._origin(), self.account_id) if contact else None
+
     def add_pipeline(self, pipeline_id: int, name: str, stages: list[tuple[int, str]], *, sort: int | None = None,
                      is_main: bool = False) -> dict[str, Any]:
         """Create (or replace) a pipeline with ``stages`` ((id, name) in order) and amoCRM's 142 and 143,
@@ -373,6 +418,7 @@ class FakeAmo:
                 "blocked": self.gateway.blocked,
                 "leads": [lead.to_json(origin, api.account_id) for lead in api.leads.values()],
                 "notes": [n.to_json(origin, api.account_id) for ns in api.notes.values() for n in ns],
+                "contacts": [c.to_json(origin, api.account_id) for c in api.contacts.values()],
                 "custom_fields": [f.to_json(origin, api.account_id) for f in api.fields],
                 "pipelines": [p.to_json(origin, api.account_id) for p in api.pipelines.values()],
                 "webhooks": self.webhooks,
@@ -400,6 +446,19 @@ class FakeAmo:
             payload = delete_payload(self.api, lead_id, self._origin())
             destinations = self._destinations("delete_lead")
         return await self._deliver(destinations, payload, "delete_lead", lead_id)
+
+    def contact_update_payload(self, contact_id: int) -> str:
+        """The ``update_contact`` webhook body amoCRM would send for the contact as it is now."""
+        with self._lock:
+            return contact_shapes.update_payload(self.api.contacts[contact_id], self.account_id, self.subdomain,
+                                                 self._origin())
+
+    async def fire_contact_update(self, contact_id: int) -> list[dict[str, Any]]:
+        """POST the ``update_contact`` webhook with the contact as it is now; returns the deliveries."""
+        payload = self.contact_update_payload(contact_id)
+        with self._lock:
+            destinations = self._destinations("update_contact")
+        return await self._deliver(destinations, payload, "update_contact", contact_id)
 
     def _destinations(self, setting: str) -> list[str]:
         return [w.destination for w in self.api.webhooks.values() if setting in w.settings]

@@ -10,9 +10,11 @@ Faked: ``GET /api/v4/account``, ``GET``/``POST /api/v4/leads/custom_fields``,
 ``GET /api/v4/leads/pipelines/{id}`` (``_embedded.statuses`` in each pipeline; tests add pipelines
 with ``FakeAmo.add_pipeline``), ``GET``/``PATCH /api/v4/leads/{id}``, ``PATCH
 /api/v4/leads``, ``GET``/``POST /api/v4/leads/{id}/notes``, ``POST /api/v4/leads/notes`` and
-``GET``/``POST``/``DELETE /api/v4/webhooks``. Not faked: listing or creating leads over the API
-(tests add leads with ``FakeAmo.add_lead``), contacts, companies, changing pipelines, users, tags,
-``with=`` expansions and filters.
+``GET``/``POST``/``DELETE /api/v4/webhooks``, ``GET /api/v4/contacts/{id}``, ``PATCH /api/v4/contacts``
+and ``GET /api/v4/leads/{id}?with=contacts`` (:mod:`erp.amocrm.fake.contacts`). Not faked: listing or
+creating leads or contacts over the API (tests add them with ``FakeAmo.add_lead`` and
+``FakeAmo.add_contact``), companies, changing pipelines, users, tags, other ``with=`` expansions and
+filters.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from erp.amocrm.fake import contacts as contact_shapes
+from erp.amocrm.fake.contacts import Contact
 from erp.amocrm.fake.http import BadRequestBody, Request, Response
 from erp.amocrm.fake.state import (
     ENUM_TYPES,
@@ -67,6 +71,7 @@ class AmoApi:
         self.leads: dict[int, Lead] = {}
         self.pipelines: dict[int, Pipeline] = {p.id: p for p in preset_pipelines()}
         self.notes: dict[int, list[Note]] = {}
+        self.contacts: dict[int, Contact] = {}
         self.webhooks: dict[str, Webhook] = {}
         self._next_field_id, self._next_enum_id = 1_100_001, 4_000_001
         self._next_note_id, self._next_webhook_id = 70_000_001, 1
@@ -81,6 +86,8 @@ class AmoApi:
             (re.compile(r"/api/v4/leads/notes"), {"POST": self.add_notes}),
             (re.compile(r"/api/v4/leads/(\d+)"), {"GET": self.get_lead, "PATCH": self.patch_lead}),
             (re.compile(r"/api/v4/leads/(\d+)/notes"), {"GET": self.list_notes, "POST": self.add_lead_notes}),
+            (re.compile(r"/api/v4/contacts"), {"PATCH": self.patch_contacts}),
+            (re.compile(r"/api/v4/contacts/(\d+)"), {"GET": self.get_contact}),
             (re.compile(r"/api/v4/webhooks"),
              {"GET": self.list_webhooks, "POST": self.add_webhook, "DELETE": self.delete_webhook}),
         ]
@@ -225,7 +232,11 @@ class AmoApi:
         lead = self.leads.get(lead_id)
         if lead is None:
             return Response.empty()
-        return Response.json(lead.to_json(request.origin, self.account_id))
+        body = lead.to_json(request.origin, self.account_id)
+        expansions = {w.strip() for w in (request.query_one("with") or "").split(",")}
+        if "contacts" in expansions:
+            body["_embedded"]["contacts"] = contact_shapes.embedded(lead.contacts, request.origin)
+        return Response.json(body)
 
     def _apply_updates(self, items: list[Any], single_id: int | None = None) -> tuple[list, Response | None]:
         """Validate every item, then apply all of them or none (the whole request is one unit)."""
@@ -285,6 +296,41 @@ class AmoApi:
             return failure
         return Response.json({"id": lead_id, "updated_at": self.leads[lead_id].updated_at,
                               "_links": {"self": {"href": f"{request.origin}/api/v4/leads/{lead_id}"}}})
+
+    # --------------------------------------------------------------------------------- contacts
+
+    def get_contact(self, request: Request, contact_id: int) -> Response:
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            return Response.empty()
+        return Response.json(contact.to_json(request.origin, self.account_id))
+
+    def patch_contacts(self, request: Request) -> Response:
+        """Validate every item, then apply all of them or none, as the lead PATCH does."""
+        items = request.json()
+        if not isinstance(items, list) or not items:
+            return Response.problem(400, "Bad Request", "The body must be a non-empty JSON array of contacts")
+        if len(items) > TOO_MANY_ENTITIES:
+            return too_many_entities()
+        updates, failures = [], []
+        for index, item in enumerate(items):
+            update, failure = contact_shapes.validate(item, index, self.contacts.__contains__)
+            if failure is not None:
+                failures.append(failure)
+            else:
+                updates.append(update)
+        if failures:
+            return validation_failed(failures)
+        now, origin = int(self.clock()), request.origin
+        for update in updates:
+            contact_shapes.apply(self.contacts[update.contact_id], update, now)
+        return Response.json({
+            "_links": {"self": {"href": f"{origin}/api/v4/contacts"}},
+            "_embedded": {"contacts": [
+                {"id": u.contact_id, "name": self.contacts[u.contact_id].name, "updated_at": now,
+                 "request_id": u.request_id, "_links": {"self": {"href": f"{origin}/api/v4/contacts/{u.contact_id}"}}}
+                for u in updates]},
+        })
 
     # ------------------------------------------------------------------------------------ notes
 

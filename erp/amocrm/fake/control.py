@@ -7,6 +7,8 @@ are not rate-limited and are not logged. Each mirrors a :class:`erp.amocrm.fake.
 ``GET /_fake/state[?log=N]``       ``state(log_limit=N)``: data, counters, request log, OAuth usage
 ``GET|POST /_fake/config``         ``config`` / ``configure(**body)`` (400 on an unknown or bad knob)
 ``POST /_fake/leads``              ``add_lead(...)`` for an object or an array of ``{"id", ...}``
+``POST /_fake/contacts``           ``add_contact(...)`` for ``{"id", "name", "phones"?, "emails"?,
+                                   "lead_id"?}`` (or an array); ``lead_id`` links it as the main contact
 ``POST /_fake/codes``              ``issue_code()`` → ``{"code"}``
 ``POST /_fake/tokens``             ``issue_tokens()`` → a token pair
 ``POST /_fake/disposable_token``   ``disposable_token(body["audience"], **rest)`` → ``{"token"}`` (what
@@ -16,7 +18,8 @@ are not rate-limited and are not logged. Each mirrors a :class:`erp.amocrm.fake.
 ``POST /_fake/advance_clock``      ``advance_clock(body["seconds"])``
 ``POST /_fake/reset_metrics``      ``reset_metrics()``
 ``POST /_fake/fire``               ``{"event": "status", "lead_id", "status_id"?, "pipeline_id"?,
-                                   "old_status_id"?}`` or ``{"event": "delete", "lead_id"}``
+                                   "old_status_id"?}``, ``{"event": "delete", "lead_id"}`` or
+                                   ``{"event": "contact", "contact_id"}`` (``update_contact``)
 =================================  ==============================================================
 """
 
@@ -51,6 +54,14 @@ async def control(fake: FakeAmo, request: Request) -> Response:
         if route == ("POST", "/_fake/leads"):
             items = body if isinstance(body, list) else [body]
             return _ok({"leads": [fake.add_lead(item.pop("id"), **item) for item in items]}, 201)
+        if route == ("POST", "/_fake/contacts"):
+            made = []
+            for item in body if isinstance(body, list) else [body]:
+                lead_id = item.pop("lead_id", None)
+                made.append(fake.add_contact(item.pop("id"), **item))
+                if lead_id is not None:
+                    fake.link_contact(int(lead_id), made[-1]["id"])
+            return _ok({"contacts": made}, 201)
         if route == ("POST", "/_fake/codes"):
             return _ok({"code": fake.issue_code()}, 201)
         if route == ("POST", "/_fake/tokens"):
@@ -84,4 +95,6 @@ async def _fire(fake: FakeAmo, body: Any) -> list[dict[str, Any]]:
                                              body.get("pipeline_id"), body.get("old_status_id"))
     if event == "delete":
         return await fake.fire_delete(int(body["lead_id"]))
-    raise ValueError("event must be 'status' or 'delete'")
+    if event == "contact":
+        return await fake.fire_contact_update(int(body["contact_id"]))
+    raise ValueError("event must be 'status', 'delete' or 'contact'")

@@ -260,6 +260,8 @@ class Lead:
     closed_at: int | None = None
     custom_fields: dict[int, dict[str, Any]] = field(default_factory=dict)
     price_history: list[tuple[float, int]] = field(default_factory=list)
+    contacts: list[tuple[int, bool]] = field(default_factory=list)
+    """The linked contacts: (contact id, is_main)."""
 
     def to_json(self, origin: str, account_id: int) -> dict[str, Any]:
         values = [dict(v, values=[dict(x) for x in v["values"]]) for v in self.custom_fields.values()]

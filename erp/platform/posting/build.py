@@ -148,5 +148,8 @@ def build(registry, kind: DocumentKind, operation: Operation, old: Doc | None, n
             (notify if isinstance(out, Notify) else rows).append(out)
     overlaps = tuple((o.name, o.code, o.message(new, inputs)) for o in kind.overlaps
                      if posting and o.message is not None and all(new.header.get(f) is not None for f in o.equal))
+    slot = kind.shared_slot
+    slot_full = ((slot.code, slot.message(new, inputs) if slot.message else kind.conflict_message)
+                 if slot is not None and posting and new.header.get(slot.key) else None)
     return PostingPlan(operation, document, number, lines_write, tuple(registers), tuple(info), tuple(rows),
-                       tuple(dict.fromkeys(notify)), overlaps)
+                       tuple(dict.fromkeys(notify)), overlaps, slot_full)

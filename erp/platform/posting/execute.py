@@ -29,7 +29,7 @@ import asyncpg
 from .. import audit
 from .. import document_store as store
 from ..db import RETRYABLE, retried
-from ..document import Doc, DocumentKind
+from ..document import SLOT_FULL, Doc, DocumentKind
 from ..document_input import parse_document
 from ..errors import Conflict, ErpError, NotFound, ValidationError
 from ..fields import FieldError
@@ -463,6 +463,8 @@ class Engine:
                 if conn.is_in_transaction():
                     raise _Short(found) from None
                 raise BalanceShortage(await named(conn, self.registry, found)) from None
+            if exc.sqlstate == SLOT_FULL and plan.slot_full is not None:
+                raise Conflict(plan.slot_full[1], code=plan.slot_full[0], details={"kind": kind.name}) from None
             if exc.sqlstate == REFUSED:
                 n = plan.numbering
                 raise Conflict(

@@ -122,3 +122,5 @@ class PostingPlan(msgspec.Struct, frozen=True):
     notify: tuple[Notify, ...] = ()
     # How each no-overlap constraint the document could break refuses it: (constraint, code, message).
     overlaps: tuple[tuple[str, str, str], ...] = ()
+    # How a full shared slot refuses it: (code, message), when it takes a place in one.
+    slot_full: tuple[str, str] | None = None
