@@ -47,3 +47,11 @@ def test_formatting_helpers_follow_the_language():
         assert i18n.gettext("Провести и закрыть") == "Post and close"
     finally:
         i18n.current.reset(token)
+
+
+def test_no_message_is_listed_twice_in_a_catalog():
+    import re
+
+    for lang in ("en", "ru"):
+        ids = re.findall(r'^msgid "(.+)"$', i18n_catalog.po_path(lang).read_text(), flags=re.M)
+        assert sorted({m for m in ids if ids.count(m) > 1}) == [], lang
