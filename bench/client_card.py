@@ -43,6 +43,8 @@ async def _client_with_documents(ctx: Context, n: int) -> tuple[int, Decimal]:
     async with ctx.connection() as conn:
         (client,) = await add_items(conn, ctx.registry.catalogs["clients"], [
             {"name": "Клиент карточки (бенчмарк)", "kind": "person", "phone": "+7 900 000-00-00"}])
+        (desk,) = await add_items(conn, ctx.registry.catalogs["cash-desks"], [
+            {"name": "Касса карточки (бенчмарк)", "organization_id": clinic.organization}])
         org = {"organization_id": clinic.organization, "client_id": client}
         await ctx.engine.create_many(conn, docs["service-renderings"], [
             {**org, "date": when(i, split["service-renderings"]), "doctor_id": doctor, "lines": lines}
@@ -50,7 +52,7 @@ async def _client_with_documents(ctx: Context, n: int) -> tuple[int, Decimal]:
         invoices = await ctx.engine.create_many(conn, docs["invoices"], [
             {**org, "date": when(i, split["invoices"]), "lines": lines} for i in range(split["invoices"])], post=True)
         await ctx.engine.create_many(conn, docs["payments"], [
-            {**org, "date": when(i, split["payments"]), "amount": str(PAID), "method": "bank",
+            {**org, "date": when(i, split["payments"]), "amount": str(PAID), "method": "cash", "cash_desk_id": desk,
              "invoice_id": invoices[i % len(invoices)].id if invoices else None}
             for i in range(split["payments"])], post=True)
         await ctx.engine.create_many(conn, docs["requests"], [  # drafts: booking needs a schedule, a card does not

@@ -13,6 +13,9 @@ def use_database(url: str) -> None:
     DB.config = {"dsn": url}
 
 
+EXTRAS_LOCK = 0x45525045  # the advisory lock key of ensure_extras ("ERPE")
+
+
 class MigrationFailed(Exception):
     pass
 
@@ -42,6 +45,9 @@ async def ensure_extras(url: str) -> None:
     conn = await connect(url)
     try:
         async with conn.transaction():
+            # One process at a time: two servers starting together would each lock the tables
+            # their DDL touches, in turn, and deadlock (seen with the group constraints' re-creation).
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", EXTRAS_LOCK)
             for statement in reg.extra_ddl():
                 await conn.execute(statement)
             for catalog in reg.catalogs.values():

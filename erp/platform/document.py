@@ -182,10 +182,16 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$""",
-                f"DROP TRIGGER IF EXISTS {trigger} ON {ident(table)}",
-                f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {ident(table)} FOR EACH ROW"
-                f" WHEN (NEW.posted AND NOT NEW.deletion_mark AND NEW.{key} <> '')"
-                f" EXECUTE FUNCTION {function}()"]
+                # made once, as the constraints are: dropping and re-making it at every start would lock
+                # the table against a running server's postings (and deadlock a second server starting)
+                f"""DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = {literal(table)}::regclass
+                 AND tgname = {literal(f"{table}_{self.key}_limit")}) THEN
+    CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {ident(table)} FOR EACH ROW
+      WHEN (NEW.posted AND NOT NEW.deletion_mark AND NEW.{key} <> '')
+      EXECUTE FUNCTION {function}();
+  END IF;
+END $$"""]
 
 
 @dataclass(frozen=True, eq=False)

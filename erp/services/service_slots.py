@@ -105,9 +105,9 @@ async def open_groups(conn: asyncpg.Connection, day: dt.date, tz: ZoneInfo, svc:
     start, end = day_bounds(day, tz)
     rows = await conn.fetch(
         "SELECT doctor_id, starts_at, ends_at, count(*) AS taken FROM doc_requests"
-        " WHERE posted AND NOT deletion_mark AND group_key LIKE $1 AND doctor_id = ANY($2::bigint[])"
+        " WHERE posted AND NOT deletion_mark AND starts_with(group_key, $1) AND doctor_id = ANY($2::bigint[])"
         " AND starts_at >= $3 AND starts_at < $4 GROUP BY doctor_id, starts_at, ends_at",
-        f"{svc.id}/%", doctors, start, end)
+        f"{svc.id}/", doctors, start, end)
     out: dict[int, dict[str, tuple[dt.datetime, dt.datetime, int]]] = {}
     for r in rows:
         out.setdefault(r["doctor_id"], {})[f"{r['starts_at'].astimezone(tz):%H:%M}"] = (

@@ -244,7 +244,8 @@ async def test_a_returned_service_brings_no_materials_back_and_its_cost_of_sales
 async def test_the_refund_is_a_negative_settlement_the_next_payment_offsets(api, clinic):
     doc = await sale(api, clinic, line(clinic.service, "2"))
     await api.create("payments", {"date": "2021-12-22T13:00:00", "organization_id": clinic.org,
-                                  "client_id": clinic.client, "amount": "3000.00", "method": "cash"}, post=True)
+                                  "client_id": clinic.client, "amount": "3000.00", "method": "cash",
+                                  "cash_desk_id": clinic.desk}, post=True)
     assert await debt(api, clinic) == "0"
     await api.create("client-returns", returned(await filled(api, doc["id"]), (clinic.service, "1")), post=True)
     assert await debt(api, clinic) == "-1500.00"  # the clinic owes the client: an advance
