@@ -142,8 +142,10 @@ async def day_view(request: Request, date: str | None = None, step: str | None =
 
 @get("/schedule/week", name="ui_calendar_week")
 async def week_view(request: Request, date: str | None = None, step: str | None = None,
-                    doctor_id: int | None = None, resource: str | None = None) -> Response:
-    return await _page(request, "week", date, step, doctor_id, resource)
+                    doctor_id: str | None = None, resource: str | None = None) -> Response:
+    """``doctor_id`` empty («Все врачи») or absent: every doctor of each day."""
+    doctor = int(doctor_id) if doctor_id and doctor_id.isdigit() and len(doctor_id) < 19 else None
+    return await _page(request, "week", date, step, doctor, resource)
 
 
 @get("/schedule/month", name="ui_calendar_month")

@@ -173,6 +173,7 @@
 
   document.addEventListener("mousedown", (e) => {
     const at = e.button === 0 && located(e.target);
+    suppressClick = false;
     if (!at || !at.cell.matches("a.cell.work") || e.shiftKey) return;
     e.preventDefault();  // no native link drag, no text selection: the mouse draws the range
     pressed = { column: at.column, anchor: at.index, moved: false };
@@ -193,7 +194,10 @@
     if (reached !== at.index) refuse(pressed.column, reached + stepping);
   });
   document.addEventListener("mouseup", () => {
-    if (pressed && pressed.moved) suppressClick = true;
+    if (pressed && pressed.moved) {
+      suppressClick = true;  // the click that follows ends the range and opens nothing
+      setTimeout(() => { suppressClick = false; }, 0);
+    }
     pressed = null;
   });
   document.addEventListener("click", (e) => {
@@ -216,12 +220,14 @@
     if (e.key === "Escape" && range) { clearSelection(); return; }
     if (!at) return;
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-      const stepping = e.key === "ArrowDown" ? 1 : -1, cells = cellsOf(at.column), target = at.index + stepping;
+      // ↑/↓ walk the free cells; with Shift the range's end moves by one cell (a range starts at the focused one)
+      const stepping = e.key === "ArrowDown" ? 1 : -1, cells = cellsOf(at.column);
+      const mine = e.shiftKey && range && range.column === at.column;
+      const target = (mine ? range.end : at.index) + stepping;
       if (!cells[target]) return;
       e.preventDefault();
       if (e.shiftKey) {
-        const anchor = range && range.column === at.column ? range.anchor : at.index;
-        const next = reach(at.column, anchor, target);
+        const next = reach(at.column, mine ? range.anchor : at.index, target);
         if (!next) { refuse(at.column, target); return; }
         show(next);
       }
