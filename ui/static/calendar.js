@@ -162,7 +162,7 @@
     }
     const who = next.column.getAttribute("aria-label") || "";
     message(say("Выбрано", "Selected") + `: ${who} ${start.slice(11)}–${plusMinutes(start, minutes)} (${minutes} `
-      + say("мин", "min") + "). " + say("Нажмите «Записать».", "Press «Записать» to book."));
+      + say("мин", "min") + "). " + say("Нажмите «Записать».", "Press «Save» to book."));
   }
   function located(target) {
     const cell = target.closest && target.closest("[data-calendar] .column > .cell");
