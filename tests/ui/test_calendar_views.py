@@ -82,6 +82,11 @@ async def test_the_week_view_shows_every_doctor_of_each_day_beside_a_fixed_time_
     assert len(re.findall(r'class="day-head day-start"', page)) == 7 and "Пн, 14.01.2030" in page
     assert page.count('class="times"') == 1 and 'class="calendar by-day"' in page
     assert '<option value="" selected>Все врачи</option>' in page
+    for odd in ("date=x", "date=9999-12", "date=2028-13", "date=0001-01", "resource=%3Cscript%3E",
+                "doctor_id=-1", "doctor_id=99999999999999999999", "doctor_id=abc"):
+        for view in ("/schedule/week", "/schedule/month", "/schedule"):
+            page = (await browser.get(f"{view}?{odd}")).text  # odd input falls back to today: a 200, never a 500
+            assert "Расписание" in page and "<script>" not in page
     css = (await browser.get("/static/ui/app.css")).text
     assert ".calendar .corner, .calendar .times { position: sticky; left: 0; }" in css
 
