@@ -216,7 +216,8 @@ def parse(content: bytes) -> Statement:
         else:
             header.setdefault(key, value.strip())
     if not ended:
-        raise StatementError("нет строки «КонецФайла»: файл обрезан (выгрузите выписку из банка ещё раз)",
+        cut = f"секция строки {open_section[1]} не закрыта и " if open_section is not None else ""
+        raise StatementError(f"файл обрезан: {cut}нет строки «КонецФайла» (выгрузите выписку из банка ещё раз)",
                              "statement_broken", line=len(lines))
     version = header.get("ВерсияФормата", "")
     if not version:
@@ -276,8 +277,8 @@ def _document(kind: str, keys: dict[str, str], line: int) -> BankDocument:
 # -- invoice numbers in a payment's purpose -------------------------------------------------------
 
 _INVOICE = re.compile(
-    r"(?:сч[её]т[а-яё]*|сч\.)(?:[\s-]*(?:на\s+оплату|договор[а-я]*|фактур[а-я]*))?\s*"
-    r"(?:№|N|No\.?|#)?\s*([A-Za-zА-Яа-яЁё]{0,10}-?\d{1,11})", re.IGNORECASE)
+    r"(?:сч[её]т[а-яё]*|сч\.|сч\b)(?:[\s-]*(?:на\s+оплату|договор[а-я]*|фактур[а-я]*))?\s*"
+    r"(?:№|N|No\.?|#)?\s*([A-Za-zА-Яа-яЁё]{0,10}-?\d{1,11})(?!\d)", re.IGNORECASE)
 
 
 def invoice_numbers(purpose: str) -> list[tuple[str, int]]:

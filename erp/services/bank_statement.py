@@ -31,6 +31,7 @@ from typing import Any
 
 import asyncpg
 
+from erp.platform.db import retried
 from erp.platform.errors import ErpError, ValidationError
 
 from .bank_exchange import BankDocument, Statement, StatementError, invoice_numbers, number_parts, parse
@@ -332,7 +333,12 @@ ORDER = {IN: 0, TRANSFER: 1, OUT: 2}
 async def apply(conn: asyncpg.Connection, engine, content: bytes,
                 choices: Mapping[int, Mapping[str, Any]] | None = None, *, author_id: int | None = None) -> Plan:
     """Load the statement in one transaction: every ready row's document created and posted, or, when one
-    is refused, nothing (the error names the row). Rows loaded before and rows left unmatched make nothing."""
+    is refused, nothing (the error names the row). Rows loaded before and rows left unmatched make nothing.
+    A deadlock or serialization failure runs the whole load again."""
+    return await retried(lambda: _apply(conn, engine, content, choices, author_id))
+
+
+async def _apply(conn: asyncpg.Connection, engine, content: bytes, choices, author_id: int | None) -> Plan:
     async with conn.transaction():
         found = await preview(conn, content, choices, tz=engine.tz)
         for row in sorted((r for r in found.rows if r.status == READY),
