@@ -346,8 +346,8 @@ async def _apply(conn: asyncpg.Connection, engine, content: bytes, choices, auth
             d = row.doc
             key_id = await conn.fetchval(
                 "INSERT INTO bank_statement_rows (doc_date, doc_number, payer_account, recipient_account, amount,"
-                " user_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ON CONSTRAINT bank_statement_rows_key"
-                " DO NOTHING RETURNING id", *d.key, author_id)
+                " user_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_date, doc_number,"
+                " payer_account, recipient_account, amount) DO NOTHING RETURNING id", *d.key, author_id)
             if key_id is None:  # another load of the same statement got there first
                 row.status, row.note = IMPORTED, "загружен раньше"
                 continue
