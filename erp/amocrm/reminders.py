@@ -187,8 +187,8 @@ async def remind(conn: asyncpg.Connection, settings: Settings, channel: Channel,
                 state, result, error = "sent", f"{what} отправлено на {address}", ""
         event_id = await conn.fetchval(
             "INSERT INTO amocrm_events (direction, kind, lead_id, payload, state, attempts, result, last_error,"
-            " document_kind, document_id, delivered_at) VALUES ('out', $1, $2, $3, $4, 1, $5, $6, 'requests', $7,"
-            " CASE WHEN $4 = 'delivered' THEN now() END) RETURNING id",
+            " document_kind, document_id, delivered_at) VALUES ('out', $1, $2, $3, $4::text, 1, $5, $6, 'requests', $7,"
+            " CASE WHEN $4::text = 'delivered' THEN now() END) RETURNING id",
             KIND, row["amocrm_lead_id"], {"channel": channel.name, "to": address, "starts_at": starts_at.isoformat()},
             "delivered" if state == "sent" else "failed", result, error, request_id)
         await conn.execute("UPDATE appointment_reminders SET state = $3, sent_to = $4, event_id = $5"
