@@ -30,6 +30,7 @@ from erp.printing import images
 from ui import (
     admin,
     audit_log,
+    bank_statements,
     calendar,
     catalog_import,
     client_card,
@@ -125,7 +126,8 @@ def routers() -> list:
                *purchase_needs.ROUTES, *supplier_debts.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
-               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]
+               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES,
+               *bank_statements.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

@@ -165,6 +165,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/catalogs/nomenclature/import/preview",                  AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/warehouses/import",                            AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/warehouses/import/preview",                    AUTH,   NO,     OK,     OK,     AUTH),
+    # -- bank statements (issue 15, point 5): who posts payments and outgoing payments loads them ---------------------
+    ("POST",   "/api/bank-statements",                                       AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/bank-statements/preview",                               AUTH,   NO,     OK,     OK,     AUTH),
     # -- documents: accountants write and post them; managers also write and post Requests ---------------------------
     ("GET",    "/api/documents/goods-receipts",                              AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/goods-receipts",                              AUTH,   NO,     OK,     OK,     AUTH),
@@ -457,6 +460,10 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/catalogs/warehouses/import/preview",                        LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/catalogs/warehouses/import",                                LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/catalogs/warehouses/import/{token}",                        LOGIN,  NO,     NOTHING, NOTHING, LOGIN),
+    # the bank statement page: as the payments' forms
+    ("GET",    "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/bank-statements/preview",                                   LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/lookup/clients",                                            LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/documents",                                                 LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/documents/invoices",                                        LOGIN,  OK,     OK,     OK,     LOGIN),
