@@ -202,3 +202,13 @@ async def test_two_loads_of_one_statement_at_once_make_each_payment_once(setting
     assert await db.fetchval("SELECT count(*) FROM doc_outgoing_payments") == 1
     assert await db.fetchval("SELECT count(*) FROM bank_statement_rows WHERE document_id IS NOT NULL") == 3
     assert await money(api, clinic, clinic.account) == D("4750.00")
+
+
+async def test_a_statement_of_a_closed_period_writes_nothing(client, admin, api, clinic, db):
+    await romashka(api)
+    await api.put("/api/period-lock", {"date": "2026-12-02", "organization_id": clinic.org})
+    before = await counts(db)
+    answer = await send(client, admin, WINDOWS, choices={"2": {"skip": True}}, status=409)
+    assert answer["details"]["row"] == 1 and "строка 1 (№ 214 от 01.12.2026" in answer["message"]
+    assert await counts(db) == before
+    assert await db.fetchval("SELECT count(*) FROM bank_statement_rows") == 0
