@@ -65,6 +65,7 @@ async def test_the_preview_matches_clients_invoices_and_suppliers_and_lists_the_
     assert (paid["direction"], paid["status"], paid["client_id"], paid["client_name"], paid["invoice_id"],
             paid["invoice_number"], paid["amount"], paid["day"]) == (
         "in", "ready", buyer["id"], "ООО «Ромашка»", invoice["id"], invoice["number"], "4500.00", "2026-12-02")
+    assert [(i["id"], i["due"]) for i in paid["invoices"]] == [(invoice["id"], "4500.00")]  # offered to choose
     assert (unknown["status"], unknown["client_id"], unknown["counterparty"]) == (
         "unmatched", None, "Сидорова Анна Петровна")
     assert "ИНН 500100732259 не найден" in unknown["note"]
