@@ -16,6 +16,7 @@ from erp.api import audit, auth, catalogs, documents, health, period_lock, regis
 from erp.api import bank_statements as bank_statements_api
 from erp.api import catalog_import as catalog_import_api
 from erp.api import clients as clients_api
+from erp.api import money_reports as money_reports_api
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.headers import security_headers
 from erp.api.input_guard import nul_guard
@@ -69,7 +70,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         security=[{"bearer": []}],
     )
     handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *audit.ROUTES, *period_lock.ROUTES, *schedule.ROUTES,
-                *reports.ROUTES, *clients_api.ROUTES,
+                *reports.ROUTES, *money_reports_api.ROUTES, *clients_api.ROUTES,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
                 *printing_api.routes(registry),
                 *catalog_import_api.routes(registry), *bank_statements_api.ROUTES,
