@@ -515,6 +515,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     # -- the UI: schedule, reports, integrations, printing -------------------------------------------------------------
     ("GET",    "/schedule",                                                  LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/week",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/schedule/month",                                            LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/schedule/requests/{doc_id}/move",                           LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/schedule/requests/{doc_id}/status",                         LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/work-schedules/new",                               LOGIN,  NO,     OK,     OK,     LOGIN),
