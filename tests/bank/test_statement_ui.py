@@ -8,6 +8,8 @@ import re
 from decimal import Decimal as D
 from pathlib import Path
 
+from tests.ui.test_accessibility import Controls
+
 FILES = Path(__file__).parent / "statements"
 CONTENT = re.compile(r'name="content" value="([^"]+)"')
 
@@ -34,6 +36,10 @@ async def test_an_accountant_previews_chooses_and_loads_a_statement(browser, api
     # the purpose names invoice № 1; both of the client's open invoices are offered
     chosen = re.search(r'<select id="row-1-invoice".*?</select>', r.text, re.S).group(0)
     assert f'<option value="{bills[0]["id"]}" selected>' in chosen and f'value="{bills[1]["id"]}"' in chosen
+    for html in (page, r.text):  # every control of the page and of the preview has its label
+        controls = Controls()
+        controls.feed(html)
+        assert controls.controls and controls.unlabelled() == []
     stash = CONTENT.search(r.text)
     assert stash, "the preview carries the statement"
 
