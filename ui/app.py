@@ -44,6 +44,7 @@ from ui import (
     print_templates,
     printing,
     purchase_needs,
+    reconciliation,
     reports,
     schedule,
     session,
@@ -122,7 +123,7 @@ async def ids_in_range(request: Request) -> None:
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *stock_reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
-               *purchase_needs.ROUTES, *supplier_debts.ROUTES,
+               *purchase_needs.ROUTES, *supplier_debts.ROUTES, *reconciliation.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
                *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]

@@ -365,6 +365,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     # -- printing: everyone prints; the settings, stamps and facsimiles are the administrator's ----------------------
     ("GET",    "/api/print/forms",                                           AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/print/batch",                                           AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reconciliation-acts",                                   AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/reconciliation-acts/send",                              AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/generated-documents",                                   AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/generated-documents/{generated_id}",                    AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/generated-documents/{generated_id}/download",           AUTH,   OK,     OK,     OK,     AUTH),
@@ -524,6 +526,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/reports/invoices",                                          LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/supplier-debts",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/supplier-debts/documents",                          LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/reconciliation",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("POST",   "/reports/reconciliation/send",                               LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/integrations",                                              LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/connect",                               LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/resume",                                LOGIN,  NO,     NO,     OK,     LOGIN),

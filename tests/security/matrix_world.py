@@ -270,6 +270,7 @@ def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any
         ("GET", "/api/documents/inventory-counts/fill"): {"params": {"warehouse_id": ids.warehouse}},
         ("GET", "/api/reports/supplier-debts/documents"): {"params": {"organization_id": ids.org,
                                                                      "supplier_id": ids.supplier}},
+        ("GET", "/api/reconciliation-acts"): {"params": {"counterparty_id": ids.client, "format": "pdf"}},
         ("POST", "/api/print/batch"): {"json": {"documents": [{"kind": "invoices", "id": world.docs["invoices"]}]}},
         ("PUT", "/api/settings/document-defaults"): {"json": {"organization_id": ids.org}},
         ("PUT", "/api/settings/smtp"): {"json": smtp_settings(world.smtp_port)},
