@@ -233,7 +233,7 @@ async def build(conn: asyncpg.Connection, registry: Registry, query: ActQuery, t
                            titles.get(doc, f"{doc[0]} {doc[1]}"), debit, credit))
     receipt, expense = totals["amount_receipt"], totals["amount_expense"]
     debit, credit = (receipt, expense) if side.sign > 0 else (expense, receipt)
-    opening = side.sign * totals["amount_opening"]
+    opening = side.sign * totals["amount_opening"] + ZERO  # + 0: never a "-0.00"
     return Reconciliation(
         side=side.name, start=query.start, end=query.end, organization_id=org["id"],
         counterparty_id=counterparty["id"], counterparty_code=counterparty["code"] or str(counterparty["id"]),
