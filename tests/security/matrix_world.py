@@ -28,7 +28,8 @@ from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_mon
 
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
-FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract"}
+FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract", "payments": "ko1",
+         "outgoing-payments": "ko2"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
@@ -275,6 +276,7 @@ def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any
         ("GET", "/api/documents/inventory-counts/fill"): {"params": {"warehouse_id": ids.warehouse}},
         ("GET", "/api/reports/supplier-debts/documents"): {"params": {"organization_id": ids.org,
                                                                      "supplier_id": ids.supplier}},
+        ("GET", "/api/reconciliation-acts"): {"params": {"counterparty_id": ids.client, "format": "pdf"}},
         ("GET", "/api/reports/money/documents"): {"params": {"organization_id": ids.org, "account_kind": "cash-desks",
                                                             "account_id": ids.desk}},
         ("GET", "/api/reports/receivables/invoices"): {"params": {"client_id": ids.client}},
