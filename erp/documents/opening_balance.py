@@ -62,7 +62,7 @@ def _shown(*sections: str) -> dict[str, Any]:
     return {"shown_with": ("section", sections)}
 
 
-def _line_problems(section: str, i: int, ln: Mapping[str, Any]) -> dict[str, str]:
+def line_problems(section: str, i: int, ln: Mapping[str, Any]) -> dict[str, str]:
     out = {f"lines[{i}].{name}": EMPTY for name in REQUIRED[section] if ln.get(name) is None}
     quantity, amount = ln.get("quantity"), ln.get("amount")
     if section == STOCK:
@@ -88,7 +88,7 @@ def prepare(header: dict, lines: list[dict], _settings) -> tuple[dict, list[dict
     lines = [{name: (value if name in kept else None) for name, value in ln.items()} for ln in lines]
     problems: dict[str, str] = {}
     for i, ln in enumerate(lines):
-        problems |= _line_problems(section, i, ln)
+        problems |= line_problems(section, i, ln)
     if problems:
         raise ValidationError.fields(problems)
     return header, lines
