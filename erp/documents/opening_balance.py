@@ -55,6 +55,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     MONEY: ("amount",),
 }
 EMPTY = "обязательное поле не заполнено"
+FIELDS_OF_LINE = ("warehouse_id", "nomenclature_id", "quantity", "client_id", "supplier_id", "cash_desk_id",
+                  "bank_account_id", "amount")
 
 
 def _shown(*sections: str) -> dict[str, Any]:

@@ -287,6 +287,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/opening-balances/{doc_id}/unmark-deletion",   AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/opening-balances/{doc_id}/movements",         AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/opening-balances/{doc_id}/subordination",     AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances/fill-from-excel",            AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/stock-transfers",                             AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/stock-transfers",                             AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/stock-transfers/new",                         AUTH,   OK,     OK,     OK,     AUTH),
