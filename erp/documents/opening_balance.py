@@ -43,20 +43,20 @@ SECTIONS = (STOCK, CLIENTS, SUPPLIERS, MONEY)
 
 # The columns each section fills; every line also has its «Сумма» (``amount``).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    STOCK: ("warehouse_id", "nomenclature_id", "quantity", "amount"),
-    CLIENTS: ("client_id", "amount"),
-    SUPPLIERS: ("supplier_id", "amount"),
-    MONEY: ("cash_desk_id", "bank_account_id", "amount"),
+    STOCK: ("warehouse_id", "nomenclature_id", "quantity", "balance"),
+    CLIENTS: ("client_id", "balance"),
+    SUPPLIERS: ("supplier_id", "balance"),
+    MONEY: ("cash_desk_id", "bank_account_id", "balance"),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
-    STOCK: ("warehouse_id", "nomenclature_id", "quantity", "amount"),
-    CLIENTS: ("client_id", "amount"),
-    SUPPLIERS: ("supplier_id", "amount"),
-    MONEY: ("amount",),
+    STOCK: ("warehouse_id", "nomenclature_id", "quantity", "balance"),
+    CLIENTS: ("client_id", "balance"),
+    SUPPLIERS: ("supplier_id", "balance"),
+    MONEY: ("balance",),
 }
 EMPTY = "обязательное поле не заполнено"
 FIELDS_OF_LINE = ("warehouse_id", "nomenclature_id", "quantity", "client_id", "supplier_id", "cash_desk_id",
-                  "bank_account_id", "amount")
+                  "bank_account_id", "balance")
 
 
 def _shown(*sections: str) -> dict[str, Any]:
@@ -66,15 +66,15 @@ def _shown(*sections: str) -> dict[str, Any]:
 
 def line_problems(section: str, i: int, ln: Mapping[str, Any]) -> dict[str, str]:
     out = {f"lines[{i}].{name}": EMPTY for name in REQUIRED[section] if ln.get(name) is None}
-    quantity, amount = ln.get("quantity"), ln.get("amount")
+    quantity, amount = ln.get("quantity"), ln.get("balance")
     if section == STOCK:
         if quantity is not None and quantity <= 0:
             out[f"lines[{i}].quantity"] = "количество должно быть больше нуля"
         if amount is not None and amount < 0:
-            out[f"lines[{i}].amount"] = "сумма (себестоимость остатка) не может быть отрицательной"
+            out[f"lines[{i}].balance"] = "сумма (себестоимость остатка) не может быть отрицательной"
     if section == MONEY:
         if amount is not None and amount < 0:
-            out[f"lines[{i}].amount"] = "остаток денежных средств не может быть отрицательным"
+            out[f"lines[{i}].balance"] = "остаток денежных средств не может быть отрицательным"
         if ln.get("cash_desk_id") is None and ln.get("bank_account_id") is None:
             out[f"lines[{i}].cash_desk_id"] = "укажите кассу или банковский счёт"
         elif ln.get("cash_desk_id") is not None and ln.get("bank_account_id") is not None:
@@ -161,16 +161,17 @@ def movements(doc: Doc, _inputs) -> dict:
     section = doc.header.get("section")
     if section == STOCK:
         return {stock: [stock.receipt(doc.date, warehouse_id=ln["warehouse_id"], nomenclature_id=ln["nomenclature_id"],
-                                      quantity=ln["quantity"], cost=ln["amount"]) for ln in doc.lines]}
+                                      quantity=ln["quantity"], cost=ln["balance"]) for ln in doc.lines]}
     if section == CLIENTS:
-        return {settlements: [_debt(settlements, doc, ln["amount"], client_id=ln["client_id"])
-                              for ln in doc.lines if ln["amount"]]}
+        return {settlements: [_debt(settlements, doc, ln["balance"], client_id=ln["client_id"])
+                              for ln in doc.lines if ln["balance"]]}
     if section == SUPPLIERS:
-        return {supplier_settlements: [_debt(supplier_settlements, doc, ln["amount"], counterparty_id=ln["supplier_id"])
-                                       for ln in doc.lines if ln["amount"]]}
-    return {money: [money.receipt(doc.date, **accounts.key(doc.organization_id, account), amount=ln["amount"],
+        return {supplier_settlements: [
+            _debt(supplier_settlements, doc, ln["balance"], counterparty_id=ln["supplier_id"])
+            for ln in doc.lines if ln["balance"]]}
+    return {money: [money.receipt(doc.date, **accounts.key(doc.organization_id, account), amount=ln["balance"],
                                   cash_flow_item_id=None)
-                    for ln in doc.lines if ln["amount"] and (account := account_of(ln)) is not None]}
+                    for ln in doc.lines if ln["balance"] and (account := account_of(ln)) is not None]}
 
 
 opening_balances = DocumentKind(
@@ -191,7 +192,7 @@ opening_balances = DocumentKind(
               extra={**_shown(MONEY), "picker_filters": ("organization_id",)}),
         Field("bank_account_id", "ref", "Банковский счёт", ref=BANK_ACCOUNTS,
               extra={**_shown(MONEY), "picker_filters": ("organization_id",)}),
-        Field("amount", "money", "Сумма", required=True),
+        Field("balance", "money", "Сумма", required=True),
     ),
     registers=(stock, settlements, supplier_settlements, money), movements=movements, prepare=prepare,
     needs=needs, rules=rules,

@@ -45,7 +45,7 @@ WORDS: dict[str, tuple[str, ...]] = {
     "supplier_id": ("поставщик", "контрагент"),
     "cash_desk_id": ("касса",),
     "bank_account_id": ("банковский счет", "счет", "расчетный счет", "номер счета"),
-    "amount": ("сумма", "себестоимость", "стоимость", "сумма долга", "долг", "остаток денег"),
+    "balance": ("сумма", "себестоимость", "стоимость", "сумма долга", "долг", "остаток денег"),
 }
 # A reference column: the catalog's table and the other columns that identify an item besides the
 # code and the name.
@@ -159,7 +159,7 @@ async def _found(conn: asyncpg.Connection, name: str, values: Iterable[str], org
     others = "".join(f" OR {k} = ANY($1::text[])" for k in keys)
     rows = await conn.fetch(
         f"SELECT id, code, name{''.join(f', {k}' for k in keys)}{extra.get(name, '')} FROM {table}"
-        f" WHERE NOT deletion_mark{where} AND (ltrim(code, '0') = ANY($2::text[]){others}"
+        f" WHERE NOT deletion_mark{where} AND (code = ANY($1::text[]) OR ltrim(code, '0') = ANY($2::text[]){others}"
         f" OR replace(regexp_replace(btrim(lower(name)), '\\s+', ' ', 'g'), 'ё', 'е') = ANY($3::text[]))", *args)
     items = [dict(r) for r in rows if not r.get("is_group")]
     out: dict[str, list[dict[str, Any]]] = {}

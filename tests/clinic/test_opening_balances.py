@@ -30,7 +30,7 @@ def opening(clinic, section: str, *lines: dict, date: str = OPENING) -> dict:
 
 def goods(clinic, item: int, quantity: str, amount: str, warehouse: int | None = None) -> dict:
     return {"warehouse_id": warehouse or clinic.warehouse, "nomenclature_id": item, "quantity": quantity,
-            "amount": amount}
+            "balance": amount}
 
 
 async def supplier_debt(api, clinic) -> str:
@@ -53,22 +53,22 @@ def _doc(section: str, *lines: dict) -> Doc:
 
 def test_the_rule_writes_each_section_into_its_register():
     moves = rule.movements(_doc("stock", {"warehouse_id": 1, "nomenclature_id": 7, "quantity": D("10"),
-                                          "amount": D("120.00")}), Inputs({}))
+                                          "balance": D("120.00")}), Inputs({}))
     [receipt] = moves[stock_register]
     assert (receipt.dimensions, receipt.resources, receipt.record_type) == (
         {"warehouse_id": 1, "nomenclature_id": 7}, {"quantity": D("10"), "cost": D("120.00")}, 1)
 
     # a client's debt is owed (a receipt), an advance the client paid is an expense; a zero moves nothing
-    moves = rule.movements(_doc("clients", {"client_id": 5, "amount": D("300.00")},
-                                {"client_id": 6, "amount": D("-50.00")}, {"client_id": 8, "amount": D("0")}),
+    moves = rule.movements(_doc("clients", {"client_id": 5, "balance": D("300.00")},
+                                {"client_id": 6, "balance": D("-50.00")}, {"client_id": 8, "balance": D("0")}),
                            Inputs({}))
     assert [(m.record_type, m.dimensions["client_id"], m.resources["amount"]) for m in moves[settlements]] == [
         (1, 5, D("300.00")), (-1, 6, D("50.00"))]
-    moves = rule.movements(_doc("suppliers", {"supplier_id": 3, "amount": D("700.00")}), Inputs({}))
+    moves = rule.movements(_doc("suppliers", {"supplier_id": 3, "balance": D("700.00")}), Inputs({}))
     assert [(m.dimensions["counterparty_id"], m.resources["amount"]) for m in moves[supplier_settlements]] == [
         (3, D("700.00"))]
-    moves = rule.movements(_doc("money", {"cash_desk_id": 2, "amount": D("5000.00")},
-                                {"bank_account_id": 4, "amount": D("90000.00")}), Inputs({}))
+    moves = rule.movements(_doc("money", {"cash_desk_id": 2, "balance": D("5000.00")},
+                                {"bank_account_id": 4, "balance": D("90000.00")}), Inputs({}))
     assert [(m.dimensions["account_kind"], m.dimensions["account_id"], m.resources["amount"])
             for m in moves[money]] == [
         ("cash-desks", 2, D("5000.00")), ("bank-accounts", 4, D("90000.00"))]
@@ -76,26 +76,26 @@ def test_the_rule_writes_each_section_into_its_register():
 
 def test_the_rules_refuse_services_and_other_organizations_accounts_and_keep_a_section_s_own_columns():
     errors = rule.rules(None, _doc("stock", {"warehouse_id": 1, "nomenclature_id": 9, "quantity": D("1"),
-                                             "amount": D("0")}),
+                                             "balance": D("0")}),
                         Inputs({"items": {9: {"kind": "service", "name": "Приём"}}}))
     assert errors[0].details["fields"] == {"lines[0].nomenclature_id": "«Приём» — услуга, ввести остатком можно"
                                                                          " только товар"}
-    errors = rule.rules(None, _doc("money", {"bank_account_id": 4, "amount": D("1.00")}),
+    errors = rule.rules(None, _doc("money", {"bank_account_id": 4, "balance": D("1.00")}),
                         Inputs({"bank-accounts": {4: {"organization_id": 2, "name": "Чужой"}}}))
     assert errors[0].code == "money_account_of_another_organization"
     assert errors[0].details["fields"] == {
         "lines[0].bank_account_id": "банковский счёт «Чужой» принадлежит другой организации"}
 
-    header, lines = rule.prepare({"section": "clients"}, [{"client_id": 5, "amount": D("1.00"), "warehouse_id": 1,
+    _header, lines = rule.prepare({"section": "clients"}, [{"client_id": 5, "balance": D("1.00"), "warehouse_id": 1,
                                                            "quantity": D("3")}], None)
-    assert lines == [{"client_id": 5, "amount": D("1.00"), "warehouse_id": None, "quantity": None}]
+    assert lines == [{"client_id": 5, "balance": D("1.00"), "warehouse_id": None, "quantity": None}]
     try:
         rule.prepare({"section": "stock"}, [{"warehouse_id": 1, "nomenclature_id": 7, "quantity": D("-1"),
-                                             "amount": D("-5.00")}], None)
+                                             "balance": D("-5.00")}], None)
     except ValidationError as exc:
         assert exc.details["fields"] == {
             "lines[0].quantity": "количество должно быть больше нуля",
-            "lines[0].amount": "сумма (себестоимость остатка) не может быть отрицательной"}
+            "lines[0].balance": "сумма (себестоимость остатка) не может быть отрицательной"}
     else:
         raise AssertionError("a negative quantity was taken")
 
@@ -116,18 +116,18 @@ async def test_posted_sections_give_the_balances_entered(api, clinic):
 
     other = await api.item("clients", {"name": "Петров П.П.", "kind": "person"})
     await api.create("opening-balances", opening(
-        clinic, "clients", {"client_id": clinic.client, "amount": "1500.00"}, {"client_id": other["id"],
-                                                                               "amount": "-200.00"}), post=True)
+        clinic, "clients", {"client_id": clinic.client, "balance": "1500.00"}, {"client_id": other["id"],
+                                                                               "balance": "-200.00"}), post=True)
     assert await debt(api, clinic) == "1500.00"
     assert await debt(api, clinic, other["id"]) == "-200.00"  # an advance: we owe the client
 
     await api.create("opening-balances", opening(clinic, "suppliers", {"supplier_id": clinic.supplier,
-                                                                       "amount": "7300.50"}), post=True)
+                                                                       "balance": "7300.50"}), post=True)
     assert await supplier_debt(api, clinic) == "7300.50"
 
     cash = await api.create("opening-balances", opening(
-        clinic, "money", {"cash_desk_id": clinic.desk, "amount": "12000.00"},
-        {"bank_account_id": clinic.account, "amount": "250000.00"}), post=True)
+        clinic, "money", {"cash_desk_id": clinic.desk, "balance": "12000.00"},
+        {"bank_account_id": clinic.account, "balance": "250000.00"}), post=True)
     assert await money_in(api, clinic, "cash-desks", clinic.desk) == "12000.00"
     assert await money_in(api, clinic, "bank-accounts", clinic.account) == "250000.00"
 
@@ -176,7 +176,7 @@ async def test_a_sale_takes_the_opening_cost_and_then_the_opening_cannot_be_unpo
 
 async def test_opening_money_already_spent_cannot_be_unposted(api, db, clinic):
     doc = await api.create("opening-balances", opening(clinic, "money", {"cash_desk_id": clinic.desk,
-                                                                         "amount": "1000.00"}), post=True)
+                                                                         "balance": "1000.00"}), post=True)
     await api.create("outgoing-payments", {
         "date": "2021-12-02T10:00:00", "organization_id": clinic.org, "operation": "to_supplier", "method": "cash",
         "cash_desk_id": clinic.desk, "recipient_id": clinic.supplier, "amount": "600.00",
@@ -205,22 +205,22 @@ async def test_bad_input_is_a_russian_422_and_nothing_is_written(api, db, clinic
         assert bad["details"]["fields"] == {
             "lines[0].nomenclature_id": "«Приём терапевта» — услуга, ввести остатком можно только товар"}
     bad = await api.create("opening-balances", opening(clinic, "money", {"bank_account_id": foreign["id"],
-                                                                         "amount": "10.00"}), status=422, post=True)
+                                                                         "balance": "10.00"}), status=422, post=True)
     assert bad["code"] == "money_account_of_another_organization"
     assert bad["details"]["fields"] == {"lines[0].bank_account_id": "банковский счёт «Чужой» принадлежит другой"
                                                                      " организации"}
-    bad = await api.create("opening-balances", opening(clinic, "money", {"amount": "10.00"}, {
-        "cash_desk_id": clinic.desk, "bank_account_id": clinic.account, "amount": "-1"}), status=422)
+    bad = await api.create("opening-balances", opening(clinic, "money", {"balance": "10.00"}, {
+        "cash_desk_id": clinic.desk, "bank_account_id": clinic.account, "balance": "-1"}), status=422)
     assert bad["details"]["fields"] == {
         "lines[0].cash_desk_id": "укажите кассу или банковский счёт",
-        "lines[1].amount": "остаток денежных средств не может быть отрицательным",
+        "lines[1].balance": "остаток денежных средств не может быть отрицательным",
         "lines[1].bank_account_id": "укажите что-то одно: кассу или банковский счёт"}
     bad = await api.create("opening-balances", opening(clinic, "clients", {"client_id": clinic.client,
-                                                                           "amount": "1e15"}), status=422)
-    assert bad["details"]["fields"]["lines[0].amount"].startswith("слишком большое число")
+                                                                           "balance": "1e15"}), status=422)
+    assert bad["details"]["fields"]["lines[0].balance"].startswith("слишком большое число")
     bad = await api.create("opening-balances", {**opening(clinic, "clients"), "comment": "a\x00b"}, status=422)
     assert "нулевой байт" in str(bad)
-    bad = await api.create("opening-balances", opening(clinic, "debts", {"amount": "1"}), status=422)
+    bad = await api.create("opening-balances", opening(clinic, "debts", {"balance": "1"}), status=422)
     assert "section" in bad["details"]["fields"]
     empty = await api.create("opening-balances", opening(clinic, "suppliers"), status=422, post=True)
     assert empty["code"] == "empty_opening_balances"
@@ -229,14 +229,14 @@ async def test_bad_input_is_a_russian_422_and_nothing_is_written(api, db, clinic
 
 async def test_a_closed_period_refuses_the_opening_and_the_audit_log_sees_it(api, db, clinic):
     doc = await api.create("opening-balances", opening(clinic, "clients", {"client_id": clinic.client,
-                                                                           "amount": "100.00"}), post=True)
+                                                                           "balance": "100.00"}), post=True)
     await api.put("/api/period-lock", {"date": "2021-12-31"})
     before = await counts(db)
     refused = await api.post(f"{KIND}/{doc['id']}/unpost", status=409)
     assert refused["code"] == "period_closed"
-    await api.create("opening-balances", opening(clinic, "clients", {"client_id": clinic.client, "amount": "5"}),
+    await api.create("opening-balances", opening(clinic, "clients", {"client_id": clinic.client, "balance": "5"}),
                      status=409, post=True)
     assert await counts(db) == before
-    logged = await db.fetch("SELECT action FROM audit_log WHERE object_kind = 'document:opening-balances' AND object_id = $1",
-                            doc["id"])
+    logged = await db.fetch("SELECT action FROM audit_log WHERE object_kind = 'document:opening-balances'"
+                            " AND object_id = $1", doc["id"])
     assert logged and {r["action"] for r in logged} >= {"post"}

@@ -32,7 +32,7 @@ def documents(clinic: Clinic, sold: int | None = None) -> dict[str, dict]:
         "payments": pay(clinic, "500.00"),
         "opening-balances": {"date": "2021-11-30T23:00:00", "organization_id": clinic.org, "section": "stock",
                              "lines": [{"warehouse_id": clinic.warehouse, "nomenclature_id": clinic.goods,
-                                        "quantity": "5", "amount": "100.00"}]},
+                                        "quantity": "5", "balance": "100.00"}]},
         "stock-write-offs": {"date": "2021-12-20T12:00:00", "organization_id": clinic.org,
                              "warehouse_id": clinic.warehouse, "reason": "Бой",
                              "lines": [{"nomenclature_id": clinic.goods, "quantity": "2"}]},

@@ -84,7 +84,7 @@ EXAMPLES: dict[str, tuple[dict, list[dict], dict]] = {
     "opening-balances": ({"organization_id": 1, "section": "stock", "comment": ""},
                          [{"warehouse_id": 1, "nomenclature_id": 7, "quantity": D("10.000"), "client_id": None,
                            "supplier_id": None, "cash_desk_id": None, "bank_account_id": None,
-                           "amount": D("50.00")}],
+                           "balance": D("50.00")}],
                          {"kind.items": {7: {"kind": "goods", "name": "Бинт"}}}),
     "stock-write-offs": ({"organization_id": 1, "warehouse_id": 1, "reason": "Истёк срок годности", "comment": ""},
                          [{"nomenclature_id": 7, "quantity": D("2.000")},

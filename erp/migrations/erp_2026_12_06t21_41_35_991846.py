@@ -31,7 +31,7 @@ class OpeningBalancesDocument(
     )
 
 
-ID = "2026-12-06T21:14:58:289578"
+ID = "2026-12-06T21:41:35:991846"
 VERSION = "1.38.0"
 DESCRIPTION = "Document opening-balances (Ввод начальных остатков)"
 
@@ -590,8 +590,8 @@ async def forwards():
     manager.add_column(
         table_class_name="OpeningBalancesLine",
         tablename="doc_opening_balances_lines",
-        column_name="amount",
-        db_column_name="amount",
+        column_name="balance",
+        db_column_name="balance",
         column_class_name="Numeric",
         column_class=Numeric,
         params={
