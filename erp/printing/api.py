@@ -165,9 +165,9 @@ def print_routes(kind: DocumentKind) -> list:
 
 
 def new_route(kind: DocumentKind):
-    async def new_document(request: Request) -> NewDocument:
+    async def new_document(request: Request, organization_id: OptionalId = None) -> NewDocument:
         async with request.app.state.pool.acquire() as conn:
-            filled = await defaults.new_document(conn, kind)
+            filled = await defaults.new_document(conn, kind, organization_id)
         return NewDocument(**filled)
 
     op = kind.name.replace("-", "_")

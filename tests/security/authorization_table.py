@@ -54,6 +54,11 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/reports/invoices",                                      AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/supplier-debts",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/supplier-debts/documents",                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/money",                                         AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/money/flow",                                    AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/money/documents",                               AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/receivables",                                   AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/receivables/invoices",                          AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/clients/{client_id}/summary",                           AUTH,   OK,     OK,     OK,     AUTH),
     # -- catalogs: accountants keep them; managers keep clients and visit statuses; only admins purge ----------------
     ("GET",    "/api/catalogs/bank-accounts",                                AUTH,   OK,     OK,     OK,     AUTH),
@@ -164,6 +169,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/catalogs/nomenclature/import/preview",                  AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/warehouses/import",                            AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/warehouses/import/preview",                    AUTH,   NO,     OK,     OK,     AUTH),
+    # -- bank statements (issue 15, point 5): who posts payments and outgoing payments loads them ---------------------
+    ("POST",   "/api/bank-statements",                                       AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/bank-statements/preview",                               AUTH,   NO,     OK,     OK,     AUTH),
     # -- documents: accountants write and post them; managers also write and post Requests ---------------------------
     ("GET",    "/api/documents/goods-receipts",                              AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/goods-receipts",                              AUTH,   NO,     OK,     OK,     AUTH),
@@ -462,6 +470,10 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/catalogs/warehouses/import/preview",                        LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/catalogs/warehouses/import",                                LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/catalogs/warehouses/import/{token}",                        LOGIN,  NO,     NOTHING, NOTHING, LOGIN),
+    # the bank statement page: as the payments' forms
+    ("GET",    "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/bank-statements/preview",                                   LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/lookup/clients",                                            LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/documents",                                                 LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/documents/invoices",                                        LOGIN,  OK,     OK,     OK,     LOGIN),
@@ -518,6 +530,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     # -- the UI: schedule, reports, integrations, printing -------------------------------------------------------------
     ("GET",    "/schedule",                                                  LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/week",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/schedule/month",                                            LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/schedule/requests/{doc_id}/move",                           LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/schedule/requests/{doc_id}/status",                         LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/work-schedules/new",                               LOGIN,  NO,     OK,     OK,     LOGIN),
@@ -535,6 +548,11 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/reports/invoices",                                          LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/supplier-debts",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/supplier-debts/documents",                          LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/money",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/money/flow",                                        LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/money/documents",                                   LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/receivables",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/receivables/invoices",                              LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/integrations",                                              LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/connect",                               LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/resume",                                LOGIN,  NO,     NO,     OK,     LOGIN),

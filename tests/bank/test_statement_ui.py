@@ -1,0 +1,56 @@
+"""«Загрузить выписку» in the web UI: from the payments list to the page, the preview with the row that needs
+a choice, the choice made in the form, the statement loaded without choosing the file again; a broken file
+is said in Russian; a manager does not get the page."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal as D
+from pathlib import Path
+
+FILES = Path(__file__).parent / "statements"
+CONTENT = re.compile(r'name="content" value="([^"]+)"')
+
+
+async def test_an_accountant_previews_chooses_and_loads_a_statement(browser, api, clinic):
+    buyer = await api.item("clients", {"name": "ООО «Ромашка»", "kind": "company", "inn": "7701234560",
+                                       "kpp": "770101001"})
+    payments = (await browser.get("/documents/payments")).text
+    assert 'href="/bank-statements"' in payments and "Загрузить выписку" in payments
+    assert "Загрузка выписки банка" in (await browser.get("/documents")).text
+    page = (await browser.get("/bank-statements")).text
+    assert "Загрузка выписки банка" in page and "kl_to_1c.txt" in page
+
+    content = (FILES / "kl_to_1c_windows.txt").read_bytes()
+    r = await browser.post("/bank-statements/preview", {}, status=200, htmx=True,
+                           files={"file": ("kl_to_1c.txt", content, "text/plain")})
+    assert "ООО «Ромашка»" in r.text and "Сидорова Анна Петровна" in r.text
+    assert 'data-status="unmatched"' in r.text and "Нужен выбор" in r.text
+    assert "Оплата поставщику" in r.text and 'name="row-2-client_id"' in r.text
+    stash = CONTENT.search(r.text)
+    assert stash, "the preview carries the statement"
+
+    # the accountant picks Иванов for Сидорова's payment and loads, the file not chosen again
+    r = await browser.post("/bank-statements", {"content": stash.group(1), "row-2-client_id": clinic.client,
+                                                "row-3-operation": "to_supplier"}, status=200, htmx=True)
+    assert "Выписка загружена" in r.text and "Создано и проведено документов: 3" in r.text
+    assert r.text.count("Проведён") == 3 and "/documents/payments/" in r.text
+    rows = await api.balance("money", organization_id=clinic.org, account_kind="bank-accounts",
+                             account_id=clinic.account)
+    assert D(rows[0]["amount"]) == D("4750.00")
+    paid = await api.get("/api/documents/payments", client_id=buyer["id"])
+    assert [p["amount"] for p in paid["items"]] == ["4500.00"]
+
+    again = await browser.post("/bank-statements", {"content": stash.group(1)}, status=200, htmx=True)
+    assert again.text.count("Загружен раньше") == 3
+
+
+async def test_a_broken_statement_is_said_in_russian_and_a_manager_gets_no_page(browser, login_as, clinic):
+    r = await browser.post("/bank-statements/preview", {}, status=422, htmx=True,
+                           files={"file": ("kl_to_1c.txt", (FILES / "broken_header.txt").read_bytes(), "text/plain")})
+    assert "Выписка не загружена" in r.text and "1CClientBankExchange" in r.text
+    r = await browser.post("/bank-statements/preview", {}, status=422, htmx=True)
+    assert "выберите файл выписки" in r.text
+    manager = await login_as("manager")
+    await manager.get("/bank-statements", status=403)
+    assert "Загрузить выписку" not in (await manager.get("/documents/payments")).text
