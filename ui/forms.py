@@ -45,7 +45,7 @@ async def _render_form(request: Request, kind, state: FormState, *, doc=None, er
     """``notice`` is a key of :data:`NOTICES` or a text already made; ``send`` the «Отправить клиенту»
     menu as submitted (``to``, ``facsimile``, its ``error``), open again after a refusal."""
     view = await document_view.build(request, kind, state, doc)
-    print_forms = await printing.forms_for(request, kind.name)
+    print_forms = await printing.forms_for(request, kind.name, doc.header if doc else None)
     facsimile = bool(doc and print_forms) and await printing.can_sign(request, kind, doc)
     return render(request, "forms/document.html", status=status, section="documents", kind=kind, state=state,
                   doc=doc, view=view, errors=errors or FormErrors(), notice=_(NOTICES.get(notice, notice)),
