@@ -71,3 +71,19 @@ async def test_a_broken_statement_is_said_in_russian_and_a_manager_gets_no_page(
     manager = await login_as("manager")
     await manager.get("/bank-statements", status=403)
     assert "Загрузить выписку" not in (await manager.get("/documents/payments")).text
+
+
+async def test_what_a_statement_says_is_shown_as_text_never_as_markup(browser, clinic):
+    hostile = "\r\n".join((
+        "1CClientBankExchange", "ВерсияФормата=1.03", "РасчСчет=40702810938000000001",
+        "СекцияДокумент=Платежное <b>поручение</b>", "Номер=<i>1</i>", "Дата=01.12.2026", "Сумма=10.00",
+        "ПлательщикСчет=40702810400000012345", "ПлательщикИНН=<img src=x onerror=alert(1)>",
+        "Плательщик1=<script>alert(1)</script>", "ПолучательСчет=40702810938000000001",
+        "НазначениеПлатежа=\"><svg onload=alert(2)>", "КонецДокумента", "КонецФайла")).encode("cp1251")
+    r = await browser.post("/bank-statements/preview", {}, status=200, htmx=True,
+                           files={"file": ("kl_to_1c.txt", hostile, "text/plain")})
+    assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<svg" not in r.text and "<img" not in r.text and "<b>поручение" not in r.text
+    broken = await browser.post("/bank-statements/preview", {}, status=422, htmx=True,
+                                files={"file": ("kl_to_1c.txt", b"<script>alert(3)</script>", "text/plain")})
+    assert "<script>alert(3)" not in broken.text and "&lt;script&gt;alert(3)" in broken.text

@@ -141,6 +141,8 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
                      "starts_at": f"{DAY}T09:00:00", "lines": service},
         "service-renderings": {"date": f"{DAY}T15:00:00", "organization_id": ids.org, "client_id": ids.client,
                                "doctor_id": ids.efimova, "warehouse_id": ids.warehouse, "lines": service},
+        "opening-balances": {"date": "2030-01-01T00:00:00", "organization_id": ids.org, "section": "money",
+                             "lines": [{"cash_desk_id": ids.desk, "balance": "1000.00"}]},
         "stock-write-offs": {"date": "2030-01-10T13:00:00", "organization_id": ids.org, "warehouse_id": ids.warehouse,
                              "reason": "Бой", "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
         "inventory-counts": {"date": "2030-01-10T18:00:00", "organization_id": ids.org,
