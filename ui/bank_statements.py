@@ -26,6 +26,7 @@ from ui.i18n import gettext as _
 from ui.render import is_htmx, render
 
 ROLES = ("admin", "accountant")
+FIELDS = ("client_id", "invoice_id", "invoice_for", "operation", "skip")  # a row's controls: row-3-client_id…
 BASE = "/bank-statements"
 
 
@@ -61,9 +62,14 @@ async def _upload(request: Request) -> tuple[bytes, dict[int, dict[str, Any]]]:
     choices: dict[int, dict[str, Any]] = {}
     for key, value in form.items():
         row, _sep, name = key.removeprefix("row-").partition("-")
-        wanted = key.startswith("row-") and row.isdigit() and name in ("client_id", "operation", "skip")
-        if wanted and str(value).strip():
+        wanted = key.startswith("row-") and row.isdigit() and name in FIELDS
+        if wanted and (str(value).strip() or name == "invoice_id"):
             choices.setdefault(int(row), {})[name] = str(value).strip()
+    for choice in choices.values():
+        # the invoices offered were the client's the preview had: another client chosen, its invoice is found anew
+        offered_for = choice.pop("invoice_for", None)
+        if offered_for is not None and choice.get("client_id") not in (None, offered_for):
+            choice.pop("invoice_id", None)
     return content, choices
 
 
@@ -89,7 +95,7 @@ async def statement_preview(request: Request) -> Response:
     try:
         content, choices = await _upload(request)
         async with context.acquire(request) as conn:
-            found = await bank_statement.preview(conn, content, choices)
+            found = await bank_statement.preview(conn, content, choices, tz=context.settings(request).tz)
     except ErpError as exc:
         return _page(request, error=_(exc.message), status=exc.status)
     return _page(request, preview=found, summary=found.summary(), content=base64.b64encode(content).decode())
@@ -110,7 +116,7 @@ async def statement_load(request: Request) -> Response:
         if content:
             try:
                 async with context.acquire(request) as conn:
-                    found = await bank_statement.preview(conn, content, choices)
+                    found = await bank_statement.preview(conn, content, choices, tz=context.settings(request).tz)
                 values = {"preview": found, "summary": found.summary(), "content": base64.b64encode(content).decode()}
             except ErpError:
                 pass

@@ -44,6 +44,13 @@ class Candidate(msgspec.Struct):
     kpp: str | None = None
 
 
+class InvoiceOption(msgspec.Struct):
+    id: int
+    number: str
+    date: dt.date
+    due: Decimal
+
+
 class DocumentRef(msgspec.Struct):
     kind: str
     id: int | None
@@ -75,6 +82,7 @@ class StatementRow(msgspec.Struct):
     cash_flow_item_id: int | None
     note: str
     candidates: list[Candidate]
+    invoices: list[InvoiceOption]
     document: DocumentRef | None
 
 
@@ -152,7 +160,7 @@ async def preview(request: Request, data: Annotated[StatementUpload, Multipart])
     content = await data.file.read()
     choices = read_choices(data.choices)
     async with request.app.state.pool.acquire() as conn:
-        found = await service.preview(conn, content, choices)
+        found = await service.preview(conn, content, choices, tz=request.app.state.settings.tz)
     return of_plan(found)
 
 

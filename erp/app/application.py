@@ -17,6 +17,7 @@ from erp.api import bank_statements as bank_statements_api
 from erp.api import catalog_import as catalog_import_api
 from erp.api import clients as clients_api
 from erp.api import money_reports as money_reports_api
+from erp.api import opening_excel as opening_excel_api
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.headers import security_headers
 from erp.api.input_guard import nul_guard
@@ -74,6 +75,7 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
                 *printing_api.routes(registry),
                 *catalog_import_api.routes(registry), *bank_statements_api.ROUTES,
+                *opening_excel_api.routes(registry),
                 *amocrm_api.ROUTES,
                 *swagger.static_routes(), *(extra_route_handlers or [])]
     return Litestar(

@@ -33,6 +33,8 @@ HEADER = "1CClientBankExchange"
 ENCODINGS = {"windows": "cp1251", "dos": "cp866", "utf-8": "utf-8", "utf8": "utf-8"}
 _AMOUNT = re.compile(r"^\d{1,12}(?:[.,]\d{1,2})?$")
 _DATE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
+_ACCOUNT = re.compile(r"^[0-9A-Za-z]{1,34}$")  # 20 digits in Russia; an IBAN at most 34
+MAX_NUMBER = 64
 _INN_IN_NAME = re.compile(r"^ИНН\s*\d*\s*", re.IGNORECASE)
 
 
@@ -235,8 +237,8 @@ def parse(content: bytes) -> Statement:
 
 def _account_section(keys: dict[str, str], line: int) -> AccountSection:
     account = keys.get("РасчСчет", "")
-    if not account:
-        raise StatementError("в секции расчётного счёта нет «РасчСчет»", "statement_broken", line=line)
+    if not _ACCOUNT.match(account):
+        raise StatementError("в секции расчётного счёта нет номера счёта «РасчСчет»", "statement_broken", line=line)
 
     def money(key: str) -> Decimal | None:
         return amount_of(keys[key], key, line, positive=False) if keys.get(key) else None
@@ -258,6 +260,13 @@ def _document(kind: str, keys: dict[str, str], line: int) -> BankDocument:
             raise StatementError(f"в документе нет «{key}»", "statement_broken", line=line)
     payer = keys.get("ПлательщикСчет") or keys.get("ПлательщикРасчСчет") or ""
     recipient = keys.get("ПолучательСчет") or keys.get("ПолучательРасчСчет") or ""
+    if len(keys["Номер"]) > MAX_NUMBER:
+        raise StatementError(f"номер документа «{keys['Номер'][:20]}…» длиннее {MAX_NUMBER} символов",
+                             "statement_broken", line=line)
+    for what, account in (("плательщика", payer), ("получателя", recipient)):
+        if account and not _ACCOUNT.match(account):
+            raise StatementError(f"счёт {what} «{account[:40]}» — не номер счёта (до 34 цифр и латинских букв)",
+                                 "statement_broken", line=line)
     if not payer or not recipient:
         raise StatementError(f"в документе № {keys['Номер']} нет счёта "
                              + ("плательщика («ПлательщикСчет»)" if not payer else "получателя («ПолучательСчет»)"),

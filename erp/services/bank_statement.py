@@ -40,6 +40,7 @@ IN, OUT, TRANSFER = "in", "out", "transfer"
 READY, IMPORTED, UNMATCHED, SKIPPED = "ready", "imported", "unmatched", "skipped"
 KINDS = {IN: "payments", OUT: "outgoing-payments", TRANSFER: "money-transfers"}
 OPERATIONS = ("to_supplier", "to_client", "other_expense")
+SHOWN_INVOICES = 20
 _REFUND = re.compile(r"возвр", re.IGNORECASE)
 
 
@@ -62,6 +63,8 @@ class Row:
     cash_flow_item_id: int | None = None
     note: str = ""
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    invoices: list[dict[str, Any]] = field(default_factory=list)  # the client's invoices with something due
+    invoice_chosen: bool = False  # the user's choice, not the purpose, names the invoice (or none)
     document: dict[str, Any] | None = None  # the document made (now or by an earlier load)
 
     @property
@@ -89,6 +92,7 @@ class Row:
                 "client_name": self.client_name, "invoice_id": self.invoice_id,
                 "invoice_number": self.invoice_number, "operation": self.operation,
                 "cash_flow_item_id": self.cash_flow_item_id, "note": self.note, "candidates": self.candidates,
+                "invoices": self.invoices,
                 "document": self.document}
 
 
@@ -185,6 +189,7 @@ async def preview(conn: asyncpg.Connection, content: bytes, choices: Mapping[int
     await _imported(conn, rows)
     await _match(conn, rows)
     _choose(rows, choices or {})
+    await _invoices(conn, rows, tz)
     await _names(conn, rows)
     return Plan(statement, [{"account_number": a["account_number"], "id": a["id"], "name": a["name"],
                              "organization_id": a["organization_id"], "organization": a["organization"]}
@@ -209,7 +214,7 @@ async def _imported(conn: asyncpg.Connection, rows: list[Row]) -> None:
 
 
 async def _match(conn: asyncpg.Connection, rows: list[Row]) -> None:
-    """Counterparties by INN (one query), then the invoices of the incoming rows' clients (one query)."""
+    """Counterparties by INN (one query)."""
     todo = [r for r in rows if r.status == READY and r.direction != TRANSFER]
     inns = sorted({r.inn for r in todo if r.inn})
     by_inn: dict[str, list[dict]] = {}
@@ -230,7 +235,13 @@ async def _match(conn: asyncpg.Connection, rows: list[Row]) -> None:
             r.note = (f"несколько контрагентов с ИНН {r.inn}: выберите" if candidates else
                       f"контрагент с ИНН {r.inn} не найден: выберите его" if r.inn else
                       "в выписке нет ИНН контрагента: выберите его")
-    pairs = sorted({(r.organization_id, r.client_id) for r in todo if r.direction == IN and r.client_id})
+
+
+async def _invoices(conn: asyncpg.Connection, rows: list[Row], tz) -> None:
+    """The open invoices of each incoming row's client (one query), and the one its purpose names
+    unless the user chose."""
+    todo = [r for r in rows if r.status == READY and r.direction == IN and r.client_id]
+    pairs = sorted({(r.organization_id, r.client_id) for r in todo})
     if not pairs:
         return
     invoices: dict[tuple[int, int], list[dict]] = {}
@@ -238,17 +249,22 @@ async def _match(conn: asyncpg.Connection, rows: list[Row]) -> None:
             "SELECT i.id, i.number, i.date, i.organization_id, i.client_id, coalesce(b.amount, 0) AS due"
             " FROM doc_invoices i JOIN unnest($1::bigint[], $2::bigint[]) AS k(o, c)"
             " ON i.organization_id = k.o AND i.client_id = k.c"
-            " LEFT JOIN reg_invoice_payments_balance b ON b.invoice_id = i.id"
-            " WHERE i.posted AND NOT i.deletion_mark", [p[0] for p in pairs], [p[1] for p in pairs]):
+            " JOIN reg_invoice_payments_balance b ON b.invoice_id = i.id"
+            " WHERE i.posted AND NOT i.deletion_mark AND b.amount > 0 ORDER BY i.date DESC, i.id DESC",
+            [p[0] for p in pairs], [p[1] for p in pairs]):
+        day = inv["date"].astimezone(tz).date() if tz is not None else inv["date"].date()
         invoices.setdefault((inv["organization_id"], inv["client_id"]), []).append(
-            {**dict(inv), "date": inv["date"].date()})
+            {"id": inv["id"], "number": inv["number"], "date": day, "due": inv["due"]})
     for r in todo:
-        if r.direction == IN and r.client_id:
-            inv = pick_invoice(r.doc.purpose, invoices.get((r.organization_id, r.client_id), []), r.day)
-            if inv is not None:
-                r.invoice_id, r.invoice_number = inv["id"], inv["number"]
-            elif invoice_numbers(r.doc.purpose):
-                r.note = "счёт из назначения платежа не найден среди неоплаченных счетов клиента: оплата без счёта"
+        own = invoices.get((r.organization_id, r.client_id), [])
+        r.invoices = own[:SHOWN_INVOICES]
+        if r.invoice_chosen:
+            continue
+        inv = pick_invoice(r.doc.purpose, own, r.day)
+        if inv is not None:
+            r.invoice_id, r.invoice_number = inv["id"], inv["number"]
+        elif invoice_numbers(r.doc.purpose):
+            r.note = "счёт из назначения платежа не найден среди неоплаченных счетов клиента: оплата без счёта"
 
 
 def _id(value: Any, what: str, row: int) -> int | None:
@@ -279,8 +295,8 @@ def _choose(rows: list[Row], choices: Mapping[int, Mapping[str, Any]]) -> None:
             r.client_id, r.invoice_id, r.invoice_number, r.candidates = client, None, "", []
             r.status, r.note = READY, "контрагент выбран вручную"
         if "invoice_id" in choice and r.direction == IN:
-            r.invoice_id = _id(choice.get("invoice_id"), "invoice_id", r.index)
-            r.invoice_number = "" if r.invoice_id is None else r.invoice_number
+            r.invoice_id, r.invoice_number = _id(choice.get("invoice_id"), "invoice_id", r.index), ""
+            r.invoice_chosen = True
         operation = choice.get("operation")
         if operation and r.direction == OUT:
             if operation not in OPERATIONS:

@@ -112,6 +112,9 @@ def doc_text(**keys: str) -> bytes:
     ({"Дата": "31.02.2026"}, "statement_bad_date"),
     ({"Номер": None}, "statement_broken"),
     ({"ПолучательСчет": None}, "statement_broken"),
+    ({"Номер": "1" * 65}, "statement_broken"),
+    ({"ПлательщикСчет": "4070 2810 9380 0000 0001"}, "statement_broken"),
+    ({"ПолучательСчет": "9" * 35}, "statement_broken"),
 ])
 def test_a_payment_with_a_bad_amount_date_or_missing_key_refuses_the_file(keys, code):
     with pytest.raises(StatementError) as caught:

@@ -65,6 +65,7 @@ async def test_the_preview_matches_clients_invoices_and_suppliers_and_lists_the_
     assert (paid["direction"], paid["status"], paid["client_id"], paid["client_name"], paid["invoice_id"],
             paid["invoice_number"], paid["amount"], paid["day"]) == (
         "in", "ready", buyer["id"], "ООО «Ромашка»", invoice["id"], invoice["number"], "4500.00", "2026-12-02")
+    assert [(i["id"], i["due"]) for i in paid["invoices"]] == [(invoice["id"], "4500.00")]  # offered to choose
     assert (unknown["status"], unknown["client_id"], unknown["counterparty"]) == (
         "unmatched", None, "Сидорова Анна Петровна")
     assert "ИНН 500100732259 не найден" in unknown["note"]
@@ -202,3 +203,13 @@ async def test_two_loads_of_one_statement_at_once_make_each_payment_once(setting
     assert await db.fetchval("SELECT count(*) FROM doc_outgoing_payments") == 1
     assert await db.fetchval("SELECT count(*) FROM bank_statement_rows WHERE document_id IS NOT NULL") == 3
     assert await money(api, clinic, clinic.account) == D("4750.00")
+
+
+async def test_a_statement_of_a_closed_period_writes_nothing(client, admin, api, clinic, db):
+    await romashka(api)
+    await api.put("/api/period-lock", {"date": "2026-12-02", "organization_id": clinic.org})
+    before = await counts(db)
+    answer = await send(client, admin, WINDOWS, choices={"2": {"skip": True}}, status=409)
+    assert answer["details"]["row"] == 1 and "строка 1 (№ 214 от 01.12.2026" in answer["message"]
+    assert await counts(db) == before
+    assert await db.fetchval("SELECT count(*) FROM bank_statement_rows") == 0
