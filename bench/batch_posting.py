@@ -151,9 +151,13 @@ async def rows(ctx: Context) -> list[Row]:
         backend = await local_backend(conn, ctx.database_url)
         where_batch = await breakdown(conn, backend, len(part), lambda: engine.repost(conn, kind, part))
         where_single = await breakdown(conn, backend, len(part), each)
+    ratios = ", ".join(f"{s / b:.2f}" for b, s in zip(batch_times, single_times, strict=True))
+    ctx.log(f"re-post of {n}: ratio per round {ratios}")
+    # check_totals reads every register in full (10 M movements at full size): on a connection
+    # without the pool's 60-second statement timeout, which a loaded machine exceeds.
+    async with ctx.connection() as conn:
         differences = [d for reg in ctx.registry.registers.values() for d in await check_totals(conn, reg)]
     batch_s, single_s = statistics.median(batch_times), statistics.median(single_times)
-    ratios = ", ".join(f"{s / b:.2f}" for b, s in zip(batch_times, single_times, strict=True))
     same = "; ".join(differing) if differing else (
         f"the {thousands(len(before))} movements identical after every re-post, batch or one by one")
     ctx.log(f"re-post of {n}: batch {batch_s:.2f} s, one by one {single_s:.2f} s")
