@@ -94,8 +94,10 @@ async def load(conn: asyncpg.Connection, registry, form, ids: Sequence[int], tz)
         doc: Doc = docs[doc_id]
         org = orgs[doc.header["organization_id"]]
         number = print_number(doc.number, org["number_prefix"] or "")
-        if doc.header.get("method") != "cash" or not doc.header.get("cash_desk_id"):
+        if doc.header.get("method") != "cash":
             raise _refuse(kind.title, number, WHAT[kind.name], "оплата безналичная, через банковский счёт")
+        if not doc.header.get("cash_desk_id"):
+            raise _refuse(kind.title, number, WHAT[kind.name], "не указана касса")
         _require(org, ORG_REQUISITES, f"{kind.title} № {number}: у организации «{org['name']}» не заполнены"
                  " реквизиты", "organization_requisites_missing", "organization_id")
         person = people.get(doc.header.get(person_field))
