@@ -9,10 +9,10 @@ postings race. The «Оказание услуг» made on the Request takes its
 posting (:func:`release`), so:
 
 * unposting the rendering gives the reserve back (if the goods are still there: else a 409);
-* a Request re-posted while a posted rendering is based on it holds exactly what the renderings took,
-  whatever its lines now say, so its reserve stays closed;
-* a Request whose reserve a rendering took is not unposted (409 ``request_reserve_released``): the
-  rendering is unposted first;
+* while a posted rendering is based on a Request, the Request's goods lines and warehouse hold exactly
+  what the renderings took (re-posting it, with other comments or another status, keeps the reserve
+  closed): a change of its goods is refused (409 ``request_rendered``), and so is unposting it once a
+  rendering took its reserve (409 ``request_reserve_released``): the rendering is unposted first;
 * a rendering not made on a Request reserves and releases nothing.
 
 Pure functions: no I/O.
@@ -46,7 +46,7 @@ def needs(old: Doc | None, new: Doc) -> dict:
         out["reserve_default"] = First("warehouses", ("name",))
         if new.posted:
             out["reserve_later"] = Later(lambda found: _default_stock(found, ids))
-    if old is not None and old.id is not None and old.posted:
+    if old is not None and old.id is not None:
         keys = {(old.id, w, i) for doc in (old, new) if (w := doc.header.get("warehouse_id"))
                 for i in item_ids(doc.lines)}
         if keys:
@@ -74,29 +74,41 @@ def _taken(inputs) -> dict[tuple, Decimal]:
             if value["quantity"] < 0}
 
 
+def _numbers(inputs) -> str:
+    return ", ".join(f"№ {r['number'].lstrip('0') or r['number']}" for r in inputs.get("reserve_renderings", []))
+
+
 def rules(old: Doc | None, new: Doc, inputs) -> list[ErpError]:
-    if not (old is not None and old.posted and not new.posted) or not _taken(inputs):
+    taken = _taken(inputs)
+    if new.posted and inputs.get("reserve_renderings"):
+        goods = {i for i, item in inputs["durations"].items() if item["kind"] == "goods"}
+        warehouse = new.header.get("warehouse_id")
+        held = {(new.id, warehouse, i): q for i, q in required(new.lines, goods).items()}
+        if held != taken:
+            return [Conflict(f"По заявке уже оказаны услуги ({_numbers(inputs)}): её товары и склад не меняются."
+                             " Отмените проведение оказания услуг, чтобы изменить их.", code="request_rendered",
+                             details={"renderings": [r["id"] for r in inputs["reserve_renderings"]],
+                                      "fields": {"lines": "товары заявки уже переданы оказанием услуг"}})]
+    if not (old is not None and old.posted and not new.posted) or not taken:
         return []
-    numbers = ", ".join(f"№ {r['number'].lstrip('0') or r['number']}" for r in inputs.get("reserve_renderings", []))
+    numbers = _numbers(inputs)
     return [Conflict(f"Резерв товаров заявки уже снят оказанием услуг ({numbers}): отменить проведение заявки нельзя."
                      " Сначала отмените проведение оказания услуг.", code="request_reserve_released",
                      details={"renderings": [r["id"] for r in inputs.get("reserve_renderings", [])]})]
 
 
 def movements(doc: Doc, inputs, goods: dict[int, str]) -> dict:
-    """The reserve's receipts: the goods lines (each item's total), or, once rendered, what the
-    renderings took (so the reserve stays closed)."""
+    """The reserve's receipts: the goods lines (each item's total) in the warehouse; once rendered, the rules
+    keep them equal to what the renderings took, so the reserve stays closed."""
     warehouse = doc.header.get("warehouse_id")
     wanted = required(doc.lines, goods)
     if wanted and not warehouse:
         raise ValidationError.field("warehouse_id", "в заявке есть товары: укажите склад, где они резервируются")
-    if inputs.get("reserve_renderings"):
-        held = [(w, i, q) for (_r, w, i), q in sorted(_taken(inputs).items())]
-    else:
+    if not inputs.get("reserve_renderings"):
         place = inputs.get("reserve_warehouse") or inputs.get("reserve_default") or {}
         balances = inputs.get("reserve_stock") or (inputs.get("reserve_later") or {}).get("stock", {})
         refuse_shortfalls(warehouse, place.get("name"), wanted, goods, balances)
-        held = [(warehouse, i, q) for i, q in wanted.items()]
+    held = [(warehouse, i, q) for i, q in wanted.items()]
     return {stock_reserves: [stock_reserves.receipt(doc.date, request_id=doc.id, warehouse_id=w, nomenclature_id=i,
                                                     quantity=q) for w, i, q in held],
             stock: [stock.receipt(doc.date, warehouse_id=w, nomenclature_id=i, reserved=q) for w, i, q in held]}

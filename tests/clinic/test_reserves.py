@@ -80,6 +80,9 @@ async def test_a_request_reserves_its_goods_and_the_rendering_made_on_it_takes_t
     kept = await api.get(f"/api/documents/requests/{first['id']}")
     await api.put(f"/api/documents/requests/{first['id']}", {**kept, "comment": "перенесли кабинет"})
     assert await held(api, clinic, clinic.goods) == ("0", "0")
+    fewer = [kept["lines"][0], {**kept["lines"][1], "quantity": "2"}]
+    changed = await api.put(f"/api/documents/requests/{first['id']}", {**kept, "lines": fewer}, status=409)
+    assert changed["code"] == "request_rendered" and "товары и склад не меняются" in changed["message"]
 
     # unposting the rendering gives the goods and the reserve back; then the request can go
     await receipt(api, clinic, (clinic.goods, "1", "10.00"))
