@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/audit-log",                                             AUTH,   NO,     NO,     OK,     AUTH),
     ("GET",    "/api/schedule/slots",                                        AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/invoices",                                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/purchase-needs",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/supplier-debts",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/supplier-debts/documents",                      AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/clients/{client_id}/summary",                           AUTH,   OK,     OK,     OK,     AUTH),
