@@ -197,7 +197,8 @@ requests = DocumentKind(
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     lines=(
-        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True,
+              extra={"picker_stock": "warehouse_id"}),  # the picker shows what is available there
         Field("quantity", "quantity", "Количество", default=1),
         Field("price", "money", "Цена", default=0),
     ),

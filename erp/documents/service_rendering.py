@@ -236,7 +236,8 @@ service_renderings = DocumentKind(
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     lines=(
-        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True,
+              extra={"picker_stock": "warehouse_id"}),  # the picker shows what is available there
         Field("quantity", "quantity", "Количество", required=True),
         Field("price", "money", "Цена", required=True),
         Field("discount_percent", "percent", "Процент скидки"),

@@ -13,6 +13,7 @@ from tests.clinic.conftest import counts
 from tests.clinic.test_requests import DAY, work
 from tests.clinic.test_service_rendering import receipt
 from tests.clinic.test_write_off import write_off
+from tests.ui.conftest import browser  # noqa: F401  (the pickers and the stock report)
 
 
 def request(clinic, *lines: tuple[int, str], at: str = "09:05", warehouse: bool = True) -> dict:
@@ -133,3 +134,21 @@ def test_the_release_takes_the_requests_whole_reserve_on_plain_data():
     assert freed == {(1, 9): D("2.000"), (2, 9): D("1.000")}
     assert [(m.record_type, m.dimensions["warehouse_id"], m.resources["reserved"]) for m in moves[
         request_reserve.stock]] == [(-1, 1, D("2.000")), (-1, 2, D("1.000"))]
+
+
+async def test_the_pickers_and_the_stock_report_show_what_is_available(api, browser, clinic):  # noqa: F811
+    await work(api, clinic)
+    await receipt(api, clinic, (clinic.goods, "5", "50.00"))
+    await api.create("requests", request(clinic, (clinic.goods, "3")), post=True)
+    # the goods picker of a write-off (and of a request) names what the form's warehouse has available
+    for field in ("stock-write-offs.nomenclature_id", "requests.nomenclature_id"):
+        options = (await browser.get(f"/lookup/nomenclature?q=Шприц&field={field}"
+                                     f"&warehouse_id={clinic.warehouse}")).text
+        assert "Шприц 5 мл" in options and "доступно 2" in options
+    plain = (await browser.get("/lookup/nomenclature?q=Шприц")).text
+    assert "Шприц 5 мл" in plain and "доступно" not in plain
+    report = (await browser.get("/reports/stock")).text
+    assert "В резерве" in report and "Доступно" in report
+    row = report[report.index("Шприц 5 мл"):]
+    row = row[:row.index("</tr>")]
+    assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["5", "50,00", "3", "2"]

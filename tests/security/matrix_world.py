@@ -26,7 +26,8 @@ from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_mon
 
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
-FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract"}
+FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract",
+         "supplier-orders": "supplier-order", "client-returns": "client-return"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
