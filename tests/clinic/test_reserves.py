@@ -151,4 +151,4 @@ async def test_the_pickers_and_the_stock_report_show_what_is_available(api, brow
     assert "В резерве" in report and "Доступно" in report
     row = report[report.index("Шприц 5 мл"):]
     row = row[:row.index("</tr>")]
-    assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["5", "50,00", "3", "2"]
+    assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["5", "250,00", "3", "2"]
