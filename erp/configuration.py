@@ -5,6 +5,7 @@ each, collected into the application's registry."""
 from __future__ import annotations
 
 from erp.amocrm import deliver as _amocrm_delivery  # noqa: F401  (its job joins erp serve and erp worker)
+from erp.amocrm import reminders as _appointment_reminders  # noqa: F401  (the reminders' job, likewise)
 from erp.amocrm import stage_runner as _amocrm_stage_actions  # noqa: F401  (the stage actions' job, likewise)
 from erp.platform.metadata import Registry
 

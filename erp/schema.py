@@ -10,5 +10,6 @@ def all_tables() -> list[type[Table]]:
     from erp.auth.tables import LoginAttempt, User
     from erp.configuration import registry
     from erp.platform.tables import AuditRecord, Constant, DocumentCounter
+    from erp.services.bank_tables import BankStatementRow
 
-    return [User, LoginAttempt, Constant, DocumentCounter, AuditRecord, *registry().tables()]
+    return [User, LoginAttempt, Constant, DocumentCounter, AuditRecord, BankStatementRow, *registry().tables()]

@@ -30,6 +30,7 @@ from erp.printing import images
 from ui import (
     admin,
     audit_log,
+    bank_statements,
     calendar,
     catalog_import,
     client_card,
@@ -41,9 +42,12 @@ from ui import (
     items,
     lists,
     mail_settings,
+    money_reports,
     print_templates,
     printing,
     purchase_needs,
+    receivables,
+    reconciliation,
     reports,
     schedule,
     session,
@@ -122,10 +126,12 @@ async def ids_in_range(request: Request) -> None:
 def routers() -> list:
     private = [*home.ROUTES, *lists.ROUTES, *items.ROUTES, *forms.ROUTES, *schedule.ROUTES, *calendar.ROUTES,
                *reports.ROUTES, *stock_reports.ROUTES, *integrations.ROUTES, *printing.ROUTES, *admin.ROUTES,
-               *purchase_needs.ROUTES, *supplier_debts.ROUTES,
+               *purchase_needs.ROUTES, *supplier_debts.ROUTES, *money_reports.ROUTES, *receivables.ROUTES,
+               *reconciliation.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
                *print_templates.ROUTES,
-               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES]
+               *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES,
+               *bank_statements.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

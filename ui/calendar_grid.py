@@ -2,7 +2,8 @@
 
 Time runs down in rows of ``step`` minutes from the day's start to its end;
 each column is a doctor on a day (the day view: doctors side by side; the
-week view: one doctor's seven days). A row is white where the doctor works
+week view: the doctors of each day side by side, day after day), or a room or
+a piece of equipment on a day when the calendar shows one kind of resource. A row is white where the doctor works
 and grey elsewhere; an appointment is a block placed by its start and sized
 by its length; today gets a red line at the current minute. The posted places of one group slot
 (a group service) are one block, «3/8», listing its participants, each with their own visit status.
@@ -44,14 +45,24 @@ class Block:
         return f"{len(self.members)}/{self.appointment.group_capacity}"
 
 
+FIELDS = ("doctor_id", "room_id", "equipment_id")  # what a column books: a doctor, a room, a piece of equipment
+
+
 @dataclass(frozen=True)
 class Column:
-    doctor_id: int
+    owner_id: int
     day: dt.date
     title: str
     subtitle: str
     cells: list[Cell]
     blocks: list[Block] = field(default_factory=list)
+    field: str = "doctor_id"  # the Request's field the owner fills: doctor_id, room_id or equipment_id
+    first_of_day: bool = True  # the week view: the day's first column starts its group
+
+    @property
+    def owner(self) -> str:
+        """``doctor``, ``room`` or ``equipment``: the column's data attribute."""
+        return self.field.removesuffix("_id")
 
 
 @dataclass(frozen=True)
@@ -97,11 +108,14 @@ def place(appointment: Appointment, day: dt.date, tz, day_start: dt.time, day_en
     return Block(appointment, top, height, f"{local:%H:%M}", f"{appointment.ends_at.astimezone(tz):%H:%M}")
 
 
-def column(doctor_id: int, day: dt.date, title: str, subtitle: str, intervals: list[tuple[dt.time, dt.time]],
-           appointments: list[Appointment], tz, day_start: dt.time, day_end: dt.time, step: int) -> Column:
+def column(owner_id: int, day: dt.date, title: str, subtitle: str, intervals: list[tuple[dt.time, dt.time]],
+           appointments: list[Appointment], tz, day_start: dt.time, day_end: dt.time, step: int,
+           field: str = "doctor_id", first_of_day: bool = True) -> Column:
     """A row the clock skips that night (a daylight-saving change) is grey; a row whose start a
-    posted Request of the doctor holds is occupied (shown, not a link)."""
-    held = [(a.starts_at, a.ends_at) for a in appointments if a.doctor_id == doctor_id and a.posted]
+    posted Request of the owner (the doctor, or the room or equipment in ``field``) holds is
+    occupied (shown, not a link)."""
+    appointments = [a for a in appointments if getattr(a, field) == owner_id]
+    held = [(a.starts_at, a.ends_at) for a in appointments if a.posted]
     cells = []
     for t in times(day_start, day_end, step):
         wall = dt.datetime.combine(day, t)
@@ -112,7 +126,7 @@ def column(doctor_id: int, day: dt.date, title: str, subtitle: str, intervals: l
     blocks = []
     groups: dict[str, list[Appointment]] = {}
     for a in appointments:
-        if a.doctor_id == doctor_id and a.starts_at.astimezone(tz).date() <= day <= a.ends_at.astimezone(tz).date():
+        if a.starts_at.astimezone(tz).date() <= day <= a.ends_at.astimezone(tz).date():
             if a.posted and a.group_key:
                 if a.group_key in groups:
                     groups[a.group_key].append(a)
@@ -123,7 +137,7 @@ def column(doctor_id: int, day: dt.date, title: str, subtitle: str, intervals: l
                 blocks.append(block)
     blocks = [dataclasses.replace(b, members=tuple(groups[b.appointment.group_key]))
               if b.appointment.posted and b.appointment.group_key else b for b in blocks]
-    return Column(doctor_id, day, title, subtitle, cells, blocks)
+    return Column(owner_id, day, title, subtitle, cells, blocks, field, first_of_day)
 
 
 def now_line(now: dt.datetime, days: list[dt.date], day_start: dt.time, day_end: dt.time, step: int) -> int | None:

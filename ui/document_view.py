@@ -99,10 +99,11 @@ async def new_state(request: Request, kind: DocumentKind, engine, params: Mappin
     if base_kind and base_id.isdigit():
         async with context.acquire(request) as conn:
             filled = await engine.fill_based_on(conn, kind, base_kind, int(base_id))
+            filled = await _with_money_account(conn, kind, filled)
         state = state_from_values(kind, filled, filled["lines"], dt.datetime.now(tz), tz, (base_kind, int(base_id)))
     else:
         async with context.acquire(request) as conn:
-            defaults = await document_defaults.new_document(conn, kind)
+            defaults = await document_defaults.new_document(conn, kind, _chosen_id(params.get("organization_id")))
         state = state_from_values(kind, {k: v for k, v in defaults["document"].items() if k != "lines"}, [],
                                   dt.datetime.now(tz), tz)
         line_fields = {f.name: f for f in kind.lines}
@@ -113,6 +114,21 @@ async def new_state(request: Request, kind: DocumentKind, engine, params: Mappin
     if kind.lines and not state.lines:
         state.lines.append({**{f.name: "" for f in kind.lines}, **state.line_defaults})
     return state
+
+
+def _chosen_id(value: str | None) -> int | None:
+    """An id a link chose (``?organization_id=``), when it is one: anything else is left to the form."""
+    return int(value) if value and value.isdigit() and int(value) < 2**63 else None
+
+
+async def _with_money_account(conn, kind: DocumentKind, filled: dict) -> dict:
+    """A document filled on the basis of another (a payment from an invoice that names no bank
+    account) takes its organization's default bank account and cash desk where the base named none."""
+    organization = filled.get("organization_id")
+    if not organization:
+        return filled
+    found = await document_defaults.money_accounts(conn, kind, organization)
+    return {**filled, **{name: value for name, value in found.items() if filled.get(name) is None}}
 
 
 async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 
 from erp.platform import document_list, subordination
@@ -22,13 +23,13 @@ from erp.platform.document_input import parse_moment
 from erp.platform.errors import ErpError, ValidationError
 from erp.platform.posting import Engine
 from erp.printing import mail
-from ui import context, document_view, printing
+from ui import context, document_view, lines_excel, printing
 from ui.formdata import FormErrors, FormState, errors_from, input_value, parse_document_form, state_from_values
 from ui.i18n import gettext as _
 from ui.lists import kind_of
 from ui.render import page, render
 
-ACTIONS = ("write", "post", "post_close", "unpost", "mark", "unmark", "fill")
+ACTIONS = ("write", "post", "post_close", "unpost", "mark", "unmark", "fill", "excel")
 NOTICES = {"written": "Документ записан", "posted": "Документ проведён", "unposted": "Проведение отменено",
            "marked": "Документ помечен на удаление", "unmarked": "Пометка удаления снята"}
 CUSTOM_FORMS = {"work-schedules": "/schedule/work-schedules"}
@@ -45,12 +46,13 @@ async def _render_form(request: Request, kind, state: FormState, *, doc=None, er
     """``notice`` is a key of :data:`NOTICES` or a text already made; ``send`` the «Отправить клиенту»
     menu as submitted (``to``, ``facsimile``, its ``error``), open again after a refusal."""
     view = await document_view.build(request, kind, state, doc)
-    print_forms = await printing.forms_for(request, kind.name)
+    print_forms = await printing.forms_for(request, kind.name, doc.header if doc else None)
     facsimile = bool(doc and print_forms) and await printing.can_sign(request, kind, doc)
     return render(request, "forms/document.html", status=status, section="documents", kind=kind, state=state,
                   doc=doc, view=view, errors=errors or FormErrors(), notice=_(NOTICES.get(notice, notice)),
                   can_write=context.can_write(request, kind), print_forms=print_forms,
-                  print_url=printing.url, send=send or {}, facsimile=facsimile)
+                  print_url=printing.url, send=send or {}, facsimile=facsimile,
+                  excel_fill=lines_excel.offered(kind))
 
 
 @get("/documents/{kind_name:str}/new", name="ui_document_new")
@@ -121,11 +123,13 @@ async def _submit(request: Request, kind, doc_id: int | None) -> Response:
     context.require_write(request, kind)
     form = await context.form_data(request)
     action = str(form.get("action", "write"))
-    if action not in ACTIONS or (doc_id is None and action not in ("write", "post", "post_close", "fill")):
+    if action not in ACTIONS or (doc_id is None and action not in ("write", "post", "post_close", "fill", "excel")):
         action = "write"
     state, data, origins = parse_document_form(kind, form)
     if action == "fill" and kind.filling is not None:
         return await _fill(request, kind, doc_id, state, data)
+    if action == "excel" and lines_excel.offered(kind):
+        return await _fill_from_excel(request, kind, doc_id, state, form)
     try:
         doc = await _act(request, kind, doc_id, action, data)
     except ErpError as exc:
@@ -176,12 +180,33 @@ async def _fill(request: Request, kind, doc_id: int | None, state: FormState, da
     return await _render_form(request, kind, state, doc=current, errors=errors, notice=notice)
 
 
-@post("/documents/{kind_name:str}/new", name="ui_document_create")
+async def _fill_from_excel(request: Request, kind, doc_id: int | None, state: FormState,
+                           form: dict[str, Any]) -> Response:
+    """«Заполнить из Excel»: the form again, as typed, with its lines replaced by the workbook's rows; or,
+    when the file cannot be read or a row is wrong, as it was, with every row's problem listed. Nothing
+    is written (the user writes or posts the filled document)."""
+    current = None
+    if doc_id is not None:
+        async with context.acquire(request) as conn:
+            current = await context.engine(request).get(conn, kind, doc_id)
+    filled, errors, status = await lines_excel.read(request, kind, state, form.get("excel_file"))
+    if filled is None:
+        return await _render_form(request, kind, state, doc=current, errors=errors, status=status)
+    tz = context.settings(request).tz
+    state.lines = [{f.name: input_value(f, ln.get(f.name), tz) for f in kind.lines} for ln in filled.lines]
+    notice = _("Табличная часть заполнена из Excel: строк %(n)s (лист «%(sheet)s»). Документ ещё не записан") % {
+        "n": len(filled.lines), "sheet": filled.sheet}
+    return await _render_form(request, kind, state, doc=current, notice=notice)
+
+
+@post("/documents/{kind_name:str}/new", name="ui_document_create",
+      exception_handlers={HTTPException: lines_excel.too_large_page})
 async def create_document(request: Request, kind_name: str) -> Response:
     return await _submit(request, kind_of(request, kind_name), None)
 
 
-@post("/documents/{kind_name:str}/{doc_id:int}", name="ui_document_save")
+@post("/documents/{kind_name:str}/{doc_id:int}", name="ui_document_save",
+      exception_handlers={HTTPException: lines_excel.too_large_page})
 async def save_document(request: Request, kind_name: str, doc_id: int) -> Response:
     return await _submit(request, kind_of(request, kind_name), doc_id)
 

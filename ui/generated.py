@@ -25,6 +25,7 @@ from erp.platform.keyset import PAGE_SIZES
 from erp.printing import forms as print_forms
 from erp.printing import registry, scans, templates_store
 from erp.printing.api import pdf_response
+from erp.printing.reconciliation import FORM as RECONCILIATION
 from ui import context, i18n
 from ui.i18n import gettext as _
 from ui.listing import parse_query
@@ -92,7 +93,8 @@ async def generated_list(request: Request) -> Response:
         lead_url = await amocrm_connection.lead_url_prefix(conn)
     titles = {k.name: _(k.title) for k in config.documents.values()} | {"clients": _("Клиент")}
     form_titles = {t["form"]: t["name"] if t["changed"] or not t["standard"] else _(t["name"]) for t in templates}
-    form_titles |= {f.name: _(f.title) for f in print_forms.FORMS.values() if f.name not in form_titles}
+    standard = (*print_forms.FORMS.values(), RECONCILIATION)
+    form_titles |= {f.name: _(f.title) for f in standard if f.name not in form_titles}
     for r in rows:
         r["document_title"] = f"{titles.get(r['document_kind'], r['document_kind'])} № {r['document_number']}"
         r["form_title"] = form_titles.get(r["form"], r["form"])
@@ -103,7 +105,7 @@ async def generated_list(request: Request) -> Response:
                            if first and first["document_date"] else
                            f"{titles.get(filters['document_kind'] or '', '')} id {filters['document_id']}".strip())
     type_names = [t["name"] for t in types]
-    type_names += sorted({f.document_type for f in print_forms.FORMS.values()} - set(type_names))
+    type_names += sorted({f.document_type for f in standard} - set(type_names))
     options = {"document_kind": [(k.name, _(k.title)) for k in kinds] + [("clients", _("Клиенты"))],
                "document_type": [(t, _(t)) for t in type_names],
                "form": list(form_titles.items()),

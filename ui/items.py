@@ -158,11 +158,11 @@ def due_condition(registry, due: tuple[str, str] | None) -> str:
 
 
 def picker_narrowing(registry, field: str, target: str) -> dict:
-    """The ``extra`` of the document attribute ``kind.field`` (or of a catalog's tabular part's column,
+    """The ``extra`` of the document attribute or line column ``kind.field`` (or of a catalog's tabular part's column,
     ``catalog.part.field``: a service's rooms) when it points at ``target``."""
     kind_name, _sep, name = field.partition(".")
     kind = registry.documents.get(kind_name)
-    fields = (*kind.header, *kind.lines) if kind else ()
+    fields = (*kind.header, *kind.lines) if kind else ()  # a line's column too (the cash desks of the organization)
     catalog = registry.catalogs.get(kind_name)
     if catalog is not None:
         part_name, _sep, name = name.partition(".")

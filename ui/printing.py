@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from erp.platform.db import in_transaction
 from erp.platform.errors import ValidationError
-from erp.printing import images, render, service, templates_store
+from erp.printing import forms, images, render, service, templates_store
 from erp.printing.api import pdf_response
 from ui import context
 
@@ -27,10 +27,12 @@ class PrintForm:
     title: str
 
 
-async def forms_for(request: Request, kind: str) -> list[PrintForm]:
-    """The «Печать ▾» menu of ``kind``: the standard forms and the administrator's templates."""
+async def forms_for(request: Request, kind: str, header=None) -> list[PrintForm]:
+    """The «Печать ▾» menu of ``kind``: the standard forms and the administrator's templates;
+    with a document's ``header``, only those that print it (a cash order only for cash)."""
     async with context.acquire(request) as conn:
-        return [PrintForm(name, title) for name, title in await templates_store.menu(conn, kind)]
+        return [PrintForm(name, title) for name, title in await templates_store.menu(conn, kind)
+                if header is None or forms.offered(name, header)]
 
 
 async def can_sign(request: Request, kind, doc) -> bool:

@@ -21,7 +21,9 @@ from ui.render import choice_label, render
 REPORTS = (("stock", "Остатки товаров"), ("stock-turnover", "Оборотная ведомость по товарам"),
            ("item-history", "История товара"), ("purchase-needs", "Потребность в закупке"),
            ("settlements", "Взаиморасчёты с клиентами"),
-           ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"), ("supplier-debts", "Долги поставщикам"))
+           ("sales", "Продажи"), ("invoices", "Счета по статусу оплаты"), ("supplier-debts", "Долги поставщикам"),
+           ("money", "Денежные средства"), ("money/flow", "Движение денежных средств"),
+           ("receivables", "Дебиторская задолженность по срокам"), ("reconciliation", "Акт сверки взаиморасчётов"))
 GROUP_TITLES = {"doctor": "Врач", "service": "Услуга", "client": "Клиент"}
 
 

@@ -17,8 +17,8 @@ import msgspec
 from litestar import MediaType, Request, Response, Router, get, post, route
 from litestar.params import Parameter
 
+from erp.amocrm import api_documents, exchange_log, oauth, webhooks, widget
 from erp.amocrm import connection as connections
-from erp.amocrm import exchange_log, oauth, webhooks, widget
 from erp.amocrm.cors import account_cors
 from erp.api.headers import inline_style_policy
 from erp.api.schemas import Id, OptionalId
@@ -121,12 +121,12 @@ async def widget_slots(request: Request, date: dt.date,
         return msgspec.convert(await widget.slots(conn, settings, date, doctor_id, service_id), WidgetSlots)
 
 
-@get("/services", summary="Виджет: услуги, на которые можно записать")
-async def widget_services(request: Request) -> list[WidgetService]:
+@get("/services", summary="Виджет: услуги, на которые можно записать (`q` — поиск по наименованию)")
+async def widget_services(request: Request, q: str = "") -> list[WidgetService]:
     pool, settings, _ = _state(request)
     async with pool.acquire() as conn:
         await widget.authenticate(conn, settings, request.headers.get("x-auth-token"))
-        return msgspec.convert(await widget.services(conn), list[WidgetService])
+        return msgspec.convert(await widget.services(conn, q), list[WidgetService])
 
 
 @post("/appointments", status_code=201, summary="Виджет: записать к врачу (проведённая заявка)")
@@ -138,13 +138,15 @@ async def widget_appointment(request: Request) -> Appointment:
         return Appointment(**await widget.book(conn, engine, settings, data))
 
 
-@route(["/slots", "/services", "/appointments"], http_method=["OPTIONS"], include_in_schema=False)
+@route(["/slots", "/services", "/appointments", *api_documents.PATHS], http_method=["OPTIONS"],
+       include_in_schema=False)
 async def widget_preflight() -> None:
     """Answered by the CORS middleware before it gets here."""
 
 
 widget_router = Router("/api/amocrm/widget",
-                       route_handlers=[widget_slots, widget_services, widget_appointment, widget_preflight],
+                       route_handlers=[widget_slots, widget_services, widget_appointment, *api_documents.ROUTES,
+                                       widget_preflight],
                        middleware=[account_cors], tags=["amoCRM: виджет"], security=[])
 
 

@@ -13,7 +13,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from erp.amocrm.client import origin
 
-ALLOW_HEADERS = b"X-Auth-Token, Content-Type"
+ALLOW_HEADERS = b"X-Auth-Token, X-Lead-Token, Content-Type"
 ALLOW_METHODS = b"GET, POST, OPTIONS"
 
 

@@ -8,7 +8,7 @@ Any number of processes may run it: the one that gets the account's gate (an adv
 
 * one ``PATCH /api/v4/leads`` per 50 leads, each lead's item carrying its current total (see
   :mod:`erp.amocrm.updates`), its appointment fields and its stage;
-* one ``POST /api/v4/leads/notes`` per 50 notes;
+* one ``POST /api/v4/leads/notes`` per 50 notes (a generated PDF's note with its signed link);
 * one ``PATCH /api/v4/contacts`` per 50 contacts whose client changed (:mod:`erp.amocrm.contacts`),
   each with the client's current name, phone and email; events of one contact coalesce.
 
@@ -37,7 +37,7 @@ from typing import Any
 import asyncpg
 
 from erp.amocrm import connection as connections
-from erp.amocrm import contacts, updates
+from erp.amocrm import contacts, lead_links, updates
 from erp.amocrm.client import Blocked, Invalid, RateLimited, Transient
 from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
 from erp.amocrm.outbox import CHANNEL, CONTACT, LEAD_UPDATES
@@ -148,7 +148,7 @@ async def _deliver_events(gate: Gate, pool: asyncpg.Pool, settings: Settings, po
     notes = [e for e in events if e.kind == "note"]
     for i in range(0, len(notes), policy.batch_size):
         await _give_way(gate)
-        await _send_notes(gate, pool, policy, notes[i:i + policy.batch_size])
+        await _send_notes(gate, pool, settings, policy, notes[i:i + policy.batch_size])
     changed = [e for e in events if e.kind == CONTACT and e.contact_id is not None]
     if changed:
         await _give_way(gate)
@@ -225,8 +225,20 @@ async def _send_leads(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy
         await _delivered(pool, {i: f"Сделка {lead}: " + ", ".join(items[lead].said) for lead in ids for i in ids[lead]})
 
 
-async def _send_notes(gate: Gate, pool: asyncpg.Pool, policy: Policy, notes: list[Event]) -> None:
-    body = [{"entity_id": e.lead_id, "note_type": "common", "params": {"text": e.payload.get("text") or ""},
+def _note_text(gate: Gate, settings: Settings, event: Event) -> str:
+    """The note's text; a generated PDF's gets its signed link (valid for weeks: people open notes later)."""
+    text = event.payload.get("text") or ""
+    generated_id = event.payload.get("generated_id")
+    if isinstance(generated_id, int) and gate.account is not None:
+        text += " — " + lead_links.generated_link(settings.secret_key, gate.account.our_origin, event.lead_id,
+                                                  generated_id)
+    return text
+
+
+async def _send_notes(gate: Gate, pool: asyncpg.Pool, settings: Settings, policy: Policy,
+                      notes: list[Event]) -> None:
+    texts = {e.id: _note_text(gate, settings, e) for e in notes}
+    body = [{"entity_id": e.lead_id, "note_type": "common", "params": {"text": texts[e.id]},
              "request_id": str(e.id)} for e in notes]
     try:
         await gate.call("POST", "/api/v4/leads/notes", json=body)
@@ -244,7 +256,7 @@ async def _send_notes(gate: Gate, pool: asyncpg.Pool, policy: Policy, notes: lis
         await _retry(pool, [e.id for e in notes if str(e.id) not in bad],
                      "Пакет отклонён из-за другого примечания; отправляется снова", policy, None)
     else:
-        await _delivered(pool, {e.id: f"Примечание в сделке {e.lead_id}: {e.payload.get('text')}" for e in notes})
+        await _delivered(pool, {e.id: f"Примечание в сделке {e.lead_id}: {texts[e.id]}" for e in notes})
 
 
 async def _send_contacts(gate: Gate, pool: asyncpg.Pool, policy: Policy, events: list[Event]) -> None:

@@ -26,7 +26,7 @@ STATE_TITLES = {"pending": "Ожидает отправки", "in_flight": "От
 KIND_TITLES = {"budget": "Бюджет сделки", "fields": "Поля сделки", "won": "Сделка успешно реализована",
                "note": "Примечание к сделке", "lead_lost": "Сделка не реализована", "lead_deleted": "Сделка удалена",
                "stage_action": "Действие при смене этапа", "contact": "Контакт amoCRM (данные клиента)",
-               "contact_update": "Контакт изменён в amoCRM"}
+               "contact_update": "Контакт изменён в amoCRM", "reminder": "Напоминание о приёме"}
 COLUMNS = ("id, direction, kind, lead_id, contact_id, state, attempts, last_error, error_details, result,"
            " document_kind, document_id, payload, created_at, next_attempt_at, delivered_at")
 NEWEST_FIRST = Sort((Key("id", int),), descending=True)
@@ -56,14 +56,18 @@ async def list_events(conn: asyncpg.Connection, tz: ZoneInfo, *, state: str | No
 
 
 async def retry(conn: asyncpg.Connection, event_id: int) -> dict[str, Any]:
-    """Send a failed (or waiting) outgoing event again, now."""
+    """Send a failed (or waiting) outgoing event again, now. A reminder is sent once, never again."""
     row = await conn.fetchrow(
         f"UPDATE amocrm_events SET state = 'pending', next_attempt_at = now(), last_error = '', error_details = NULL"
-        f" WHERE id = $1 AND direction = 'out' AND state IN ('failed', 'pending') RETURNING {COLUMNS}", event_id)
+        f" WHERE id = $1 AND direction = 'out' AND state IN ('failed', 'pending') AND kind <> 'reminder'"
+        f" RETURNING {COLUMNS}", event_id)
     if row is None:
-        current = await conn.fetchrow("SELECT direction, state FROM amocrm_events WHERE id = $1", event_id)
+        current = await conn.fetchrow("SELECT direction, state, kind FROM amocrm_events WHERE id = $1", event_id)
         if current is None:
             raise NotFound(f"Событие обмена {event_id} не найдено", code="event_not_found")
+        if current["kind"] == "reminder":
+            raise Conflict("Напоминание о приёме отправляется один раз и повторно не отправляется",
+                           code="event_not_retryable", details={"state": current["state"]})
         if current["direction"] == "in":
             raise Conflict("Входящий вебхук не отправляется повторно", code="event_incoming")
         what = "уже доставлено" if current["state"] == "delivered" else "сейчас отправляется"

@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="amocrm",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[AmocrmConnection, AmocrmOAuthState, AmocrmEvent, AmocrmStageAction],
-    migration_dependencies=[],
+    migration_dependencies=["erp.printing.piccolo_app"],  # a trigger of its own on generated_documents
     commands=[],
 )

@@ -5,7 +5,9 @@ each is claimed with ``FOR UPDATE SKIP LOCKED`` and run in the same transaction 
 an action's documents and its row in the exchange log commit together, and a process that dies
 midway leaves the event pending for the next one. An event waits while an earlier one of the same lead
 is pending (the invoice is made before it is sent). The outcome is the event's ``result`` (delivered)
-or its Russian error (failed, with «Повторить» in the exchange log).
+or its Russian error (failed, with «Повторить» in the exchange log); an action that breaks with
+anything but the API's errors (a bug) fails once with what broke, instead of running again forever,
+while a lost database connection or a deadlock leaves it pending.
 
 * ``invoice``: «Счёт на оплату» based on the lead's Request (its last one, posted first), posted; if
   that Request already has an invoice, nothing new is made.
@@ -29,10 +31,12 @@ from erp.amocrm.stage_actions import KIND
 from erp.app.jobs import job
 from erp.app.settings import Settings
 from erp.platform import audit
+from erp.platform.db import CONNECTION_ERRORS, DISCONNECTS, RETRYABLE
 from erp.platform.errors import ErpError, ValidationError
 from erp.platform.posting import Engine
 
 log = logging.getLogger("erp.amocrm")
+TRANSIENT = (*RETRYABLE, *CONNECTION_ERRORS, *DISCONNECTS)
 Outcome = tuple[str, tuple[str, int] | None]  # what the log says, and the document it is about
 Action = Callable[[asyncpg.Connection, Engine, Settings, int], Awaitable[Outcome]]
 
@@ -72,9 +76,14 @@ async def run_one(conn: asyncpg.Connection, engine: Engine, settings: Settings) 
                 with audit.acting_as(audit.AMOCRM):
                     said, document = await action(conn, engine, settings, row["lead_id"])
         except ErpError as exc:
-            await conn.execute("UPDATE amocrm_events SET state = 'failed', attempts = attempts + 1, last_error = $2,"
-                               " error_details = $3, claimed_at = now() WHERE id = $1", row["id"],
-                               _with_stage(row, exc.message), {"code": exc.code, **(exc.details or {})})
+            await _failed(conn, row, exc.message, {"code": exc.code, **(exc.details or {})})
+            return True
+        except TRANSIENT:
+            raise  # the database went away or a deadlock: the event stays pending for the next round
+        except Exception as exc:  # a bug: fail once with it recorded, rather than run it again forever
+            log.exception("stage action %s for lead %s failed", row["payload"].get("action"), row["lead_id"])
+            await _failed(conn, row, f"внутренняя ошибка при выполнении действия ({type(exc).__name__}: {exc})"[:1000],
+                          {"code": "stage_action_crashed"})
             return True
         await conn.execute(
             "UPDATE amocrm_events SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
@@ -83,6 +92,12 @@ async def run_one(conn: asyncpg.Connection, engine: Engine, settings: Settings) 
             document[0] if document else None, document[1] if document else None)
     log.info("stage action %s for lead %s: %s", row["payload"].get("action"), row["lead_id"], said)
     return True
+
+
+async def _failed(conn: asyncpg.Connection, row, message: str, details: dict) -> None:
+    await conn.execute("UPDATE amocrm_events SET state = 'failed', attempts = attempts + 1, last_error = $2,"
+                       " error_details = $3, claimed_at = now() WHERE id = $1", row["id"], _with_stage(row, message),
+                       details)
 
 
 def _with_stage(row, text: str) -> str:

@@ -124,12 +124,13 @@ async def slots(conn: asyncpg.Connection, settings: Settings, day: dt.date, doct
                          "duration_minutes": d.duration_minutes or minutes, "taken": d.taken} for d in doctors]}
 
 
-async def services(conn: asyncpg.Connection) -> list[dict]:
-    """The services a manager may book from the lead card, by name: each with its price, duration and,
-    for a group service, its places."""
+async def services(conn: asyncpg.Connection, q: str = "") -> list[dict]:
+    """The services a manager may book (or put in an invoice) from the lead card, by name: each with its
+    price, duration and, for a group service, its places; ``q`` keeps those whose name contains it."""
     rows = await conn.fetch(
         "SELECT id, name, price, duration_minutes, group_capacity FROM cat_nomenclature"
-        " WHERE kind = 'service' AND NOT is_group AND NOT deletion_mark ORDER BY name, id")
+        " WHERE kind = 'service' AND NOT is_group AND NOT deletion_mark"
+        " AND strpos(lower(name), lower($1)) > 0 ORDER BY name, id LIMIT 200", q.strip()[:100])
     return [dict(r) for r in rows]
 
 

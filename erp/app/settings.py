@@ -31,6 +31,8 @@ class Settings:
     default_appointment_minutes: int = 30
     token_ttl_seconds: int = 8 * 3600
     run_worker_in_serve: bool = True
+    # the payment term of an invoice without «Оплатить до»: it is due this many days after its date
+    invoice_payment_days: int = 5
 
     @property
     def tz(self) -> ZoneInfo:
@@ -89,6 +91,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     step = _int(env, "ERP_SLOT_STEP_MINUTES", 5)
     if 60 % step and step % 60:
         raise SettingsError("ERP_SLOT_STEP_MINUTES должно делить час (5, 10, 15, 30, 60)")
+    payment_days = _int(env, "ERP_INVOICE_PAYMENT_DAYS", 5, lo=0)
+    if payment_days > 3660:
+        raise SettingsError(f"ERP_INVOICE_PAYMENT_DAYS должно быть не больше 3660, получено {payment_days}")
     return Settings(
         database_url=env.get("DATABASE_URL") or None,
         secret_key=_secret_key(env, data_dir),
@@ -100,4 +105,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         default_appointment_minutes=_int(env, "ERP_DEFAULT_APPOINTMENT_MINUTES", 30),
         token_ttl_seconds=_int(env, "ERP_TOKEN_TTL_SECONDS", 8 * 3600, lo=60),
         run_worker_in_serve=env.get("ERP_WORKER_IN_SERVE", "1") not in ("0", "false", "no"),
+        invoice_payment_days=payment_days,
     )

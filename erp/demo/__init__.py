@@ -60,6 +60,6 @@ async def ensure_admin(conn: asyncpg.Connection, data_dir: Path) -> DemoLogin:
 
 
 def steps() -> list[tuple[str, DemoStep]]:
-    import erp.demo.clinic  # noqa: F401  (registers the clinic's demo steps)
+    from erp.demo import clinic, money  # noqa: F401  (register the clinic's demo steps, then its money and debts)
 
     return list(STEPS)

@@ -165,9 +165,9 @@ def print_routes(kind: DocumentKind) -> list:
 
 
 def new_route(kind: DocumentKind):
-    async def new_document(request: Request) -> NewDocument:
+    async def new_document(request: Request, organization_id: OptionalId = None) -> NewDocument:
         async with request.app.state.pool.acquire() as conn:
-            filled = await defaults.new_document(conn, kind)
+            filled = await defaults.new_document(conn, kind, organization_id)
         return NewDocument(**filled)
 
     op = kind.name.replace("-", "_")
@@ -242,10 +242,11 @@ async def download_generated(request: Request, generated_id: Id) -> Response:
 
 def routes(config) -> list:
     """Every printing route for the configuration ``config``."""
+    from .api_reconciliation import ROUTES as RECONCILIATION_ROUTES
     from .api_settings import ROUTES as SETTINGS_ROUTES
 
     printable = {f.kind for f in forms.FORMS.values()}
     per_kind = [r for kind in config.documents.values() if kind.name in printable for r in print_routes(kind)]
     news = [new_route(kind) for kind in config.documents.values()]
     return [*per_kind, *news, list_forms, print_batch, list_generated, read_generated, download_generated,
-            *SETTINGS_ROUTES]
+            *SETTINGS_ROUTES, *RECONCILIATION_ROUTES]

@@ -113,26 +113,39 @@ async def bank_account_for(conn: asyncpg.Connection, organization_id: int,
         " ORDER BY (id = $2) DESC, is_default DESC, id LIMIT 1", organization_id, defaults.bank_account_id or 0)
 
 
-async def new_document(conn: asyncpg.Connection, kind: DocumentKind) -> dict[str, Any]:
+async def money_accounts(conn: asyncpg.Connection, kind: DocumentKind, organization_id: int,
+                         defaults: DocumentDefaults | None = None) -> dict[str, int]:
+    """The organization's bank account (the default one, else its main one) and its first cash
+    desk, for the fields ``kind`` has: what a payment or an invoice starts with."""
+    header_fields = {f.name for f in kind.header if not f.read_only}
+    out: dict[str, int] = {}
+    if "bank_account_id" in header_fields:
+        account = await bank_account_for(conn, organization_id, defaults or await get_defaults(conn))
+        if account:
+            out["bank_account_id"] = account
+    if "cash_desk_id" in header_fields:
+        desk = await conn.fetchval("SELECT id FROM cat_cash_desks WHERE organization_id = $1"
+                                   " AND NOT deletion_mark AND NOT is_group ORDER BY id LIMIT 1", organization_id)
+        if desk:
+            out["cash_desk_id"] = desk
+    return out
+
+
+async def new_document(conn: asyncpg.Connection, kind: DocumentKind,
+                       organization_id: int | None = None) -> dict[str, Any]:
     """A new, unsaved document of ``kind`` with the defaults applied:
-    ``{"document": {header…, "lines": []}, "line_defaults": {…}}``."""
+    ``{"document": {header…, "lines": []}, "line_defaults": {…}}``. An ``organization_id``
+    the caller chose (a link from the client card) replaces the default one, and the money
+    accounts are that organization's."""
     defaults = await get_defaults(conn)
     header_fields = {f.name for f in kind.header if not f.read_only}
     line_fields = {f.name for f in kind.lines}
     document: dict[str, Any] = {}
     if "organization_id" in header_fields:
-        org = await _organization(conn, defaults)
+        org = organization_id or await _organization(conn, defaults)
         if org:
             document["organization_id"] = org
-            if "bank_account_id" in header_fields:
-                account = await bank_account_for(conn, org, defaults)
-                if account:
-                    document["bank_account_id"] = account
-            if "cash_desk_id" in header_fields:
-                desk = await conn.fetchval("SELECT id FROM cat_cash_desks WHERE organization_id = $1"
-                                           " AND NOT deletion_mark AND NOT is_group ORDER BY id LIMIT 1", org)
-                if desk:
-                    document["cash_desk_id"] = desk
+            document |= await money_accounts(conn, kind, org, defaults)
     for f in kind.header:
         if f.type == "ref" and f.ref == "warehouses" and not f.read_only:
             only = await _only(conn, "cat_warehouses")

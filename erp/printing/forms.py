@@ -41,7 +41,8 @@ class Form:
     document_type: str   # the registry's "document type" (Документы 2.0 "Типы документов")
     needs_bank_account: bool = False
     count_label: str = "Всего наименований"
-    source: str = "document"  # what is loaded: "document" (a document with lines), "request", "client"
+    source: str = "document"  # what is loaded: "document" (a document with lines), "request", "client",
+    #                           "cash" (a cash order of a money document, :mod:`erp.printing.cash_orders`)
     body: str | None = None   # the administrator's text (a template of theirs, or a changed standard one)
 
 
@@ -58,6 +59,9 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("supplier-order", "Заказ поставщику", "supplier-orders", "supplier_order.html", "Заказ поставщику"),
     Form("client-return", "Возврат от клиента", "client-returns", "client_return.html", "Возврат",
          count_label="Всего возвращено"),
+    Form("ko1", "Приходный кассовый ордер", "payments", "ko1.html", "Приходный кассовый ордер", source="cash"),
+    Form("ko2", "Расходный кассовый ордер", "outgoing-payments", "ko2.html", "Расходный кассовый ордер",
+         source="cash"),
 )}
 
 # The kinds a print template can be written for, and what each one loads.
@@ -67,6 +71,15 @@ SOURCES = {"invoices": "document", "service-renderings": "document", "requests":
 def forms_for(kind: str) -> list[Form]:
     """The forms that print documents of ``kind`` (the "Печать ▾" menu)."""
     return [f for f in FORMS.values() if f.kind == kind]
+
+
+def offered(form_name: str, header) -> bool:
+    """Whether the «Печать ▾» menu of a document with ``header`` offers the form: a cash
+    order only for money taken into or paid out of a cash desk."""
+    form = FORMS.get(form_name)
+    if form is None or form.source != "cash":
+        return True
+    return header.get("method") == "cash" and bool(header.get("cash_desk_id"))
 
 
 def find_form(kind: str, name: str | None) -> Form:
@@ -151,6 +164,7 @@ class PrintData:
     doctor: dict[str, str] | None = None
     starts_at: dt.datetime | None = None          # a Request's visit time
     reason: str = ""                              # a return's «Причина возврата»
+    cash_order: Any = None                        # КО-1/КО-2: a :class:`erp.printing.cash_orders.CashOrder`
 
     @property
     def heading(self) -> str:
@@ -190,6 +204,10 @@ async def load(conn: asyncpg.Connection, registry, form: Form, ids: Sequence[int
     """The print data of documents ``ids`` (in that order) for ``form``."""
     if form.source == "client":
         return await _load_clients(conn, form, ids, tz)
+    if form.source == "cash":
+        from . import cash_orders
+
+        return await cash_orders.load(conn, registry, form, ids, tz)
     kind: DocumentKind = registry.documents[form.kind]
     docs = await load_many(conn, kind, ids)
     missing = sorted(set(ids) - {d.id for d in docs})

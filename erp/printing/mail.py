@@ -62,7 +62,7 @@ def _fernet(secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def _valid_email(value: str) -> bool:
+def valid_email(value: str) -> bool:
     local, _, domain = value.partition("@")
     return bool(local and "." in domain and not any(c.isspace() for c in value) and "," not in value)
 
@@ -91,7 +91,7 @@ async def set_smtp(conn: asyncpg.Connection, values: SmtpSettings, secret_key: s
         problems["port"] = "порт — от 1 до 65535"
     if values.security not in SECURITY:
         problems["security"] = f"допустимые значения: {', '.join(SECURITY)}"
-    if not _valid_email(values.from_email):
+    if not valid_email(values.from_email):
         problems["from_email"] = "неверный адрес отправителя"
     if not 1 <= values.timeout_seconds <= 120:
         problems["timeout_seconds"] = "от 1 до 120 секунд"
@@ -188,7 +188,7 @@ async def send_to_client(conn: asyncpg.Connection, kind: str, doc_id: int, form:
             f"У клиента «{data.buyer.name}» не указан адрес эл. почты: заполните его в карточке клиента "
             "или укажите адрес получателя", code="client_email_missing",
             details={"fields": {"to": "не указан адрес эл. почты"}})
-    if not _valid_email(address):
+    if not valid_email(address):
         raise ValidationError.field("to", f"неверный адрес эл. почты «{address}»")
     await deliver(smtp, build_message(smtp, address, printed))
     [generated_id] = await registry.store(conn, [(data, printed.content)], user_id=user_id, facsimile=facsimile,

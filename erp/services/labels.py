@@ -16,6 +16,9 @@ CHOICE_LABELS = {
     "cash-desks": "Касса", "bank-accounts": "Банковский счёт",  # a money account's kind («Денежные средства»)
     "to_supplier": "Оплата поставщику", "to_client": "Возврат клиенту",  # an outgoing payment's operation
     "other_expense": "Прочий расход",
+    # «Ввод начальных остатков»: its section of the books
+    "stock": "Товары на складах", "clients": "Расчёты с клиентами", "suppliers": "Расчёты с поставщиками",
+    "money": "Денежные средства",
     "expected": "Ожидается", "partially_received": "Частично получен", "received": "Получен",
 }
 

@@ -30,6 +30,8 @@ class Preferences:
     default_appointment_minutes: int = 30
     day_start: dt.time = dt.time(8, 0)
     day_end: dt.time = dt.time(21, 0)
+    reminder_enabled: bool = False  # email the patient before the visit (erp.amocrm.reminders)
+    reminder_hours: int = 24  # how many hours before
 
     def apply_to(self, settings: Settings) -> Settings:
         """The settings with the stored slot step and default duration."""
@@ -53,6 +55,10 @@ def _to_json(value: Any) -> Any:
 def _from_json(name: str, raw: Any) -> Any:
     if name in ("day_start", "day_end"):
         return dt.time.fromisoformat(raw)
+    if name == "reminder_enabled":
+        if not isinstance(raw, bool):
+            raise TypeError(name)
+        return raw
     return int(raw)
 
 
@@ -105,6 +111,10 @@ def parse(data: Mapping[str, Any], current: Preferences) -> Preferences:
             out[name] = raw if isinstance(raw, dt.time) else dt.time.fromisoformat(str(raw).strip())
         except ValueError:
             problems[name] = "время ЧЧ:ММ"
+    integer("reminder_hours", 1, 7 * 24)
+    # A form that shows the reminder fields says whether the box is ticked (an unticked box is not sent).
+    out["reminder_enabled"] = (str(data.get("reminder_enabled", "")).lower() in ("on", "1", "true", "yes")
+                               if "reminder_hours" in data else current.reminder_enabled)
     if "day_start" in out and "day_end" in out and out["day_start"] >= out["day_end"]:
         problems["day_end"] = "окончание дня должно быть позже начала"
     if problems:

@@ -3,6 +3,7 @@
 it twice changes nothing."""
 
 import datetime as dt
+from decimal import Decimal as D
 
 from erp import demo
 from erp.registers.doctor_schedule import doctor_schedule
@@ -48,13 +49,36 @@ async def test_demo_loads_the_seed_schedule_and_is_idempotent(db, settings):
     for table in ("doc_work_schedules", "doc_requests", "doc_service_renderings", "doc_invoices", "doc_payments",
                   "doc_goods_receipts", "doc_outgoing_payments", "doc_money_transfers"):
         assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE posted") >= 1, table
-    # the cash desk took the payment, paid the supplier and handed the rest to the bank
-    money = {r["account_kind"]: r["amount"]
-             for r in await db.fetch("SELECT account_kind, amount FROM reg_money_balance")}
-    assert money == {"cash-desks": 100, "bank-accounts": 300}
+    # the cash desks took payments, paid the supplier and for expenses and handed money on; the bank took
+    # payments of invoices and paid the rent, the utilities and a supplier
+    money = {r["name"]: r["amount"] for r in await db.fetch(
+        "SELECT coalesce(d.name, b.name) AS name, m.amount FROM reg_money_balance m"
+        " LEFT JOIN cat_cash_desks d ON m.account_kind = 'cash-desks' AND d.id = m.account_id"
+        " LEFT JOIN cat_bank_accounts b ON m.account_kind = 'bank-accounts' AND b.id = m.account_id")}
+    assert money == {"Основная касса": 1100, "Касса регистратуры": 750, "Расчётный счёт в ПАО Сбербанк": 2050}
+    await every_money_report_shows_data(db, settings)
     this_month = dt.datetime.now(settings.tz).date().replace(day=1)
     assert await db.fetchval("SELECT count(DISTINCT date_trunc('month', day)) FROM inf_doctor_schedule"
                              " WHERE day >= $1", this_month) == 2
+
+
+async def every_money_report_shows_data(db, settings) -> None:
+    """Issue 15 point 10: the cash flow has several items, suppliers are owed, and the receivables
+    ageing has an invoice in every bucket, some of them overdue."""
+    from erp.configuration import registry
+    from erp.services import money_report, receivables, supplier_debts
+
+    today = dt.datetime.now(settings.tz).date()
+    flow = await money_report.cash_flow(db, registry(), today - dt.timedelta(days=130), today + dt.timedelta(days=1),
+                                        settings.tz)
+    assert {i.cash_flow_item for i in flow.items if i.outgoing} >= {
+        "Аренда помещения", "Коммунальные услуги", "Оплата поставщикам", "Прочие расходы"}
+    assert {i.cash_flow_item for i in flow.items if i.incoming} >= {"Оплата от покупателей"}
+    debts = await supplier_debts.debts(db, registry(), today, settings.tz)
+    assert {r.supplier for r in debts.rows if r.amount > 0} == {"ООО «МедСнаб»", "АО «Фарма»"}
+    ageing = await receivables.ageing(db, registry(), today, settings.tz, settings.invoice_payment_days)
+    assert all(v > 0 for v in ageing.bucket_totals) and ageing.overdue > 0
+    assert ageing.bucket_totals[1:] == [D("600.00"), D("5000.00"), D("1000.00")]
 
 
 async def test_the_demo_prints_with_the_stamp_and_the_directors_facsimile(db, settings, tmp_path):

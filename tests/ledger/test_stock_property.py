@@ -4,7 +4,8 @@ sequences of goods receipts, sales at average cost (ServiceRendering), write-off
 inventory counts that write off shortages and take in surpluses at their date («Инвентаризация товаров»),
 renderings of services that use goods up as their materials («Материалы услуги»), edits of those
 materials in the catalog, returns of renderings that bring goods back at the cost they left with
-(«Возврат от клиента»), supplier orders and receipts made on them («Заказ поставщику»), Requests whose goods
+(«Возврат от клиента»), supplier orders and receipts made on them («Заказ поставщику»), opening
+balances taken in at their own cost («Ввод начальных остатков», a zero cost too), Requests whose goods
 lines are reserved and the renderings made on them that take the reserve (issue 16 point 6), edits that
 re-post any of them, unposts and posts again, every key of the stock keeps quantity ≥ 0, cost ≥ 0
 and no cost where the quantity is 0, and its reserve (never negative, the sum of the Requests' reserves)
@@ -42,6 +43,8 @@ prices = st.sampled_from(["0.01", "1.00", "3.33", "10.00"])
 days = st.integers(1, 28)
 steps = st.one_of(
     st.tuples(st.just("receipt"), st.integers(0, ITEMS - 1), quantities, prices, days),
+    st.tuples(st.just("opening"), st.integers(0, ITEMS - 1), quantities, st.sampled_from(["0", "0.01", "10.00"]),
+              days),
     st.tuples(st.just("sale"), st.integers(0, ITEMS - 1), quantities, days),
     st.tuples(st.just("write_off"), st.integers(0, ITEMS - 1), quantities, days),
     st.tuples(st.just("transfer"), st.integers(0, ITEMS - 1), quantities, days, st.booleans()),
@@ -188,6 +191,11 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
                 "warehouse_id": warehouse,
                 "lines": [{"nomenclature_id": clinic.goods[item], "quantity": quantity, "price": "1.00"}]}
 
+    def opening(item: int, quantity: str, cost: str, day: int) -> dict:
+        return {"date": f"2024-03-{day:02d}T00:00:00", "organization_id": clinic.org, "section": "stock",
+                "lines": [{"warehouse_id": warehouse, "nomenclature_id": clinic.goods[item], "quantity": quantity,
+                           "balance": cost}]}
+
     orders: list[int] = []
 
     def on_order(index: int, quantity: str, price: str, day: int) -> dict:
@@ -197,7 +205,7 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
             "on_order": ("goods-receipts", on_order), "sale": ("service-renderings", sale),
             "write_off": ("stock-write-offs", write_off), "transfer": ("stock-transfers", transfer),
             "count": ("inventory-counts", count), "service": ("service-renderings", service),
-            "request": ("requests", request)}
+            "request": ("requests", request), "opening": ("opening-balances", opening)}
     for step in history:
         try:
             if step[0] == "norm":
@@ -317,6 +325,9 @@ def test_random_histories_never_leave_negative_cost_or_cost_without_quantity(pos
         # a Request rendered twice, the first rendering unposted; a count under the reserve
         @example([("receipt", 0, "5", "1.00", 1), ("request", 0, "3", 2), ("render", 0, 3), ("render", 0, 4),
                   ("unpost", 2), ("count", 0, "1", 5, None), ("edit", 1, "1", "1.00"), ("unpost", 3)])
+        # opening stock at a zero cost and at a cost, sold at their average, the opening edited and unposted under it
+        @example([("opening", 0, "2", "0", 1), ("opening", 0, "3", "10.00", 1), ("sale", 0, "4", 2),
+                  ("edit", 1, "1", "1.00"), ("unpost", 1), ("unpost", 0), ("write_off", 0, "1", 3), ("post", 1)])
         def histories(history):
             loop.run_until_complete(play(engine, clinic, history))
 

@@ -76,3 +76,14 @@ async def test_wrong_defaults_are_refused_and_nothing_changes(api, clinic, clien
     manager = Api(client, await users.headers("manager"))
     assert (await manager.put("/api/settings/document-defaults", {}, status=403))["code"] == "forbidden_role"
     assert (await api.get("/api/settings/document-defaults"))["organization_id"] == org
+
+
+async def test_a_chosen_organization_brings_its_own_bank_account_and_desk(api, clinic):
+    org, account = await second_organization(api)
+    desk = await api.item("cash-desks", {"name": "Касса-2", "organization_id": org})
+    new = await api.get("/api/documents/payments/new", organization_id=org)
+    assert new["document"] == {"organization_id": org, "bank_account_id": account, "cash_desk_id": desk["id"]}
+    own = await api.get("/api/documents/payments/new", organization_id=clinic.org)
+    assert own["document"]["bank_account_id"] == clinic.account and "cash_desk_id" not in own["document"]
+    error = await api.get("/api/documents/payments/new", status=422, organization_id=str(2**63))
+    assert "organization_id" in str(error)

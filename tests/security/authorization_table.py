@@ -8,7 +8,8 @@ The columns are the callers: nobody, a manager, an accountant, an administrator 
 ``/api``, the session cookie on the UI) and amoCRM's widget (its ``X-Auth-Token`` JWT and nothing else).
 What each may do comes from DESIGN.md: accountants keep catalogs and post documents, managers book
 appointments, keep clients and read the rest, administrators also manage users, settings, the period
-lock, the amoCRM connection and the images of signatures and stamps; the widget opens its three routes.
+lock, the amoCRM connection and the images of signatures and stamps; the widget opens its own routes
+(«Документы» with the lead token too); a signed PDF link opens for whoever holds it.
 
 ``test_authorization_matrix.py`` fails when the app has a route this table does not list, or the
 table a route the app no longer has.
@@ -55,6 +56,11 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/reports/purchase-needs",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/supplier-debts",                                AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/reports/supplier-debts/documents",                      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/money",                                         AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/money/flow",                                    AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/money/documents",                               AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/receivables",                                   AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reports/receivables/invoices",                          AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/clients/{client_id}/summary",                           AUTH,   OK,     OK,     OK,     AUTH),
     # -- catalogs: accountants keep them; managers keep clients and visit statuses; only admins purge ----------------
     ("GET",    "/api/catalogs/bank-accounts",                                AUTH,   OK,     OK,     OK,     AUTH),
@@ -165,6 +171,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/catalogs/nomenclature/import/preview",                  AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/warehouses/import",                            AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/catalogs/warehouses/import/preview",                    AUTH,   NO,     OK,     OK,     AUTH),
+    # -- bank statements (issue 15, point 5): who posts payments and outgoing payments loads them ---------------------
+    ("POST",   "/api/bank-statements",                                       AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/bank-statements/preview",                               AUTH,   NO,     OK,     OK,     AUTH),
     # -- documents: accountants write and post them; managers also write and post Requests ---------------------------
     ("GET",    "/api/documents/goods-receipts",                              AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/goods-receipts",                              AUTH,   NO,     OK,     OK,     AUTH),
@@ -203,6 +212,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/payments/{doc_id}/unmark-deletion",           AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/payments/{doc_id}/movements",                 AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/payments/{doc_id}/subordination",             AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/payments/{doc_id}/print/{form}",              AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/payments/{doc_id}/send",                      AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/requests",                                    AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/requests",                                    AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/requests/new",                                AUTH,   OK,     OK,     OK,     AUTH),
@@ -268,6 +279,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/outgoing-payments/{doc_id}/unmark-deletion",  AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/outgoing-payments/{doc_id}/movements",        AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/outgoing-payments/{doc_id}/subordination",    AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/outgoing-payments/{doc_id}/print/{form}",     AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/outgoing-payments/{doc_id}/send",             AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/money-transfers",                             AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/money-transfers",                             AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/money-transfers/new",                         AUTH,   OK,     OK,     OK,     AUTH),
@@ -279,6 +292,18 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/money-transfers/{doc_id}/unmark-deletion",    AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/money-transfers/{doc_id}/movements",          AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/money-transfers/{doc_id}/subordination",      AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/opening-balances",                            AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances",                            AUTH,   NO,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/opening-balances/new",                        AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/opening-balances/{doc_id}",                   AUTH,   OK,     OK,     OK,     AUTH),
+    ("PUT",    "/api/documents/opening-balances/{doc_id}",                   AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances/{doc_id}/post",              AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances/{doc_id}/unpost",            AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances/{doc_id}/mark-deletion",     AUTH,   NO,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances/{doc_id}/unmark-deletion",   AUTH,   NO,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/opening-balances/{doc_id}/movements",         AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/opening-balances/{doc_id}/subordination",     AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/opening-balances/fill-from-excel",            AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/stock-transfers",                             AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/stock-transfers",                             AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/stock-transfers/new",                         AUTH,   OK,     OK,     OK,     AUTH),
@@ -369,6 +394,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     # -- printing: everyone prints; the settings, stamps and facsimiles are the administrator's ----------------------
     ("GET",    "/api/print/forms",                                           AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/print/batch",                                           AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/reconciliation-acts",                                   AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/reconciliation-acts/send",                              AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/generated-documents",                                   AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/generated-documents/{generated_id}",                    AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/generated-documents/{generated_id}/download",           AUTH,   OK,     OK,     OK,     AUTH),
@@ -389,6 +416,12 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/api/amocrm/widget/slots",                                   AUTH,   AUTH,   AUTH,   AUTH,   OK),
     ("GET",    "/api/amocrm/widget/services",                                AUTH,   AUTH,   AUTH,   AUTH,   OK),
     ("POST",   "/api/amocrm/widget/appointments",                            AUTH,   AUTH,   AUTH,   AUTH,   OK),
+    # «Документы» in the lead card: amoCRM's token and the lead token; the PDF link is signed itself
+    ("POST",   "/api/amocrm/widget/lead-token",                              AUTH,   AUTH,   AUTH,   AUTH,   OK),
+    ("GET",    "/api/amocrm/widget/documents",                               AUTH,   AUTH,   AUTH,   AUTH,   OK),
+    ("POST",   "/api/amocrm/widget/invoices",                                AUTH,   AUTH,   AUTH,   AUTH,   OK),
+    ("POST",   "/api/amocrm/widget/invoices/{invoice_id}/send",              AUTH,   AUTH,   AUTH,   AUTH,   OK),
+    ("GET",    "/api/amocrm/widget/file",                                    OK,     OK,     OK,     OK,     OK),
     ("POST",   "/api/amocrm/webhook/{secret}",                               OK,     OK,     OK,     OK,     OK),
     ("GET",    "/api/amocrm/oauth/callback",                                 BAD_STATE, BAD_STATE, BAD_STATE, BAD_STATE,
      BAD_STATE),
@@ -458,6 +491,10 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/catalogs/warehouses/import/preview",                        LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/catalogs/warehouses/import",                                LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/catalogs/warehouses/import/{token}",                        LOGIN,  NO,     NOTHING, NOTHING, LOGIN),
+    # the bank statement page: as the payments' forms
+    ("GET",    "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/bank-statements/preview",                                   LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/lookup/clients",                                            LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/documents",                                                 LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/documents/invoices",                                        LOGIN,  OK,     OK,     OK,     LOGIN),
@@ -493,6 +530,9 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/documents/money-transfers/new",                             LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/documents/money-transfers/new",                             LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/documents/money-transfers/{doc_id}",                        LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("GET",    "/documents/opening-balances/new",                            LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/documents/opening-balances/new",                            LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/documents/opening-balances/{doc_id}",                       LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/documents/stock-transfers/new",                             LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/documents/stock-transfers/new",                             LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/documents/stock-transfers/{doc_id}",                        LOGIN,  NO,     OK,     OK,     LOGIN),
@@ -511,6 +551,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     # -- the UI: schedule, reports, integrations, printing -------------------------------------------------------------
     ("GET",    "/schedule",                                                  LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/week",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/schedule/month",                                            LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/schedule/requests/{doc_id}/move",                           LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/schedule/requests/{doc_id}/status",                         LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/schedule/work-schedules/new",                               LOGIN,  NO,     OK,     OK,     LOGIN),
@@ -528,6 +569,13 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("GET",    "/reports/invoices",                                          LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/supplier-debts",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/reports/supplier-debts/documents",                          LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/reconciliation",                                    LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("POST",   "/reports/reconciliation/send",                               LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/money",                                             LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/money/flow",                                        LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/money/documents",                                   LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/receivables",                                       LOGIN,  OK,     OK,     OK,     LOGIN),
+    ("GET",    "/reports/receivables/invoices",                              LOGIN,  OK,     OK,     OK,     LOGIN),
     ("GET",    "/integrations",                                              LOGIN,  OK,     OK,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/connect",                               LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/integrations/amocrm/resume",                                LOGIN,  NO,     NO,     OK,     LOGIN),

@@ -12,11 +12,13 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from PIL import Image
 
 from erp.amocrm import connection as connections
+from erp.amocrm import lead_links
 from erp.auth.service import add_user
 from erp.printing import scans
 from tests.amocrm.conftest import AUDIENCE
@@ -26,8 +28,8 @@ from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_mon
 
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
-FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract",
-         "supplier-orders": "supplier-order", "client-returns": "client-return"}
+FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract", "payments": "ko1",
+         "outgoing-payments": "ko2", "supplier-orders": "supplier-order", "client-returns": "client-return"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
@@ -108,6 +110,8 @@ class World:
     lead: int = 7001
     spare: dict[str, int] = field(default_factory=dict)  # catalog → an unused item for the DELETE rows
     sold: int = 0  # a posted rendering: what a return is filled from (the matrix's own rendering is a draft)
+    lead_token: str = ""  # the widget's X-Lead-Token for lead 7002 (a posted Request and its rendering)
+    file_token: str = ""  # a signed PDF link's token: the registry's PDF
 
 
 def catalog_body(ids: Clinic, catalog: str, name: str) -> dict:
@@ -137,6 +141,8 @@ def document_bodies(ids: Clinic) -> dict[str, dict]:
                      "starts_at": f"{DAY}T09:00:00", "lines": service},
         "service-renderings": {"date": f"{DAY}T15:00:00", "organization_id": ids.org, "client_id": ids.client,
                                "doctor_id": ids.efimova, "warehouse_id": ids.warehouse, "lines": service},
+        "opening-balances": {"date": "2030-01-01T00:00:00", "organization_id": ids.org, "section": "money",
+                             "lines": [{"cash_desk_id": ids.desk, "balance": "1000.00"}]},
         "stock-write-offs": {"date": "2030-01-10T13:00:00", "organization_id": ids.org, "warehouse_id": ids.warehouse,
                              "reason": "Бой", "lines": [{"nomenclature_id": ids.goods, "quantity": "1"}]},
         "inventory-counts": {"date": "2030-01-10T18:00:00", "organization_id": ids.org,
@@ -208,7 +214,8 @@ async def build_world(api: Api, ids: Clinic, db, settings, registry, smtp_port: 
     await scans.attach(db, generated, png(), "скан.png", None)  # what «Скачать скан» gives back
     return World(ids, items, names, docs, bodies, generated, director,
                  victim, event, account.webhook_secret, account.account_id, account.subdomain, smtp_port,
-                 spare=spare, sold=sold["id"])
+                 spare=spare, sold=sold["id"], lead_token=lead_links.lead_token(settings.secret_key, account, 7002),
+                 file_token=lead_links.generated_link(settings.secret_key, "", None, generated).split("t=", 1)[1])
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -229,6 +236,7 @@ def _id(name: str, segments: list[str], i: int, world: World, method: str = "GET
     if name == "token":
         return "no-such-import"
     return {"generated_id": world.generated, "organization_id": world.clinic.org, "event_id": world.event,
+            "invoice_id": world.docs["invoices"],  # not lead 7002's: the widget is told it is not found
             "client_id": world.clinic.client,
             "template": "invoice",
             "secret": world.webhook_secret, "path": "openapi.yaml"}[name]
@@ -270,6 +278,10 @@ def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any
         ("GET", "/api/documents/inventory-counts/fill"): {"params": {"warehouse_id": ids.warehouse}},
         ("GET", "/api/reports/supplier-debts/documents"): {"params": {"organization_id": ids.org,
                                                                      "supplier_id": ids.supplier}},
+        ("GET", "/api/reconciliation-acts"): {"params": {"counterparty_id": ids.client, "format": "pdf"}},
+        ("GET", "/api/reports/money/documents"): {"params": {"organization_id": ids.org, "account_kind": "cash-desks",
+                                                            "account_id": ids.desk}},
+        ("GET", "/api/reports/receivables/invoices"): {"params": {"client_id": ids.client}},
         ("POST", "/api/print/batch"): {"json": {"documents": [{"kind": "invoices", "id": world.docs["invoices"]}]}},
         ("PUT", "/api/settings/document-defaults"): {"json": {"organization_id": ids.org}},
         ("PUT", "/api/settings/smtp"): {"json": smtp_settings(world.smtp_port)},
@@ -290,6 +302,17 @@ def api_request(method: str, path: str, world: World, who: str) -> dict[str, Any
             "client_id": "matrix", "client_secret": "matrix-secret",
             "redirect_uri": "https://erp.clinic.test/api/amocrm/oauth/callback"}},
     }
+    lead = {"headers": {"X-Lead-Token": world.lead_token}}
+    widget_documents: dict[tuple[str, str], dict[str, Any]] = {
+        ("POST", "/api/amocrm/widget/lead-token"): {"json": {"lead_id": 7002}},
+        ("GET", "/api/amocrm/widget/documents"): lead,
+        ("POST", "/api/amocrm/widget/invoices"): {**lead, "json": {
+            "lines": [{"nomenclature_id": ids.service, "quantity": "1"}]}},
+        ("POST", "/api/amocrm/widget/invoices/{invoice_id}/send"): lead,
+        ("GET", "/api/amocrm/widget/file"): {"params": {"t": unquote(world.file_token)}},
+    }
+    if (method, path) in widget_documents:
+        return widget_documents[(method, path)]
     if path.endswith("/send"):
         return {"json": {"to": "client@clinic.test"}}
     return fixed.get((method, path), {})

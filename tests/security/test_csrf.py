@@ -29,7 +29,8 @@ from tests.ui.test_integrations import failed_event
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 SESSION_FREE = ("/login",)  # no session to ride on; its token is checked all the same
 UNREACHABLE = {"/integrations/amocrm/fields", "/documents/{kind_name:str}/{doc_id:int}/send"}
-READ_ONLY = {"/catalogs/{name:str}/import/preview"}  # checks an Excel file, writes nothing by design
+READ_ONLY = {"/catalogs/{name:str}/import/preview",  # checks an Excel file, writes nothing by design
+             "/bank-statements/preview"}  # likewise a bank statement
 
 
 def unsafe_ui_routes(app) -> set[tuple[str, str]]:
@@ -68,6 +69,11 @@ def _png() -> bytes:
 
 
 PNG = _png()
+# A bank statement of the clinic's account: the supplier pays 100 ₽ in (a payment is written)
+STATEMENT = "\r\n".join((
+    "1CClientBankExchange", "ВерсияФормата=1.03", "РасчСчет=40702810938000000001", "СекцияДокумент=Платежное поручение",
+    "Номер=1", "Дата=10.01.2030", "Сумма=100.00", "ПлательщикСчет=40702810500000000321", "ПлательщикИНН=7812345675",
+    "ПолучательСчет=40702810938000000001", "КонецДокумента", "КонецФайла")).encode("cp1251")
 STAGE = (5_000_001, 50_000_004)  # a stage amoCRM gave (the page read it before amoCRM went away)
 
 CASES: dict[tuple[str, str], Case] = {
@@ -143,6 +149,8 @@ CASES: dict[tuple[str, str], Case] = {
         "/catalogs/clients/import/preview", {FILE: xlsx(["Наименование"], ["Проверка токена"])}),
     ("POST", "/catalogs/{name:str}/import"): lambda i: (
         "/catalogs/clients/import", {FILE: xlsx(["Наименование"], ["Загружен с токеном"])}),
+    ("POST", "/bank-statements/preview"): lambda i: ("/bank-statements/preview", {FILE: STATEMENT}),
+    ("POST", "/bank-statements"): lambda i: ("/bank-statements", {FILE: STATEMENT}),
     ("POST", "/admin/settings"): lambda i: ("/admin/settings", {"slot_step_minutes": "15",
                                                                 "default_appointment_minutes": "45",
                                                                 "day_start": "09:00", "day_end": "18:00",

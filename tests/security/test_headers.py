@@ -135,6 +135,7 @@ async def test_no_ui_page_has_inline_script_style_or_handlers(browser, api, clin
              f"/catalogs/visit-statuses/{(await api.get('/api/catalogs/visit-statuses'))['items'][0]['id']}",
              "/documents", "/documents/requests", "/documents/requests/new", "/documents/service-renderings/new",
              "/documents/invoices", "/schedule?date=2030-01-14", "/schedule/week?date=2030-01-14",
+             "/schedule/month?date=2030-01-14",
              "/schedule/work-schedules/new", "/reports", "/reports/stock", "/reports/sales", "/reports/settlements",
              "/reports/invoices", "/integrations", "/integrations/exchange-log", "/admin", "/admin/users",
              "/admin/period-lock", "/admin/settings"]

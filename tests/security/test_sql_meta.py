@@ -62,6 +62,11 @@ async def test_metacharacters_in_every_search_and_filter_are_harmless(browser, a
             ("api", "/api/registers/stock/turnovers", {"start": payload, "end": payload}),
             ("api", "/api/registers/settlements/balance", {"client_id": payload}),
             ("api", "/api/reports/invoices", {"status": payload, "client_id": payload}),
+            ("api", "/api/reports/money", {"date": payload, "organization_id": payload}),
+            ("api", "/api/reports/money/documents", {"organization_id": clinic.org, "account_kind": payload,
+                                                     "account_id": clinic.desk, "direction": payload}),
+            ("api", "/api/reports/receivables/invoices", {"client_id": clinic.client, "bucket": payload,
+                                                          "date": payload}),
             ("api", "/api/amocrm/exchange-log", {"state": payload, "kind": payload, "direction": payload}),
             ("api", "/api/amocrm/exchange-log", {"lead_id": payload, "after": payload, "start": payload}),
             ("api", "/api/generated-documents", {"form": payload, "document_kind": payload}),
@@ -73,6 +78,12 @@ async def test_metacharacters_in_every_search_and_filter_are_harmless(browser, a
             ("ui", "/reports/settlements", {"date": payload, "client_id": payload}),
             ("ui", "/reports/sales", {"start": payload, "end": payload, "group": payload}),
             ("ui", "/reports/invoices", {"status": payload, "client_id": payload}),
+            ("ui", "/reports/money/flow", {"start": payload, "organization_id": payload}),
+            ("ui", "/reports/money/documents", {"organization_id": clinic.org, "account_kind": payload,
+                                                "account_id": clinic.desk, "cash_flow_item_id": payload,
+                                                "direction": payload, "without_item": payload}),
+            ("ui", "/reports/receivables/invoices", {"client_id": clinic.client, "bucket": payload,
+                                                     "overdue": payload, "organization_id": payload}),
             ("ui", "/integrations/exchange-log", {"state": payload, "lead_id": payload, "kind": payload}),
             ("ui", "/schedule", {"date": payload, "step": payload}),
             ("ui", "/admin/audit-log", {"q": payload, "user_id": payload, "object": payload}),
@@ -90,4 +101,4 @@ async def test_metacharacters_in_every_search_and_filter_are_harmless(browser, a
     assert {r["tablename"] for r in await db.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")} \
         == tables
     assert await counts(db) == before
-    assert tried == len(PAYLOADS) * 32
+    assert tried == len(PAYLOADS) * 38

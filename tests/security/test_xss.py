@@ -97,6 +97,7 @@ async def test_every_page_and_fragment_shows_the_names_escaped(browser, hostile,
         "/documents/goods-receipts": (), f"/documents/service-renderings/new?based_on_kind=requests"
                                          f"&based_on_id={h['request']}": both,
         f"/schedule?date={DAY}": both, f"/schedule/week?date={DAY}&doctor_id={h['doctor']}": both,
+        f"/schedule/week?date={DAY}": both, f"/schedule/month?date={DAY}": (ESCAPED_IMG,),
         "/": (ESCAPED_SCRIPT,),
         "/reports/stock?date=2030-12-31": (ESCAPED_SCRIPT,), "/reports/settlements?date=2030-12-31": (ESCAPED_SCRIPT,),
         "/reports/sales?start=2030-01-01&end=2030-01-31": (ESCAPED_IMG,),

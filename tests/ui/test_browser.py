@@ -241,7 +241,7 @@ def test_change_a_visit_status_from_the_block_menu(chromium, served, shots):
     expect(block).to_have_css("background-color", "rgb(60, 179, 113)")
     page.screenshot(path=shots / "calendar-day.png")
     page.get_by_role("link", name="Неделя").click()
-    expect(page.locator(".col-head")).to_have_count(7)
+    expect(page.locator(".day-head.day-start")).to_have_count(7)  # each day its doctors side by side
     page.screenshot(path=shots / "calendar-week.png")
     page.close()
 

@@ -97,11 +97,12 @@ async def test_dragging_moves_and_reposts_or_snaps_back_with_the_reason(browser,
     assert "dragstart" in script and "snaps back" in script
 
 
-async def test_the_week_view_shows_one_doctors_seven_days(browser, api, clinic):
+async def test_the_week_view_shows_one_chosen_doctors_seven_days(browser, api, clinic):
     await schedule_month(api, clinic)
     await booked(api, clinic)
     page = (await browser.get(f"/schedule/week?date={DAY}&doctor_id={clinic.efimova}&step=30")).text
-    days = re.findall(r'class="column" data-doctor="(\d+)" data-day="([\d-]+)"', page)
+    days = re.findall(r'class="column day-start" data-doctor="(\d+)"\s+data-field="doctor_id" data-owner="\d+" '
+                      r'data-day="([\d-]+)"', page)
     assert days == [(str(clinic.efimova), f"2030-01-{d}") for d in range(14, 21)]
     assert "09:00–09:40" in page and "Иванов Иван Иванович" in page
 

@@ -57,3 +57,29 @@ async def test_only_a_posted_invoice_with_something_due_offers_a_payment(browser
         page = (await browser.get(f"/documents/invoices/{doc['id']}")).text
         link = f"/documents/payments/new?based_on_kind=invoices&amp;based_on_id={doc['id']}"
         assert (link in page) is offered
+
+
+async def test_a_payment_from_an_invoice_without_an_account_takes_the_organizations_own(browser, api, clinic):
+    """An invoice issued without a bank account still opens a payment into the organization's
+    main account, and the form offers its cash desk for a cash payment: nothing left to pick."""
+    inv = await api.create("invoices", invoice(clinic, {"nomenclature_id": clinic.service, "quantity": "1",
+                                                        "price": "700"}, bank_account_id=None), post=True)
+    assert inv["bank_account_id"] is None
+    form = (await browser.get(f"/documents/payments/new?based_on_kind=invoices&based_on_id={inv['id']}")).text
+    assert f'name="bank_account_id" value="{clinic.account}"' in form
+    assert f'name="cash_desk_id" value="{clinic.desk}"' in form
+
+
+async def test_the_client_cards_payment_link_brings_the_owed_organizations_accounts(browser, api, clinic):
+    other = await api.item("organizations", {"name": "Клиника-2", "full_name": "ООО «Клиника-2»",
+                                             "inn": "7812345675", "kpp": "781201001", "vat_rate": "none"})
+    desk = await api.item("cash-desks", {"name": "Касса-2", "organization_id": other["id"]})
+    form = (await browser.get(f"/documents/payments/new?client_id={clinic.client}"
+                              f"&organization_id={other['id']}")).text
+    assert f'name="organization_id" value="{other["id"]}"' in form
+    assert f'name="cash_desk_id" value="{desk["id"]}"' in form, "the chosen organization's desk"
+    assert f'name="cash_desk_id" value="{clinic.desk}"' not in form
+    assert 'name="bank_account_id" value=""' in form, "the other organization has no bank account: none guessed"
+    # a forged organization id is bad input: a clear 422, not a server error
+    forged = await browser.get(f"/documents/payments/new?organization_id={2**70}", status=422)
+    assert "Ничего не записано" in forged.text

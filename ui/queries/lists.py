@@ -30,6 +30,7 @@ from erp.platform.fields import Field
 from erp.platform.listing import Page
 from erp.platform.posting import derive
 from erp.registers.doctor_schedule import doctor_schedule
+from erp.registers.resource_schedule import resource_schedule
 from erp.services import purchase_needs, reports
 from erp.services.scheduling import FAR_FUTURE
 
@@ -128,6 +129,9 @@ class Appointment:
     resources: str = ""  # the room and the equipment it books: «Кабинет 3, УЗИ-аппарат»
     group_key: str | None = None  # a place in a group slot (a group service): the slot
     group_capacity: int | None = None  # and the group's places
+    doctor: str = ""  # the doctor's name, shown on a room's or a piece of equipment's column
+    room_id: int | None = None
+    equipment_id: int | None = None
 
 
 async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime,
@@ -139,8 +143,10 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         " coalesce((SELECT n.name FROM doc_requests_lines l JOIN cat_nomenclature n ON n.id = l.nomenclature_id"
         "   WHERE l.document_id = r.id ORDER BY l.line_no LIMIT 1), '') AS service,"
         " r.visit_status_id, coalesce(s.name, '') AS status, coalesce(s.color, '#4a90d9') AS color,"
-        " concat_ws(', ', room.name, eq.name) AS resources, nullif(r.group_key, '') AS group_key, r.group_capacity"
+        " concat_ws(', ', room.name, eq.name) AS resources, nullif(r.group_key, '') AS group_key, r.group_capacity,"
+        " coalesce(d.name, '') AS doctor, r.room_id, r.equipment_id"
         " FROM doc_requests r LEFT JOIN cat_clients c ON c.id = r.client_id"
+        " LEFT JOIN cat_doctors d ON d.id = r.doctor_id"
         " LEFT JOIN cat_resources room ON room.id = r.room_id LEFT JOIN cat_resources eq ON eq.id = r.equipment_id"
         " LEFT JOIN cat_visit_statuses s ON s.id = r.visit_status_id"
         " WHERE NOT r.deletion_mark AND r.starts_at < $2 AND r.ends_at > $1"
@@ -148,8 +154,36 @@ async def appointments(conn: asyncpg.Connection, start: dt.datetime, end: dt.dat
         start, end, doctor_ids)
     return [Appointment(r["id"], r["number"], r["doctor_id"], r["starts_at"], r["ends_at"], r["posted"],
                         r["client"], r["service"], r["visit_status_id"], r["status"], r["color"], r["resources"],
-                        r["group_key"], r["group_capacity"])
+                        r["group_key"], r["group_capacity"], r["doctor"], r["room_id"], r["equipment_id"])
             for r in rows]
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A posted Request as the month view counts it: who it holds and when."""
+
+    doctor_id: int
+    room_id: int | None
+    equipment_id: int | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+async def bookings(conn: asyncpg.Connection, start: dt.datetime, end: dt.datetime) -> list[Booking]:
+    """The posted, unmarked Requests that overlap ``[start, end)``."""
+    rows = await conn.fetch(
+        "SELECT doctor_id, room_id, equipment_id, starts_at, ends_at FROM doc_requests"
+        " WHERE posted AND NOT deletion_mark AND starts_at < $2 AND ends_at > $1 ORDER BY starts_at, id", start, end)
+    return [Booking(r["doctor_id"], r["room_id"], r["equipment_id"], r["starts_at"], r["ends_at"]) for r in rows]
+
+
+async def resources(conn: asyncpg.Connection, kind: str, ids: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """The rooms or the pieces of equipment (``kind``) not marked for deletion, and any others named in
+    ``ids`` (booked in the period), by name."""
+    return [dict(r) for r in await conn.fetch(
+        "SELECT id, name, always_available, NOT deletion_mark AS active FROM cat_resources"
+        " WHERE kind = $1 AND NOT is_group AND (NOT deletion_mark OR id = ANY($2::bigint[])) ORDER BY name, id",
+        kind, list(ids))]
 
 
 async def visit_statuses(conn: asyncpg.Connection) -> list[dict[str, Any]]:
@@ -212,6 +246,21 @@ async def working_intervals_on(conn: asyncpg.Connection, days: Iterable[dt.date]
     out: dict[tuple[int, dt.date], list] = {}
     for r in await doctor_schedule.slice_last(conn, FAR_FUTURE, **filters):
         out.setdefault((r["doctor_id"], r["day"]), []).append((r["start_time"], r["end_time"]))
+    for intervals in out.values():
+        intervals.sort()
+    return out
+
+
+async def resource_intervals_on(conn: asyncpg.Connection, days: Iterable[dt.date],
+                                resource_ids: Iterable[int]) -> dict[tuple[int, dt.date], list]:
+    """Each resource's working intervals on each of ``days`` (the latest posted «Установка графиков
+    работы ресурсов» per resource and day), in one query."""
+    filters: dict[str, Any] = {"day": sorted(set(days)), "resource_id": sorted(set(resource_ids))}
+    if not filters["day"] or not filters["resource_id"]:
+        return {}
+    out: dict[tuple[int, dt.date], list] = {}
+    for r in await resource_schedule.slice_last(conn, FAR_FUTURE, **filters):
+        out.setdefault((r["resource_id"], r["day"]), []).append((r["start_time"], r["end_time"]))
     for intervals in out.values():
         intervals.sort()
     return out

@@ -128,11 +128,25 @@
       table.querySelector("tbody").appendChild(row);
     }
     renumber(table);
+    showColumns(form, row);
     recomputeRow(row);
     recomputeTotals(form);
     markDirty(form);
     return row;
   }
+
+  // Columns shown with some values of a header field (data-shown-field, data-shown-values): the section
+  // of «Ввод начальных остатков» shows its own columns; a new row follows the field as it is now.
+  function showColumns(form, root) {
+    (root || form).querySelectorAll("[data-shown-field]").forEach((el) => {
+      const source = form.querySelector(`[name="${el.dataset.shownField}"]`);
+      if (source) el.hidden = !el.dataset.shownValues.split(" ").includes(source.value);
+    });
+  }
+  document.addEventListener("change", (e) => {
+    const form = e.target.form;
+    if (form && e.target.name && form.querySelector(`[data-shown-field="${e.target.name}"]`)) showColumns(form);
+  });
 
   document.addEventListener("click", (e) => {
     const form = e.target.closest("form");

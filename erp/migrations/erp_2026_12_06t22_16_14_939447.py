@@ -11,7 +11,7 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.constraints import Unique
 import decimal
 
-ID = "2026-12-06T21:16:18:467410"
+ID = "2026-12-06T22:16:14:939447"
 VERSION = "1.38.0"
 DESCRIPTION = "Reserves: the register «Товары в резерве», the stock register's reserve, a Request's warehouse"
 
@@ -19,6 +19,20 @@ DESCRIPTION = "Reserves: the register «Товары в резерве», the st
 async def forwards():
     manager = MigrationManager(
         migration_id=ID, app_name="erp", description=DESCRIPTION
+    )
+
+    manager.add_table(
+        class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="RegStockReservesBalance",
+        tablename="reg_stock_reserves_balance",
+        schema=None,
+        columns=None,
     )
 
     manager.add_table(
@@ -35,18 +49,257 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="RegStockReservesDay",
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
         tablename="reg_stock_reserves_day",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
     )
 
-    manager.add_table(
-        class_name="RegStockReservesBalance",
-        tablename="reg_stock_reserves_balance",
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        column_name="request_id",
+        db_column_name="request_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        column_name="quantity_receipt",
+        db_column_name="quantity_receipt",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesDay",
+        tablename="reg_stock_reserves_day",
+        column_name="quantity_expense",
+        db_column_name="quantity_expense",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesBalance",
+        tablename="reg_stock_reserves_balance",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesBalance",
+        tablename="reg_stock_reserves_balance",
+        column_name="request_id",
+        db_column_name="request_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesBalance",
+        tablename="reg_stock_reserves_balance",
+        column_name="warehouse_id",
+        db_column_name="warehouse_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesBalance",
+        tablename="reg_stock_reserves_balance",
+        column_name="nomenclature_id",
+        db_column_name="nomenclature_id",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RegStockReservesBalance",
+        tablename="reg_stock_reserves_balance",
+        column_name="quantity",
+        db_column_name="quantity",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": decimal.Decimal("0"),
+            "digits": (15, 3),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -408,271 +661,6 @@ async def forwards():
         schema=None,
     )
 
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="request_id",
-        db_column_name="request_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="warehouse_id",
-        db_column_name="warehouse_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="quantity_receipt",
-        db_column_name="quantity_receipt",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesDay",
-        tablename="reg_stock_reserves_day",
-        column_name="quantity_expense",
-        db_column_name="quantity_expense",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesBalance",
-        tablename="reg_stock_reserves_balance",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesBalance",
-        tablename="reg_stock_reserves_balance",
-        column_name="request_id",
-        db_column_name="request_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesBalance",
-        tablename="reg_stock_reserves_balance",
-        column_name="warehouse_id",
-        db_column_name="warehouse_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesBalance",
-        tablename="reg_stock_reserves_balance",
-        column_name="nomenclature_id",
-        db_column_name="nomenclature_id",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RegStockReservesBalance",
-        tablename="reg_stock_reserves_balance",
-        column_name="quantity",
-        db_column_name="quantity",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": decimal.Decimal("0"),
-            "digits": (15, 3),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="RegStockReservesMonth",
-        tablename="reg_stock_reserves_month",
-        constraint_name="reg_stock_reserves_month_key",
-        constraint_class=Unique,
-        params={
-            "columns": ["month", "request_id", "warehouse_id", "nomenclature_id"],
-            "nulls_distinct": True,
-        },
-        schema=None,
-    )
-
     manager.add_constraint(
         table_class_name="RegStockReservesDay",
         tablename="reg_stock_reserves_day",
@@ -692,6 +680,18 @@ async def forwards():
         constraint_class=Unique,
         params={
             "columns": ["request_id", "warehouse_id", "nomenclature_id"],
+            "nulls_distinct": True,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="RegStockReservesMonth",
+        tablename="reg_stock_reserves_month",
+        constraint_name="reg_stock_reserves_month_key",
+        constraint_class=Unique,
+        params={
+            "columns": ["month", "request_id", "warehouse_id", "nomenclature_id"],
             "nulls_distinct": True,
         },
         schema=None,
