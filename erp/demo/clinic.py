@@ -114,9 +114,9 @@ async def catalogs(conn: asyncpg.Connection, settings: Settings | None = None) -
                                  ("УЗИ брюшной полости", "2500", 40), ("Консультация невролога", "1800", 30)):
         await _item(conn, "nomenclature", name, {"kind": "service", "unit": "усл", "price": price,
                                                  "duration_minutes": minutes})
-    # minimums (the demo receipt leaves the syringes and gloves below theirs: «Потребность в закупке» has rows)
-    for name, price, article, minimum in (("Бахилы, пара", "10", "B-01", "100"), ("Шприц 5 мл", "25", "S-05", "250"),
-                                          ("Перчатки нитриловые, пара", "15", "G-02", "20")):
+    # minimums (the demo receipts leave the syringes and gloves below theirs: «Потребность в закупке» has rows)
+    for name, price, article, minimum in (("Бахилы, пара", "10", "B-01", "100"), ("Шприц 5 мл", "25", "S-05", "300"),
+                                          ("Перчатки нитриловые, пара", "15", "G-02", "150")):
         await _item(conn, "nomenclature", name, {"kind": "goods", "unit": "шт", "price": price, "article": article,
                                                  "minimums": [{"warehouse_id": warehouse, "minimum": minimum}]})
     for name, values in (("Иванов Иван Иванович", {"kind": "person", "phone": "+7 911 123-45-67",
