@@ -100,8 +100,12 @@ async def receivables_ageing(request: Request, date: str | None = None, organiza
 async def receivables_invoices(request: Request, client_id: OptionalId = None, date: str | None = None,
                                organization_id: OptionalId = None, overdue: bool = False,
                                bucket: int | None = None) -> receivables.ClientInvoices:
-    _required(client_id=client_id)
-    assert client_id is not None
+    bad_bucket = bucket is not None and not 0 <= bucket < len(receivables.BUCKETS)
+    if client_id is None or bad_bucket:  # every wrong parameter named at once
+        raise ValidationError.fields({**({"client_id": "обязательный параметр не передан"} if client_id is None
+                                         else {}),
+                                      **({"bucket": f"номер интервала от 0 до {len(receivables.BUCKETS) - 1}"}
+                                         if bad_bucket else {})})
     day = report_day(date, "date", _today(request))
     settings = request.app.state.settings
     async with request.app.state.pool.acquire() as conn:

@@ -93,7 +93,9 @@ def read_moment(raw: Any, tz: ZoneInfo | None = None, field: str = "date") -> dt
     if value.tzinfo is None and tz is not None:
         value = localize(value, tz, field)  # a wall time the clock skips: NonexistentLocalTime (422)
     probe = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    if not MIN_MOMENT < probe < MAX_MOMENT:
+    # 02.01.1900 on the wall clock is in range whatever the offset (the message promises it); the UTC
+    # floor a day earlier keeps every moment a whole day inside what PostgreSQL and Python can shift.
+    if value.date() < MIN_MOMENT.date() or not MIN_MOMENT - dt.timedelta(days=1) <= probe < MAX_MOMENT:
         raise DateError(MOMENT_RANGE_TEXT)
     return value
 

@@ -100,6 +100,11 @@ async def test_bad_dates_are_a_russian_422_and_a_manager_reads_the_report(api, c
                       ("1900-01-01", "дата вне допустимого диапазона (02.01.1900–31.12.9998)")):
         error = await api.get(REPORT, expect=422, date=bad)
         assert error["details"]["fields"] == {"date": text}, bad
+    # the first day the message names is in range, as a report date and as a period's start
+    assert (await api.get(REPORT, date="1900-01-02"))["rows"] == []
+    first = await api.get(f"{REPORT}/documents", organization_id=clinic.org, supplier_id=clinic.supplier,
+                          start="1900-01-02", end="2030-01-15")
+    assert first["start"] == "1900-01-02" and first["opening"] == "0.00"
     error = await api.get(f"{REPORT}/documents", expect=422, organization_id=clinic.org,
                           supplier_id=clinic.supplier, start="2030-02-01", end="2030-01-01")
     assert error["details"]["fields"] == {"end": "конец периода раньше начала"}

@@ -614,6 +614,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/admin/print-variables",                                     LOGIN,  NO,     NO,     OK,     LOGIN),
     ("GET",    "/admin/document-defaults",                                   LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/admin/document-defaults",                                   LOGIN,  NO,     NO,     OK,     LOGIN),
+    ("GET",    "/admin/enterprise-data",                                     LOGIN,  NO,     OK,     OK,     LOGIN),
+    ("POST",   "/admin/enterprise-data",                                     LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/admin/signatures",                                          LOGIN,  NO,     NO,     OK,     LOGIN),
     ("POST",   "/admin/signatures/stamps/{organization_id}",                 LOGIN,  NO,     NO,     OK,     LOGIN),
     ("GET",    "/admin/signatures/stamps/{organization_id}/image",           LOGIN,  NO,     NO,     OK,     LOGIN),

@@ -350,6 +350,8 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         "/admin/smtp": {k: str(v) for k, v in smtp_settings(world.smtp_port).items()},
         "/admin/document-defaults": {"organization_id": str(ids.org), "bank_account_id": "", "discount_percent": "5",
                                      "discount_amount": "", "vat_rate": "20"},
+        "/admin/enterprise-data": {"organization": str(ids.org), "start": "2030-01-01", "end": "2030-01-31",
+                                   "only_changed": "on"},
         "/admin/signatures/facsimiles/{user_id}/allowed": {"allowed_user_ids": ""},
         "/admin/print-templates/new": {"name": unique("Шаблон"), "kind": "invoices", "body": "<p>{{ client.name }}</p>",
                                        "active": "on"},
