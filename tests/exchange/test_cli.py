@@ -56,6 +56,7 @@ async def test_the_command_writes_a_valid_file_and_re_exports_only_changes(api, 
                   "--out", str(tmp_path / "no-such-dir" / "x.xml"))
     assert r.returncode == 1 and "export_bad_path" in r.stderr
     assert await db.fetchval("SELECT count(*) FROM enterprise_data_exports") == exports
+    assert (await db.fetchval("SELECT author FROM enterprise_data_exports ORDER BY id LIMIT 1")).startswith("cli:")
 
 
 async def test_the_command_has_help():
