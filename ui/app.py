@@ -36,6 +36,7 @@ from ui import (
     catalog_import,
     client_card,
     document_defaults,
+    enterprise_data,
     forms,
     generated,
     home,
@@ -130,6 +131,7 @@ def routers() -> list:
                *purchase_needs.ROUTES, *supplier_debts.ROUTES, *money_reports.ROUTES, *receivables.ROUTES,
                *reconciliation.ROUTES,
                *audit_log.ROUTES, *signatures.ROUTES, *mail_settings.ROUTES, *document_defaults.ROUTES,
+               *enterprise_data.ROUTES,
                *print_templates.ROUTES,
                *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES,
                *bank_statements.ROUTES, *bank.ROUTES]

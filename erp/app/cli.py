@@ -264,10 +264,12 @@ def _add_groups() -> None:
     from erp.amocrm.cli import amocrm
     from erp.app.cli_backup import backup, restore
     from erp.app.cli_documents import documents
+    from erp.app.cli_exchange import export_group
     from erp.app.cli_totals import totals
 
     main.add_command(totals)
     main.add_command(documents)
+    main.add_command(export_group)
     main.add_command(backup)
     main.add_command(restore)
     main.add_command(amocrm)

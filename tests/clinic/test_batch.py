@@ -170,3 +170,19 @@ async def test_a_refusal_only_the_server_sees_sends_the_batch_one_by_one(api, db
     # read again one by one it takes 5 of (5, 50.00): what the write-off left it
     assert await _movements(db, [sold["id"]]) == [(sold["id"], 1, Decimal("5.000"), Decimal("50.00"))]
     assert await stock(api, clinic, clinic.goods) == ("0", "0")
+
+
+async def test_a_batch_re_post_inside_a_callers_transaction_leaves_its_settings_as_they_were(
+        api, db, clinic, settings):
+    """The batch runs its statements without JIT and on generic plans (``posting.batch.settings``):
+    a caller's transaction goes on with its own settings after it, the batch's result committed with it."""
+    ids = await _corrected_sales(api, clinic)
+    engine = Engine(registry(), settings)
+    kind = registry().documents["service-renderings"]
+    async with db.transaction():
+        await db.execute("SET LOCAL jit = on; SET LOCAL plan_cache_mode = force_custom_plan")
+        await engine.repost(db, kind, ids)
+        assert await db.fetchrow("SELECT current_setting('jit') AS jit, current_setting('plan_cache_mode') AS mode"
+                                 ) == ("on", "force_custom_plan")
+    assert await _movements(db, ids) == [(ids[0], 1, Decimal("4.000"), Decimal("53.33")),
+                                         (ids[1], 1, Decimal("4.000"), Decimal("44.45"))]

@@ -29,7 +29,7 @@ from tests.ui.conftest import CSRF, DAY, PASSWORD, another_browser, schedule_mon
 LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
 FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract", "payments": "ko1",
-         "outgoing-payments": "ko2"}
+         "outgoing-payments": "ko2", "supplier-orders": "supplier-order", "client-returns": "client-return"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
@@ -350,6 +350,8 @@ def ui_request(method: str, path: str, world: World, who: str) -> dict[str, Any]
         "/admin/smtp": {k: str(v) for k, v in smtp_settings(world.smtp_port).items()},
         "/admin/document-defaults": {"organization_id": str(ids.org), "bank_account_id": "", "discount_percent": "5",
                                      "discount_amount": "", "vat_rate": "20"},
+        "/admin/enterprise-data": {"organization": str(ids.org), "start": "2030-01-01", "end": "2030-01-31",
+                                   "only_changed": "on"},
         "/admin/signatures/facsimiles/{user_id}/allowed": {"allowed_user_ids": ""},
         "/admin/print-templates/new": {"name": unique("Шаблон"), "kind": "invoices", "body": "<p>{{ client.name }}</p>",
                                        "active": "on"},

@@ -133,6 +133,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/document-defaults"): lambda i: ("/admin/document-defaults", {
         "organization_id": str(i.org), "bank_account_id": "", "discount_percent": "7", "discount_amount": "",
         "vat_rate": "20"}),
+    ("POST", "/admin/enterprise-data"): lambda i: ("/admin/enterprise-data", {
+        "organization": str(i.org), "start": "2030-01-01", "end": "2030-01-31", "only_changed": "on"}),
     ("POST", "/admin/signatures/stamps/{organization_id:int}"): lambda i: (
         f"/admin/signatures/stamps/{i.org}", {FILE: PNG}),
     ("POST", "/admin/signatures/stamps/{organization_id:int}/delete"): lambda i: (

@@ -12,13 +12,16 @@ batch's own writes can change that this path accepts (:func:`batchable` refuses 
 others): the query also returns every document's movements as they were, and
 :class:`Changes` adds to a later document's balances what each earlier one's plan
 changes (its new movements less its old ones, those up to the balance's moment when
-it has one).
+it has one). The same movements as they were take the document's own ones out of its
+balances (re-posted, a document does not count itself), so the query does not search
+the register's movements for them key by key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +58,10 @@ class _RowParams(Params):
             raise ValueError(f"a batched parameter needs its SQL type: {name}")
         super().__call__(name, sql_type)
         if sql_type.endswith("[]"):
-            return f"(ARRAY(SELECT jsonb_array_elements_text(d.j->{literal(name)})))::{sql_type}"
+            # Each element cast inside the subquery: a cast of the whole array (``ARRAY(…)::bigint[]``)
+            # is evaluated again for every row a condition such as ``id = ANY(…)`` is tested on.
+            return (f"ARRAY(SELECT e.v::{sql_type[:-2]} FROM jsonb_array_elements_text(d.j->{literal(name)})"
+                    " WITH ORDINALITY AS e(v, i) ORDER BY e.i)")
         return f"(d.j->>{literal(name)})::{sql_type}"
 
 
@@ -105,9 +111,14 @@ def _query(registry, needs: Sequence[Any], tracked: Sequence[AccumulationRegiste
     found = _CACHE.get(key)
     if found is None:
         p = _RowParams()
+        names = {r.name for r in tracked}
         columns, aliases = [], []
         for i, need in enumerate(needs):
-            columns.append(f"{expression(registry, f'n{i}', need, p, ('', 0))} AS n{i}")
+            # A tracked register's balance is read with the document's own movements in it: they are
+            # read anyway (``old_…``) and taken out in Python (:meth:`Changes.adjust`), which spares
+            # the query a search of the register's movements per key.
+            own_here = not (isinstance(need, Balances) and need.register in names)
+            columns.append(f"{expression(registry, f'n{i}', need, p, ('', 0) if own_here else None)} AS n{i}")
             aliases.append(f"n{i}")
         columns += [f"{_old_movements(reg, p)} AS {ident(f'old_{i}')}" for i, reg in enumerate(tracked)]
         if "recorder_id" not in p.names:
@@ -128,7 +139,8 @@ class Read(msgspec.Struct, frozen=True):
 async def read_all(conn, registry, kind_name: str, items: Sequence[tuple[int, Mapping[str, Any]]],
                    tracked: Sequence[AccumulationRegister]) -> list[Read]:
     """Every document's needs (``items``: its id and needs), in the order given: one query per shape
-    of needs, each evaluating the read query of :mod:`.inputs` once per document."""
+    of needs, each evaluating the read query of :mod:`.inputs` once per document (run it under
+    :func:`settings`)."""
     groups: dict[tuple, list[int]] = {}
     for i, (_, needs) in enumerate(items):
         groups.setdefault(tuple((n, need_shape(v)) for n, v in needs.items()), []).append(i)
@@ -157,6 +169,33 @@ async def read_all(conn, registry, kind_name: str, items: Sequence[tuple[int, Ma
     return [r for r in out if r is not None]
 
 
+# What a batch runs under (see :func:`settings`).
+_SETTINGS = {"jit": "off", "plan_cache_mode": "force_generic_plan"}
+
+
+@contextlib.asynccontextmanager
+async def settings(conn) -> AsyncIterator[None]:
+    """The batch's statements under :data:`_SETTINGS`, set for the transaction (``set_config(…,
+    true)``) and put back after them; a savepoint rolled back puts them back too (asyncpg sets
+    ``jit`` so for its own introspection). One round trip each way.
+
+    * ``jit`` off: the read query's estimated cost, every need's subquery once per document, is
+      above the thresholds of JIT's inlining and optimization, and compiling it took seconds,
+      many times what running it takes (bench/NOTES.md, item 23).
+    * one generic plan for each write statement: the pipelined writes of a batch are one statement
+      run once per document, which PostgreSQL would otherwise plan again for every document (a
+      posting's statement is longer than asyncpg caches, so it is prepared unnamed, and its
+      generic plan is not cheaper by the estimates than a custom one)."""
+    names = list(_SETTINGS)
+    setting = ", ".join(f"current_setting({literal(n)})" for n in names)
+    change = ", ".join(f"set_config({literal(n)}, {literal(v)}, true)" for n, v in _SETTINGS.items())
+    row = await conn.fetchrow(f"SELECT {setting}, {change}")
+    yield
+    back = [(n, row[i]) for i, n in enumerate(names) if row[i] != _SETTINGS[n]]
+    if back:
+        await conn.execute("SELECT " + ", ".join(f"set_config({literal(n)}, {literal(v)}, true)" for n, v in back))
+
+
 class Changes:
     """What the batch's documents written so far changed in the registers it tracks: per register and
     key, the moments and the signed change of each resource (a receipt adds, an expense takes)."""
@@ -171,10 +210,9 @@ class Changes:
         dimensions…, resources…``)."""
         for name, reg in self.registers.items():
             moved = self._moved[name]
-            dims, resources = len(reg.dimension_names), reg.resource_names
-            for rec in old.get(name, ()):
-                period, sign, key, amounts = rec[0], rec[1], tuple(rec[2:2 + dims]), rec[2 + dims:]
-                moved.setdefault(key, []).append((period, tuple(-sign * a for a in amounts)))
+            for key, change in _undone(reg, old.get(name, ())):
+                moved.setdefault(key, []).append(change)
+            resources = reg.resource_names
             for records in plan.registers:
                 if records.register != name:
                     continue
@@ -183,26 +221,42 @@ class Changes:
                     moved.setdefault(key, []).append(
                         (m.period, tuple(m.record_type * m.resources[r] for r in resources)))
 
-    def adjust(self, found: dict[str, Any], needs: Mapping[str, Any]) -> dict[str, Any]:
-        """``found`` with each tracked register's balances moved by what the earlier documents changed."""
+    def adjust(self, found: dict[str, Any], needs: Mapping[str, Any], own: Mapping[str, list[tuple]]
+               ) -> dict[str, Any]:
+        """``found`` with each tracked register's balances without the document's ``own`` movements
+        (as :meth:`add` takes them: the query read them in, see :func:`_query`) and moved by what the
+        earlier documents changed."""
         out = dict(found)
         for name, need in needs.items():
             if not isinstance(need, Balances) or need.register not in self.registers:
                 continue
             moved = self._moved[need.register]
-            resources = self.registers[need.register].resource_names
+            reg = self.registers[need.register]
+            mine: dict[tuple, list[tuple[dt.datetime, tuple[Decimal, ...]]]] = {}
+            for key, change in _undone(reg, own.get(need.register, ())):
+                mine.setdefault(key, []).append(change)
             balances = {}
             for key, value in found[name].items():
-                changes = moved.get(key)
+                changes = [*mine.get(key, ()), *moved.get(key, ())]
                 if changes:
                     value = dict(value)
                     for period, amounts in changes:
                         if need.at is None or period <= need.at:
-                            for r, a in zip(resources, amounts, strict=True):
+                            for r, a in zip(reg.resource_names, amounts, strict=True):
                                 value[r] = value[r] + a
                 balances[key] = value
             out[name] = balances
         return out
+
+
+def _undone(reg: AccumulationRegister, records: Iterable[tuple]
+            ) -> Iterable[tuple[tuple, tuple[dt.datetime, tuple[Decimal, ...]]]]:
+    """Each stored movement (``period, record_type, dimensions…, resources…``) as the change that
+    takes it back: its key, its moment and minus its signed resources."""
+    dims = len(reg.dimension_names)
+    for rec in records:
+        period, sign, amounts = rec[0], rec[1], rec[2 + dims:]
+        yield tuple(rec[2:2 + dims]), (period, tuple(-sign * a for a in amounts))
 
 
 def tracked_registers(registry, kind: DocumentKind, needs: Iterable[Mapping[str, Any]]) -> list[AccumulationRegister]:

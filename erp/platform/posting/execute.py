@@ -281,19 +281,20 @@ class Engine:
         if not all(batch.batchable(self.registry, kind, n) for n in needs):
             raise _Unbatched
         tracked = batch.tracked_registers(self.registry, kind, needs)
-        reads = await batch.read_all(conn, self.registry, kind.name,
-                                     [(doc_id_of(old), n) for (old, _), n in zip(loaded, needs, strict=True)],
-                                     tracked)
-        changes = batch.Changes(tracked)
-        plans = []
-        for (old, lock), new, wanted, read in zip(loaded, news, needs, reads, strict=True):
-            try:
-                plan = self.plan(kind, "post", old, new, changes.adjust(read.found, wanted), lock)
-            except ErpError as exc:
-                raise _naming(exc, old) from None
-            changes.add(plan, read.old)
-            plans.append(plan)
-        numbers = await self._write_all(conn, kind, plans)
+        async with batch.settings(conn):
+            reads = await batch.read_all(conn, self.registry, kind.name,
+                                         [(doc_id_of(old), n) for (old, _), n in zip(loaded, needs, strict=True)],
+                                         tracked)
+            changes = batch.Changes(tracked)
+            plans = []
+            for (old, lock), new, wanted, read in zip(loaded, news, needs, reads, strict=True):
+                try:
+                    plan = self.plan(kind, "post", old, new, changes.adjust(read.found, wanted, read.old), lock)
+                except ErpError as exc:
+                    raise _naming(exc, old) from None
+                changes.add(plan, read.old)
+                plans.append(plan)
+            numbers = await self._write_all(conn, kind, plans)
         return [dataclasses.replace(new, number=number if number is not None else new.number)
                 for new, number in zip(news, numbers, strict=True)]
 
