@@ -492,6 +492,7 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/catalogs/warehouses/import",                                LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/catalogs/warehouses/import/{token}",                        LOGIN,  NO,     NOTHING, NOTHING, LOGIN),
     # the bank statement page: as the payments' forms
+    ("GET",    "/bank",                                                      LOGIN,  NO,     OK,     OK,     LOGIN),
     ("GET",    "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/bank-statements/preview",                                   LOGIN,  NO,     OK,     OK,     LOGIN),
     ("POST",   "/bank-statements",                                           LOGIN,  NO,     OK,     OK,     LOGIN),
