@@ -152,6 +152,11 @@ async def test_the_pickers_and_the_stock_report_show_what_is_available(api, brow
     row = report[report.index("Шприц 5 мл"):]
     row = row[:row.index("</tr>")]
     assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["5", "250,00", "3", "2"]
+    # «Потребность в закупке» weighs the minimum against what is available: 5 in stock, 2 of them free, minimum 4
+    await api.patch(f"/api/catalogs/nomenclature/{clinic.goods}",
+                    {"minimums": [{"warehouse_id": clinic.warehouse, "minimum": "4"}]})
+    needs = await api.get("/api/reports/purchase-needs")
+    assert [(r["nomenclature"], r["balance"], r["minimum"]) for r in needs] == [("Шприц 5 мл", "2.000", "4.000")]
 
 
 async def test_a_request_of_many_goods_posts_in_as_many_statements_as_one_of_one(api, app, db, clinic):
