@@ -186,3 +186,16 @@ async def test_a_second_organization_gets_its_own_messages(browser, api, clinic)
     msg = "{http://www.1c.ru/SSL/Exchange/Message}"
     assert root.findtext(f"{msg}Header/{msg}Confirmation/{msg}MessageNo") == "1"
     assert objects(root) == []
+
+
+async def test_a_sent_document_unposted_since_is_listed_for_the_accountant(browser, api, clinic):
+    docs = await documents(api, clinic)
+    await download(browser, clinic.org)
+    assert "data-withdrawn" not in (await browser.get(PAGE)).text
+    await api.post(f"/api/documents/payments/{docs['cash']['id']}/unpost")
+    assert objects(await download(browser, clinic.org)) == []  # an unposted document is not in a message
+    page = (await browser.get(PAGE)).text
+    assert "Выгружены в 1С, а здесь больше не проведены" in page
+    assert f"Поступление оплаты № {docs['cash']['number']} от 20.11.2026" in page
+    await api.post(f"/api/documents/payments/{docs['cash']['id']}/post")
+    assert "data-withdrawn" not in (await browser.get(PAGE)).text
