@@ -85,9 +85,10 @@ class PurchaseNeed(msgspec.Struct):
 
 
 @get("/api/reports/purchase-needs", guards=[ANY_USER], tags=["Отчёты"], summary="Потребность в закупке",
-     description="Товары, которых на складе меньше минимального остатка: остаток, расход за `days` дней"
-                 " (по умолчанию 30), среднесуточный расход, предлагаемое количество заказа на срок поставки"
-                 " `lead_days` дней (по умолчанию 7) и последний поставщик с ценой. " + purchase_needs.FORMULA + ".")
+     description="Товары, которых на складе доступно (остаток − резерв) меньше минимального остатка: доступно,"
+                 " расход за `days` дней (по умолчанию 30), среднесуточный расход, предлагаемое количество заказа"
+                 " на срок поставки `lead_days` дней (по умолчанию 7) и последний поставщик с ценой. "
+                 + purchase_needs.FORMULA + ".")
 async def purchase_needs_report(request: Request, days: str | None = None, lead_days: str | None = None,
                                 warehouse_id: OptionalId = None) -> list[PurchaseNeed]:
     params = purchase_needs.parameters(days, lead_days, warehouse_id)

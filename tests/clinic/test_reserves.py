@@ -152,3 +152,32 @@ async def test_the_pickers_and_the_stock_report_show_what_is_available(api, brow
     row = report[report.index("Шприц 5 мл"):]
     row = row[:row.index("</tr>")]
     assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == ["5", "250,00", "3", "2"]
+    # «Потребность в закупке» weighs the minimum against what is available: 5 in stock, 2 of them free, minimum 4
+    await api.patch(f"/api/catalogs/nomenclature/{clinic.goods}",
+                    {"minimums": [{"warehouse_id": clinic.warehouse, "minimum": "4"}]})
+    needs = await api.get("/api/reports/purchase-needs")
+    assert [(r["nomenclature"], r["balance"], r["minimum"]) for r in needs] == [("Шприц 5 мл", "2.000", "4.000")]
+
+
+async def test_a_request_of_many_goods_posts_in_as_many_statements_as_one_of_one(api, app, db, clinic):
+    """The reserve's reads (the stock of every line's item) are in the Request's one read query, its movements
+    in its one write statement: «Провести и закрыть» is a read and a write, whatever the lines."""
+    from bench.posting import roles, statements_of
+
+    await work(api, clinic)
+    items = [(await api.item("nomenclature", {"name": f"Расходник {i:02d}", "kind": "goods", "price": "1"}))["id"]
+             for i in range(30)]
+    await receipt(api, clinic, *((item, "5", "10.00") for item in items))
+    engine, kind = app.state.engine, app.state.registry.documents["requests"]
+    slots = iter(range(100))
+
+    async def fresh(n: int) -> list[str]:
+        minutes = 8 * 60 + 30 + 10 * next(slots)
+        body = request(clinic, *((item, "1") for item in items[:n]), at=f"{minutes // 60:02d}:{minutes % 60:02d}")
+        return roles(await statements_of(db, lambda: engine.create(db, kind, {**body, "duration_minutes": 10},
+                                                                   post=True)))
+
+    await fresh(1)  # the connection prepares its statements first
+    one, thirty = await fresh(1), await fresh(30)
+    assert thirty == one == ["read", "write"]
+    assert await held(api, clinic, items[0]) == ("5", "3") and await held(api, clinic, items[29]) == ("5", "1")
