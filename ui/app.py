@@ -30,6 +30,7 @@ from erp.printing import images
 from ui import (
     admin,
     audit_log,
+    bank,
     bank_statements,
     calendar,
     catalog_import,
@@ -133,7 +134,7 @@ def routers() -> list:
                *enterprise_data.ROUTES,
                *print_templates.ROUTES,
                *generated.ROUTES, *catalog_import.ROUTES, *stage_actions.ROUTES, *client_card.ROUTES,
-               *bank_statements.ROUTES]
+               *bank_statements.ROUTES, *bank.ROUTES]
     return [
         Router("/", route_handlers=session.PUBLIC_ROUTES, middleware=[session.SessionMiddleware],
                exception_handlers=EXCEPTION_HANDLERS, include_in_schema=False),

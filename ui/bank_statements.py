@@ -42,7 +42,7 @@ def _page(request: Request, **values: Any) -> Response:
     values.setdefault("content", "")
     # htmx swaps a 4xx answer too (the layout's htmx-config): the fragment says what is wrong
     template = "bank/_statement_preview.html" if is_htmx(request) else "bank/statement.html"
-    return render(request, template, status=values.pop("status", 200), section="documents", base=BASE,
+    return render(request, template, status=values.pop("status", 200), section="bank", base=BASE,
                   max_mb=MAX_FILE_BYTES // 1024 // 1024, operations=bank_statement.OPERATIONS, **values)
 
 

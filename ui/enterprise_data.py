@@ -24,8 +24,9 @@ async def _page(request: Request, values: dict[str, str], *, status: int = 200, 
         organizations, _accounts = await organizations_and_accounts(conn)
         log = await export.exports(conn)
         sent = await export.sent_objects(conn, export_id) if export_id else []
+        withdrawn = await export.withdrawn(conn)
     return render(request, "admin/enterprise_data.html", status=status, section="admin", values=values,
-                  organizations=organizations, log=log, sent=sent, shown=export_id,
+                  organizations=organizations, log=log, sent=sent, shown=export_id, withdrawn=withdrawn,
                   errors=errors or errors_from({}))
 
 

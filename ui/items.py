@@ -17,6 +17,7 @@ from erp.printing.forms import SOURCES
 from ui import context, printing
 from ui.formdata import errors_from, input_value, parse_item_form, part_errors
 from ui.i18n import gettext as _
+from ui.i18n import number as format_number
 from ui.lists import catalog_of
 from ui.queries import lists
 from ui.render import render
@@ -129,10 +130,21 @@ async def lookup(request: Request, target: str, q: str = "", field: str = "") ->
     narrowing = picker_narrowing(context.registry(request), field, target)
     filters = {name: request.query_params[name] for name in narrowing.get("picker_filters", ())
                if request.query_params.get(name)} | dict(narrowing.get("picker_fixed", {}))
+    warehouse = _warehouse(request.query_params.get(narrowing.get("picker_stock") or ""))
     async with context.acquire(request) as conn:
         options = await lists.lookup(conn, context.registry(request), target, q[:100], filters=filters,
                                           where=due_condition(context.registry(request), narrowing.get("picker_due")))
+        if warehouse is not None and options:
+            have = await lists.available(conn, warehouse, [o["id"] for o in options])
+            options = [o | {"hint": " · ".join(filter(None, [o.get("hint") or "", _("доступно") + " "
+                                                                + format_number(have[o["id"]])]))}
+                       if o["id"] in have else o for o in options]
     return render(request, "forms/_options.html", options=options, target=target)
+
+
+def _warehouse(raw: str | None) -> int | None:
+    """The warehouse a goods picker shows what is available in («Склад» of its form), if it is an id."""
+    return int(raw) if raw and raw.isdigit() and int(raw) < 2 ** 63 else None
 
 
 def due_condition(registry, due: tuple[str, str] | None) -> str:

@@ -50,7 +50,7 @@ async def purchase_needs(request: Request, days: str | None = None, lead_days: s
         data = [[r["warehouse"], r["nomenclature"], r["unit"], r["minimum"], r["balance"], r["consumed"], r["daily"],
                  r["suggested"], r["supplier"] or ""] for r in rows]
         return excel.response(_("Потребность в закупке"), [
-            _("Склад"), _("Номенклатура"), _("Единица"), _("Минимальный остаток"), _("Остаток"),
+            _("Склад"), _("Номенклатура"), _("Единица"), _("Минимальный остаток"), _("Доступно"),
             _("Расход за период"), _("Среднесуточный расход"), _("Предлагается заказать"),
             _("Последний поставщик")], data, f"purchase-needs-{params.days}.xlsx")
     return await _page(request, params, rows)

@@ -35,6 +35,7 @@ SECTIONS = (
     Section("home", "Главное", "/"),
     Section("catalogs", "Справочники", "/catalogs"),
     Section("documents", "Документы", "/documents"),
+    Section("bank", "Банк и касса", "/bank", roles=("admin", "accountant")),
     Section("schedule", "Расписание", "/schedule"),
     Section("reports", "Отчёты", "/reports"),
     Section("integrations", "Интеграции", "/integrations"),

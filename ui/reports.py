@@ -61,10 +61,12 @@ async def stock(request: Request, date: str | None = None, warehouse_id: str | N
         report = await report_queries.stock_balance(conn, context.registry(request), day, context.settings(request).tz,
                                                 warehouse)
     if format == "xlsx":
-        rows = [[r["warehouse"], r["nomenclature"], r["quantity"], r["cost"]] for r in report.rows]
-        rows.append([_("Итого"), "", report.totals["quantity"], report.totals["cost"]])
+        columns = ("quantity", "cost", "reserved", "available")
+        rows = [[r["warehouse"], r["nomenclature"], *(r[c] for c in columns)] for r in report.rows]
+        rows.append([_("Итого"), "", *(report.totals[c] for c in columns)])
         return excel.response(_("Остатки товаров"), [_("Склад"), _("Номенклатура"), _("Количество"),
-                                                      _("Себестоимость")], rows, f"stock-{day}.xlsx")
+                                                      _("Себестоимость"), _("В резерве"), _("Доступно")], rows,
+                              f"stock-{day}.xlsx")
     return render(request, "reports/stock.html", section="reports", report=report, day=day, warehouse_id=warehouse,
                   names=await _names(request, warehouses=warehouse))
 

@@ -10,7 +10,7 @@ from litestar import Request, get
 from erp.api.schemas import OptionalId
 from erp.api.security import ANY_USER
 from erp.platform.errors import ValidationError
-from erp.services import reports, supplier_debts
+from erp.services import purchase_needs, reports, supplier_debts
 
 
 class InvoiceDue(msgspec.Struct):
@@ -68,4 +68,33 @@ async def supplier_debt_documents(request: Request, organization_id: OptionalId 
                                               first, last, tz)
 
 
-ROUTES = [invoices, supplier_debts_report, supplier_debt_documents]
+class PurchaseNeed(msgspec.Struct):
+    warehouse_id: int
+    warehouse: str
+    nomenclature_id: int
+    nomenclature: str
+    unit: str | None
+    minimum: Decimal
+    balance: Decimal
+    consumed: Decimal
+    daily: Decimal
+    suggested: Decimal
+    supplier_id: int | None
+    supplier: str | None
+    price: Decimal | None
+
+
+@get("/api/reports/purchase-needs", guards=[ANY_USER], tags=["Отчёты"], summary="Потребность в закупке",
+     description="Товары, которых на складе доступно (остаток − резерв) меньше минимального остатка: доступно,"
+                 " расход за `days` дней (по умолчанию 30), среднесуточный расход, предлагаемое количество заказа"
+                 " на срок поставки `lead_days` дней (по умолчанию 7) и последний поставщик с ценой. "
+                 + purchase_needs.FORMULA + ".")
+async def purchase_needs_report(request: Request, days: str | None = None, lead_days: str | None = None,
+                                warehouse_id: OptionalId = None) -> list[PurchaseNeed]:
+    params = purchase_needs.parameters(days, lead_days, warehouse_id)
+    async with request.app.state.pool.acquire() as conn:
+        rows = await purchase_needs.needs(conn, params, dt.datetime.now(request.app.state.settings.tz))
+    return [msgspec.convert(r, PurchaseNeed, strict=False) for r in rows]
+
+
+ROUTES = [invoices, supplier_debts_report, supplier_debt_documents, purchase_needs_report]

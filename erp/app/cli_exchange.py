@@ -39,7 +39,7 @@ def enterprise_data(organization: str, start: str, end: str, out: Path, everythi
         _fail(f"Каталог {out.parent} не существует (export_bad_path)")
     url, tz = ctx.url, ctx.settings.tz
 
-    async def work() -> export.ExportResult:
+    async def work() -> tuple[export.ExportResult, list[dict]]:
         conn = await connect(url)
         try:
             chosen = await export.parse_request(conn, organization, start, end, everything)
@@ -48,15 +48,18 @@ def enterprise_data(organization: str, start: str, end: str, out: Path, everythi
                 partial = out.with_name(f".{out.name}.part")
                 partial.write_bytes(result.xml)
                 os.replace(partial, out)
-            return result
+            return result, await export.withdrawn(conn, chosen.organization_id)
         finally:
             await conn.close()
 
     try:
-        result = asyncio.run(_as_cli(work()))
+        result, withdrawn = asyncio.run(_as_cli(work()))
     except ErpError as exc:  # with its code, for a script
         _fail(f"{exc.message} ({exc.code})")
     except OSError as exc:
         _fail(f"Не удалось записать {out}: {exc.strerror or exc} (export_bad_path)")
     counts = ", ".join(f"{export.KINDS[k]}: {n}" for k, n in result.counts.items() if n) or "ничего не изменилось"
     console.print(f"Сообщение № {result.message_no} записано в {out}: {counts}; без изменений {result.unchanged}.")
+    for doc in withdrawn:
+        console.print(f"[yellow]Внимание:[/] {doc['title']} № {doc['number']} выгружен в 1С, а здесь больше не проведён"
+                      f" — отмените его проведение в 1С вручную (Ссылка {doc['ref']}).")

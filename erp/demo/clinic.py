@@ -109,14 +109,16 @@ async def catalogs(conn: asyncpg.Connection, settings: Settings | None = None) -
                                   (THIRD, "Петрова Ольга Николаевна", "Невролог"),
                                   (ISHAEVA, "Ишаева Марина Игоревна", "Врач УЗИ")):
         await _item(conn, "doctors", name, {"full_name": full, "specialty": specialty, "active": True})
-    await _item(conn, "warehouses", "Основной склад")
+    warehouse = await _item(conn, "warehouses", "Основной склад")
     for name, price, minutes in (("Первичный приём терапевта", "1500", 30), ("Повторный приём", "1000", 20),
                                  ("УЗИ брюшной полости", "2500", 40), ("Консультация невролога", "1800", 30)):
         await _item(conn, "nomenclature", name, {"kind": "service", "unit": "усл", "price": price,
                                                  "duration_minutes": minutes})
-    for name, price, article in (("Бахилы, пара", "10", "B-01"), ("Шприц 5 мл", "25", "S-05"),
-                                 ("Перчатки нитриловые, пара", "15", "G-02")):
-        await _item(conn, "nomenclature", name, {"kind": "goods", "unit": "шт", "price": price, "article": article})
+    # minimums (the demo receipts leave the syringes and gloves below theirs: «Потребность в закупке» has rows)
+    for name, price, article, minimum in (("Бахилы, пара", "10", "B-01", "100"), ("Шприц 5 мл", "25", "S-05", "300"),
+                                          ("Перчатки нитриловые, пара", "15", "G-02", "150")):
+        await _item(conn, "nomenclature", name, {"kind": "goods", "unit": "шт", "price": price, "article": article,
+                                                 "minimums": [{"warehouse_id": warehouse, "minimum": minimum}]})
     for name, values in (("Иванов Иван Иванович", {"kind": "person", "phone": "+7 911 123-45-67",
                                                    "email": "ivanov@example.com"}),
                          ("Сидорова Анна Петровна", {"kind": "person", "phone": "+7 921 555-00-11"}),
@@ -175,8 +177,10 @@ async def documents(conn: asyncpg.Connection, settings: Settings | None = None) 
     requests = await _documents(conn, engine, "requests", [(key, {
         "date": dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12)).isoformat(),
         "client_id": client, "doctor_id": doctor, "starts_at": f"{day}T{time}:00",
-        "amocrm_lead_id": 219219 if key == "req-1" else None,
-        "lines": [{"nomenclature_id": service, "quantity": "1", "price": price}]})
+        "amocrm_lead_id": 219219 if key == "req-1" else None, "warehouse_id": warehouse,
+        "lines": [{"nomenclature_id": service, "quantity": "1", "price": price}]
+        # the repeat visit's gloves are held in reserve until it is rendered
+        + ([{"nomenclature_id": gloves, "quantity": "2", "price": "15"}] if key == "req-2" else [])})
         for key, client, doctor, time, service, price in bookings])
     rendering = await _document(conn, engine, "service-renderings", "sr-1", {
         "date": f"{day}T10:00:00", "organization_id": org, "client_id": ivanov, "doctor_id": ishaeva,

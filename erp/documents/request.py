@@ -11,6 +11,9 @@ service, the doctor and the exact start and end make its ``group_key``. Requests
 share the doctor's (and the room's, the equipment's) time — each a client with their own visit status —,
 up to the service's capacity (``group_capacity``, a trigger counts them under a lock: 409 ``group_full``);
 against anything else, a group slot is a booking like any other.
+
+Goods lines are reserved in the Request's warehouse while it is posted and not yet rendered
+(:mod:`.request_reserve`).
 """
 
 import datetime as dt
@@ -18,12 +21,15 @@ import datetime as dt
 from erp.catalogs.clients import AMOCRM_CLIENT
 from erp.catalogs.resources import EQUIPMENT, ROOM
 from erp.catalogs.visit_statuses import BOOKED
+from erp.documents import request_reserve
 from erp.documents.request_rules import moved, rules
 from erp.platform import local_time
 from erp.platform.document import Doc, DocumentKind, Index, NoOverlap, SharedSlot
 from erp.platform.errors import Conflict, ValidationError
 from erp.platform.fields import Field
 from erp.platform.posting.inputs import Constants, Documents, Lookup, Many, Parts, Predefined, Slice
+from erp.registers.stock import stock
+from erp.registers.stock_reserves import stock_reserves
 from erp.services.preferences import PREFIX, from_stored
 from erp.services.scheduling import inside_intervals
 
@@ -71,7 +77,7 @@ def needs(old: Doc | None, new: Doc, settings) -> dict:
         for field in RESOURCES:
             if new.header.get(field):
                 out[f"{field}_intervals"] = Slice("resource-schedule", {"day": day, "resource_id": new.header[field]})
-    return out
+    return out | request_reserve.needs(old, new)
 
 
 def fill(header: dict, lines: list[dict], inputs) -> tuple[dict, list[dict]]:
@@ -89,7 +95,13 @@ def fill(header: dict, lines: list[dict], inputs) -> tuple[dict, list[dict]]:
     group = group_service(lines, inputs)
     header["group_capacity"] = inputs["durations"][group]["group_capacity"] if group else None
     header["group_key"] = group_key(group, header) if group else None
+    request_reserve.fill(header, lines, inputs, goods_of(inputs))
     return header, lines
+
+
+def goods_of(inputs) -> dict[int, str]:
+    """The goods among the lines' items, with their names."""
+    return {i: item["name"] for i, item in inputs["durations"].items() if item["kind"] == "goods"}
 
 
 def group_service(lines: list[dict], inputs) -> int | None:
@@ -146,9 +158,9 @@ def _refuse_outside(doc: Doc, tz, intervals: list, message: str, code: str) -> N
 
 
 def movements(doc: Doc, inputs) -> dict:
-    """Nothing is written to registers: the posted flag itself holds the time
-    (see the exclusion constraints); the rule only refuses time outside work,
-    the doctor's and then that of each resource that keeps a schedule."""
+    """The time is not written to registers: the posted flag itself holds it (see the exclusion
+    constraints); the rule refuses time outside work, the doctor's and then that of each resource
+    that keeps a schedule. The goods lines are reserved (:mod:`.request_reserve`)."""
     tz = inputs.settings.tz
     _refuse_outside(doc, tz, sorted((r["start_time"], r["end_time"]) for r in inputs.get("intervals", [])),
                     NOT_WORKING, "doctor_not_working")
@@ -159,7 +171,11 @@ def movements(doc: Doc, inputs) -> dict:
         intervals = sorted((r["start_time"], r["end_time"]) for r in inputs.get(f"{field}_intervals", []))
         _refuse_outside(doc, tz, intervals, f"{resource_name(field, inputs)} не работает в это время",
                         f"{kind}_not_working")
-    return {}
+    return request_reserve.movements(doc, inputs, goods_of(inputs))
+
+
+def all_rules(old: Doc | None, new: Doc, inputs) -> list:
+    return rules(old, new, inputs) + request_reserve.rules(old, new, inputs)
 
 
 requests = DocumentKind(
@@ -177,14 +193,17 @@ requests = DocumentKind(
         Field("amocrm_lead_id", "int", "Сделка amoCRM", index=True, big=True,
               check=lambda v: None if v > 0 else "номер сделки — положительное число"),
         Field("visit_status_id", "ref", "Статус визита", ref="visit-statuses"),
+        Field("warehouse_id", "ref", "Склад", ref="warehouses"),
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     lines=(
-        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True,
+              extra={"picker_stock": "warehouse_id"}),  # the picker shows what is available there
         Field("quantity", "quantity", "Количество", default=1),
         Field("price", "money", "Цена", default=0),
     ),
-    movements=movements, prepare=prepare, needs=needs, fill=fill, rules=rules,
+    registers=(stock, stock_reserves),
+    movements=movements, prepare=prepare, needs=needs, fill=fill, rules=all_rules,
     no_overlap=(NoOverlap("doc_requests_no_double_booking", equal=("doctor_id",), start="starts_at", end="ends_at",
                           shared="group_key"),
                 NoOverlap("doc_requests_no_double_room", equal=("room_id",), start="starts_at", end="ends_at",

@@ -19,9 +19,11 @@ from erp.registers.returnable_sales import returnable_sales
 from erp.registers.sales import sales
 from erp.registers.settlements import settlements
 from erp.registers.stock import stock
+from erp.registers.stock_reserves import stock_reserves
 from erp.services.pricing import compute_line, money, vat_of
 
-from . import service_materials
+from . import request_reserve, service_materials
+from .stock_lines import available
 
 
 class BelowReturns(Conflict):
@@ -55,6 +57,7 @@ def needs(old: Doc | None, new: Doc, _settings) -> dict:
         out["stock"] = Balances("stock", tuple((warehouse, n) for n in ids))
     if ids and new.posted:
         out |= service_materials.needs(ids, warehouse)
+    out |= request_reserve.release_needs(new)
     if old is not None and old.posted and old.id is not None:
         # What posted «Возврат от клиента» took back: the register's balance without the rendering's own
         # movements (minus the returns), for every item it sold or sells, and the returns' numbers.
@@ -142,8 +145,9 @@ def movements(doc: Doc, inputs) -> dict:
             required[ln["nomenclature_id"]] = required.get(ln["nomenclature_id"], Decimal(0)) + ln["quantity"]
     for _i, item, quantity in used:
         required[item] = required.get(item, Decimal(0)) + quantity
+    released, freed = request_reserve.release(doc, inputs)
     _refuse_shortfalls(doc.warehouse_id, required, {**service_materials.names(materials), **goods},
-                       (inputs["warehouse"] or {}).get("name"), balances)
+                       (inputs["warehouse"] or {}).get("name"), balances, freed)
     vat_rate = (inputs["organization"] or {}).get("vat_rate")
     # What may come back (a «Возврат от клиента»): each line, and the cost its goods left the stock with.
     returnable = [returnable_sales.receipt(doc.date, service_rendering_id=doc.id, nomenclature_id=ln["nomenclature_id"],
@@ -158,18 +162,22 @@ def movements(doc: Doc, inputs) -> dict:
                 for ln, cost in zip(doc.lines, line_costs, strict=True)],
         settlements: [settlements.receipt(doc.date, organization_id=doc.organization_id, client_id=doc.client_id,
                                           amount=doc.amount_total)] if doc.amount_total else [],
-        stock: expenses,
+        stock: expenses + released[stock],
+        stock_reserves: released[stock_reserves],
         returnable_sales: returnable,
     }
 
 
 def _refuse_shortfalls(warehouse_id: int, required: dict[int, Decimal], names: dict[int, str], warehouse: str | None,
-                       balances: dict) -> None:
+                       balances: dict, freed: dict) -> None:
     """Name every item the warehouse lacks (goods lines and materials together), with what is
-    there and what the document takes. The engine's balance control stays the guard under concurrency."""
+    available there (less the other Requests' reserves; the document's own Request's reserve, which it
+    takes away, counts as available) and what the document takes. The engine's balance control stays
+    the guard under concurrency."""
     short = []
     for item, need in required.items():
-        have = (balances.get((warehouse_id, item), {}).get("quantity") or Decimal(0)).quantize(Decimal("0.001"))
+        key = (warehouse_id, item)
+        have = (available(balances.get(key)) + freed.get(key, Decimal(0))).quantize(Decimal("0.001"))
         if need > have:
             short.append({"register": stock.name, "dimensions": {"warehouse_id": warehouse_id,
                                                                  "nomenclature_id": item},
@@ -192,8 +200,9 @@ def _from_request(base: Doc, inputs) -> dict:
     amocrm = inputs["amocrm"] or {}
     if not lines:
         lines = [{"nomenclature_id": amocrm.get("id"), "quantity": Decimal("1.000"), "price": amocrm.get("price")}]
+    warehouse = base.header.get("warehouse_id") or (inputs["warehouse"] or {}).get("id")  # where its goods are held
     return {"header": {"organization_id": (inputs["organization"] or {}).get("id"), "client_id": base.client_id,
-                       "doctor_id": base.doctor_id, "warehouse_id": (inputs["warehouse"] or {}).get("id")},
+                       "doctor_id": base.doctor_id, "warehouse_id": warehouse},
             "lines": lines}
 
 
@@ -227,7 +236,8 @@ service_renderings = DocumentKind(
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     lines=(
-        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True,
+              extra={"picker_stock": "warehouse_id"}),  # the picker shows what is available there
         Field("quantity", "quantity", "Количество", required=True),
         Field("price", "money", "Цена", required=True),
         Field("discount_percent", "percent", "Процент скидки"),
@@ -235,8 +245,8 @@ service_renderings = DocumentKind(
         Field("amount", "money", "Сумма"),
         Field("note", "str", "Сертификат/абонемент", max_length=200),
     ),
-    registers=(sales, stock, settlements, returnable_sales), movements=movements, prepare=prepare, needs=needs,
-    rules=rules,
+    registers=(sales, stock, settlements, returnable_sales, stock_reserves), movements=movements, prepare=prepare,
+    needs=needs, rules=rules,
     based_on=(BasedOn("requests", _from_request, _request_needs), BasedOn("invoices", _from_invoice, _invoice_needs)),
     prefix_from=("organization_id", "organizations", "number_prefix"), organization_field="organization_id",
     lines_title="Работы",

@@ -83,15 +83,22 @@ def service_lines(lines: Iterable[Mapping[str, Any]], items: Mapping[int, Mappin
     return [ValidationError.fields(problems)] if problems else []
 
 
+def available(balance: Mapping[str, Any] | None) -> Decimal:
+    """Доступно: the quantity less what Requests hold in reserve (остаток − резерв)."""
+    balance = balance or {}
+    return (balance.get("quantity") or Decimal(0)) - (balance.get("reserved") or Decimal(0))
+
+
 def refuse_shortfalls(warehouse_id: int, warehouse: str | None, required: Mapping[int, Decimal],
-                      goods: Mapping[int, str], balances) -> None:
-    """Every item of which ``warehouse`` holds less than ``required``, in the engine's own
-    shortage error (the same 409 and details as its balance control, which stays the guard
-    when two postings race)."""
+                      goods: Mapping[int, str], balances, freed: Mapping[tuple, Decimal] | None = None) -> None:
+    """Every item of which ``warehouse`` has less available (остаток − резерв, plus what the document
+    itself frees of a reserve: ``freed``) than ``required``, in the engine's own shortage error (the
+    same 409 and details as its balance control, which stays the guard when two postings race)."""
     labels = {f.name: f.title for f in (*stock.dimensions, *stock.resources)}
     short = []
     for item, need in required.items():
-        have = (balances.get((warehouse_id, item), {}).get("quantity") or Decimal(0)).quantize(Decimal("0.001"))
+        key = (warehouse_id, item)
+        have = (available(balances.get(key)) + (freed or {}).get(key, Decimal(0))).quantize(Decimal("0.001"))
         if need > have:
             names = {"nomenclature_id": goods[item], **({"warehouse_id": warehouse} if warehouse else {})}
             short.append(Shortfall(register=stock.name, title=stock.title, resource="quantity",

@@ -67,7 +67,8 @@ stock_write_offs = DocumentKind(
         Field("comment", "str", "Комментарий", max_length=500),
     ),
     lines=(
-        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True),
+        Field("nomenclature_id", "ref", "Номенклатура", ref="nomenclature", required=True,
+              extra={"picker_stock": "warehouse_id"}),  # the picker shows what is available there
         Field("quantity", "quantity", "Количество", required=True, check=positive),
         Field("cost", "money", "Себестоимость", read_only=True),
     ),

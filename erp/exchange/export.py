@@ -173,3 +173,20 @@ async def sent_objects(conn: asyncpg.Connection, export_id: int) -> list[dict]:
     rows = await conn.fetch("SELECT kind, object_id, ref, presentation FROM enterprise_data_sent"
                             " WHERE export_id = $1 ORDER BY id", export_id)
     return [{**dict(r), "ref": str(r["ref"]), "title": KINDS.get(r["kind"], r["kind"])} for r in rows]
+
+
+async def withdrawn(conn: asyncpg.Connection, organization_id: int | None = None) -> list[dict]:
+    """Documents an export sent that are no longer posted here (unposted, or marked for deletion since).
+    A message carries posted documents only, so 1C still holds these as they were sent: the page and
+    the command list them for the accountant to unpost or mark in 1C by hand."""
+    out: list[dict] = []
+    for kind, (table, _header, _lines) in read.DOCUMENTS.items():
+        rows = await conn.fetch(
+            "SELECT DISTINCT ON (s.object_id) s.object_id, s.ref, d.number, d.date, d.deletion_mark, o.name AS org"
+            f" FROM enterprise_data_sent s JOIN {table} d ON d.id = s.object_id"
+            " LEFT JOIN cat_organizations o ON o.id = s.organization_id"
+            " WHERE s.kind = $1 AND NOT d.posted AND ($2::bigint IS NULL OR s.organization_id = $2)"
+            " ORDER BY s.object_id, s.export_id DESC", kind, organization_id)
+        out += [{"title": DOCUMENT_TITLES[kind], "number": r["number"], "date": r["date"], "ref": str(r["ref"]),
+                 "organization": r["org"] or "", "deletion_mark": r["deletion_mark"]} for r in rows]
+    return sorted(out, key=lambda r: (r["date"], r["number"]))

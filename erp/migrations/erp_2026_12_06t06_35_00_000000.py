@@ -17,12 +17,21 @@ async def forwards():
         from erp.configuration import registry
         from erp.platform.totals import day_totals_sql
 
+        from erp.platform.register import AccumulationRegister
+
         engine = engine_finder()
         for register in registry().registers.values():
             # a register declared after this migration gets its (empty) tables from a later one
             if register.is_balance and (await engine.run_ddl(
                     f"SELECT to_regclass('{register.day_table}') IS NOT NULL AS found"))[0]["found"]:
-                await engine.run_ddl(day_totals_sql(register))
+                # only the resources its tables had then (a resource declared later comes with its own migration)
+                have = {r["column_name"] for r in await engine.run_ddl(
+                    "SELECT column_name FROM information_schema.columns"
+                    f" WHERE table_name = '{register.movements_table}'")}
+                resources = [f for f in register.resources if f.name in have]
+                then = AccumulationRegister(register.name, kind="balance", dimensions=register.dimensions,
+                                            resources=resources, timezone=register.timezone)
+                await engine.run_ddl(day_totals_sql(then))
 
     manager.add_raw(run)
     return manager

@@ -109,7 +109,7 @@ class AccumulationRegister:
     def __init__(self, name: str, *, kind: Literal["balance", "turnover"],
                  dimensions: Sequence[Field], resources: Sequence[Field],
                  attributes: Sequence[Field] = (), no_negative: Sequence[str] = (),
-                 zero_with: Mapping[str, str] | None = None,
+                 zero_with: Mapping[str, str] | None = None, covers: Mapping[str, str] | None = None,
                  title: str = "", timezone: str = "UTC") -> None:
         if not _NAME.match(name):
             raise ValueError(f"register name {name!r}: lowercase latin letters, digits, '_' or '-'")
@@ -120,6 +120,9 @@ class AccumulationRegister:
         self.attributes, self.no_negative = tuple(attributes), tuple(no_negative)
         # {resource: other}: the resource must be 0 wherever the other one is 0 (cost where quantity is).
         self.zero_with: dict[str, str] = dict(zero_with or {})
+        # {resource: held}: a no_negative resource whose balance must cover another one (the quantity in stock
+        # covers what is reserved of it), so the controlled balance is their difference (доступно = остаток − резерв).
+        self.covers: dict[str, str] = dict(covers or {})
         if not _TZ.match(timezone):
             raise ValueError(f"register {name}: bad timezone {timezone!r}")
         self.timezone = timezone  # goes into SQL as a literal, hence the pattern check
@@ -163,6 +166,10 @@ class AccumulationRegister:
             raise ValueError(f"{where}: zero_with pairs a resource with itself")
         if self.zero_with and self.kind != "balance":
             raise ValueError(f"{where}: only a balance register can control its balances")
+        if set(self.covers) - set(self.no_negative) or set(self.covers.values()) - {f.name for f in self.resources}:
+            raise ValueError(f"{where}: covers pairs a no_negative resource with another resource")
+        if any(a == b for a, b in self.covers.items()):
+            raise ValueError(f"{where}: covers pairs a resource with itself")
 
     @property
     def controlled(self) -> bool:

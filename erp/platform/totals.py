@@ -148,10 +148,12 @@ async def check_balance_rules(conn: asyncpg.Connection, register: AccumulationRe
         return []
     dims = ", ".join(q(d) for d in register.dimension_names)
     _, balances = _balance_expected(register)
-    rules = [f"('{r}', b.{q(r)}, NULL::text, NULL::numeric, b.{q(r)} < 0)" for r in register.no_negative]
+    left = {r: f"b.{q(r)}" + (f" - b.{q(register.covers[r])}" if r in register.covers else "")
+            for r in register.no_negative}
+    rules = [f"('{r}', {left[r]}, NULL::text, NULL::numeric, {left[r]} < 0)" for r in register.no_negative]
     # as balance control does, a resource that must not be negative either is named once
-    left = {r: ">" if r in register.no_negative else "<>" for r in register.zero_with}
-    rules += [f"('{r}', b.{q(r)}, '{p}', b.{q(p)}, b.{q(p)} = 0 AND b.{q(r)} {left[r]} 0)"
+    sign = {r: ">" if r in register.no_negative else "<>" for r in register.zero_with}
+    rules += [f"('{r}', b.{q(r)}, '{p}', b.{q(p)}, b.{q(p)} = 0 AND b.{q(r)} {sign[r]} 0)"
               for r, p in register.zero_with.items()]
     keys = ", ".join(f"b.{q(d)}" for d in register.dimension_names)
     sql = f"""SELECT {keys}, x.resource, x.value, x.pair, x.pair_value

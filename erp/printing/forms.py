@@ -56,6 +56,9 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          source="request"),
     Form("client-contract", CONTRACT_TITLE, "clients", "contract.html", "Договор", count_label="Всего услуг",
          source="client"),
+    Form("supplier-order", "Заказ поставщику", "supplier-orders", "supplier_order.html", "Заказ поставщику"),
+    Form("client-return", "Возврат от клиента", "client-returns", "client_return.html", "Возврат",
+         count_label="Всего возвращено"),
     Form("ko1", "Приходный кассовый ордер", "payments", "ko1.html", "Приходный кассовый ордер", source="cash"),
     Form("ko2", "Расходный кассовый ордер", "outgoing-payments", "ko2.html", "Расходный кассовый ордер",
          source="cash"),
@@ -160,6 +163,7 @@ class PrintData:
     client: dict[str, Any] | None = None         # the client (the patient): phone, birth date, address, document
     doctor: dict[str, str] | None = None
     starts_at: dt.datetime | None = None          # a Request's visit time
+    reason: str = ""                              # a return's «Причина возврата»
     cash_order: Any = None                        # КО-1/КО-2: a :class:`erp.printing.cash_orders.CashOrder`
 
     @property
@@ -227,7 +231,7 @@ async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[D
         return sorted({row.get(field) for row in rows if row.get(field)})
 
     clients = await conn.fetch(f"SELECT {CLIENT_COLUMNS} FROM cat_clients WHERE id = ANY($1::bigint[])",
-                               ids("client_id"))
+                               sorted({*ids("client_id"), *ids("supplier_id")}))
     org_ids = ids("organization_id")
     fallback = None
     if kind.name == "requests":  # a Request has no organization: the client's, else the default one
@@ -291,8 +295,12 @@ def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], 
     if account is not None:
         bank = BankDetails(account["bank_name"] or "", account["bik"] or "", account["correspondent_account"] or "",
                            account["account_number"] or "")
-    client = refs["clients"].get(doc.header.get("client_id"))
+    # a supplier order is the organization's own order to its supplier: the supplier supplies, the organization buys
+    ordering = "supplier_id" in doc.header
+    client = refs["clients"].get(doc.header.get("supplier_id" if ordering else "client_id"))
     doctor = refs["doctors"].get(doc.header.get("doctor_id"))
+    ours = Party(org["full_name"] or org["name"], org["inn"], org["kpp"], org["address"])
+    theirs = Party(client["name"], client["inn"] or "", client["kpp"] or "") if client else Party("")
     lines = tuple(_line(i, ln, refs["goods"]) for i, ln in enumerate(doc.lines, start=1))
     total = sum((ln.amount for ln in lines), Decimal("0.00"))
     lead = doc.header.get("amocrm_lead_id") or (
@@ -303,14 +311,13 @@ def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], 
         date=doc.date.astimezone(tz).date(), posted=doc.posted, organization_id=org["id"],
         client_id=client["id"] if client else None, amocrm_lead_id=lead,
         client_email=(client["email"] or "") if client else "",
-        supplier=Party(org["full_name"] or org["name"], org["inn"], org["kpp"], org["address"]),
-        buyer=Party(client["name"], client["inn"] or "", client["kpp"] or "") if client else Party(""),
-        bank=bank, lines=lines, total=total, vat_rows=_vat_rows(doc, lines, org["vat_rate"]),
+        supplier=theirs if ordering else ours, buyer=ours if ordering else theirs, bank=bank, lines=lines,
+        total=total, vat_rows=_vat_rows(doc, lines, org["vat_rate"]),
         director=org["director"] or "", accountant=org["chief_accountant"] or "",
         organization=_organization_dict(org), client=_client_dict(client) if client else None,
         doctor={"name": doctor["full_name"] or doctor["name"], "short_name": doctor["name"],
                 "specialty": doctor["specialty"] or ""} if doctor else None,
-        starts_at=starts_at.astimezone(tz) if starts_at else None)
+        starts_at=starts_at.astimezone(tz) if starts_at else None, reason=doc.header.get("reason") or "")
 
 
 async def _load_clients(conn: asyncpg.Connection, form: Form, ids: Sequence[int], tz) -> list[PrintData]:
@@ -360,7 +367,10 @@ def _require(row, fields: tuple[tuple[str, str], ...], message: str, code: str, 
 
 def _line(no: int, line: dict, goods: dict) -> Line:
     item = goods.get(line["nomenclature_id"])
-    price = line.get("price") or Decimal("0.00")
+    price = line.get("price")
+    if price is None and line.get("amount") is not None and line["quantity"]:
+        price = (line["amount"] / line["quantity"]).quantize(Decimal("0.01"))  # a return's lines keep only the amount
+    price = price or Decimal("0.00")
     amount = line["amount"] if line.get("amount") is not None else (line["quantity"] * price).quantize(Decimal("0.01"))
     return Line(no=no, name=item["name"] if item else "", quantity=line["quantity"],
                 unit=(item["unit"] or "") if item else "", price=price,

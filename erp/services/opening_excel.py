@@ -115,9 +115,11 @@ def _columns(section: str, headers: list[str]) -> dict[str, int]:
 
 
 def _text(value: Any) -> str:
+    """A cell as the text a reference is looked up by (a NUL never reaches the database: PostgreSQL's text
+    cannot hold one, and such a text names nothing)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def _number(name: str, value: Any) -> Decimal:

@@ -2,7 +2,8 @@
 
 An item's minimum per warehouse is the nomenclature's tabular part «Минимальные остатки» (as
 1C:УТ keeps it in «Настройки обеспечения» per item and warehouse). For every item and warehouse
-whose current balance (the stock register) is below its minimum, the report gives:
+whose available balance (the stock register's quantity less what Requests hold in reserve: «доступно»)
+is below its minimum, the report gives:
 
 * the consumption over the last ``days`` days: what left the warehouse to be used, that is the
   stock expenses of renderings (goods sold and a service's materials) and write-offs, less what
@@ -81,10 +82,10 @@ WITH mins AS (
     WHERE n.kind = 'goods' AND NOT n.deletion_mark AND NOT w.deletion_mark
       AND ($1::bigint IS NULL OR p.warehouse_id = $1)
 ), low AS (
-    SELECT m.*, coalesce(b.quantity, 0) AS balance
+    SELECT m.*, coalesce(b.quantity - b.reserved, 0) AS balance
     FROM mins AS m
     LEFT JOIN reg_stock_balance AS b ON b.warehouse_id = m.warehouse_id AND b.nomenclature_id = m.nomenclature_id
-    WHERE coalesce(b.quantity, 0) < m.minimum
+    WHERE coalesce(b.quantity - b.reserved, 0) < m.minimum
 ), used AS (
     SELECT s.warehouse_id, s.nomenclature_id,
            sum(CASE WHEN s.record_type = -1 THEN s.quantity ELSE -s.quantity END) AS consumed
@@ -128,13 +129,14 @@ async def needs(conn: asyncpg.Connection, params: Parameters, now: dt.datetime) 
 
 BELOW_SQL = """
 SELECT p.warehouse_id, w.name AS warehouse, p.owner_id AS nomenclature_id, n.name AS nomenclature, n.unit,
-       p.minimum, coalesce(b.quantity, 0) AS balance, count(*) OVER () AS total
+       p.minimum, coalesce(b.quantity - b.reserved, 0) AS balance, count(*) OVER () AS total
 FROM cat_nomenclature_minimums AS p
 JOIN cat_nomenclature AS n ON n.id = p.owner_id
 JOIN cat_warehouses AS w ON w.id = p.warehouse_id
 LEFT JOIN reg_stock_balance AS b ON b.warehouse_id = p.warehouse_id AND b.nomenclature_id = p.owner_id
-WHERE n.kind = 'goods' AND NOT n.deletion_mark AND NOT w.deletion_mark AND coalesce(b.quantity, 0) < p.minimum
-ORDER BY coalesce(b.quantity, 0) / nullif(p.minimum, 0), n.name, w.name, p.owner_id, p.warehouse_id
+WHERE n.kind = 'goods' AND NOT n.deletion_mark AND NOT w.deletion_mark
+  AND coalesce(b.quantity - b.reserved, 0) < p.minimum
+ORDER BY coalesce(b.quantity - b.reserved, 0) / nullif(p.minimum, 0), n.name, w.name, p.owner_id, p.warehouse_id
 LIMIT $1
 """
 

@@ -39,6 +39,13 @@ async def test_demo_loads_the_seed_schedule_and_is_idempotent(db, settings):
     assert await db.fetchval("SELECT count(*) FROM cat_bank_accounts b JOIN cat_organizations o"
                              " ON o.id = b.organization_id") == 1
     assert await db.fetchval("SELECT count(*) FROM reg_stock_balance WHERE quantity > 0") >= 3
+    # a Request holds 2 pairs of gloves in reserve, and the syringes and the gloves are below their minimums
+    assert await db.fetchval("SELECT sum(reserved) FROM reg_stock_balance") == 2
+    assert await db.fetchval("SELECT sum(quantity) FROM reg_stock_reserves_balance") == 2
+    assert sorted(r["name"] for r in await db.fetch(
+        "SELECT n.name FROM cat_nomenclature_minimums AS m JOIN cat_nomenclature AS n ON n.id = m.owner_id"
+        " JOIN reg_stock_balance AS b ON b.nomenclature_id = m.owner_id AND b.warehouse_id = m.warehouse_id"
+        " WHERE b.quantity < m.minimum")) == ["Перчатки нитриловые, пара", "Шприц 5 мл"]
     for table in ("doc_work_schedules", "doc_requests", "doc_service_renderings", "doc_invoices", "doc_payments",
                   "doc_goods_receipts", "doc_outgoing_payments", "doc_money_transfers"):
         assert await db.fetchval(f"SELECT count(*) FROM {table} WHERE posted") >= 1, table

@@ -55,8 +55,8 @@ def test_the_rule_writes_each_section_into_its_register():
     moves = rule.movements(_doc("stock", {"warehouse_id": 1, "nomenclature_id": 7, "quantity": D("10"),
                                           "balance": D("120.00")}), Inputs({}))
     [receipt] = moves[stock_register]
-    assert (receipt.dimensions, receipt.resources, receipt.record_type) == (
-        {"warehouse_id": 1, "nomenclature_id": 7}, {"quantity": D("10"), "cost": D("120.00")}, 1)
+    assert (receipt.dimensions, receipt.resources["quantity"], receipt.resources["cost"], receipt.record_type) == (
+        {"warehouse_id": 1, "nomenclature_id": 7}, D("10"), D("120.00"), 1)
 
     # a client's debt is owed (a receipt), an advance the client paid is an expense; a zero moves nothing
     moves = rule.movements(_doc("clients", {"client_id": 5, "balance": D("300.00")},

@@ -98,6 +98,14 @@ async def test_the_report_lists_what_is_below_its_minimum_with_consumption_and_a
     assert rows[0][:3] == ("Склад", "Номенклатура", "Единица")
     assert [r[1] for r in rows[1:]] == ["Перчатки", "Шприц 5 мл"] and rows[2][7] == 26
     assert "Потребность в закупке" in (await browser.get("/reports")).text
+    # the REST API gives the same rows, with the same parameters and the same 422
+    api_rows = await api.get("/api/reports/purchase-needs", days="60")
+    assert [(r["nomenclature"], r["minimum"], r["balance"], r["consumed"], r["suggested"], r["supplier"])
+            for r in api_rows] == [("Перчатки", "12.000", "10.000", "0", "2", "ООО «Перчатки»"),
+                                   ("Шприц 5 мл", "40.000", "25.000", "55.000", "22", "ООО «МедСнаб»")]
+    assert await api.get("/api/reports/purchase-needs", warehouse_id=str(clinic.cabinet)) == []
+    refused = await api.get("/api/reports/purchase-needs", expect=422, lead_days="366")
+    assert refused["code"] == "bad_report_parameters" and "lead_days" in refused["details"]["fields"]
     # the home page lists the goods below their minimum, not a single threshold
     home = (await browser.get("/")).text
     stock = home[home.index('id="h-stock"'):home.index('id="h-failed"')]

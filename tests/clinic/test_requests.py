@@ -7,6 +7,7 @@ import asyncio
 
 from erp.app.application import create_app
 from tests.clinic.conftest import counts
+from tests.clinic.test_service_rendering import receipt
 from tests.clinic.test_work_schedule import line, ws
 from tests.conftest import concurrent_client
 
@@ -24,7 +25,8 @@ async def test_defaults_duration_and_time_zone(api, clinic):
                                          "amocrm_lead_id": 219219}, post=True)
     assert (bare["client_id"], bare["amocrm_lead_id"], bare["duration_minutes"]) == (clinic.amocrm_client, 219219, 30)
     assert (bare["starts_at"], bare["ends_at"]) == (f"{DAY}T09:05:00+03:00", f"{DAY}T09:35:00+03:00")
-    # the first service line's duration (40 min), unless the request gives its own
+    # the first service line's duration (40 min), unless the request gives its own (its goods line is reserved)
+    await receipt(api, clinic, (clinic.goods, "1", "25.00"))
     from_service = await api.create("requests", {
         "doctor_id": clinic.efimova, "client_id": clinic.client, "starts_at": f"{DAY}T07:00:00Z",
         "lines": [{"nomenclature_id": clinic.goods, "quantity": "1", "price": "25"},

@@ -36,6 +36,7 @@ def rendering(clinic, *lines: dict, date: str = "2021-12-22T12:00:00") -> dict:
 async def test_based_on_a_request_it_takes_client_doctor_and_lines(api, clinic):
     await api.create("work-schedules", ws("2021-12-01", [line(clinic.efimova, "2021-12-22", "08:15", "13:00")]),
                      post=True)
+    await receipt(api, clinic, (clinic.goods, "2", "20.00"))  # the request's goods are reserved
     request = await api.create("requests", {
         "doctor_id": clinic.efimova, "client_id": clinic.client, "starts_at": "2021-12-22T09:05:00",
         "lines": [{"nomenclature_id": clinic.service, "quantity": "1", "price": "1500"},

@@ -23,7 +23,7 @@ async def erp(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 async def test_the_command_writes_a_valid_file_and_re_exports_only_changes(api, clinic, database_url, tmp_path,
                                                                             db):
-    await documents(api, clinic)
+    docs = await documents(api, clinic)
     env = {"DATABASE_URL": database_url, "ERP_SECRET_KEY": SECRET, "ERP_DATA_DIR": str(tmp_path / "data"),
            "COLUMNS": "200"}
     period = ("--from", "2026-11-01", "--to", "2026-11-30")
@@ -56,6 +56,11 @@ async def test_the_command_writes_a_valid_file_and_re_exports_only_changes(api, 
                   "--out", str(tmp_path / "no-such-dir" / "x.xml"))
     assert r.returncode == 1 and "export_bad_path" in r.stderr
     assert await db.fetchval("SELECT count(*) FROM enterprise_data_exports") == exports
+    assert (await db.fetchval("SELECT author FROM enterprise_data_exports ORDER BY id LIMIT 1")).startswith("cli:")
+
+    await api.post(f"/api/documents/payments/{docs['cash']['id']}/unpost")
+    r = await erp(env, "export", "enterprise-data", "--org", str(clinic.org), *period, "--out", str(second))
+    assert r.returncode == 0 and "больше не проведён" in " ".join(r.stderr.split()), r.stderr
 
 
 async def test_the_command_has_help():

@@ -91,7 +91,7 @@ async def test_a_period_of_the_clinic_exports_every_kind_and_validates(browser, 
 
 
 async def test_a_re_export_keeps_every_reference_and_sends_only_what_changed(browser, api, clinic):
-    await documents(api, clinic)
+    docs = await documents(api, clinic)
     first = objects(await download(browser, clinic.org))
     assert len({ref for _kind, ref in first}) == len(first) == 9
 
@@ -109,8 +109,17 @@ async def test_a_re_export_keeps_every_reference_and_sends_only_what_changed(bro
     assert again.findtext(f"{ED}Body/{ED}Справочник.Контрагенты/{ED}КлючевыеСвойства/{ED}Наименование") == (
         "Иванов Иван Петрович")
 
+    # a posted act corrected (re-posted at another price): sent again under its reference, alone
+    act = docs["act"]
+    await api.put(f"/api/documents/service-renderings/{act['id']}", {
+        **{k: act[k] for k in ("date", "organization_id", "client_id", "doctor_id", "warehouse_id")},
+        "lines": [{"nomenclature_id": clinic.service, "quantity": "1", "price": "1700.00"}]})
+    corrected = await download(browser, clinic.org)
+    assert objects(corrected) == [o for o in first if o[0] == "Документ.РеализацияТоваровУслуг"]
+    assert corrected.findtext(f"{ED}Body/{ED}Документ.РеализацияТоваровУслуг/{ED}Сумма") == "1700.00"
+
     page = (await browser.get(PAGE)).text
-    assert page.count("data-export=") == 5
+    assert page.count("data-export=") == 6
 
 
 async def test_the_log_shows_what_each_export_sent(browser, api, clinic, db):
@@ -118,7 +127,7 @@ async def test_the_log_shows_what_each_export_sent(browser, api, clinic, db):
     await download(browser, clinic.org)
     export_id = await db.fetchval("SELECT max(id) FROM enterprise_data_exports")
     page = (await browser.get(PAGE, params={"export_id": export_id})).text
-    assert "Клиника" in page and "Только изменённые" in page
+    assert "Клиника" in page and "Только изменённые" in page and "admin-user" in page  # who exported
     ref = await db.fetchval("SELECT ref::text FROM exchange_refs WHERE kind = 'service-renderings' AND object_id = $1",
                             docs["act"]["id"])
     assert f"<code>{ref}</code>" in page
@@ -177,3 +186,16 @@ async def test_a_second_organization_gets_its_own_messages(browser, api, clinic)
     msg = "{http://www.1c.ru/SSL/Exchange/Message}"
     assert root.findtext(f"{msg}Header/{msg}Confirmation/{msg}MessageNo") == "1"
     assert objects(root) == []
+
+
+async def test_a_sent_document_unposted_since_is_listed_for_the_accountant(browser, api, clinic):
+    docs = await documents(api, clinic)
+    await download(browser, clinic.org)
+    assert "data-withdrawn" not in (await browser.get(PAGE)).text
+    await api.post(f"/api/documents/payments/{docs['cash']['id']}/unpost")
+    assert objects(await download(browser, clinic.org)) == []  # an unposted document is not in a message
+    page = (await browser.get(PAGE)).text
+    assert "Выгружены в 1С, а здесь больше не проведены" in page
+    assert f"Поступление оплаты № {docs['cash']['number']} от 20.11.2026" in page
+    await api.post(f"/api/documents/payments/{docs['cash']['id']}/post")
+    assert "data-withdrawn" not in (await browser.get(PAGE)).text

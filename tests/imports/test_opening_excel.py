@@ -185,3 +185,42 @@ async def test_the_form_fills_a_section_from_excel_and_posts_it(browser, clinic,
     assert [(str(r["quantity"]), str(r["cost"])) for r in rows] == [("40.000", "400.00")]
     # a hidden column of another section is not kept
     assert await db.fetchval("SELECT client_id FROM doc_opening_balances_lines") is None
+
+
+async def test_the_list_its_excel_the_movements_and_the_pickers(browser, login_as, api, clinic, db):
+    stranger = await api.item("organizations", {"name": "Другая", "full_name": "ООО «Другая»", "inn": "7728168971",
+                                                "kpp": "772801001", "vat_rate": "none", "number_prefix": "Д"})
+    await api.item("cash-desks", {"name": "Касса филиала", "organization_id": stranger["id"]})
+    doc = await api.create("opening-balances", {"date": "2021-11-30T23:00:00", "organization_id": clinic.org,
+                                                "section": "money",
+                                                "lines": [{"cash_desk_id": clinic.desk, "balance": "12000"}]},
+                           post=True)
+    index = (await browser.get("/documents")).text
+    assert "Ввод начальных остатков" in index and 'href="/documents/opening-balances"' in index
+    listed = (await browser.get("/documents/opening-balances")).text
+    assert doc["number"] in listed and "Денежные средства" in listed  # the section by its label
+    export = await browser.get("/documents/opening-balances/export.xlsx")
+    assert export.content.startswith(b"PK") and "spreadsheetml" in export.headers["content-type"]
+
+    form = (await browser.get(f"/documents/opening-balances/{doc['id']}")).text
+    assert re.search(r'<th[^>]*data-shown-values="money"\s*>Касса', form)
+    assert re.search(r'<th[^>]*data-shown-values="stock" hidden>Склад', form)
+    moves = (await browser.get(f"/documents/opening-balances/{doc['id']}/movements")).text
+    assert "Денежные средства" in moves and "Основная касса" in moves
+    assert re.search(r"12\s000,00", moves)
+
+    # a line's picker offers goods only, and the cash desks of the organization typed in the header
+    goods = (await browser.get("/lookup/nomenclature", params={"field": "opening-balances.nomenclature_id",
+                                                                "q": ""})).text
+    assert "Шприц 5 мл" in goods and "Приём терапевта" not in goods
+    desks = (await browser.get("/lookup/cash-desks", params={"field": "opening-balances.cash_desk_id",
+                                                              "organization_id": str(clinic.org)})).text
+    assert "Основная касса" in desks and "Касса филиала" not in desks
+
+    await browser.post("/locale", {"lang": "en", "next": "/documents"})
+    english = (await browser.get("/documents/opening-balances/new")).text
+    assert "Opening balances" in english and "Fill from Excel" in english and "Section of the books" in english
+
+    manager = await login_as("manager")
+    assert "Ввод начальных остатков" in (await manager.get("/documents/opening-balances")).text
+    await manager.get("/documents/opening-balances/new", status=403)

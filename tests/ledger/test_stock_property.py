@@ -5,9 +5,12 @@ inventory counts that write off shortages and take in surpluses at their date (�
 renderings of services that use goods up as their materials («Материалы услуги»), edits of those
 materials in the catalog, returns of renderings that bring goods back at the cost they left with
 («Возврат от клиента»), supplier orders and receipts made on them («Заказ поставщику»), opening
-balances taken in at their own cost («Ввод начальных остатков», a zero cost too), edits that
+balances taken in at their own cost («Ввод начальных остатков», a zero cost too), Requests whose goods
+lines are reserved and the renderings made on them that take the reserve (issue 16 point 6), edits that
 re-post any of them, unposts and posts again, every key of the stock keeps quantity ≥ 0, cost ≥ 0
-and no cost where the quantity is 0; every order's «still to come» is what its posted lines ordered
+and no cost where the quantity is 0, and its reserve (never negative, the sum of the Requests' reserves)
+within the quantity: доступно ≥ 0; a posted Request that no posted rendering is based on holds exactly
+its goods lines, an unposted one nothing; every order's «still to come» is what its posted lines ordered
 less what its posted receipts took, never below zero; whatever is refused is a 409 (a Conflict) or
 the order's own 422, and the totals still equal the movements. The supplier is owed exactly the totals
 of the posted receipts (Расчёты с поставщиками), whatever was edited, unposted or posted again."""
@@ -28,6 +31,7 @@ from erp.platform.posting import Engine
 from erp.platform.totals import check_balance_rules, check_totals
 from erp.registers.returnable_sales import returnable_sales
 from erp.registers.stock import stock
+from erp.registers.stock_reserves import stock_reserves
 from erp.registers.supplier_orders import supplier_orders
 from erp.registers.supplier_settlements import supplier_settlements
 from tests.conftest import SECRET
@@ -51,6 +55,8 @@ steps = st.one_of(
     st.tuples(st.just("order"), st.integers(0, ITEMS - 1), quantities, days),
     st.tuples(st.just("on_order"), st.integers(0, 3), quantities, prices, days),
     st.tuples(st.just("return"), st.integers(0, 5), quantities, days),
+    st.tuples(st.just("request"), st.integers(0, ITEMS - 1), quantities, days),
+    st.tuples(st.just("render"), st.integers(0, 5), days),
     st.tuples(st.just("edit"), st.integers(0, 5), quantities, prices),
     st.tuples(st.just("unpost"), st.integers(0, 5)),
     st.tuples(st.just("post"), st.integers(0, 5)),
@@ -64,8 +70,27 @@ OWED = """SELECT coalesce((SELECT sum(l.amount) FROM doc_goods_receipts AS r
                  WHERE counterparty_id = $1 AND organization_id = $2), 0) AS owed,
        (SELECT count(*) FROM doc_goods_receipts WHERE organization_id IS DISTINCT FROM $2) AS elsewhere"""
 
-BROKEN = """SELECT warehouse_id, nomenclature_id, quantity, cost FROM reg_stock_balance
-WHERE quantity < 0 OR cost < 0 OR (quantity = 0 AND cost <> 0)"""
+BROKEN = """SELECT warehouse_id, nomenclature_id, quantity, cost, reserved FROM reg_stock_balance
+WHERE quantity < 0 OR cost < 0 OR (quantity = 0 AND cost <> 0) OR reserved < 0 OR quantity < reserved"""
+# the stock's reserve is the sum of the Requests' reserves, none negative; a posted Request no posted rendering is
+# based on holds its lines, an unposted one nothing
+RESERVES_OFF = """
+WITH r AS (SELECT warehouse_id, nomenclature_id, sum(quantity) AS q, min(quantity) AS least
+           FROM reg_stock_reserves_balance GROUP BY 1, 2)
+SELECT 'sum', r.warehouse_id, r.nomenclature_id, r.q, b.reserved FROM r
+LEFT JOIN reg_stock_balance AS b USING (warehouse_id, nomenclature_id)
+WHERE r.q <> coalesce(b.reserved, 0) OR r.least < 0
+UNION ALL
+SELECT 'request', d.id, l.nomenclature_id, coalesce(sum(l.quantity) FILTER (WHERE d.posted), 0),
+       (SELECT coalesce(sum(x.quantity), 0) FROM reg_stock_reserves_balance AS x
+        WHERE x.request_id = d.id AND x.nomenclature_id = l.nomenclature_id)
+FROM doc_requests AS d JOIN doc_requests_lines AS l ON l.document_id = d.id
+WHERE NOT EXISTS (SELECT 1 FROM doc_service_renderings AS s
+                  WHERE s.based_on_kind = 'requests' AND s.based_on_id = d.id AND s.posted)
+GROUP BY d.id, l.nomenclature_id
+HAVING coalesce(sum(l.quantity) FILTER (WHERE d.posted), 0) <> (
+    SELECT coalesce(sum(x.quantity), 0) FROM reg_stock_reserves_balance AS x
+    WHERE x.request_id = d.id AND x.nomenclature_id = l.nomenclature_id)"""
 # every order key whose «still to come» is not what the posted order lines ordered less what the posted
 # receipts on the order took, or is negative
 ORDERS_OFF = """
@@ -120,6 +145,19 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
     warehouse = await clinic.item("warehouses", {"name": f"Склад {id(history)}"})
     cabinet = await clinic.item("warehouses", {"name": f"Кабинет {id(history)}"})
     written: list[tuple[str, int, dict]] = []
+    # a doctor of this history's own, working every day of the month: its Requests never meet another history's
+    doctor = await clinic.item("doctors", {"name": f"Врач {id(history)}", "full_name": "Врач", "specialty": "Терапевт"})
+    await engine.create(conn, kinds["work-schedules"], {"date": "2024-02-20T09:00:00", "month": "2024-03-01", "lines": [
+        {"doctor_id": doctor, "day": f"2024-03-{d:02d}", "start": "08:00", "end": "20:00"} for d in range(1, 29)]},
+        post=True)
+    booked = iter(range(10_000))
+
+    def request(item: int, quantity: str, day: int) -> dict:
+        minutes = 8 * 60 + 20 * next(booked)  # each Request its own time: only the reserve can refuse it
+        return {"date": f"2024-03-{day:02d}T07:00:00", "doctor_id": doctor, "client_id": clinic.client,
+                "starts_at": f"2024-03-{day:02d}T{minutes // 60:02d}:{minutes % 60:02d}:00", "duration_minutes": 15,
+                "warehouse_id": warehouse,
+                "lines": [{"nomenclature_id": clinic.goods[item], "quantity": quantity, "price": "25.00"}]}
 
     def receipt(item: int, quantity: str, price: str, day: int) -> dict:
         return {"date": f"2024-03-{day:02d}T10:00:00", "supplier_id": clinic.supplier, "warehouse_id": warehouse,
@@ -167,7 +205,7 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
             "on_order": ("goods-receipts", on_order), "sale": ("service-renderings", sale),
             "write_off": ("stock-write-offs", write_off), "transfer": ("stock-transfers", transfer),
             "count": ("inventory-counts", count), "service": ("service-renderings", service),
-            "opening": ("opening-balances", opening)}
+            "request": ("requests", request), "opening": ("opening-balances", opening)}
     for step in history:
         try:
             if step[0] == "norm":
@@ -184,6 +222,14 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
                             "lines": [{**data["lines"][0], "quantity": step[2]}]}
                     doc = await engine.create(conn, kinds["client-returns"], data, post=True)
                     written.append(("client-returns", doc.id, data))
+            elif step[0] == "render":
+                requests = [w for w in written if w[0] == "requests"]
+                if requests:
+                    _, doc_id, _data = requests[step[1] % len(requests)]
+                    data = await engine.fill_based_on(conn, kinds["service-renderings"], "requests", doc_id)
+                    data = {**data, "date": f"2024-03-{step[2]:02d}T19:00:00"}
+                    doc = await engine.create(conn, kinds["service-renderings"], data, post=True)
+                    written.append(("service-renderings", doc.id, data))
             elif step[0] in made:
                 kind, make = made[step[0]]
                 data = make(*step[1:])
@@ -214,12 +260,14 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
         assert broken == [], (step, broken)
         off = [tuple(r) for r in await conn.fetch(ORDERS_OFF)]
         assert off == [], (step, off)
+        off = [tuple(r) for r in await conn.fetch(RESERVES_OFF)]
+        assert off == [], (step, off)
         # receipts name no organization here: each takes the only one, and owes the supplier its total
         debt = await conn.fetchrow(OWED, clinic.supplier, clinic.org)
         assert (debt["owed"], debt["elsewhere"]) == (debt["posted"], 0), (step, dict(debt))
-    for register in (stock, supplier_orders, supplier_settlements, returnable_sales):
+    for register in (stock, supplier_orders, supplier_settlements, returnable_sales, stock_reserves):
         assert await check_totals(conn, register) == []
-    for register in (stock, supplier_orders, returnable_sales):
+    for register in (stock, supplier_orders, returnable_sales, stock_reserves):
         assert await check_balance_rules(conn, register) == []
 
 
@@ -269,6 +317,14 @@ def test_random_histories_never_leave_negative_cost_or_cost_without_quantity(pos
         # a service's materials consumed and the service returned: nothing comes back to stock
         @example([("norm", 0, "1"), ("receipt", 0, "2", "3.33", 1), ("service", 0, "2", 2), ("return", 0, "2", 3),
                   ("unpost", 1), ("post", 2)])
+        # a Request reserves, a write-off is refused the reserved units, the rendering made on the Request takes
+        # them, the Request is not unposted under it, the rendering unposted gives the reserve back, edits re-post
+        @example([("receipt", 0, "3", "3.33", 1), ("request", 0, "2", 2), ("write_off", 0, "2", 3),
+                  ("render", 0, 4), ("unpost", 1), ("edit", 1, "3", "1.00"), ("unpost", 2), ("unpost", 1),
+                  ("post", 2), ("post", 1)])
+        # a Request rendered twice, the first rendering unposted; a count under the reserve
+        @example([("receipt", 0, "5", "1.00", 1), ("request", 0, "3", 2), ("render", 0, 3), ("render", 0, 4),
+                  ("unpost", 2), ("count", 0, "1", 5, None), ("edit", 1, "1", "1.00"), ("unpost", 3)])
         # opening stock at a zero cost and at a cost, sold at their average, the opening edited and unposted under it
         @example([("opening", 0, "2", "0", 1), ("opening", 0, "3", "10.00", 1), ("sale", 0, "4", 2),
                   ("edit", 1, "1", "1.00"), ("unpost", 1), ("unpost", 0), ("write_off", 0, "1", 3), ("post", 1)])

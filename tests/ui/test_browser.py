@@ -43,8 +43,8 @@ def test_log_in_and_out(chromium, served, shots):
     page.get_by_role("button", name="Войти").click()
     expect(page.locator("h1")).to_have_text("Счёт на оплату")
     nav = page.get_by_role("navigation", name="Разделы")
-    expect(nav.get_by_role("link")).to_have_text(["Главное", "Справочники", "Документы", "Расписание", "Отчёты",
-                                                   "Интеграции", "Администрирование"])
+    expect(nav.get_by_role("link")).to_have_text(["Главное", "Справочники", "Документы", "Банк и касса", "Расписание",
+                                                   "Отчёты", "Интеграции", "Администрирование"])
     page.get_by_role("button", name="Выйти").click()
     expect(page.get_by_role("button", name="Войти")).to_be_visible()
     page.close()

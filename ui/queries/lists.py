@@ -104,6 +104,13 @@ async def lookup(conn: asyncpg.Connection, registry, target: str, q: str, limit:
     raise ValidationError.field("target", f"неизвестный справочник «{target}»")
 
 
+async def available(conn: asyncpg.Connection, warehouse_id: int, ids: Iterable[int]) -> dict[int, Any]:
+    """Доступно: each item's quantity in the warehouse less what Requests hold in reserve (a picker's hint)."""
+    rows = await conn.fetch("SELECT nomenclature_id, quantity - reserved AS available FROM reg_stock_balance"
+                            " WHERE warehouse_id = $1 AND nomenclature_id = ANY($2::bigint[])", warehouse_id, list(ids))
+    return {r["nomenclature_id"]: r["available"] for r in rows}
+
+
 @dataclass(frozen=True)
 class Appointment:
     """A Request as a calendar block shows it."""

@@ -1,7 +1,7 @@
 """Reports as the web UI shows them: the register's virtual tables, with
 names instead of ids and, for sales, rows grouped by what the user chose.
 
-* stock balance at the end of a day, by warehouse and item: quantity and cost;
+* stock balance at the end of a day, by warehouse and item: quantity, cost, reserve and what is available;
 * settlements at the end of a day, by organization and client;
 * sales for a period, grouped by doctor, service (nomenclature) or client.
 """
@@ -48,9 +48,10 @@ async def stock_balance(conn: asyncpg.Connection, registry, day: dt.date, tz: Zo
     names = await ref_names(conn, registry, {"warehouses": {r["warehouse_id"] for r in rows},
                                              "nomenclature": {r["nomenclature_id"] for r in rows}})
     out = [{**r, "warehouse": names.get(("warehouses", r["warehouse_id"]), ""),
-            "nomenclature": names.get(("nomenclature", r["nomenclature_id"]), "")} for r in rows]
+            "nomenclature": names.get(("nomenclature", r["nomenclature_id"]), ""),
+            "available": r["quantity"] - r["reserved"]} for r in rows]  # доступно = остаток − резерв
     out.sort(key=lambda r: (r["warehouse"], r["nomenclature"]))
-    return Report(out, _totals(out, ("quantity", "cost")))
+    return Report(out, _totals(out, ("quantity", "cost", "reserved", "available")))
 
 
 async def settlements_balance(conn: asyncpg.Connection, registry, day: dt.date, tz: ZoneInfo,

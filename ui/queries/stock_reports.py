@@ -56,7 +56,8 @@ async def stock_turnover(conn: asyncpg.Connection, registry, start: dt.date, end
     rows = [{**{c: r[c] for c in COLUMNS}, "warehouse_id": r["warehouse_id"], "nomenclature_id": r["nomenclature_id"],
              "warehouse": names.get(("warehouses", r["warehouse_id"]), ""),
              "nomenclature": names.get(("nomenclature", r["nomenclature_id"]), ""),
-             "unit": units.get(r["nomenclature_id"], "")} for r in found]
+             "unit": units.get(r["nomenclature_id"], "")} for r in found
+            if any(r[c] for c in COLUMNS)]  # a key whose only change was a Request's reserve is no turnover
     rows.sort(key=lambda r: (r["warehouse"], r["nomenclature"]))
     by_unit: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -85,6 +86,8 @@ async def item_history(conn: asyncpg.Connection, registry, item: int, start: dt.
     for m in moves[:HISTORY_LIMIT]:
         for r in RESOURCES:
             left[r] += m["record_type"] * m[r]
+        if not m["quantity"] and not m["cost"]:
+            continue  # a Request's reserve or its release moves no goods
         rows.append({"period": m["period"], "kind": m["recorder_kind"], "id": m["recorder_id"],
                      "document": names.get((m["recorder_kind"], m["recorder_id"]),
                                            f"{m['recorder_kind']} {m['recorder_id']}"),

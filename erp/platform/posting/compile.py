@@ -67,6 +67,7 @@ def _watched(reg: AccumulationRegister, change: Mapping[str, str]) -> str:
     """When a key's change (``change[resource]``, SQL) must be checked: a ``no_negative`` resource
     decreased, a ``zero_with`` resource changed at all or its pair decreased."""
     parts = [f"{change[r]} < 0" for r in reg.no_negative]
+    parts += [f"{change[held]} > 0" for held in reg.covers.values()]
     for resource, pair in reg.zero_with.items():
         parts += [f"{change[resource]} <> 0", f"{change[pair]} < 0"]
     return " OR ".join(dict.fromkeys(parts))
@@ -150,10 +151,20 @@ def _short_sql(reg: AccumulationRegister, tag: str, change: Mapping[str, str]) -
     ``(register, dims, resource, balance, required, zero_with)``; ``required`` is what the recorder
     takes from the key (its expenses less its receipts, never below zero)."""
     dims = idents(reg.dimension_names)
-    takes = ", ".join(f"sum(-record_type * {ident(r)}) AS {ident(r)}" for r in _controlled(reg))
+    takes = ", ".join([f"sum(-record_type * {ident(r)}) AS {ident(r)}" for r in _controlled(reg)]
+                      + [f"sum(record_type * {ident(h)}) AS {ident(h + '_held')}" for h in reg.covers.values()])
     pairs = ", ".join(f"{literal(d)}, b.{ident(d)}" for d in reg.dimension_names)
     after = ", ".join(f"{literal(r)}, b.{ident(r)}::text" for r in reg.resource_names)
-    rows = [f"({literal(r)}, b.{ident(r)}, greatest(coalesce(own.{ident(r)}, 0), 0), NULL::text, false)"
+
+    def left(r: str) -> tuple[str, str]:
+        # What a no_negative resource has left, and what the recorder takes of it (a resource that covers
+        # another: less what is held, and taken also by what the recorder holds more of).
+        if r not in reg.covers:
+            return f"b.{ident(r)}", f"coalesce(own.{ident(r)}, 0)"
+        held = reg.covers[r]
+        return (f"b.{ident(r)} - b.{ident(held)}",
+                f"coalesce(own.{ident(r)}, 0) + coalesce(own.{ident(held + '_held')}, 0)")
+    rows = [f"({literal(r)}, {left(r)[0]}, greatest({left(r)[1]}, 0), NULL::text, false)"
             for r in reg.no_negative]
     # A resource that must not be negative either is named once: as negative, or as left behind.
     rows += [f"({literal(r)}, b.{ident(r)}, 0::numeric, {literal(pair)}::text,"
