@@ -45,7 +45,8 @@ async def test_batch_with_one_form_for_all_and_bad_batches(api, clinic, db):
     assert empty["details"]["fields"] == {"documents": "выберите хотя бы один документ"}
     unknown = await api.post("/api/print/batch", {"documents": [{"kind": "invoices", "id": 999}]}, status=404)
     assert unknown["message"] == "Документ «Счёт на оплату» с id 999 не найден"
-    not_printable = await api.post("/api/print/batch", {"documents": [{"kind": "money-transfers", "id": 1}]}, status=404)
+    not_printable = await api.post("/api/print/batch", {"documents": [{"kind": "money-transfers", "id": 1}]},
+                                   status=404)
     assert not_printable["code"] == "no_print_forms"
     assert await generated_count(db) == 1
 
