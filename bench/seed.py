@@ -214,14 +214,18 @@ class StockHistory:
         return "".join(f"{self.keys[k][0]}\t{self.keys[k][1]}\t{q}\t{c}\n" for k, (q, c) in balances.items())
 
 
+# The resources the generated history carries; the register's others (the reserve) keep their default 0.
+HISTORY_RESOURCES = ("quantity", "cost")
+
+
 async def _add_totals(conn: asyncpg.Connection, register: AccumulationRegister, history: StockHistory) -> None:
     """Add the history's totals to the register's month and current rows (COPY into a
     temporary table, then one upsert each, in key order)."""
     dims = [q(d) for d in register.dimension_names]
     # (quantity, cost) × (receipt, expense): the order of StockHistory's month columns
-    month_amounts = [q(f"{r}_{side}") for r in register.resource_names for side in ("receipt", "expense")]
+    month_amounts = [q(f"{r}_{side}") for r in HISTORY_RESOURCES for side in ("receipt", "expense")]
     plans = [(register.month_table, ["month", *dims], month_amounts, history.month_text()),
-             (register.balance_table, dims, [q(r) for r in register.resource_names], history.balance_text())]
+             (register.balance_table, dims, [q(r) for r in HISTORY_RESOURCES], history.balance_text())]
     async with conn.transaction():
         for table, keys, amounts, text in plans:
             columns = ", ".join([*keys, *amounts])
@@ -321,7 +325,7 @@ async def _load(conn: asyncpg.Connection, register: AccumulationRegister, histor
     for name, _ in indexes:
         await conn.execute(f'DROP INDEX IF EXISTS "{name}"')
     columns = ["recorder_kind", "recorder_id", "line_no", "period", "record_type",
-               *register.dimension_names, *register.resource_names]
+               *register.dimension_names, *HISTORY_RESOURCES]
     chunks = _batched(history.lines(), lambda n: progress(description, n, movements))
     try:
         await conn.copy_to_table(table, source=_prefetched(chunks), columns=columns)

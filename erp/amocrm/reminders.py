@@ -111,9 +111,9 @@ class EmailChannel:
         return await mail.get_smtp(conn, settings.secret_key) is not None
 
     def address(self, reminder: Reminder) -> str:
-        from erp.printing.mail import _valid_email
+        from erp.printing.mail import valid_email
 
-        return reminder.email if _valid_email(reminder.email) else ""
+        return reminder.email if valid_email(reminder.email) else ""
 
     async def send(self, conn: asyncpg.Connection, settings: Settings, reminder: Reminder) -> None:
         from erp.printing import mail

@@ -6,6 +6,7 @@ goes through pays nothing for it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -50,7 +51,10 @@ async def named(conn: asyncpg.Connection, registry, shortfalls: Sequence[Shortfa
             out.append(s)
             continue
         labels = {f.name: f.title for f in (*register.dimensions, *register.resources) if f.title}
+        balances = s.balances if s.balances is not None else await _balances(conn, register, s.dimensions)
+        if balances:  # a reserve that holds nothing says nothing about the shortage
+            balances = {k: v for k, v in balances.items()
+                        if k not in register.covers.values() or Decimal(str(v)) != 0}
         out.append(msgspec.structs.replace(
-            s, labels=labels, names=await _names(conn, registry, register, s.dimensions),
-            balances=s.balances if s.balances is not None else await _balances(conn, register, s.dimensions)))
+            s, labels=labels, names=await _names(conn, registry, register, s.dimensions), balances=balances))
     return out

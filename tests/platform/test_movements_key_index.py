@@ -33,7 +33,7 @@ async def test_the_migration_replaces_an_older_index_without_the_resources(db, d
         await db.execute(statement)
     assert await key_index(db, table) is None
     await ensure_extras(database_url)
-    assert (await key_index(db, table)).endswith("INCLUDE (record_type, quantity, cost)")
+    assert (await key_index(db, table)).endswith("INCLUDE (record_type, quantity, cost, reserved)")
     for statement in MIGRATION.STATEMENTS:  # a covering index stays as it is
         await db.execute(statement)
-    assert (await key_index(db, table)).endswith("INCLUDE (record_type, quantity, cost)")
+    assert (await key_index(db, table)).endswith("INCLUDE (record_type, quantity, cost, reserved)")

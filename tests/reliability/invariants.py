@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from erp.configuration import registry
 
+MAY_POST_NOTHING = {"requests"}  # kinds whose posted documents may have no movements at all
+
 
 async def posted_flags_disagreeing_with_movements(db) -> list[tuple[str, int, bool]]:
     """``(kind, id, posted)`` of every document whose posted flag says otherwise than its movements.
@@ -20,8 +22,10 @@ async def posted_flags_disagreeing_with_movements(db) -> list[tuple[str, int, bo
             continue
         has = " OR ".join(f"EXISTS (SELECT 1 FROM {t} m WHERE m.recorder_kind = $1 AND m.recorder_id = d.id)"
                           for t in tables)
+        # A posted Request holds its time by the flag and writes movements only for goods it reserves.
+        disagree = f"(NOT d.posted AND ({has}))" if kind.name in MAY_POST_NOTHING else f"d.posted <> ({has})"
         wrong += [(kind.name, r["id"], r["posted"]) for r in await db.fetch(
-            f'SELECT d.id, d.posted FROM "{kind.table}" d WHERE d.posted <> ({has})', kind.name)]
+            f'SELECT d.id, d.posted FROM "{kind.table}" d WHERE {disagree}', kind.name)]
     return wrong
 
 

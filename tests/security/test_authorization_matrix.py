@@ -102,8 +102,8 @@ async def fingerprint_of(db):
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*), max(xmin::text::bigint) FROM \"{t}\""
                              for t in (r["tablename"] for r in tables))
 
-    async def fingerprint() -> list:
-        return [tuple(r) for r in await db.fetch(sql)]
+    async def fingerprint() -> list:  # sorted: UNION ALL gives no order, only the values count
+        return sorted(tuple(r) for r in await db.fetch(sql))
 
     return fingerprint
 
@@ -122,7 +122,8 @@ async def test_every_route_answers_each_caller_as_the_table_says(app, client, us
         problem = verdict(want, method, path, r)
         if problem is None and before is not None and (method, path) != ("POST", "/logout"):
             after = await fingerprint()
-            problem = None if after == before else f"refused, yet {sorted(set(after) - set(before))} changed"
+            problem = None if after == before else (f"refused, yet {sorted(set(after) - set(before))} changed"
+                                                    f" (was {sorted(set(before) - set(after))})")
         label = f"{method} {path} as {who}" + "".join(f" ({k})" for k in variant)
         tally["cells"] += 1
         tally[f"{want} {'2xx/3xx' if r.status_code < 400 else r.status_code}"] += 1

@@ -135,7 +135,7 @@ def test_request_from_a_calendar_cell_then_service_rendering_and_its_movements(c
     page.get_by_role("link", name="Движения документа").click()
     panel = page.locator("#panel")
     expect(panel.locator("h3")).to_have_text(["Продажи", "Товары на складах", "Взаиморасчёты с клиентами",
-                                              "Продажи к возврату"])
+                                              "Продажи к возврату", "Товары в резерве"])
     sales = panel.locator('table[data-register="Продажи"]')
     expect(sales).to_contain_text("Приём терапевта")
     expect(sales).to_contain_text("1 350,00")

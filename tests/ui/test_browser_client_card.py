@@ -32,7 +32,7 @@ def test_from_the_clients_list_to_the_card_and_an_invoice_paid_from_it(chromium,
     row = page.locator(f'tr[data-doc="invoices/{invoice["id"]}"]')
     expect(row).to_contain_text("Не оплачен")
     expect(page.get_by_role("toolbar", name="Команды").get_by_role("link")).to_have_text(
-        ["Записать на приём", "Выставить счёт", "Принять оплату"])
+        ["Записать на приём", "Выставить счёт", "Принять оплату", "Акт сверки"])
 
     row.get_by_role("link", name="Принять оплату").click()
     expect(page.get_by_label("Клиент *")).to_have_value("Иванов Иван Иванович")

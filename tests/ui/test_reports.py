@@ -49,8 +49,9 @@ async def test_stock_balance_on_a_date_and_by_warehouse(browser, api, clinic):
     before = (await browser.get("/reports/stock?date=2030-01-09")).text
     assert "Остатков нет" in before
     rows = sheet_rows((await browser.get(f"/reports/stock?date={DAY}&format=xlsx")).content)
-    assert rows[0] == ("Склад", "Номенклатура", "Количество", "Себестоимость")
+    assert rows[0] == ("Склад", "Номенклатура", "Количество", "Себестоимость", "В резерве", "Доступно")
     assert rows[1][:2] == ("Основной склад", "Шприц 5 мл") and float(rows[1][2]) == 8 and float(rows[1][3]) == 160
+    assert float(rows[1][4]) == 0 and float(rows[1][5]) == 8, "nothing reserved: all 8 are available"
 
 
 async def test_settlements_by_client(browser, api, clinic):

@@ -92,7 +92,7 @@ def test_a_goods_receipt_adds_quantity_and_cost():
     (move,) = goods_receipt.movements(receipt, Inputs({}))[stock]
     assert move.record_type == 1
     assert values(stock, move) == {"warehouse_id": 4, "nomenclature_id": GOODS, "quantity": D("10"),
-                                   "cost": D("250.00")}
+                                   "cost": D("250.00"), "reserved": D("0")}, "a receipt reserves nothing"
 
 
 def test_an_invoice_is_due_in_full_and_a_payment_reduces_debt_and_due():
