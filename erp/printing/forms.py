@@ -44,6 +44,7 @@ class Form:
     source: str = "document"  # what is loaded: "document" (a document with lines), "request", "client",
     #                           "cash" (a cash order of a money document, :mod:`erp.printing.cash_orders`)
     body: str | None = None   # the administrator's text (a template of theirs, or a changed standard one)
+    layout: str = "sales"     # "sales": lines with price and amount; "inventory": the counted and book sides (ИНВ-3)
 
 
 CONTRACT_TITLE = "Договор на оказание платных медицинских услуг"
@@ -59,6 +60,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("supplier-order", "Заказ поставщику", "supplier-orders", "supplier_order.html", "Заказ поставщику"),
     Form("client-return", "Возврат от клиента", "client-returns", "client_return.html", "Возврат",
          count_label="Всего возвращено"),
+    Form("inv3", "Инвентаризационная опись", "inventory-counts", "inv3.html", "Инвентаризационная опись",
+         count_label="Количество порядковых номеров", layout="inventory"),
     Form("ko1", "Приходный кассовый ордер", "payments", "ko1.html", "Приходный кассовый ордер", source="cash"),
     Form("ko2", "Расходный кассовый ордер", "outgoing-payments", "ko2.html", "Расходный кассовый ордер",
          source="cash"),
@@ -133,6 +136,21 @@ class Line:
 
 
 @dataclass(frozen=True)
+class CountLine:
+    """A line of «Инвентаризационная опись» (ИНВ-3): what was found and what the books say."""
+
+    no: int
+    name: str
+    article: str
+    unit: str
+    price: Decimal
+    fact_quantity: Decimal
+    fact_amount: Decimal
+    book_quantity: Decimal
+    book_amount: Decimal
+
+
+@dataclass(frozen=True)
 class VatRow:
     label: str                # "В том числе НДС (20%)" or "Без налога (НДС)"
     amount: Decimal | None    # None prints as "-"
@@ -164,6 +182,9 @@ class PrintData:
     doctor: dict[str, str] | None = None
     starts_at: dt.datetime | None = None          # a Request's visit time
     reason: str = ""                              # a return's «Причина возврата»
+    warehouse: str = ""                           # ИНВ-3: the warehouse counted
+    responsible: str = ""                         # ИНВ-3: «Материально ответственное лицо»
+    count_lines: tuple[CountLine, ...] = ()       # ИНВ-3's lines
     cash_order: Any = None                        # КО-1/КО-2: a :class:`erp.printing.cash_orders.CashOrder`
 
     @property
@@ -186,7 +207,7 @@ class PrintData:
     @property
     def count_text(self) -> str:
         """``"Всего наименований 2, на сумму 1 650,00 руб."``."""
-        return f"{self.form.count_label} {len(self.lines)}, на сумму {money(self.total)} руб."
+        return f"{self.form.count_label} {len(self.lines or self.count_lines)}, на сумму {money(self.total)} руб."
 
 
 def print_number(number: str, prefix: str) -> str:
@@ -241,8 +262,10 @@ async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[D
     orgs = await conn.fetch(f"SELECT {ORG_COLUMNS} FROM cat_organizations WHERE id = ANY($1::bigint[])", org_ids)
     accounts = await conn.fetch("SELECT id, organization_id, bank_name, bik, correspondent_account, account_number"
                                 " FROM cat_bank_accounts WHERE id = ANY($1::bigint[])", ids("bank_account_id"))
-    goods = await conn.fetch("SELECT id, name, unit FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
+    goods = await conn.fetch("SELECT id, name, unit, article FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
                              ids("nomenclature_id", in_lines=True))
+    warehouses = await conn.fetch("SELECT id, name FROM cat_warehouses WHERE id = ANY($1::bigint[])",
+                                  ids("warehouse_id")) if any("warehouse_id" in d.header for d in docs) else []
     doctors = await conn.fetch("SELECT id, name, full_name, specialty FROM cat_doctors WHERE id = ANY($1::bigint[])",
                                ids("doctor_id"))
     bases = sorted({d.based_on[1] for d in docs if d.based_on and d.based_on[0] == "requests"})
@@ -251,7 +274,8 @@ async def _references(conn: asyncpg.Connection, kind: DocumentKind, docs: list[D
     return {"orgs": {r["id"]: r for r in orgs}, "accounts": {r["id"]: r for r in accounts},
             "clients": {r["id"]: r for r in clients}, "goods": {r["id"]: r for r in goods},
             "doctors": {r["id"]: r for r in doctors}, "fallback_org": fallback,
-            "leads": {r["id"]: r["amocrm_lead_id"] for r in leads}}
+            "leads": {r["id"]: r["amocrm_lead_id"] for r in leads},
+            "warehouses": {r["id"]: r["name"] for r in warehouses}}
 
 
 def _organization_of(kind: DocumentKind, doc: Doc, refs: dict[str, Any]):
@@ -280,6 +304,8 @@ def _client_dict(client) -> dict[str, Any]:
 def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], tz) -> PrintData:
     org = _organization_of(kind, doc, refs)
     number = print_number(doc.number, org["number_prefix"] or "")
+    if form.layout == "inventory":
+        return _inventory_data(form, kind, doc, refs, org, number, tz)
     where = f"{kind.title} № {number}"
     _require(org, ORG_REQUISITES, f"{where}: у организации «{org['name']}» не заполнены реквизиты",
              "organization_requisites_missing", "organization_id")
@@ -318,6 +344,32 @@ def _print_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], 
         doctor={"name": doctor["full_name"] or doctor["name"], "short_name": doctor["name"],
                 "specialty": doctor["specialty"] or ""} if doctor else None,
         starts_at=starts_at.astimezone(tz) if starts_at else None, reason=doc.header.get("reason") or "")
+
+
+def _inventory_data(form: Form, kind: DocumentKind, doc: Doc, refs: dict[str, Any], org, number: str,
+                    tz) -> PrintData:
+    """ИНВ-3: the organization and the warehouse, each line's counted and book quantities and sums
+    (the counted sum is the book sum with the difference's cost), at the unit price they give."""
+    lines = []
+    for no, ln in enumerate(doc.lines, start=1):
+        item = refs["goods"].get(ln["nomenclature_id"]) or {}
+        book_quantity, book_amount = ln.get("book_quantity") or Decimal(0), ln.get("book_cost") or Decimal("0.00")
+        fact_amount = book_amount + (ln.get("cost") or Decimal("0.00"))
+        quantity = ln["quantity"]
+        price = (fact_amount / quantity if quantity else
+                 book_amount / book_quantity if book_quantity else Decimal(0)).quantize(Decimal("0.01"))
+        lines.append(CountLine(no=no, name=item.get("name") or "", article=item.get("article") or "",
+                               unit=item.get("unit") or "", price=price, fact_quantity=quantity,
+                               fact_amount=fact_amount, book_quantity=book_quantity, book_amount=book_amount))
+    ours = Party(org["full_name"] or org["name"], org["inn"] or "", org["kpp"] or "", org["address"] or "")
+    return PrintData(
+        form=form, kind=kind.name, doc_id=doc.id, number=doc.number, print_number=number,
+        date=doc.date.astimezone(tz).date(), posted=doc.posted, organization_id=org["id"], client_id=None,
+        amocrm_lead_id=None, client_email="", supplier=ours, buyer=Party(""), bank=None, lines=(),
+        total=sum((ln.fact_amount for ln in lines), Decimal("0.00")), vat_rows=(),
+        director=org["director"] or "", accountant=org["chief_accountant"] or "",
+        organization=_organization_dict(org), warehouse=refs["warehouses"].get(doc.header.get("warehouse_id"), ""),
+        responsible=doc.header.get("responsible") or "", count_lines=tuple(lines))
 
 
 async def _load_clients(conn: asyncpg.Connection, form: Form, ids: Sequence[int], tz) -> list[PrintData]:

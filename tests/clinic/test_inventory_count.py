@@ -8,8 +8,10 @@ and forth; the form fills and posts."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
+import pdfplumber
 import pytest
 
 from bench.posting import roles, statements_of
@@ -181,6 +183,20 @@ async def test_the_form_fills_and_posts(browser, login_as, api, clinic, db):  # 
     page = (await browser.get(location)).text
     assert "Документ проведён" in page and "-12,50" in page
     assert await stock(api, clinic, clinic.goods) == ("3.000", "37.50")
+    doc_id = int(location.split("/")[-1].split("?")[0])
+    assert "Инвентаризационная опись" in page  # the «Печать ▾» menu offers it
+    html = (await browser.get(f"/print/inventory-counts/{doc_id}/inv3?format=html")).text
+    for text in ("ИНВЕНТАРИЗАЦИОННАЯ ОПИСЬ", "ИНВ-3", "0317004", "Основной склад", "Шприц 5 мл",
+                 "Фактическое наличие", "По данным бухгалтерского учета", "количество порядковых номеров 1"):
+        assert text in html, text
+    # the line: price 12,50; counted 3 for 37,50; on the books 4 for 50,00
+    row = html[html.index("Шприц 5 мл"):]
+    row = row[:row.index("</tr>")]
+    assert [c for c in ("12,50", "3", "37,50", "4", "50,00") if c in row] == ["12,50", "3", "37,50", "4", "50,00"]
+    pdf = await browser.get(f"/print/inventory-counts/{doc_id}/inv3")
+    assert pdf.headers["content-type"].startswith("application/pdf") and pdf.content[:5] == b"%PDF-"
+    text = "".join(p.extract_text() or "" for p in pdfplumber.open(io.BytesIO(pdf.content)).pages)
+    assert "ИНВЕНТАРИЗАЦИОННАЯ ОПИСЬ" in text and "Шприц 5 мл" in text
 
 
 # -- the posting rule on plain data --------------------------------------------------------------

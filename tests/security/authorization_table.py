@@ -325,6 +325,8 @@ ROUTES: list[tuple[str, str, str, str, str, str, str]] = [
     ("POST",   "/api/documents/supplier-orders/{doc_id}/mark-deletion",      AUTH,   NO,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/supplier-orders/{doc_id}/unmark-deletion",    AUTH,   NO,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/supplier-orders/{doc_id}/movements",          AUTH,   OK,     OK,     OK,     AUTH),
+    ("GET",    "/api/documents/inventory-counts/{doc_id}/print/{form}",      AUTH,   OK,     OK,     OK,     AUTH),
+    ("POST",   "/api/documents/inventory-counts/{doc_id}/send",              AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/supplier-orders/{doc_id}/print/{form}",       AUTH,   OK,     OK,     OK,     AUTH),
     ("POST",   "/api/documents/supplier-orders/{doc_id}/send",               AUTH,   OK,     OK,     OK,     AUTH),
     ("GET",    "/api/documents/supplier-orders/{doc_id}/subordination",      AUTH,   OK,     OK,     OK,     AUTH),
