@@ -110,13 +110,25 @@ async def _export(conn: asyncpg.Connection, request: ExportRequest, tz: ZoneInfo
     org["ref"] = refs[("organizations", org["id"])]
     clients = {i: {**c, "ref": refs[("clients", i)]} for i, c in (await read.clients(conn, client_ids)).items()}
     items = {i: {**n, "ref": refs[("nomenclature", i)]} for i, n in (await read.items(conn, item_ids)).items()}
+    all_docs = [d for kind_docs in docs.values() for d in kind_docs]
+    warehouses = await read.warehouses(conn, {d["warehouse_id"] for d in all_docs if d.get("warehouse_id")})
+    accounts = await read.bank_accounts(conn, {d["bank_account_id"] for d in all_docs if d.get("bank_account_id")})
+
+    no_account = [d for d in docs["payments"] if d["method"] == "bank" and d.get("bank_account_id") not in accounts]
+    if no_account:  # a bank receipt names the account it came to (ОбщиеДанные/БанковскийСчетОрганизации)
+        numbers = ", ".join(d["number"] for d in no_account)
+        raise ValidationError.field("organization", f"в безналичной оплате № {numbers} не указан банковский счёт"
+                                    " организации: укажите его в документе и повторите выгрузку",
+                                    code="exchange_payment_without_account")
 
     objects: list[tuple[str, int, str, etree._Element]] = []
     objects += [("clients", i, c["name"], ed.counterparty(c)) for i, c in sorted(clients.items())]
     objects += [("nomenclature", i, n["name"], ed.nomenclature(n)) for i, n in sorted(items.items())]
     for kind, kind_docs in docs.items():
         for doc in kind_docs:
-            local = {**doc, "ref": refs[(kind, doc["id"])], "date": _when(doc["date"], tz)}
+            local = {**doc, "ref": refs[(kind, doc["id"])], "date": _when(doc["date"], tz),
+                     "warehouse": warehouses.get(doc.get("warehouse_id")),
+                     "account": accounts.get(doc.get("bank_account_id"))}
             client = clients[doc["client_id"]]
             element = (ed.rendering(local, org, client, items) if kind == "service-renderings"
                        else ed.invoice(local, org, client, items) if kind == "invoices"

@@ -10,12 +10,12 @@ import asyncpg
 
 # kind → (table, the header columns the file needs, the lines' columns or None)
 DOCUMENTS = {
-    "service-renderings": ("doc_service_renderings", "client_id, amount_total, comment",
+    "service-renderings": ("doc_service_renderings", "client_id, amount_total, comment, warehouse_id",
                            "nomenclature_id, quantity, price, amount"),
-    "invoices": ("doc_invoices", "client_id, amount_total, comment",
+    "invoices": ("doc_invoices", "client_id, amount_total, comment, bank_account_id",
                  "nomenclature_id, quantity, price, amount, vat_rate, vat_amount"),
-    "payments": ("doc_payments", "client_id, amount, method, comment", None),
-    "goods-receipts": ("doc_goods_receipts", "supplier_id AS client_id, comment",
+    "payments": ("doc_payments", "client_id, amount, method, comment, bank_account_id", None),
+    "goods-receipts": ("doc_goods_receipts", "supplier_id AS client_id, comment, warehouse_id",
                        "nomenclature_id, quantity, price, amount"),
 }
 
@@ -57,6 +57,19 @@ async def items(conn: asyncpg.Connection, ids: set[int]) -> dict[int, dict]:
     return {r["id"]: dict(r) for r in await conn.fetch(
         "SELECT id, code, name, kind, unit, article, vat_rate FROM cat_nomenclature WHERE id = ANY($1::bigint[])",
         sorted(ids))}
+
+
+async def warehouses(conn: asyncpg.Connection, ids: set[int]) -> dict[int, str]:
+    """Warehouse names by id (a document's «Склад»)."""
+    return {r["id"]: r["name"] for r in await conn.fetch(
+        "SELECT id, name FROM cat_warehouses WHERE id = ANY($1::bigint[])", sorted(ids))}
+
+
+async def bank_accounts(conn: asyncpg.Connection, ids: set[int]) -> dict[int, dict]:
+    """The organization's bank accounts by id: number and bank (a document's «БанковскийСчетОрганизации»)."""
+    return {r["id"]: dict(r) for r in await conn.fetch(
+        "SELECT id, account_number, bank_name, bik, correspondent_account FROM cat_bank_accounts"
+        " WHERE id = ANY($1::bigint[])", sorted(ids))}
 
 
 async def refs(conn: asyncpg.Connection, wanted: dict[str, set[int]]) -> dict[tuple[str, int], str]:

@@ -10,11 +10,16 @@ XSD = Path(__file__).parent / "xsd" / "message.xsd"
 ED = "{http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8}"
 
 
+def schema() -> etree.XMLSchema:
+    """The exchange message's schema: the envelope, 1C's header and the EnterpriseData 1.8 part we write."""
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
 def valid(xml: bytes) -> etree._Element:
     """The parsed file, after asserting it validates against the schema in ``xsd/``."""
-    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    check = schema()
     root = etree.fromstring(xml)
-    assert schema.validate(root), "\n".join(str(e) for e in schema.error_log)
+    assert check.validate(root), "\n".join(str(e) for e in check.error_log)
     return root
 
 

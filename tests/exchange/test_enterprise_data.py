@@ -1,17 +1,19 @@
 """Выгрузка в 1С:Бухгалтерию (issue 19, points 3 and 6): an organization's posted documents of a period —
 renderings as «Реализация (акт)», invoices, cash and bank payments, goods receipts — with the clients and
-items they name, as an EnterpriseData 1.8 file that validates against the schema in ``xsd/``. Every object
-keeps its «Ссылка»: a second export names it the same, an unchanged object is not sent again (unless
-everything is asked for), an edited client is, with its old «Ссылка». Bad input writes nothing."""
+items they name, as an EnterpriseData 1.8 file that validates against the official format's schema (the
+part we write, transcribed from 1C's XDTO package into ``xsd/``). Every object keeps its «Ссылка»: a second
+export names it the same, an unchanged object is not sent again (unless everything is asked for), an
+edited client is, with its old «Ссылка». Bad input writes nothing."""
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal as D
 
 from erp import demo
 from tests.clinic.conftest import make_clinic
 
-from .conftest import ED, objects, valid
+from .conftest import ED, objects, schema, valid
 
 PAGE = "/admin/enterprise-data"
 DAY = "2026-11-20"
@@ -63,8 +65,8 @@ async def test_a_period_of_the_clinic_exports_every_kind_and_validates(browser, 
     root = await download(browser, clinic.org)
     kinds = [kind for kind, _ref in objects(root)]
     assert kinds == ["Справочник.Контрагенты"] * 2 + ["Справочник.Номенклатура"] * 2 + [
-        "Документ.РеализацияТоваровУслуг", "Документ.СчетНаОплатуПокупателю", "Документ.ПКО",
-        "Документ.ПоступлениеНаРасчетныйСчет", "Документ.ПоступлениеТоваровУслуг"]
+        "Документ.РеализацияТоваровУслуг", "Документ.СчетПокупателю", "Документ.ПКОРасчетыСКонтрагентами",
+        "Документ.ПБДСРасчетыСКонтрагентами", "Документ.ПоступлениеТоваровУслуг"]
     msg = "{http://www.1c.ru/SSL/Exchange/Message}"
     assert root.findtext(f"{msg}Header/{msg}Format") == "http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8"
     assert root.findtext(f"{msg}Header/{msg}Confirmation/{msg}MessageNo") == "1"
@@ -83,11 +85,72 @@ async def test_a_period_of_the_clinic_exports_every_kind_and_validates(browser, 
     assert (supplier.findtext(f"{ED}ИНН"), supplier.findtext(f"{ED}КПП"),
             supplier.findtext(f"{ED}ЮридическоеФизическоеЛицо")) == ("7812345675", "781201001", "ЮридическоеЛицо")
     goods = [el for el in root.iterfind(f"{ED}Body/{ED}Справочник.Номенклатура")
-             if el.findtext(f"{ED}ВидНоменклатуры/{ED}Тип") == "Товар"]
+             if el.findtext(f"{ED}ТипНоменклатуры") == "Товар"]
     assert [g.findtext(f"{ED}КлючевыеСвойства/{ED}Наименование") for g in goods] == ["Шприц 5 мл"]
     # the document names its client by the same «Ссылка» the catalog object has
     client_ref = root.findtext(f"{ED}Body/{ED}Справочник.Контрагенты[1]/{ED}КлючевыеСвойства/{ED}Ссылка")
     assert act.findtext(f"{ED}Контрагент/{ED}Ссылка") == client_ref
+    # what the format requires and we keep no data for: roubles by code, the client's main contract
+    assert act.findtext(f"{ED}Валюта/{ED}ДанныеКлассификатора/{ED}Код") == "643"
+    contract = act.find(f"{ED}ДанныеВзаиморасчетов/{ED}Договор")
+    assert (contract.findtext(f"{ED}ВидДоговора"), contract.findtext(f"{ED}Контрагент/{ED}Ссылка"),
+            contract.findtext(f"{ED}Наименование")) == ("СПокупателем", client_ref, "Основной договор")
+    assert act.find(f"{ED}Товары/{ED}Строка/{ED}ДанныеНоменклатуры/{ED}Номенклатура/{ED}Наименование").text == (
+        "Шприц 5 мл")
+    # the bank payment names the account it came to; the goods receipt, the supplier's contract
+    bank = root.find(f"{ED}Body/{ED}Документ.ПБДСРасчетыСКонтрагентами")
+    assert bank.findtext(f"{ED}ОбщиеДанные/{ED}БанковскийСчетОрганизации/{ED}НомерСчета") == "40702810938000000001"
+    assert bank.findtext(f"{ED}ОбщиеДанные/{ED}ДатаВыписки") == DAY
+    assert D(bank.findtext(f"{ED}РасшифровкаПлатежа/{ED}Строка/{ED}Сумма")) == D("3000.00")
+    cash = root.find(f"{ED}Body/{ED}Документ.ПКОРасчетыСКонтрагентами")
+    assert cash.findtext(f"{ED}ОбщиеДанные/{ED}ПринятоОт") == "Иванов Иван Иванович"
+    receipt = root.find(f"{ED}Body/{ED}Документ.ПоступлениеТоваровУслуг")
+    assert (receipt.findtext(f"{ED}ВидОперации"),
+            receipt.findtext(f"{ED}ДанныеВзаиморасчетов/{ED}Договор/{ED}ВидДоговора")) == (
+        "ПокупкаУПоставщика", "СПоставщиком")
+
+
+async def test_the_schema_rejects_what_the_format_does_not_allow(browser, api, clinic):
+    """The check is real: the same file with a property out of order, a required one missing or a value
+    outside an enumeration of the format fails the schema, each with the element it names."""
+    await documents(api, clinic)
+    good = await download(browser, clinic.org)
+    check = schema()
+
+    def broken(change) -> str:
+        root = copy.deepcopy(good)
+        change(root.find(f"{ED}Body/{ED}Документ.РеализацияТоваровУслуг"))
+        assert not check.validate(root)
+        return str(check.error_log)
+
+    def swap_price_and_amount(act):
+        row = act.find(f"{ED}Услуги/{ED}Строка")
+        price = row.find(f"{ED}Цена")
+        row.remove(price)
+        row.find(f"{ED}Сумма").addprevious(price)
+
+    def drop(name):
+        return lambda act: act.remove(act.find(f"{ED}{name}"))
+
+    def vat_18_percent(act):
+        act.find(f"{ED}Услуги/{ED}Строка/{ED}СтавкаНДС").text = "НДС 18%"
+
+    assert "Цена" in broken(swap_price_and_amount)
+    assert "ДанныеВзаиморасчетов" in broken(drop("ДанныеВзаиморасчетов"))
+    assert "ВидОперации" in broken(drop("ВидОперации"))
+    assert "СтавкаНДС" in broken(vat_18_percent)
+    assert check.validate(good)
+
+
+async def test_a_bank_payment_without_its_account_is_refused(browser, api, clinic, db):
+    """A bank receipt must name the organization's account (the format requires it): a posted payment
+    that lost it is refused in Russian with its number, and nothing is written."""
+    docs = await documents(api, clinic)
+    await db.execute("UPDATE doc_payments SET bank_account_id = NULL WHERE id = $1", docs["bank"]["id"])
+    r = await browser.post(PAGE, {"organization": str(clinic.org), "start": "2026-11-01", "end": "2026-11-30"},
+                           status=422)
+    assert f"в безналичной оплате № {docs['bank']['number']} не указан банковский счёт" in r.text
+    assert await db.fetchval("SELECT count(*) FROM enterprise_data_exports") == 0
 
 
 async def test_a_re_export_keeps_every_reference_and_sends_only_what_changed(browser, api, clinic):
@@ -104,7 +167,7 @@ async def test_a_re_export_keeps_every_reference_and_sends_only_what_changed(bro
     again = await download(browser, clinic.org)
     # the client, and the documents that name it by its new name, each with the reference it had
     assert [kind for kind, _ref in objects(again)] == [
-        "Справочник.Контрагенты", "Документ.РеализацияТоваровУслуг", "Документ.ПКО"]
+        "Справочник.Контрагенты", "Документ.РеализацияТоваровУслуг", "Документ.ПКОРасчетыСКонтрагентами"]
     assert set(objects(again)) <= set(first)
     assert again.findtext(f"{ED}Body/{ED}Справочник.Контрагенты/{ED}КлючевыеСвойства/{ED}Наименование") == (
         "Иванов Иван Петрович")
@@ -169,9 +232,9 @@ async def test_the_demo_exports_a_valid_file(browser, db, settings):
     org = await db.fetchval("SELECT id FROM cat_organizations ORDER BY id LIMIT 1")
     root = await download(browser, org, start="1900-01-01", end="9999-12-31")
     kinds = {kind for kind, _ref in objects(root)}
-    assert {"Справочник.Контрагенты", "Справочник.Номенклатура", "Документ.РеализацияТоваровУслуг",
-            "Документ.СчетНаОплатуПокупателю", "Документ.ПоступлениеТоваровУслуг"} <= kinds
-    assert kinds & {"Документ.ПКО", "Документ.ПоступлениеНаРасчетныйСчет"}
+    assert kinds == {"Справочник.Контрагенты", "Справочник.Номенклатура", "Документ.РеализацияТоваровУслуг",
+                     "Документ.СчетПокупателю", "Документ.ПКОРасчетыСКонтрагентами",
+                     "Документ.ПБДСРасчетыСКонтрагентами", "Документ.ПоступлениеТоваровУслуг"}
     # idempotent: nothing again, everything again under the same references
     assert objects(await download(browser, org, start="1900-01-01", end="9999-12-31")) == []
     again = await download(browser, org, start="1900-01-01", end="9999-12-31", only_changed=False)
