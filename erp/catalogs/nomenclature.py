@@ -19,6 +19,11 @@ AMOCRM_SERVICE = "amocrm_service"
 # list of thousands of lines is caught before it becomes a new unit.
 UNITS = ("шт", "усл", "упак", "уп", "компл", "пар", "кг", "г", "мг", "л", "мл", "м", "см", "мм", "м2",
          "фл", "амп", "таб", "доза", "рул", "пач", "бут", "ч", "мин", "сеанс", "процедура", "посещ")
+# Their ОКЕИ codes, where the classifier has one: the unified print forms (ТОРГ-13, ТОРГ-16) and the
+# EnterpriseData export print or send them beside the name; any other unit goes by its name alone.
+OKEI = {"шт": "796", "усл": "876", "упак": "778", "уп": "778", "компл": "839", "пар": "715", "кг": "166",
+        "г": "163", "мг": "161", "л": "112", "мл": "111", "м": "006", "см": "004", "мм": "003", "м2": "055",
+        "ч": "356", "мин": "355"}
 
 
 def _only_services(part: str, what: str):

@@ -27,6 +27,7 @@ from typing import Any
 
 from lxml import etree
 
+from erp.catalogs.nomenclature import OKEI  # ОКЕИ codes of the units; any other unit goes by its name alone
 from erp.services.pricing import vat_of
 
 MSG = "http://www.1c.ru/SSL/Exchange/Message"
@@ -36,10 +37,6 @@ EXCHANGE_PLAN = "СинхронизацияДанныхЧерезУниверс�
 
 VAT = {"20": "НДС20", "10": "НДС10", "0": "НДС0", "none": "БезНДС", None: "БезНДС", "": "БезНДС"}
 PERSON_KINDS = {"company": "ЮридическоеЛицо", "person": "ФизическоеЛицо", "sole_trader": "ФизическоеЛицо"}
-# ОКЕИ codes of the units the clinic uses most; any other unit goes by its name alone.
-OKEI = {"шт": "796", "усл": "876", "упак": "778", "уп": "778", "компл": "839", "пар": "715", "кг": "166",
-        "г": "163", "мг": "161", "л": "112", "мл": "111", "м": "006", "см": "004", "мм": "003", "м2": "055",
-        "ч": "356", "мин": "355"}
 RUB = ("643", "руб.")  # the classifier code and name of the rouble
 CONTRACT = "Основной договор"
 BUYER, SUPPLIER = "СПокупателем", "СПоставщиком"

@@ -42,7 +42,8 @@ class Form:
     needs_bank_account: bool = False
     count_label: str = "Всего наименований"
     source: str = "document"  # what is loaded: "document" (a document with lines), "request", "client",
-    #                           "cash" (a cash order of a money document, :mod:`erp.printing.cash_orders`)
+    #                           "cash" (a cash order of a money document, :mod:`erp.printing.cash_orders`),
+    #                           "stock" (ТОРГ-16 / ТОРГ-13 of a write-off or a transfer, :mod:`.stock_forms`)
     body: str | None = None   # the administrator's text (a template of theirs, or a changed standard one)
     layout: str = "sales"     # "sales": lines with price and amount; "inventory": the counted and book sides (ИНВ-3)
 
@@ -62,6 +63,10 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          count_label="Всего возвращено"),
     Form("inv3", "Инвентаризационная опись", "inventory-counts", "inv3.html", "Инвентаризационная опись",
          count_label="Количество порядковых номеров", layout="inventory"),
+    Form("torg16", "Акт о списании товаров", "stock-write-offs", "torg16.html", "Акт о списании товаров",
+         source="stock"),
+    Form("torg13", "Накладная на внутреннее перемещение", "stock-transfers", "torg13.html",
+         "Накладная на внутреннее перемещение", source="stock"),
     Form("ko1", "Приходный кассовый ордер", "payments", "ko1.html", "Приходный кассовый ордер", source="cash"),
     Form("ko2", "Расходный кассовый ордер", "outgoing-payments", "ko2.html", "Расходный кассовый ордер",
          source="cash"),
@@ -186,6 +191,7 @@ class PrintData:
     responsible: str = ""                         # ИНВ-3: «Материально ответственное лицо»
     count_lines: tuple[CountLine, ...] = ()       # ИНВ-3's lines
     cash_order: Any = None                        # КО-1/КО-2: a :class:`erp.printing.cash_orders.CashOrder`
+    stock: Any = None                             # ТОРГ-16/ТОРГ-13: a :class:`erp.printing.stock_forms.StockForm`
 
     @property
     def heading(self) -> str:
@@ -229,6 +235,10 @@ async def load(conn: asyncpg.Connection, registry, form: Form, ids: Sequence[int
         from . import cash_orders
 
         return await cash_orders.load(conn, registry, form, ids, tz)
+    if form.source == "stock":
+        from . import stock_forms
+
+        return await stock_forms.load(conn, registry, form, ids, tz)
     kind: DocumentKind = registry.documents[form.kind]
     docs = await load_many(conn, kind, ids)
     missing = sorted(set(ids) - {d.id for d in docs})

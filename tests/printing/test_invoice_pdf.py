@@ -100,4 +100,5 @@ async def test_the_form_list_names_the_forms_of_each_kind(api):
     assert await api.get("/api/print/forms", kind="invoices") == [
         {"kind": "invoices", "name": "invoice", "title": "Счёт на оплату", "document_type": "Счёт"}]
     assert [f["name"] for f in await api.get("/api/print/forms")] == [
-        "invoice", "act", "contract", "client-contract", "supplier-order", "client-return", "inv3", "ko1", "ko2"]
+        "invoice", "act", "contract", "client-contract", "supplier-order", "client-return", "inv3", "torg16", "torg13",
+        "ko1", "ko2"]

@@ -30,7 +30,7 @@ LOGIN_USER = "matrix-login"
 SMTP_PASSWORD = "smtp-secret"  # what tests.printing.test_email's mailbox accepts
 FORMS = {"invoices": "invoice", "service-renderings": "act", "requests": "contract", "payments": "ko1",
          "outgoing-payments": "ko2", "supplier-orders": "supplier-order", "client-returns": "client-return",
-         "inventory-counts": "inv3"}
+         "inventory-counts": "inv3", "stock-write-offs": "torg16", "stock-transfers": "torg13"}
 FILES = {"swagger": "swagger-ui.css", "ui": "app.css", "api": "swagger-init.js"}
 _names = itertools.count(1)
 
