@@ -55,7 +55,8 @@ def test_a_drawn_range_sets_the_length_of_the_request_it_books(chromium, served,
     page = opened(chromium, served, f"/schedule?date={day}&step=15")
     draw(page, cell(page, efimova, f"{day}T10:00"), cell(page, efimova, f"{day}T10:45"))
     expect(page.locator(".cell.selected")).to_have_count(4)
-    expect(page.locator("[data-selection]")).to_contain_text("10:00–11:00 (60 мин)")
+    # the hint names the toolbar's button as the Russian screen labels it, «Записать» (not "Save")
+    expect(page.locator("[data-selection]")).to_contain_text("10:00–11:00 (60 мин). Нажмите «Записать».")
     expect(page.locator("h1")).to_contain_text("Расписание")  # drawing opened nothing
     page.screenshot(path=shots / "calendar-range.png")
     page.get_by_role("link", name="Записать", exact=True).click()
