@@ -6,7 +6,8 @@ saw or told it (its ``name``, first ``phone`` and ``email`` as the client holds 
 and email with its kind). ``sending`` holds what the deliverer is telling amoCRM and amoCRM has not yet
 confirmed.
 
-* **Booking from a lead** (:func:`lead_contact`, :func:`client_for`): the lead's main contact is read
+* **Booking from a lead**, and the widget's invoice for a lead without a Request
+  (:func:`lead_contact`, :func:`client_for`): the lead's main contact is read
   through the gate (``GET /api/v4/leads/{id}?with=contacts``, then ``GET /api/v4/contacts/{id}``); the
   client is the one linked to it, else a new client with the contact's name, phone and email. The link
   is written with ``INSERT … ON CONFLICT DO NOTHING`` on the unique key: of concurrent bookings of one
@@ -24,6 +25,9 @@ confirmed.
   REST API, the Excel import), unless amoCRM already has those values (``known``): so a change that came
   from amoCRM is never sent back. The deliverer (:func:`push_items`) sends the client's current values
   with ``PATCH /api/v4/contacts``, keeping the contact's other phones and emails.
+* **A contact deleted in amoCRM** keeps its client and drops the link (``deleted_at``,
+  :mod:`erp.amocrm.contact_gone`); a link dropped is taken up again if amoCRM answers the contact later
+  (restored from its trash).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ MAX = {"name": 250, "phone": 50, "email": 200}
 BOOKING_WAIT = 20.0  # seconds a booking waits for the gate (another process may be delivering)
 MAX_ID = 2**63 - 1
 FIELD_TITLES = {"name": "имя", "phone": "телефон", "email": "email"}
+BOOKING = "запись не создана"  # what a refused booking did not do
 
 
 @dataclass(frozen=True)
@@ -122,14 +127,20 @@ def from_api(body: Any) -> Person | None:
     return Person(body["id"], name, found["phone"], found["email"])
 
 
+def webhook_contact_id(raw: Any) -> int:
+    """A webhook's ``contacts[…][N][id]``; one that is not a positive bigint is a 422."""
+    contact_id = contact_id_of(raw)
+    if contact_id is None:
+        shown = str(raw)[:40] if raw is not None else "—"
+        raise ValidationError(f"Номер контакта в вебхуке — не положительное целое число: {shown!r}",
+                              code="webhook_malformed", details={"fields": {"contacts": "номер контакта"}})
+    return contact_id
+
+
 def from_webhook(item: dict[str, Any]) -> Person:
     """One ``contacts[update][N]`` item (amoCRM's older layout: ``custom_fields[i][code|name]``,
     ``[values][j][value|enum]``); the whole contact after the change. A bad id is a 422."""
-    contact_id = contact_id_of(item.get("id"))
-    if contact_id is None:
-        shown = str(item.get("id"))[:40] if item.get("id") is not None else "—"
-        raise ValidationError(f"Номер контакта в вебхуке — не положительное целое число: {shown!r}",
-                              code="webhook_malformed", details={"fields": {"contacts": "номер контакта"}})
+    contact_id = webhook_contact_id(item.get("id"))
     found: dict[str, tuple[dict[str, Any], ...]] = {"phone": (), "email": ()}
     custom = item.get("custom_fields")
     for entry in custom.values() if isinstance(custom, dict) else ():
@@ -152,19 +163,21 @@ def main_contact(lead: Any) -> int | None:
     return next((i for main, i in ids if main), ids[0][1] if ids else None)
 
 
-async def lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: int, *,
-                       transport=None) -> tuple[int, Person] | None:
+async def lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: int, *, refused: str = BOOKING,
+                       without_when_paused: bool = True, transport=None) -> tuple[int, Person] | None:
     """The connected account's id and the lead's main contact, read from amoCRM now; ``None`` when
-    amoCRM knows no such lead or the lead has no contact. amoCRM failing is a 502 and busy a 503."""
+    amoCRM knows no such lead or the lead has no contact. amoCRM failing is a 502 and busy a 503, their
+    messages ending with ``refused`` (what the caller did not do). While the exchange is paused amoCRM is
+    not called: ``None`` (a booking goes on under the typed name) or, unless ``without_when_paused``, a 502."""
     async with waiting_person(conn):  # a deliverer gives the gate up after its current batch
-        return await _lead_contact(conn, settings, lead_id, transport)
+        return await _lead_contact(conn, settings, lead_id, transport, refused, without_when_paused)
 
 
-async def _lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: int,
-                        transport) -> tuple[int, Person] | None:
+async def _lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: int, transport, refused: str,
+                        without_when_paused: bool) -> tuple[int, Person] | None:
     gate = await Gate.enter(conn, settings, wait=BOOKING_WAIT, transport=transport)
     if gate is None:
-        raise ErpError("amoCRM сейчас занят другим процессом (идёт обмен): запись не создана, повторите через"
+        raise ErpError(f"amoCRM сейчас занят другим процессом (идёт обмен): {refused}, повторите через"
                        " минуту", code="amocrm_busy", status=503)
     try:
         async with gate:
@@ -172,6 +185,10 @@ async def _lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: i
                 raise ErpError("amoCRM не подключён: подключите его на странице «Интеграции»",
                                code="amocrm_not_connected", status=409)
             if gate.account.paused:  # blocked (403) or tokens dead: calling would not help, booking still does
+                if not without_when_paused:
+                    raise AmoUnavailable(f"Обмен с amoCRM приостановлен, контакт сделки {lead_id} не прочитан: "
+                                         f"{refused}. Администратору: «Возобновить» на странице «Интеграции»",
+                                         code="amocrm_contact_unavailable", details={"paused": True})
                 log.warning("amoCRM exchange is paused: lead %s books without its contact", lead_id)
                 return None
             lead = await gate.call("GET", f"/api/v4/leads/{lead_id}", params={"with": "contacts"})
@@ -181,7 +198,7 @@ async def _lead_contact(conn: asyncpg.Connection, settings: Settings, lead_id: i
             person = from_api(await gate.call("GET", f"/api/v4/contacts/{contact_id}"))
             return (gate.account.account_id, person) if person is not None else None
     except (AmoError, ReconnectNeeded) as exc:
-        raise AmoUnavailable(f"Не удалось прочитать контакт сделки {lead_id} в amoCRM, запись не создана: "
+        raise AmoUnavailable(f"Не удалось прочитать контакт сделки {lead_id} в amoCRM, {refused}: "
                              f"{exc.message}", code="amocrm_contact_unavailable",
                              details={"amocrm_status": exc.status}) from None
 
@@ -198,11 +215,13 @@ def _fresh(person: Person) -> dict[str, str]:
 
 async def client_for(conn: asyncpg.Connection, engine: Engine, account_id: int, person: Person) -> int:
     """The client linked to ``person``, updated with what amoCRM changed, or a new one; call it inside the
-    booking's transaction."""
+    booking's transaction. A link dropped when the contact was deleted in amoCRM comes back: amoCRM
+    answering the contact means it was restored from its trash, the same person."""
     clients = engine.registry.catalogs["clients"]
-    link = await conn.fetchrow("SELECT client_id, known, sending FROM amocrm_contacts"
-                               " WHERE account_id = $1 AND contact_id = $2", account_id, person.contact_id)
+    link = await link_of(conn, account_id, person.contact_id)
     if link is not None:
+        if link["deleted_at"] is not None:
+            await _relink(conn, link["client_id"], person.contact_id)
         await apply(conn, engine, link, person)
         return link["client_id"]
     values = _fresh(person)
@@ -218,12 +237,24 @@ async def client_for(conn: asyncpg.Connection, engine: Engine, account_id: int, 
         raise _Taken()
 
 
+async def _relink(conn: asyncpg.Connection, client_id: int, contact_id: int) -> None:
+    restored = await conn.fetchval("UPDATE amocrm_contacts SET deleted_at = NULL, updated_at = now()"
+                                   " WHERE client_id = $1 AND deleted_at IS NOT NULL RETURNING client_id", client_id)
+    if restored is not None:
+        await conn.execute(
+            "INSERT INTO amocrm_events (direction, kind, contact_id, payload, state, attempts, result, delivered_at)"
+            " VALUES ('in', 'contact_restore', $1, $2, 'delivered', 1, $3, now())", contact_id,
+            {"client_id": client_id}, f"Контакт {contact_id} снова есть в amoCRM (восстановлен после удаления): "
+                                      "клиент снова связан с ним")
+
+
 class _Taken(Exception):
     pass
 
 
 async def link_of(conn: asyncpg.Connection, account_id: int, contact_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT client_id, known, sending FROM amocrm_contacts"
+    """The contact's link, a dropped one (``deleted_at``: the contact was deleted in amoCRM) too."""
+    return await conn.fetchrow("SELECT client_id, known, sending, deleted_at FROM amocrm_contacts"
                                " WHERE account_id = $1 AND contact_id = $2", account_id, contact_id)
 
 
@@ -236,6 +267,8 @@ async def linked_client(conn: asyncpg.Connection, engine: Engine, account_id: in
         if link is None:  # pragma: no cover - ON CONFLICT saw a committed row, so it is there
             raise ErpError("Контакт amoCRM связан с клиентом, которого не видно", code="amocrm_contact_race",
                            status=409) from None
+        if link["deleted_at"] is not None:
+            await _relink(conn, link["client_id"], person.contact_id)
         await apply(conn, engine, link, person)
         return link["client_id"]
 
@@ -322,13 +355,16 @@ def push_item(row: asyncpg.Record) -> Push | None:
     return Push(row["contact_id"], row["client_id"], item, sent, said)
 
 
-async def pushes(conn: asyncpg.Connection, account_id: int, contact_ids: list[int]) -> dict[int, Push | None]:
-    """The item of each linked contact of the account (``None``: nothing to send); an unlinked one is absent."""
+async def pushes(conn: asyncpg.Connection, account_id: int,
+                 contact_ids: list[int]) -> tuple[dict[int, Push | None], set[int]]:
+    """The item of each linked contact of the account (``None``: nothing to send), and the contacts whose
+    link was dropped because they were deleted in amoCRM; a contact no client has is in neither."""
     rows = await conn.fetch(
-        "SELECT l.client_id, l.contact_id, l.known, c.name, c.phone, c.email FROM amocrm_contacts l"
+        "SELECT l.client_id, l.contact_id, l.known, l.deleted_at, c.name, c.phone, c.email FROM amocrm_contacts l"
         " JOIN cat_clients c ON c.id = l.client_id WHERE l.account_id = $1 AND l.contact_id = ANY($2::bigint[])",
         account_id, contact_ids)
-    return {r["contact_id"]: push_item(r) for r in rows}
+    return ({r["contact_id"]: push_item(r) for r in rows if r["deleted_at"] is None},
+            {r["contact_id"] for r in rows if r["deleted_at"] is not None})
 
 
 async def sending(conn: asyncpg.Connection, items: list[Push]) -> None:
@@ -348,13 +384,17 @@ async def sent(conn: asyncpg.Connection, items: list[Push], *, delivered: bool) 
 
 
 async def of_client(conn: asyncpg.Connection, client_id: int) -> dict[str, Any] | None:
-    """The client's contact for showing: its id, the account and when it was last synchronised."""
+    """The client's contact for showing: its id, the account, when it was last synchronised and, once the
+    contact was deleted in amoCRM, when (``deleted_at``: the client is no longer linked, no link to open)."""
     row = await conn.fetchrow(
-        "SELECT l.contact_id, l.account_id, l.updated_at, c.subdomain, c.base_url FROM amocrm_contacts l"
-        " LEFT JOIN amocrm_connections c ON c.account_id = l.account_id WHERE l.client_id = $1", client_id)
+        "SELECT l.contact_id, l.account_id, l.updated_at, l.deleted_at, c.subdomain, c.base_url"
+        " FROM amocrm_contacts l LEFT JOIN amocrm_connections c ON c.account_id = l.account_id"
+        " WHERE l.client_id = $1", client_id)
     if row is None:
         return None
-    return {"contact_id": row["contact_id"], "url": contact_url(row["subdomain"], row["base_url"], row["contact_id"]),
+    deleted = row["deleted_at"] if isinstance(row["deleted_at"], dt.datetime) else None
+    return {"contact_id": row["contact_id"], "deleted_at": deleted,
+            "url": "" if deleted else contact_url(row["subdomain"], row["base_url"], row["contact_id"]),
             "synced_at": row["updated_at"] if isinstance(row["updated_at"], dt.datetime) else None}
 
 

@@ -21,7 +21,11 @@ What each answer means for the events of a call:
   refresh itself is refused, delivery pauses until amoCRM is connected again;
 * 400: the events amoCRM's ``validation-errors`` point at are parked as failed with those errors
   (a retry button puts them back); the rest of the batch is sent again;
-* 403: the account is blocked: all delivery pauses, and the status and the UI show the alert.
+* 403: the account is blocked: all delivery pauses, and the status and the UI show the alert;
+* a contact PATCH refused with 404 (or 400 ``NotFound`` on an item's ``id``): the contacts that
+  ``GET /api/v4/contacts/{id}`` confirms deleted lose their link to the client and their events fail
+  once with that reason (:mod:`erp.amocrm.contact_gone`); the rest of the batch is sent again. An event
+  of a contact whose link was dropped fails at once, without a call.
 
 Between batches it checks whether a booking is waiting for the gate (:meth:`Gate.wanted`) and, if so,
 puts back what it has not sent and leaves; it runs again a second later.
@@ -37,7 +41,7 @@ from typing import Any
 import asyncpg
 
 from erp.amocrm import connection as connections
-from erp.amocrm import contacts, lead_links, updates
+from erp.amocrm import contact_gone, contacts, lead_links, updates
 from erp.amocrm.client import Blocked, Invalid, RateLimited, Transient
 from erp.amocrm.gate import DEFAULT_POLICY, Gate, Policy
 from erp.amocrm.outbox import CHANNEL, CONTACT, LEAD_UPDATES
@@ -267,10 +271,11 @@ async def _send_contacts(gate: Gate, pool: asyncpg.Pool, policy: Policy, events:
         by_contact[event.contact_id or 0].append(event.id)
     account_id = gate.account.account_id if gate.account else None
     async with pool.acquire() as conn:
-        found = await contacts.pushes(conn, account_id or 0, list(by_contact))
+        found, dropped = await contacts.pushes(conn, account_id or 0, list(by_contact))
     for contact_id in [c for c in by_contact if c not in found]:
-        await _fail(pool, by_contact[contact_id], f"Контакт {contact_id} не связан ни с одним клиентом"
-                                                  " подключённого аккаунта amoCRM", None)
+        await _fail(pool, by_contact[contact_id], f"Контакт {contact_id} удалён в amoCRM: клиент больше не связан"
+                    " с ним, изменение не отправлено" if contact_id in dropped else f"Контакт {contact_id} не"
+                    " связан ни с одним клиентом подключённого аккаунта amoCRM", None)
     same = {i: f"Контакт {c}: в amoCRM уже эти данные" for c, push in found.items() if push is None
             for i in by_contact[c]}
     if same:
@@ -291,6 +296,8 @@ async def _patch_contacts(gate: Gate, pool: asyncpg.Pool, policy: Policy, items:
         if isinstance(exc, RateLimited):
             gate.client.limiter.hold(policy.hold_after_429)
     except Invalid as exc:
+        if await _drop_gone(gate, pool, policy, items, by_contact, exc):
+            return
         bad = _pointed_at(exc.details, {str(p.contact_id) for p in items})
         refused = [p for p in items if bad is None or str(p.contact_id) in bad]
         async with pool.acquire() as conn:
@@ -304,6 +311,32 @@ async def _patch_contacts(gate: Gate, pool: asyncpg.Pool, policy: Policy, items:
             await contacts.sent(conn, items, delivered=True)
         await _delivered(pool, {i: f"Контакт {p.contact_id}: " + ", ".join(p.said)
                                 for p in items for i in by_contact[p.contact_id]})
+
+
+async def _drop_gone(gate: Gate, pool: asyncpg.Pool, policy: Policy, items: list[contacts.Push],
+                     by_contact: dict[int, list[int]], exc: Invalid) -> bool:
+    """amoCRM refused the PATCH because contacts were deleted meanwhile (:mod:`erp.amocrm.contact_gone`):
+    drop their links, fail their events once with that reason, send the others again; whether it was so."""
+    suspects = contact_gone.suspects(exc, [p.contact_id for p in items])
+    if not suspects:
+        return False
+    try:
+        gone = await contact_gone.confirmed(gate, suspects)
+    except Transient as failure:
+        await _retry(pool, [i for p in items for i in by_contact[p.contact_id]], failure.message, policy, failure)
+        return True
+    if not gone:
+        return False
+    account_id = gate.account.account_id if gate.account else 0
+    for contact_id in sorted(gone):
+        async with pool.acquire() as conn, conn.transaction():
+            await contact_gone.unlink(conn, account_id or 0, contact_id,
+                                      f"Контакт {contact_id} удалён в amoCRM (amoCRM отклонил изменение: {exc.status})")
+        await _fail(pool, by_contact[contact_id], f"Контакт {contact_id} удалён в amoCRM ({exc.status}): связь с"
+                    " клиентом снята, изменение не отправлено", exc.details)
+    await _retry(pool, [i for p in items if p.contact_id not in gone for i in by_contact[p.contact_id]],
+                 "Пакет отклонён из-за контакта, удалённого в amoCRM; отправляется снова", policy, None)
+    return True
 
 
 def _pointed_at(details: Any, ours: set[str]) -> set[str] | None:

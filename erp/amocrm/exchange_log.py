@@ -26,7 +26,8 @@ STATE_TITLES = {"pending": "Ожидает отправки", "in_flight": "От
 KIND_TITLES = {"budget": "Бюджет сделки", "fields": "Поля сделки", "won": "Сделка успешно реализована",
                "note": "Примечание к сделке", "lead_lost": "Сделка не реализована", "lead_deleted": "Сделка удалена",
                "stage_action": "Действие при смене этапа", "contact": "Контакт amoCRM (данные клиента)",
-               "contact_update": "Контакт изменён в amoCRM", "reminder": "Напоминание о приёме"}
+               "contact_update": "Контакт изменён в amoCRM", "contact_delete": "Контакт удалён в amoCRM",
+               "contact_restore": "Контакт восстановлен в amoCRM", "reminder": "Напоминание о приёме"}
 COLUMNS = ("id, direction, kind, lead_id, contact_id, state, attempts, last_error, error_details, result,"
            " document_kind, document_id, payload, created_at, next_attempt_at, delivered_at")
 NEWEST_FIRST = Sort((Key("id", int),), descending=True)

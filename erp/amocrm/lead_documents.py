@@ -5,8 +5,14 @@ A lead's documents are its Requests (``amocrm_lead_id``), its invoices (``amocrm
 invoice based on a Request takes from it) and the «Оказание услуг» based on either. Anything else is
 "not found" to the widget, whatever its id.
 
-An invoice is made for the lead's client (its last Request's, posted first) from services picked in
-the nomenclature, or on the basis of one of the lead's Requests; it is posted and printed in the same
+An invoice is made for the lead's client from services picked in the nomenclature, or on the basis of
+one of the lead's Requests. The client is the lead's last Request's (posted first); a lead with no
+Request takes its main contact's, read from amoCRM and found or created exactly as booking does
+(:func:`erp.amocrm.contacts.lead_contact`, :func:`~erp.amocrm.contacts.linked_client`: one client per
+contact however many invoices and bookings run at once), with the client's organization (else the
+first) and its default bank account. amoCRM failing then refuses the invoice (502
+``amocrm_contact_unavailable``, 503 ``amocrm_busy``) and nothing is written; a lead without a contact
+is a 409 ``lead_client_unknown`` asking to attach one. The invoice is posted and printed in the same
 transaction, so a refusal (an empty invoice, no bank account to print) leaves nothing behind. Every
 PDF kept in the generated documents registry for a lead becomes a note in the lead with its link (a
 trigger of the amoCRM app enqueues it, :func:`erp.amocrm.deliver` writes the link), whichever path
@@ -21,7 +27,8 @@ from typing import Any
 
 import asyncpg
 
-from erp.amocrm import lead_links
+from erp.amocrm import contacts, lead_links
+from erp.amocrm.contacts import Person
 from erp.amocrm.outbox import people_number
 from erp.app.settings import Settings
 from erp.platform import audit
@@ -34,6 +41,7 @@ FORMS = {"requests": "contract", "service-renderings": "act", "invoices": "invoi
 INVOICE_STATUS = {"unpaid": "Не оплачен", "partially_paid": "Оплачен частично", "paid": "Оплачен"}
 MAX_LINES = 50
 MAX_QUANTITY = Decimal(1_000_000)
+REFUSED = "счёт не выставлен"  # what amoCRM failing refused
 
 # The lead's documents, one statement: its Requests, its invoices, and the renderings based on either.
 LEAD_DOCUMENTS = """
@@ -136,19 +144,33 @@ def _lines(data: dict[str, Any]) -> tuple[int | None, list[tuple[int, Decimal]]]
     return request_id, chosen
 
 
-async def _lead_request(conn: asyncpg.Connection, lead_id: int, request_id: int | None) -> asyncpg.Record:
+async def _lead_request(conn: asyncpg.Connection, lead_id: int, request_id: int | None) -> asyncpg.Record | None:
+    """The Request named (404 unless the lead's), else the lead's latest one (posted first), else ``None``."""
     if request_id is not None:
         row = await conn.fetchrow("SELECT id, number, client_id FROM doc_requests WHERE id = $1"
                                   " AND amocrm_lead_id = $2 AND NOT deletion_mark", request_id, lead_id)
         if row is None:
             raise NotFound(f"Заявка с id {request_id} не найдена в этой сделке", code="document_not_found")
         return row
-    row = await conn.fetchrow("SELECT id, number, client_id FROM doc_requests WHERE amocrm_lead_id = $1"
-                              " AND NOT deletion_mark ORDER BY posted DESC, id DESC LIMIT 1", lead_id)
-    if row is None:
-        raise Conflict("У сделки нет заявки, поэтому клиент счёта неизвестен: сначала запишите клиента к врачу",
+    return await conn.fetchrow("SELECT id, number, client_id FROM doc_requests WHERE amocrm_lead_id = $1"
+                               " AND NOT deletion_mark ORDER BY posted DESC, id DESC LIMIT 1", lead_id)
+
+
+async def _contact_header(conn: asyncpg.Connection, engine: Engine, contact: tuple[int, Person] | None
+                          ) -> dict[str, Any]:
+    """The invoice's client (the lead's main contact's, found or created as booking does) and organization
+    (the client's, else the first) with its default bank account, for a lead without a Request."""
+    if contact is None:
+        raise Conflict("Клиент счёта неизвестен: у сделки нет ни записи к врачу, ни контакта. Привяжите к сделке "
+                       "контакт в amoCRM (или запишите клиента к врачу) и выставьте счёт снова",
                        code="lead_client_unknown")
-    return row
+    client_id = await contacts.linked_client(conn, engine, *contact)
+    organization = await conn.fetchval(
+        "SELECT o.id FROM cat_organizations o LEFT JOIN cat_clients c ON c.id = $1 AND c.organization_id = o.id"
+        " WHERE NOT o.deletion_mark ORDER BY c.id IS NULL, o.id LIMIT 1", client_id)
+    account = await conn.fetchval("SELECT id FROM cat_bank_accounts WHERE organization_id = $1 AND NOT deletion_mark"
+                                  " ORDER BY is_default DESC, id LIMIT 1", organization)
+    return {"client_id": client_id, "organization_id": organization, "bank_account_id": account}
 
 
 async def _services(conn: asyncpg.Connection, chosen: list[tuple[int, Decimal]]) -> list[dict[str, Any]]:
@@ -172,10 +194,19 @@ async def create_invoice(conn: asyncpg.Connection, engine: Engine, settings: Set
     kind = engine.registry.documents["invoices"]
     now = dt.datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M:%S")
 
+    contact = None
+    if request_id is None and await _lead_request(conn, lead_id, None) is None:
+        # no Request to take the client from: the lead's main contact, read before the transaction
+        contact = await contacts.lead_contact(conn, settings, lead_id, refused=REFUSED, without_when_paused=False)
+
     async def make():
         async with conn.transaction():
             request = await _lead_request(conn, lead_id, request_id)
-            filled = await engine.fill_based_on(conn, kind, "requests", request["id"])
+            if request is None:  # the lead's client from its contact, with the chosen services
+                lines = await _services(conn, chosen)
+                filled = {**await _contact_header(conn, engine, contact), "lines": lines}
+            else:
+                filled = await engine.fill_based_on(conn, kind, "requests", request["id"])
             if request_id is not None:
                 made = await conn.fetchval("SELECT number FROM doc_invoices WHERE based_on_kind = 'requests'"
                                            " AND based_on_id = $1 AND NOT deletion_mark ORDER BY id LIMIT 1",
@@ -183,7 +214,7 @@ async def create_invoice(conn: asyncpg.Connection, engine: Engine, settings: Set
                 if made is not None:
                     raise Conflict(f"По заявке № {people_number(request['number'])} уже выставлен счёт "
                                    f"№ {people_number(made)}", code="invoice_exists")
-            else:  # the lead's client and the Request's organization, with the chosen services
+            elif request is not None:  # the lead's client and the Request's organization, with the chosen services
                 filled.pop("based_on")
                 filled["lines"] = await _services(conn, chosen)
             doc = await engine.create(conn, kind, {**filled, "date": now, "amocrm_lead_id": lead_id,

@@ -14,10 +14,13 @@ them, or (on any failure) none.
 
 A changed contact that is no client's is ignored; a linked one gives its client the name, phone and
 email amoCRM changed (a replay, or amoCRM echoing our own change, finds nothing changed), and the
-exchange log says what. A contact id that is not a positive bigint is a 422, and nothing is done.
+exchange log says what. A contact deleted in amoCRM (``contacts[delete][N][id]``, ``[type]`` ``contact``)
+keeps its client and loses the link (:mod:`erp.amocrm.contact_gone`), logged once: a replay, or a
+contact no client has, changes nothing. A contact id that is not a positive bigint is a 422, and nothing
+is done.
 
-``erp amocrm webhook register`` subscribes our URL to ``status_lead``, ``delete_lead`` and
-``update_contact``.
+``erp amocrm webhook register`` subscribes our URL to ``status_lead``, ``delete_lead``,
+``update_contact`` and ``delete_contact``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from urllib.parse import parse_qsl
 import asyncpg
 
 from erp.amocrm import connection as connections
-from erp.amocrm import contacts, stage_actions
+from erp.amocrm import contact_gone, contacts, stage_actions
 from erp.amocrm.client import AmoError
 from erp.amocrm.gate import Gate
 from erp.amocrm.oauth import AmoUnavailable, http_url
@@ -44,7 +47,7 @@ from erp.platform.posting import Engine
 
 log = logging.getLogger("erp.amocrm")
 LOST = 143
-SETTINGS = ["status_lead", "delete_lead", "update_contact"]
+SETTINGS = ["status_lead", "delete_lead", "update_contact", "delete_contact"]
 _KEY = re.compile(r"[^\[\]]+")
 _LEAD_ID = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
 MAX_LEAD_ID = 2**63 - 1
@@ -120,13 +123,24 @@ def read_moves(body: bytes, account_id: int | None) -> list[tuple[Any, int, int]
 lead_of = _lead_id
 
 
-def read_contacts(body: bytes, account_id: int | None) -> list[contacts.Person]:
-    """The contacts changed in the body (``contacts[update][N]``; companies, ``type=company``, are left out).
-    Pure; 403 for another account, 422 for a contact id that is not one."""
+def _contact_items(body: bytes, account_id: int | None, event: str) -> list[dict[str, Any]]:
+    """The contacts of ``contacts[event][N]``; companies (``type=company``) are left out."""
     group = _tree(body, account_id).get("contacts")
-    updates = group.get("update") if isinstance(group, dict) else None
-    items = [i for i in updates.values() if isinstance(i, dict)] if isinstance(updates, dict) else []
-    return [contacts.from_webhook(i) for i in items if i.get("type", "contact") == "contact"]
+    found = group.get(event) if isinstance(group, dict) else None
+    items = [i for i in found.values() if isinstance(i, dict)] if isinstance(found, dict) else []
+    return [i for i in items if i.get("type", "contact") == "contact"]
+
+
+def read_contacts(body: bytes, account_id: int | None) -> list[contacts.Person]:
+    """The contacts changed in the body (``contacts[update][N]``). Pure; 403 for another account, 422 for a
+    contact id that is not one."""
+    return [contacts.from_webhook(i) for i in _contact_items(body, account_id, "update")]
+
+
+def read_deleted_contacts(body: bytes, account_id: int | None) -> list[int]:
+    """The contacts deleted in the body (``contacts[delete][N][id]``). Pure; 403 for another account, 422 for
+    a contact id that is not one."""
+    return [contacts.webhook_contact_id(i.get("id")) for i in _contact_items(body, account_id, "delete")]
 
 
 async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, secret: str, body: bytes) -> dict:
@@ -139,22 +153,25 @@ async def receive(conn: asyncpg.Connection, engine: Engine, settings: Settings, 
     lost, deleted = read_events(body, account.account_id)
     moves = read_moves(body, account.account_id)
     people = read_contacts(body, account.account_id)
+    gone = read_deleted_contacts(body, account.account_id)
     events = [(lead_id, "lead_lost", "Сделка закрыта и не реализована (143)") for lead_id in lost]
     events += [(lead_id, "lead_deleted", "Сделка удалена") for lead_id in deleted]
     with audit.acting_as(audit.AMOCRM):
-        results, queued, changed = await retried(  # the whole webhook again
-            lambda: _release_all(conn, engine, events, moves, (account.account_id, people)))
+        results, queued, changed, unlinked = await retried(  # the whole webhook again
+            lambda: _release_all(conn, engine, events, moves, (account.account_id, people, gone)))
     for (lead_id, _, _), result in zip(events, results, strict=True):
         log.info("webhook for lead %s: %s", lead_id, result)
-    return {"released_leads": sorted(set(lost + deleted)), "stage_actions": queued, "contacts": changed}
+    return {"released_leads": sorted(set(lost + deleted)), "stage_actions": queued, "contacts": changed,
+            "contacts_unlinked": unlinked}
 
 
 async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tuple[int, str, str]],
-                       moves: list[tuple[Any, int, int]], people: tuple[int | None, list[contacts.Person]]
-                       ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+                       moves: list[tuple[Any, int, int]],
+                       people: tuple[int | None, list[contacts.Person], list[int]]
+                       ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Release the lost and deleted leads, enqueue the actions of the stages the leads moved to
-    (:mod:`erp.amocrm.stage_actions`) and take the changed contacts into their clients, all in one
-    transaction."""
+    (:mod:`erp.amocrm.stage_actions`), take the changed contacts into their clients and drop the links of
+    the deleted ones, all in one transaction."""
     async with conn.transaction():
         results = [await _release(conn, engine, lead_id, kind, reason) for lead_id, kind, reason in events]
         queued = []
@@ -163,16 +180,19 @@ async def _release_all(conn: asyncpg.Connection, engine: Engine, events: list[tu
                 lead_id = lead_of(item)
                 queued += [{"lead_id": lead_id, "action": e["action"]}
                            for e in await stage_actions.enqueue(conn, lead_id, pipeline_id, status_id)]
-        account_id, persons = people
+        account_id, persons, gone = people
         changed = [c for c in [await _contact(conn, engine, account_id, p) for p in persons] if c is not None]
-        return results, queued, changed
+        unlinked = [u for u in [await contact_gone.unlink(conn, account_id, contact_id,
+                                                          f"Контакт {contact_id} удалён в amoCRM")
+                                for contact_id in gone] if u is not None] if account_id else []
+        return results, queued, changed, unlinked
 
 
 async def _contact(conn: asyncpg.Connection, engine: Engine, account_id: int | None,
                    person: contacts.Person) -> dict[str, Any] | None:
     """Take a contact changed in amoCRM into its client, and log it; ``None`` for a contact no client has."""
     link = await contacts.link_of(conn, account_id or 0, person.contact_id) if account_id else None
-    if link is None:
+    if link is None or link["deleted_at"] is not None:  # a late change of a contact deleted since is no news
         return None
     said = await contacts.apply(conn, engine, link, person)
     result = "Контакт изменён в amoCRM: " + ("; ".join(said) if said else "клиенту менять нечего")
@@ -218,7 +238,8 @@ async def release(conn: asyncpg.Connection, engine: Engine, lead_id: int) -> lis
 
 async def register(conn: asyncpg.Connection, settings: Settings, public_url: str | None = None,
                    transport=None) -> dict[str, Any]:
-    """Subscribe ``{public_url}/api/amocrm/webhook/{secret}`` to lost and deleted leads."""
+    """Subscribe ``{public_url}/api/amocrm/webhook/{secret}`` to lost and deleted leads, changed and deleted
+    contacts (:data:`SETTINGS`)."""
     if public_url:  # checked here: amoCRM's refusal of a bad address would look like its own failure (502)
         public_url = http_url("public_url", public_url)
     gate = await Gate.wait_for(conn, settings, transport=transport)

@@ -89,3 +89,32 @@ async def test_the_update_contact_webhook_uses_amocrms_form_layout(fake: FakeAmo
         assert made.status_code == 201 and fake.contact(12)["name"] == "Борис"
         fired = await control.post("/_fake/fire", json={"event": "contact", "contact_id": 12})
         assert fired.status_code == 200 and fired.json()["deliveries"] == []
+
+
+async def test_a_deleted_contact_leaves_its_leads_and_is_gone_from_the_api(fake: FakeAmo, api: httpx.AsyncClient):
+    fake.add_lead(5)
+    fake.add_contact(11, "Удаляемый", phones=["+7 1"])
+    fake.add_contact(12, "Остаётся", phones=["+7 2"])
+    fake.link_contact(5, 12, is_main=False)
+    fake.link_contact(5, 11, is_main=True)
+    fake.delete_contact(11)
+    assert fake.contact(11) is None
+    lead = (await api.get("/api/v4/leads/5", params={"with": "contacts"})).json()
+    assert [(c["id"], c["is_main"]) for c in lead["_embedded"]["contacts"]] == [(12, False)]
+    missing = await api.get("/api/v4/contacts/11")
+    assert missing.status_code == 204 and missing.content == b"", "amoCRM answers 204 for a contact it has not"
+    r = await api.patch("/api/v4/contacts", json=[{"id": 12, "name": "Изменено"}, {"id": 11, "name": "Поздно"}])
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json() == {"title": "Not Found", "type": "https://httpstatus.es/404", "status": 404,
+                        "detail": "Contact not found"}
+    assert fake.contact(12)["name"] == "Остаётся", "nothing of the batch was applied"
+
+    form = parse_qs(fake.contact_delete_payload(11))
+    assert form == {"contacts[delete][0][id]": ["11"], "contacts[delete][0][type]": ["contact"],
+                    "account[subdomain]": [fake.subdomain], "account[id]": [str(fake.account_id)],
+                    "account[_links][self]": [fake.base_url]}
+    fake.add_contact(11, "Восстановлен")
+    assert (await api.patch("/api/v4/contacts", json=[{"id": 11, "name": "Снова"}])).status_code == 200
+    async with httpx.AsyncClient(base_url=fake.base_url) as control:
+        fired = await control.post("/_fake/fire", json={"event": "contact_delete", "contact_id": 12})
+        assert fired.status_code == 200 and fired.json()["deliveries"] == [] and fake.contact(12) is None

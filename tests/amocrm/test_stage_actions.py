@@ -111,7 +111,8 @@ async def test_a_webhook_makes_the_invoice_once_even_when_it_repeats(client, db,
     assert "leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=5000001" in body.decode()
     answer = await hook(client, db, settings, body)
     assert answer["stage_actions"] == [{"lead_id": LEAD, "action": "invoice"}]
-    assert await hook(client, db, settings, body) == {"released_leads": [], "stage_actions": [], "contacts": []}
+    assert await hook(client, db, settings, body) == {"released_leads": [], "stage_actions": [], "contacts": [],
+                                                      "contacts_unlinked": []}
     [event] = await log(db)
     assert event["state"] == "pending" and event["payload"]["action"] == "invoice"
 

@@ -37,7 +37,7 @@ async def test_a_lost_lead_unposts_its_requests_and_repeats_change_nothing(clien
     result = await webhooks.register(db, settings, "https://erp.clinic.test")
     secret = (await connection.load(db, settings.secret_key)).webhook_secret
     assert fake.webhooks[0]["destination"] == f"https://erp.clinic.test/api/amocrm/webhook/{secret}"
-    assert fake.webhooks[0]["settings"] == ["status_lead", "delete_lead", "update_contact"]
+    assert fake.webhooks[0]["settings"] == ["status_lead", "delete_lead", "update_contact", "delete_contact"]
     assert secret not in result["destination"], "the CLI does not print the secret"
 
     request = await request_for_lead(db, engine, clinic, LEAD, post=True)

@@ -15,10 +15,13 @@ Tests, benchmarks and the demo point the integration's base URL at it instead of
 * The consent page (``GET /oauth?client_id=&state=``) agrees at once and redirects to the redirect URI
   with a fresh code, the ``state`` and ``referer`` (our host), as amoCRM does after the user agrees.
 * Outgoing webhooks: :meth:`FakeAmo.fire_status_change` / :meth:`FakeAmo.fire_delete` /
-  :meth:`FakeAmo.fire_contact_update` POST amoCRM's form-encoded payload to every registered destination.
+  :meth:`FakeAmo.fire_contact_update` / :meth:`FakeAmo.fire_contact_delete` POST amoCRM's form-encoded
+  payload to every registered destination.
 * Contacts (:mod:`erp.amocrm.fake.contacts`): :meth:`FakeAmo.add_contact` and :meth:`FakeAmo.link_contact`
   set them up as a manager would; ``GET /api/v4/contacts/{id}``, ``PATCH /api/v4/contacts`` and
-  ``GET /api/v4/leads/{id}?with=contacts`` read and change them.
+  ``GET /api/v4/leads/{id}?with=contacts`` read and change them. :meth:`FakeAmo.delete_contact` deletes
+  one as a manager would (it leaves its leads; ``GET`` answers 204 as for any unknown contact, and a
+  ``PATCH`` naming it 404), and :meth:`FakeAmo.fire_contact_delete` also sends ``delete_contact``.
 
 Choices where amoCRM leaves room, documented here once:
 
@@ -263,6 +266,7 @@ class FakeAmo:
                 if values:
                     contact.values[field_id] = contact_shapes.typed_values(field_id, values)
             self.api.contacts[contact_id] = contact
+            self.api.deleted_contacts.discard(contact_id)  # a deleted one comes back as if restored
             return contact.to_json(self._origin(), self.account_id)
 
     def edit_contact(self, contact_id: int, *, name: str | None = None, phones: list | None = None,
@@ -279,6 +283,11 @@ class FakeAmo:
                         contact.values.pop(field_id)
             contact.updated_at = int(self._now())
             return contact.to_json(self._origin(), self.account_id)
+
+    def delete_contact(self, contact_id: int) -> None:
+        """Delete a contact as a manager would in amoCRM: it leaves every lead; no webhook is sent."""
+        with self._lock:
+            self.api.delete_contact(contact_id)
 
     def link_contact(self, lead_id: int, contact_id: int, *, is_main: bool = True) -> None:
         """Attach a contact to a lead; a main contact makes the others not main."""
@@ -459,6 +468,18 @@ class FakeAmo:
         with self._lock:
             destinations = self._destinations("update_contact")
         return await self._deliver(destinations, payload, "update_contact", contact_id)
+
+    def contact_delete_payload(self, contact_id: int) -> str:
+        """The ``delete_contact`` webhook body amoCRM sends for a deleted contact."""
+        return contact_shapes.delete_payload(contact_id, self.account_id, self.subdomain, self._origin())
+
+    async def fire_contact_delete(self, contact_id: int) -> list[dict[str, Any]]:
+        """Delete the contact (if the fake has it) and POST the ``delete_contact`` webhook; returns the deliveries."""
+        with self._lock:
+            self.api.delete_contact(contact_id)
+            destinations = self._destinations("delete_contact")
+        return await self._deliver(destinations, self.contact_delete_payload(contact_id), "delete_contact",
+                                   contact_id)
 
     def _destinations(self, setting: str) -> list[str]:
         return [w.destination for w in self.api.webhooks.values() if setting in w.settings]

@@ -72,6 +72,7 @@ class AmoApi:
         self.pipelines: dict[int, Pipeline] = {p.id: p for p in preset_pipelines()}
         self.notes: dict[int, list[Note]] = {}
         self.contacts: dict[int, Contact] = {}
+        self.deleted_contacts: set[int] = set()  # deleted by a manager: a PATCH naming one is a 404
         self.webhooks: dict[str, Webhook] = {}
         self._next_field_id, self._next_enum_id = 1_100_001, 4_000_001
         self._next_note_id, self._next_webhook_id = 70_000_001, 1
@@ -305,13 +306,23 @@ class AmoApi:
             return Response.empty()
         return Response.json(contact.to_json(request.origin, self.account_id))
 
+    def delete_contact(self, contact_id: int) -> None:
+        """Delete the contact and take it out of every lead (the lead's next contact does not become main)."""
+        if self.contacts.pop(contact_id, None) is not None:
+            self.deleted_contacts.add(contact_id)
+        for lead in self.leads.values():
+            lead.contacts = [(c, main) for c, main in lead.contacts if c != contact_id]
+
     def patch_contacts(self, request: Request) -> Response:
-        """Validate every item, then apply all of them or none, as the lead PATCH does."""
+        """Validate every item, then apply all of them or none, as the lead PATCH does; an item naming a
+        contact deleted meanwhile makes the whole request a 404 (nothing applied)."""
         items = request.json()
         if not isinstance(items, list) or not items:
             return Response.problem(400, "Bad Request", "The body must be a non-empty JSON array of contacts")
         if len(items) > TOO_MANY_ENTITIES:
             return too_many_entities()
+        if any(isinstance(i, dict) and i.get("id") in self.deleted_contacts for i in items):
+            return Response.problem(404, "Not Found", "Contact not found")
         updates, failures = [], []
         for index, item in enumerate(items):
             update, failure = contact_shapes.validate(item, index, self.contacts.__contains__)

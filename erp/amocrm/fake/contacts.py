@@ -1,6 +1,6 @@
 """Contacts of the fake amoCRM: amoCRM API v4's shapes for ``GET /api/v4/contacts/{id}``, ``PATCH
-/api/v4/contacts``, the lead's ``_embedded.contacts`` (``?with=contacts``) and the ``update_contact``
-webhook.
+/api/v4/contacts``, the lead's ``_embedded.contacts`` (``?with=contacts``) and the ``update_contact`` and
+``delete_contact`` webhooks.
 
 A contact has a ``name`` (with ``first_name``/``last_name``) and the account's two system
 ``multitext`` fields: «Телефон» (``field_code`` ``PHONE``, enums ``WORK``, ``WORKDD``, ``MOB``, ``FAX``,
@@ -9,7 +9,8 @@ A contact has a ``name`` (with ``first_name``/``last_name``) and the account's t
 "enum_id", "enum_code"}]}``; a PATCH names a field by ``field_id`` or ``field_code``, each value with
 an optional ``enum_code`` or ``enum_id`` (``WORK`` if neither), and ``"values": null`` clears the
 field. The webhook speaks the older layout amoCRM still sends (``contacts[update][0][custom_fields][0]
-[id|name|code]``, ``…[values][0][value|enum]``), the whole contact as it is after the change.
+[id|name|code]``, ``…[values][0][value|enum]``), the whole contact as it is after the change; a deleted
+contact's webhook carries its id and type only (``contacts[delete][0][id]``, ``…[type]=contact``).
 """
 
 from __future__ import annotations
@@ -182,3 +183,10 @@ def update_payload(contact: Contact, account_id: int, subdomain: str, origin: st
                       (f"{here}[values][{j}][enum]", str(ENUMS[field_id][enum]))]
     pairs += [("account[subdomain]", subdomain), ("account[id]", str(account_id)), ("account[_links][self]", origin)]
     return urlencode(pairs)
+
+
+def delete_payload(contact_id: int, account_id: int, subdomain: str, origin: str) -> str:
+    """The ``delete_contact`` webhook body: the contact's id and type, and the account."""
+    return urlencode([("contacts[delete][0][id]", str(contact_id)), ("contacts[delete][0][type]", "contact"),
+                      ("account[subdomain]", subdomain), ("account[id]", str(account_id)),
+                      ("account[_links][self]", origin)])

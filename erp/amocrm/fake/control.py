@@ -19,7 +19,8 @@ are not rate-limited and are not logged. Each mirrors a :class:`erp.amocrm.fake.
 ``POST /_fake/reset_metrics``      ``reset_metrics()``
 ``POST /_fake/fire``               ``{"event": "status", "lead_id", "status_id"?, "pipeline_id"?,
                                    "old_status_id"?}``, ``{"event": "delete", "lead_id"}`` or
-                                   ``{"event": "contact", "contact_id"}`` (``update_contact``)
+                                   ``{"event": "contact", "contact_id"}`` (``update_contact``) or
+                                   ``{"event": "contact_delete", "contact_id"}`` (``delete_contact``)
 =================================  ==============================================================
 """
 
@@ -97,4 +98,6 @@ async def _fire(fake: FakeAmo, body: Any) -> list[dict[str, Any]]:
         return await fake.fire_delete(int(body["lead_id"]))
     if event == "contact":
         return await fake.fire_contact_update(int(body["contact_id"]))
-    raise ValueError("event must be 'status', 'delete' or 'contact'")
+    if event == "contact_delete":
+        return await fake.fire_contact_delete(int(body["contact_id"]))
+    raise ValueError("event must be 'status', 'delete', 'contact' or 'contact_delete'")
