@@ -133,8 +133,9 @@ async def _with_money_account(conn, kind: DocumentKind, filled: dict) -> dict:
 
 async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) -> list[str]:
     """Each shortfall of a posting error (``details["shortfalls"]``: register,
-    dimensions, available, required) as a person reads it:
-    «Основной склад, Шприц 5 мл: доступно 2, требуется 5»."""
+    dimensions, available, required, the moment when short at a past one) as a person reads it:
+    «Основной склад, Шприц 5 мл: доступно 2, требуется 5», «…: на 10.03.2026 12:00 не хватает 3 (доступно 2,
+    требуется 5)»."""
     registry = context.registry(request)
     wanted: dict[str, set[int]] = {}
     for s in shortfalls:
@@ -153,8 +154,15 @@ async def describe_shortage(request: Request, shortfalls: list[dict[str, Any]]) 
                         else shown[f.name]
                         for f in (register.dimensions if register else ())
                         if (f.type == "ref" and f.name not in shown) or f.name in shown)
-        lines.append(_("%(key)s: доступно %(available)s, требуется %(required)s") % {
-            "key": key, "available": i18n.number(s.get("available")), "required": i18n.number(s.get("required"))})
+        amounts = {"key": key, "available": i18n.number(s.get("available")),
+                   "required": i18n.number(s.get("required"))}
+        if s.get("moment"):  # short not now but at a past moment (a back-dated document, a receipt unposted)
+            amounts |= {"moment": i18n.datetime(dt.datetime.fromisoformat(s["moment"])),
+                        "missing": i18n.number(Decimal(s["required"]) - Decimal(s["available"]))}
+            lines.append(_("%(key)s: на %(moment)s не хватает %(missing)s (доступно %(available)s, требуется"
+                           " %(required)s)") % amounts)
+        else:
+            lines.append(_("%(key)s: доступно %(available)s, требуется %(required)s") % amounts)
     return lines
 
 

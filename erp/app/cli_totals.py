@@ -49,10 +49,10 @@ def totals() -> None:
 
 @totals.command("check")
 def check() -> None:
-    """Сверить итоги всех регистров с движениями, правила остатков и нумерацию документов
-    (код выхода 1 при нарушениях)."""
+    """Сверить итоги всех регистров с движениями, правила остатков (сейчас и на каждый момент истории)
+    и нумерацию документов (код выхода 1 при нарушениях)."""
     from erp.app.cli import console, run
-    from erp.platform.totals import check_balance_rules, check_numbers, check_totals
+    from erp.platform.totals import check_balance_history, check_balance_rules, check_numbers, check_totals
 
     ctx = _context()
     url, registers, kinds = ctx.url, all_registers(), all_document_kinds()
@@ -61,6 +61,7 @@ def check() -> None:
     async def work(conn):
         differences = [d for reg in registers for d in await check_totals(conn, reg)]
         breaches = [b for reg in registers for b in await check_balance_rules(conn, reg)]
+        breaches += [b for reg in registers for b in await check_balance_history(conn, reg)]
         numbers = [f for kind in kinds for f in await check_numbers(conn, kind, timezone)]
         return differences, breaches, numbers
 
@@ -72,7 +73,7 @@ def check() -> None:
     if differences:
         _print_differences(differences)
     if breaches:
-        _print_breaches(breaches, {r.name: r for r in registers})
+        _print_breaches(breaches, {r.name: r for r in registers}, ctx.settings.tz)
     if numbers:
         _print_numbers(numbers, {k.name: k for k in kinds})
     sys.exit(1)
@@ -100,7 +101,7 @@ def _print_differences(differences) -> None:
 _TOTALS = {"month": "по месяцам", "day": "по дням"}
 
 
-def _print_breaches(breaches, registers) -> None:
+def _print_breaches(breaches, registers, tz) -> None:
     from erp.app.cli import console
 
     table = Table("регистр", "ключ", "ресурс", "остаток", "нарушение")
@@ -109,6 +110,8 @@ def _print_breaches(breaches, registers) -> None:
         titles = {f.name: f.title or f.name for f in (*register.dimensions, *register.resources)}
         key = ", ".join(f"{titles[k]}={v}" for k, v in b.key.items())
         rule = f"не 0 при нулевом «{titles[b.pair]}» ({b.pair_value})" if b.pair else "отрицательный остаток"
+        if b.moment is not None:  # below zero at a past moment, whatever it is now
+            rule += f" на {b.moment.astimezone(tz):%d.%m.%Y %H:%M}"
         table.add_row(register.title, key, titles[b.resource], str(b.value), rule)
     Console().print(table)
     console.print(f"[bold red]Нарушений правил остатков: {len(breaches)}.[/] Остатки по движениям неверны:"

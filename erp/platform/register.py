@@ -178,6 +178,15 @@ class AccumulationRegister:
         return bool(self.no_negative or self.zero_with)
 
     @property
+    def controlled_in_the_past(self) -> tuple[str, ...]:
+        """The ``no_negative`` resources balance control keeps at or above zero at every moment of the
+        history, not only now: a back-dated expense, an unposted receipt or one moved later must leave
+        no past balance below zero. A resource that is also ``zero_with`` (the cost of stock) is left
+        out: it is taken at the moving average of the *current* balance, so a back-dated write-off's
+        cost is not what the key held at its moment, and its past values say nothing to hold to."""
+        return tuple(r for r in self.no_negative if r not in self.zero_with)
+
+    @property
     def is_balance(self) -> bool:
         return self.kind == "balance"
 

@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 
 from .register import AccumulationRegister, q
-from .shortfalls import Shortfall
+from .shortfalls import BalanceShortage, Shortfall
 
 
 async def _balances(conn: asyncpg.Connection, register: AccumulationRegister,
@@ -57,4 +57,16 @@ async def named(conn: asyncpg.Connection, registry, shortfalls: Sequence[Shortfa
                         if k not in register.covers.values() or Decimal(str(v)) != 0}
         out.append(msgspec.structs.replace(
             s, labels=labels, names=await _names(conn, registry, register, s.dimensions), balances=balances))
+    return out
+
+
+async def renamed(conn: asyncpg.Connection, registry, shortage: BalanceShortage) -> BalanceShortage:
+    """``shortage`` again with its keys named (:func:`named`), keeping what a batch added to it: the
+    prefix of its message (``items[3]: …``, ``документ № …: …``) and its details (``item``, ``document_id``)."""
+    out = BalanceShortage(await named(conn, registry, shortage.shortfalls))
+    plain = BalanceShortage(shortage.shortfalls).message
+    if shortage.message.endswith(plain) and shortage.message != plain:
+        out.message = shortage.message[:-len(plain)] + out.message
+        out.args = (out.message,)
+    out.details = {**shortage.details, **out.details}
     return out

@@ -7,6 +7,7 @@ as JSON; :class:`BalanceShortage` is that refusal as a 409.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -22,9 +23,13 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
 
     ``required`` is what the recorder takes from the key (its expenses less its
     receipts, never below zero; 0 for ``zero_with``); ``available`` is the balance after the write
-    plus ``required``: what the key had without this recorder. ``names`` (the dimensions'
-    presentations), ``labels`` (the fields' titles) and ``balances`` (every resource of the key
-    after the write) are filled when known, for people (see :mod:`.shortfall_names`).
+    plus ``required``: what the key had without this recorder. ``moment``, when set, says the balance
+    is short not now but at that past moment (a back-dated expense, a receipt unposted or moved later
+    under goods spent before a later receipt): the lowest balance after the write from the earliest
+    moment it touches on, and ``required`` what the recorder's movements take up to that moment.
+    ``names`` (the dimensions' presentations), ``labels`` (the fields' titles) and ``balances`` (every
+    resource of the key after the write; at ``moment``, those controlled in the past) are filled when
+    known, for people (see :mod:`.shortfall_names`).
     """
 
     register: str
@@ -34,6 +39,7 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
     required: Decimal
     title: str = ""
     zero_with: str | None = None
+    moment: dt.datetime | None = None
     names: dict[str, str] | None = None
     labels: dict[str, str] | None = None
     balances: dict[str, Decimal] | None = None
@@ -48,13 +54,19 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
         if self.zero_with:
             amounts = (f"остаток {self.available - self.required} при нулевом остатке"
                        f" «{self._label(self.zero_with)}», а должен быть 0")
+        elif self.moment is not None:
+            amounts = f"на {self.moment:%d.%m.%Y %H:%M} не хватает {self.required - self.available}"
+            if self.required > 0:
+                amounts += f" (доступно {self.available}, требуется {self.required})"
         elif self.required > 0:
             amounts = f"доступно {self.available}, требуется {self.required}"
         else:
             amounts = f"остаток станет {self.available - self.required}"
         after = ""
         if self.balances:
-            after = " (после изменения: " + ", ".join(f"{self._label(r)} {v}" for r, v in self.balances.items()) + ")"
+            when = f" на {self.moment:%d.%m.%Y %H:%M}" if self.moment is not None else ""
+            after = (f" (после изменения{when}: "
+                     + ", ".join(f"{self._label(r)} {v}" for r, v in self.balances.items()) + ")")
         return f"{self.title or self.register} ({key}), {self._label(self.resource)}: {amounts}{after}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -62,6 +74,8 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
                "available": str(self.available), "required": str(self.required)}
         if self.zero_with:
             out["zero_with"] = self.zero_with
+        if self.moment is not None:
+            out["moment"] = self.moment.isoformat()
         if self.names:
             out["names"] = self.names
         if self.balances:
@@ -96,5 +110,5 @@ def shortfalls_of(rows: Iterable[Mapping[str, Any]], titles: Mapping[str, str]) 
     return [Shortfall(register=row["register"], dimensions=msgspec.json.decode(row["dims"]),
                       resource=row["resource"], available=row["balance"] + row["required"],
                       required=row["required"], title=titles[row["register"]], zero_with=row.get("zero_with"),
-                      balances=row.get("after"))
+                      moment=row.get("moment"), balances=row.get("after"))
             for row in rows if row["register"] is not None]

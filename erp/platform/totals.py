@@ -8,11 +8,13 @@ recomputes them in one transaction (1C's "пересчёт итогов"), holdi
 postings to the register meanwhile. :func:`check_balance_rules` and
 :func:`check_numbers` find what the totals cannot show: balances breaking
 their register's balance control, and document numbers given twice in a
-series or kept from another year's.
+series or kept from another year's; :func:`check_balance_history`, balances
+that were below zero at a past moment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -140,6 +142,7 @@ class Breach(msgspec.Struct, frozen=True, kw_only=True):
     value: Decimal
     pair: str | None = None
     pair_value: Decimal | None = None
+    moment: dt.datetime | None = None  # the balance was ``value`` at this past moment
 
 
 async def check_balance_rules(conn: asyncpg.Connection, register: AccumulationRegister) -> list[Breach]:
@@ -161,6 +164,28 @@ FROM ({balances}) AS b CROSS JOIN LATERAL (VALUES {", ".join(rules)}) AS x(resou
 WHERE x.broken ORDER BY {dims}, x.resource"""
     return [Breach(register=register.name, key={d: row[d] for d in register.dimension_names},
                    resource=row["resource"], value=row["value"], pair=row["pair"], pair_value=row["pair_value"])
+            for row in await conn.fetch(sql)]
+
+
+async def check_balance_history(conn: asyncpg.Connection, register: AccumulationRegister) -> list[Breach]:
+    """Every key of ``register`` whose resource controlled in the past
+    (:attr:`~erp.platform.register.AccumulationRegister.controlled_in_the_past`) was below zero at some
+    moment of its history: the lowest balance and its earliest moment, recomputed from the movements
+    (each key's running total after each moment at which it has movements; one query)."""
+    past = register.controlled_in_the_past
+    if not past:
+        return []
+    dims = ", ".join(q(d) for d in register.dimension_names)
+    running = ", ".join(f"sum(sum(record_type * {q(r)})) OVER (PARTITION BY {dims} ORDER BY period) AS {q(r)}"
+                        for r in past)
+    values = ", ".join(f"('{r}', h.{q(r)})" for r in past)
+    keys = ", ".join(f"h.{q(d)}" for d in register.dimension_names)
+    sql = f"""SELECT DISTINCT ON ({keys}, x.resource) {keys}, x.resource, x.value, h.period
+FROM (SELECT {dims}, period, {running} FROM {register.movements_table} GROUP BY {dims}, period) AS h
+CROSS JOIN LATERAL (VALUES {values}) AS x(resource, value)
+WHERE x.value < 0 ORDER BY {keys}, x.resource, x.value, h.period"""
+    return [Breach(register=register.name, key={d: row[d] for d in register.dimension_names},
+                   resource=row["resource"], value=row["value"], moment=row["period"])
             for row in await conn.fetch(sql)]
 
 

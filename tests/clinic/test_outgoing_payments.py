@@ -256,8 +256,11 @@ async def test_a_transfer_moves_money_between_own_accounts(api, clinic, db):
     assert error["code"] == "money_account_required"
     assert await counts(db) == before
 
-    # the bank spends what came in; the transfer cannot be unposted from under it
-    await api.create("outgoing-payments", outgoing(clinic, "550.00", "bank"), post=True)
+    # the bank spends what came in (after it came: at 10:00, before the 11:00 transfer, the bank was empty);
+    # the transfer cannot be unposted from under it
+    early = await api.create("outgoing-payments", outgoing(clinic, "550.00", "bank"), status=409, post=True)
+    assert early["details"]["shortfalls"][0]["moment"] == "2021-12-24T10:00:00+03:00"
+    await api.create("outgoing-payments", outgoing(clinic, "550.00", "bank", date="2021-12-24T12:00:00"), post=True)
     error = await api.post(f"/api/documents/money-transfers/{handed['id']}/unpost", status=409)
     assert error["code"] == "balance_shortage"
     back = await api.create("money-transfers", transfer(clinic, "50.00", "bank", "cash"), post=True)

@@ -1,7 +1,8 @@
 """Issue 15 points 2 and 3 as a property: over random sequences of payments into a cash desk or a bank
-account, outgoing payments from either, transfers between them, edits that re-post any of them, unposts
-and posts again, no money account of the register «Денежные средства» is ever left negative; whatever is
-refused is a 409 (a Conflict) and writes nothing, and the totals still equal the movements."""
+account, outgoing payments from either, transfers between them (each on a random day, so many are
+back-dated), edits that re-post any of them, dates moved back or forth, unposts and posts again, no money
+account of the register «Денежные средства» is ever left negative, now or at any moment of its history;
+whatever is refused is a 409 (a Conflict) and writes nothing, and the totals still equal the movements."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from erp.platform import catalog_service as svc
 from erp.platform.db import connect
 from erp.platform.errors import Conflict
 from erp.platform.posting import Engine
-from erp.platform.totals import check_balance_rules, check_totals
+from erp.platform.totals import check_balance_history, check_balance_rules, check_totals
 from erp.registers.money import money
 from tests.conftest import SECRET
+from tests.ledger.history import negative_moments
 
 amounts = st.sampled_from(["0.01", "10.00", "33.33", "100.00", "250.50"])
 accounts = st.sampled_from(["cash", "bank"])
@@ -28,6 +30,7 @@ steps = st.one_of(
     st.tuples(st.just("out"), accounts, amounts, days),
     st.tuples(st.just("transfer"), accounts, amounts, days),
     st.tuples(st.just("edit"), st.integers(0, 5), amounts),
+    st.tuples(st.just("move"), st.integers(0, 5), days),
     st.tuples(st.just("unpost"), st.integers(0, 5)),
     st.tuples(st.just("post"), st.integers(0, 5)),
 )
@@ -87,6 +90,10 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
                     data = {**data, "amount": step[2]}
                     await engine.update(conn, kinds[kind], doc_id, data)
                     written[index] = (kind, doc_id, data)
+                elif step[0] == "move":  # the same document dated another day, at its own hour
+                    data = {**data, "date": f"2024-03-{step[2]:02d}{data['date'][10:]}"}
+                    await engine.update(conn, kinds[kind], doc_id, data)
+                    written[index] = (kind, doc_id, data)
                 elif step[0] == "unpost":
                     await engine.unpost(conn, kinds[kind], doc_id)
                 else:
@@ -97,8 +104,11 @@ async def play(engine: Engine, clinic: Clinic, history: list[tuple]) -> None:
             assert await conn.fetchval(f"SELECT count(*) FROM {money.movements_table}") == before, step
         negative = [tuple(r) for r in await conn.fetch(NEGATIVE)]
         assert negative == [], (step, negative)
+        past = await negative_moments(conn, money)  # the running balance after every moment of every account
+        assert past == [], (step, past)
     assert await check_totals(conn, money) == []
     assert await check_balance_rules(conn, money) == []
+    assert await check_balance_history(conn, money) == []
 
 
 def test_random_histories_never_leave_a_desk_or_account_negative(postgres, tmp_path):
@@ -125,6 +135,12 @@ def test_random_histories_never_leave_a_desk_or_account_negative(postgres, tmp_p
                   ("edit", 0, "10.00")])
         @example([("pay", "cash", "33.33", 1), ("out", "cash", "33.33", 2), ("unpost", 1), ("unpost", 0),
                   ("post", 1), ("post", 0), ("post", 1)])
+        # money paid out before it came (back-dated), the payment under a payout moved past it or unposted while
+        # a later payment covers today's balance, a transfer moved before the money it sends
+        @example([("pay", "cash", "100.00", 10), ("out", "cash", "33.33", 5), ("out", "cash", "33.33", 12),
+                  ("pay", "cash", "100.00", 20), ("move", 0, 15), ("unpost", 0), ("move", 0, 3)])
+        @example([("pay", "bank", "100.00", 10), ("transfer", "bank", "100.00", 11), ("pay", "bank", "250.50", 20),
+                  ("move", 1, 9), ("move", 0, 12), ("edit", 1, "10.00"), ("move", 0, 12)])
         def histories(history):
             loop.run_until_complete(play(engine, clinic, history))
 

@@ -16,7 +16,7 @@ from erp.app.settings import Settings
 from erp.configuration import registry
 from erp.platform.db import connect
 from erp.platform.posting import Engine
-from erp.platform.totals import check_balance_rules, check_numbers, check_totals, rebuild_totals
+from erp.platform.totals import check_balance_history, check_balance_rules, check_numbers, check_totals, rebuild_totals
 from erp.registers.stock import stock
 from tests.conftest import SECRET
 from tests.ledger.test_stock_property import Clinic
@@ -103,6 +103,19 @@ def test_erp_totals_check_finds_duplicate_numbers_and_broken_stock(postgres, tmp
         assert "отрицательный остаток" in broken.stdout and "-5.00" in broken.stdout
         assert "не 0 при нулевом «Количество»" in broken.stdout and "20.00" in broken.stdout
         assert "Нарушений правил остатков: 2" in broken.stderr
+
+        # cotton wool sold by SQL on 01.12.2025, before its only receipt (15.01.2026): 1 left now, −1 back then
+        wool = made["items"][2]
+        asyncio.run(sql(url, f"UPDATE reg_stock_movements SET cost = 20 WHERE nomenclature_id = {bint}",
+                        f"UPDATE reg_stock_movements SET quantity = 2 WHERE nomenclature_id = {syringe}",
+                        "INSERT INTO reg_stock_movements (recorder_kind, recorder_id, line_no, period, record_type,"
+                        " warehouse_id, nomenclature_id, quantity, cost) SELECT 'x', 1, 1, '2025-12-01 12:00+03',"
+                        " -1, warehouse_id, nomenclature_id, 1, 10 FROM reg_stock_movements"
+                        f" WHERE nomenclature_id = {wool}"))
+        past = check(runner)
+        assert past.exit_code == 1, past.output
+        assert "отрицательный остаток на 01.12.2025 12:00" in past.stdout and "-1.000" in past.stdout
+        assert "Нарушений правил остатков: 1" in past.stderr
     finally:
         asyncio.run(postgres.drop_database(name))
 
@@ -131,3 +144,11 @@ async def test_the_checks_name_each_fault(db):
     breaches = await check_balance_rules(db, stock)
     assert [(b.key["nomenclature_id"], b.resource, b.value, b.pair) for b in breaches] == [
         (1, "cost", 7, "quantity"), (2, "cost", -3, None)]
+    assert await check_balance_history(db, stock) == []
+    # item 2 taken out on the day before it came: 1 now, −2 that day
+    await db.execute("INSERT INTO reg_stock_movements (recorder_kind, recorder_id, line_no, period, record_type,"
+                     " warehouse_id, nomenclature_id, quantity, cost) VALUES"
+                     " ('y', 1, 1, now() - interval '1 day', -1, 1, 2, 2, 0), ('y', 1, 2, now(), 1, 1, 2, 2, 0)")
+    [past] = await check_balance_history(db, stock)
+    assert (past.key["nomenclature_id"], past.resource, past.value, past.moment is not None) == (2, "quantity", -2,
+                                                                                                True)

@@ -57,6 +57,24 @@ async def test_a_stock_shortage_shows_its_full_list_in_names(browser, api, clini
     assert await db.fetchval("SELECT count(*) FROM doc_service_renderings") == 0
 
 
+async def test_a_back_dated_sale_short_at_a_past_moment_shows_the_moment(browser, api, clinic, db):
+    for day, quantity in (("2030-01-09", "2"), ("2030-01-20", "10")):
+        await api.create("goods-receipts", {"date": f"{day}T09:00:00", "supplier_id": clinic.supplier,
+                                            "warehouse_id": clinic.warehouse, "lines": [
+                                                {"nomenclature_id": clinic.goods, "quantity": quantity,
+                                                 "price": "25"}]}, post=True)
+    # 12 are in stock now, but on 10.01 there were only the 2 received on 09.01
+    form = {"date": "2030-01-10T10:00", "organization_id": clinic.org, "client_id": clinic.client,
+            "doctor_id": clinic.efimova, "warehouse_id": clinic.warehouse, "comment": "",
+            "lines-0-nomenclature_id": clinic.goods, "lines-0-quantity": "5", "lines-0-price": "25",
+            "lines-0-discount_percent": "", "lines-0-discount_amount": "", "lines-0-note": "", "action": "post"}
+    r = await browser.post("/documents/service-renderings/new", form, status=409)
+    assert "Документ не проведён: недостаточно остатков" in r.text
+    assert re.search(r"Основной склад, Шприц 5 мл: на 10\.01\.2030 10:00 не хватает 3 \(доступно 2, требуется 5\)",
+                     r.text)
+    assert await db.fetchval("SELECT count(*) FROM doc_service_renderings") == 0
+
+
 async def test_service_rendering_based_on_a_request_then_movements_and_structure(browser, api, clinic):
     await schedule_month(api, clinic)
     request = await api.create("requests", {"client_id": clinic.client, "doctor_id": clinic.efimova,

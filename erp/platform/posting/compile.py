@@ -9,7 +9,8 @@ CTEs:
   added to the month totals, the day totals (balance registers) and the current
   balances in key order (concurrent
   postings lock shared keys in one order), and balance control over what the
-  balance upserts returned ("write, then check", on rows locked to commit);
+  balance upserts returned ("write, then check", on rows locked to commit), now
+  and at every moment from the earliest one the change touches (:mod:`.control`);
 * for each information register, the recorder's set replaced;
 * the document's number: the series' next value (``new``), kept, or moved into
   another series, the old one giving it back (``move``, refused by
@@ -33,12 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-import msgspec
-
 from ..register import AccumulationRegister
+from .control import SHORTFALLS, check_ctes, history_keys, short_sql
+from .control import decode_shortfalls as decode_shortfalls  # the engine reads a refusal with it
 from .plan import Computed, PostingPlan, Row
 from .sqlnames import Params, ident, idents, literal
 
@@ -61,24 +61,6 @@ def _arrays(reg: AccumulationRegister) -> list[tuple[str, str]]:
     fields = (*reg.dimensions, *reg.resources, *reg.attributes)
     return [("line_no", "integer"), ("period", "timestamptz"), ("record_type", "smallint"),
             *((f.name, f.sql_type) for f in fields)]
-
-
-def _watched(reg: AccumulationRegister, change: Mapping[str, str]) -> str:
-    """When a key's change (``change[resource]``, SQL) must be checked: a ``no_negative`` resource
-    decreased, a ``zero_with`` resource changed at all or its pair decreased."""
-    parts = [f"{change[r]} < 0" for r in reg.no_negative]
-    parts += [f"{change[held]} > 0" for held in reg.covers.values()]
-    for resource, pair in reg.zero_with.items():
-        parts += [f"{change[resource]} <> 0", f"{change[pair]} < 0"]
-    return " OR ".join(dict.fromkeys(parts))
-
-
-def _controlled(reg: AccumulationRegister) -> list[str]:
-    return list(dict.fromkeys([*reg.no_negative, *reg.zero_with]))
-
-
-def _join(reg: AccumulationRegister, left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{ident(d)} = {right}.{ident(d)}" for d in reg.dimension_names)
 
 
 def register_ctes(reg: AccumulationRegister, tag: str, p: Params, fresh: bool) -> tuple[list[str], list[str], str]:
@@ -134,50 +116,22 @@ def register_ctes(reg: AccumulationRegister, tag: str, p: Params, fresh: bool) -
     short = ""
     if reg.is_balance:
         change = {r: f"sum({receipt[r]} - {expense[r]})" for r in reg.resource_names}
+        changed = " OR ".join(f"{change[r]} <> 0" for r in reg.resource_names)
+        if reg.controlled_in_the_past:
+            ctes += history_keys(reg, tag, fresh)
+            # a key whose past the change lowers is written (locked) even when its balance stays
+            changed += f" OR ({dims}) IN (SELECT {dims} FROM hist{tag})"
         ctes.append(
             f"balance_up{tag} AS (INSERT INTO {balance} AS t ({dims}, {', '.join(res)})"
             f" SELECT {dims}, {', '.join(f'{change[r]} AS {ident(r)}' for r in reg.resource_names)}"
-            f" FROM delta{tag} GROUP BY {dims} HAVING {' OR '.join(f'{change[r]} <> 0' for r in reg.resource_names)}"
+            f" FROM delta{tag} GROUP BY {dims} HAVING {changed}"
             f" ORDER BY {dims} ON CONFLICT ({dims}) DO UPDATE SET"
             f" {', '.join(f'{r} = t.{r} + EXCLUDED.{r}' for r in res)} RETURNING {dims}, {', '.join(res)})")
         counted.insert(0, f"balance_up{tag}")
         if reg.controlled:
-            short = _short_sql(reg, tag, change)
+            ctes += check_ctes(reg, tag, change, fresh)
+            short = short_sql(reg, tag)
     return ctes, counted, short
-
-
-def _short_sql(reg: AccumulationRegister, tag: str, change: Mapping[str, str]) -> str:
-    """The keys the write moved against a rule whose balance (as its upsert left it) breaks it:
-    ``(register, dims, resource, balance, required, zero_with)``; ``required`` is what the recorder
-    takes from the key (its expenses less its receipts, never below zero)."""
-    dims = idents(reg.dimension_names)
-    takes = ", ".join([f"sum(-record_type * {ident(r)}) AS {ident(r)}" for r in _controlled(reg)]
-                      + [f"sum(record_type * {ident(h)}) AS {ident(h + '_held')}" for h in reg.covers.values()])
-    pairs = ", ".join(f"{literal(d)}, b.{ident(d)}" for d in reg.dimension_names)
-    after = ", ".join(f"{literal(r)}, b.{ident(r)}::text" for r in reg.resource_names)
-
-    def left(r: str) -> tuple[str, str]:
-        # What a no_negative resource has left, and what the recorder takes of it (a resource that covers
-        # another: less what is held, and taken also by what the recorder holds more of).
-        if r not in reg.covers:
-            return f"b.{ident(r)}", f"coalesce(own.{ident(r)}, 0)"
-        held = reg.covers[r]
-        return (f"b.{ident(r)} - b.{ident(held)}",
-                f"coalesce(own.{ident(r)}, 0) + coalesce(own.{ident(held + '_held')}, 0)")
-    rows = [f"({literal(r)}, {left(r)[0]}, greatest({left(r)[1]}, 0), NULL::text, false)"
-            for r in reg.no_negative]
-    # A resource that must not be negative either is named once: as negative, or as left behind.
-    rows += [f"({literal(r)}, b.{ident(r)}, 0::numeric, {literal(pair)}::text,"
-             f" b.{ident(pair)} = 0 AND b.{ident(r)} {'>' if r in reg.no_negative else '<>'} 0)"
-             for r, pair in reg.zero_with.items()]
-    return (f"SELECT {literal(reg.name)}::text AS register, json_build_object({pairs})::text AS dims,"
-            f" x.resource::text AS resource, x.balance, x.required, x.zero_with,"
-            f" json_build_object({after})::text AS after FROM balance_up{tag} AS b"
-            f" JOIN (SELECT {dims} FROM delta{tag} GROUP BY {dims} HAVING {_watched(reg, change)}) AS k"
-            f" ON {_join(reg, 'k', 'b')}"
-            f" LEFT JOIN (SELECT {dims}, {takes} FROM new{tag} GROUP BY {dims}) AS own ON {_join(reg, 'own', 'b')}"
-            f" CROSS JOIN LATERAL (VALUES {', '.join(rows)}) AS x(resource, balance, required, zero_with, misplaced)"
-            " WHERE (x.zero_with IS NULL AND x.balance < 0) OR x.misplaced")
 
 
 # -- the statement ------------------------------------------------------------------------------
@@ -404,17 +358,3 @@ def values(registry, plan: PostingPlan) -> dict[str, Any]:
 
 
 # Balance control's verdict in the select list: refuses the statement when ``short`` has rows.
-SHORTFALLS = ("erp_balance_shortage((SELECT json_agg(json_build_array(s.register, s.dims, s.resource,"
-              " s.balance::text, s.required::text, s.zero_with, s.after) ORDER BY s.register, s.dims, s.resource)"
-              " FROM short AS s))")
-
-
-def decode_shortfalls(detail: str) -> list[dict[str, Any]]:
-    """The refusal's shortfalls: the balance (after the write) and what the recorder takes as Decimal,
-    every resource of the key after the write as ``after``."""
-    fields = ("register", "dims", "resource", "balance", "required", "zero_with", "after")
-    rows = [dict(zip(fields, s, strict=True)) for s in msgspec.json.decode(detail)]
-    for row in rows:
-        row["balance"], row["required"] = Decimal(row["balance"]), Decimal(row["required"])
-        row["after"] = {r: Decimal(v) for r, v in msgspec.json.decode(row["after"]).items()}
-    return rows

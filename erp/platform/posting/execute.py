@@ -34,7 +34,7 @@ from ..document_input import parse_document
 from ..errors import Conflict, ErpError, NotFound, ValidationError
 from ..fields import FieldError
 from ..refs import found_sql, found_values, raise_bad_refs, refs_of
-from ..shortfall_names import named
+from ..shortfall_names import named, renamed
 from ..shortfalls import SHORTAGE, BalanceShortage, shortfalls_of
 from . import batch
 from .build import build, combined
@@ -145,7 +145,7 @@ class Engine:
             async with conn.transaction():
                 [doc] = await self._create(conn, kind, [data], post=post, author_id=author_id)
         except _Short as short:
-            raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
+            raise await renamed(conn, self.registry, short) from None
         return doc
 
     async def create_many(self, conn: asyncpg.Connection, kind: DocumentKind, items: Sequence[Mapping[str, Any]], *,
@@ -161,7 +161,7 @@ class Engine:
                 async with conn.transaction():
                     return await self._create(conn, kind, items, post=post, author_id=author_id)
             except _Short as short:
-                raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
+                raise await renamed(conn, self.registry, short) from None
 
         return await retried(run)
 
@@ -257,7 +257,7 @@ class Engine:
             try:
                 return await run()
             except _Short as short:
-                raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
+                raise await renamed(conn, self.registry, short) from None
 
         return await run() if conn.is_in_transaction() else await retried(named_run)
 
@@ -342,7 +342,7 @@ class Engine:
                 plan = await self._write_existing(conn, kind, operation, old, new, lock)
                 number = await self._run(conn, kind, plan)
         except _Short as short:
-            raise BalanceShortage(await named(conn, self.registry, short.shortfalls)) from None
+            raise await renamed(conn, self.registry, short) from None
         if plan.lines is not None:
             new = dataclasses.replace(new, lines=plan.lines.rows)
         moved = plan.numbering.mode == "move"
