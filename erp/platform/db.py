@@ -18,7 +18,18 @@ from .errors import DatabaseUnavailable
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+# Deadlocks and serialization failures, and a cached statement whose result type a schema change
+# (a migration run by another process) changed: asyncpg then drops the statement cache of the
+# connection's whole pool, so the next try prepares the statement anew. Each rolls back the
+# transaction it happened in, which is why the whole transaction runs again.
+RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError, asyncpg.InvalidCachedStatementError)
+# asyncpg keeps a connection's statements prepared (the last 100, each for at most 5 minutes), but by
+# default only those up to 15 KiB long. The posting engine's write statement (data-modifying CTEs for
+# every register, the document and its subscribers' rows: ≈20 KiB for a ServiceRendering) was then
+# parsed, described and planned again for every posting: one more round trip, and 8 ms of server CPU
+# for the write instead of 3 (bench/NOTES.md item 24). Its text depends on the plan's shape only, so
+# few such statements exist; every statement the application sends above 15 KiB is one of them.
+STATEMENT_CACHE_LIMIT = 256 * 1024
 CONNECTION_ERRORS = (
     OSError,
     asyncpg.CannotConnectNowError,
@@ -135,6 +146,7 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asy
         return await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_init_connection, connect=_pool_connect,
             connection_class=Connection, command_timeout=60, timeout=10,
+            max_cacheable_statement_size=STATEMENT_CACHE_LIMIT,
         )
     except (DatabaseUnavailable, *CONNECTION_ERRORS) as exc:
         cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) and exc.__cause__ else exc
@@ -143,7 +155,7 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asy
 
 async def connect(url: str) -> asyncpg.Connection:
     try:
-        conn = await asyncpg.connect(url, timeout=10)
+        conn = await asyncpg.connect(url, timeout=10, max_cacheable_statement_size=STATEMENT_CACHE_LIMIT)
     except CONNECTION_ERRORS as exc:
         raise DatabaseUnavailable(unreachable_message(url, exc)) from exc
     await _init_connection(conn)
