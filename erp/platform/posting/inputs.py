@@ -519,16 +519,52 @@ class _Query(msgspec.Struct, frozen=True):
 _CACHE: dict[tuple, _Query] = {}
 
 
+class _RunTime(Params):
+    """The parameters of ``plain`` (the same numbers), each given to the planner as a run-time value,
+    ``(SELECT $n)``: its estimates then do not depend on the value, as a generic plan's do not."""
+
+    def __init__(self, plain: Params) -> None:
+        super().__init__()
+        self._plain = plain
+
+    def __call__(self, name: str, sql_type: str | None = None) -> str:
+        value = f"(SELECT {self._plain(name, sql_type)})"
+        # ``= ANY((SELECT …))`` would compare with the subquery's rows: the cast makes it an array
+        return f"{value}::{sql_type}" if sql_type and sql_type.endswith("[]") else value
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._plain.names
+
+
+def _by_key(need: Need) -> bool:
+    """A need that finds rows by their ids or keys only (no moment, no other column's value), whose
+    plan is the same whatever the values: see :func:`_build`."""
+    if isinstance(need, Balances):  # PartBalances too
+        return need.at is None
+    return isinstance(need, (Lookup, Many, Predefined, Parts))
+
+
 def _build(registry, needs: Iterable[Need], recorder: bool,
            head: Callable[[Params], Mapping[str, str]] | None) -> _Query:
-    p = Params()
-    columns = [f"{sql} AS {ident(alias)}" for alias, sql in (head(p) if head else {}).items()]
+    """The read query. PostgreSQL plans a prepared statement anew for every call (a custom plan) while
+    that looks cheaper than its generic plan, and a custom plan sees the values: ``id = ANY($1)`` with
+    the actual ids, the actual number of keys in ``unnest($2, $3)``. So the engine's own columns and the
+    needs that go by ids and keys take their values at run time (:class:`_RunTime`), the custom plan
+    costs what the generic one does, and the generic plan is kept after the first five calls (a
+    ServiceRendering's read: 1.38 → 0.75 ms of server CPU, bench/NOTES.md item 24). Needs whose plan
+    may depend on a value (a moment, a filter on another column) keep plain parameters, and PostgreSQL's
+    own choice."""
+    plain = Params()
+    by_key = _RunTime(plain)
+    columns = [f"{sql} AS {ident(alias)}" for alias, sql in (head(by_key) if head else {}).items()]
     aliases = []
     for i, need in enumerate(needs):
         key = f"n{i}"
+        p = by_key if _by_key(need) else plain
         columns.append(f"{expression(registry, key, need, p, ('', 0) if recorder else None)} AS {key}")
         aliases.append(key)
-    return _Query(("SELECT " + ", ".join(columns)) if columns else "", p.names, tuple(aliases))
+    return _Query(("SELECT " + ", ".join(columns)) if columns else "", plain.names, tuple(aliases))
 
 
 def select(registry, needs: Mapping[str, Need], recorder: tuple[str, int] | None,
