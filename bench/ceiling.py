@@ -2,13 +2,12 @@
 
 One statement per document, written by hand: it takes the next number
 (the same gapless counter row), inserts the header and the lines, the
-movements of the three registers and upserts their month totals, day totals
-(the balance registers) and current balances in key order, exactly the rows the posting engine writes for a
-ServiceRendering. There is no reading at all (no reference check, no period
-lock, no moving-average cost: the cost is the item's price), no Python
-between statements and one round trip, committed on its own. Run with the
-same concurrency as the engine, its rate is the ceiling the engine's rate
-is divided by.
+movements of the four registers (sales, stock, settlements, returnable sales) and upserts their month totals,
+day totals (the balance registers) and current balances in key order, exactly the register rows the posting
+engine writes for a ServiceRendering (not the subscribers' rows: the audit log's, the amoCRM outbox's).
+There is no reading at all (no reference check, no period lock, no moving-average cost: the cost is the
+item's price), no Python between statements and one round trip, committed on its own. Run with the same
+concurrency as the engine, its rate is the ceiling the engine's rate is divided by.
 """
 
 from __future__ import annotations
@@ -102,6 +101,43 @@ WITH num AS (
 ), settlements_balance AS (
     INSERT INTO reg_settlements_balance AS t (organization_id, client_id, amount) VALUES ($4, $5, $8)
     ON CONFLICT (organization_id, client_id) DO UPDATE SET amount = t.amount + EXCLUDED.amount
+), r AS (
+    SELECT doc.id AS rendering_id, l.line_no, l.nomenclature_id, l.quantity, l.amount, l.vat,
+           CASE WHEN l.goods THEN l.cost ELSE 0 END AS cost
+    FROM doc, l
+), returnable AS (
+    INSERT INTO reg_returnable_sales_movements (recorder_kind, recorder_id, line_no, period, record_type,
+                                                service_rendering_id, nomenclature_id, quantity, amount, vat, cost)
+    SELECT 'service-renderings', rendering_id, line_no, $3, 1, rendering_id, nomenclature_id, quantity, amount, vat,
+           cost
+    FROM r
+), returnable_month AS (
+    INSERT INTO reg_returnable_sales_month AS t (month, service_rendering_id, nomenclature_id, quantity_receipt,
+                                                 quantity_expense, amount_receipt, amount_expense, vat_receipt,
+                                                 vat_expense, cost_receipt, cost_expense)
+    SELECT $16, rendering_id, nomenclature_id, sum(quantity), 0, sum(amount), 0, sum(vat), 0, sum(cost), 0 FROM r
+    GROUP BY rendering_id, nomenclature_id ORDER BY rendering_id, nomenclature_id
+    ON CONFLICT (month, service_rendering_id, nomenclature_id) DO UPDATE
+    SET quantity_receipt = t.quantity_receipt + EXCLUDED.quantity_receipt,
+        amount_receipt = t.amount_receipt + EXCLUDED.amount_receipt,
+        vat_receipt = t.vat_receipt + EXCLUDED.vat_receipt, cost_receipt = t.cost_receipt + EXCLUDED.cost_receipt
+), returnable_day AS (
+    INSERT INTO reg_returnable_sales_day AS t (day, service_rendering_id, nomenclature_id, quantity_receipt,
+                                               quantity_expense, amount_receipt, amount_expense, vat_receipt,
+                                               vat_expense, cost_receipt, cost_expense)
+    SELECT $17, rendering_id, nomenclature_id, sum(quantity), 0, sum(amount), 0, sum(vat), 0, sum(cost), 0 FROM r
+    GROUP BY rendering_id, nomenclature_id ORDER BY rendering_id, nomenclature_id
+    ON CONFLICT (day, service_rendering_id, nomenclature_id) DO UPDATE
+    SET quantity_receipt = t.quantity_receipt + EXCLUDED.quantity_receipt,
+        amount_receipt = t.amount_receipt + EXCLUDED.amount_receipt,
+        vat_receipt = t.vat_receipt + EXCLUDED.vat_receipt, cost_receipt = t.cost_receipt + EXCLUDED.cost_receipt
+), returnable_balance AS (
+    INSERT INTO reg_returnable_sales_balance AS t (service_rendering_id, nomenclature_id, quantity, amount, vat, cost)
+    SELECT rendering_id, nomenclature_id, sum(quantity), sum(amount), sum(vat), sum(cost) FROM r
+    GROUP BY rendering_id, nomenclature_id ORDER BY rendering_id, nomenclature_id
+    ON CONFLICT (service_rendering_id, nomenclature_id) DO UPDATE
+    SET quantity = t.quantity + EXCLUDED.quantity, amount = t.amount + EXCLUDED.amount, vat = t.vat + EXCLUDED.vat,
+        cost = t.cost + EXCLUDED.cost
 )
 SELECT id FROM doc
 """
