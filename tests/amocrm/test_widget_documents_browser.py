@@ -16,6 +16,10 @@ from tests.amocrm.test_stage_actions import mailbox, printable, smtp  # noqa: F4
 from tests.amocrm.test_widget_browser import ARGS, CHROMIUM, LEAD, _card
 from tests.amocrm.test_widget_documents import consultation
 
+# Creating and emailing the invoice is real server work (posting, PDF, SMTP): on a loaded 2-core CI machine it
+# took longer than Playwright's default 5 s, while the page showed «Отправка…».
+SERVER_WAIT = 30_000
+
 pytestmark = pytest.mark.e2e
 playwright = pytest.importorskip("playwright.async_api")
 
@@ -66,7 +70,7 @@ async def test_book_then_invoice_then_send_from_the_lead_card(server, db, settin
             await part("line-add").click()
             await expect(part("invoice-lines")).to_have_text("Консультация терапевта × 2")
             await part("invoice-submit").click()
-            await expect(part("docs-message")).to_have_text(re.compile(r"^Выставлен счёт № \d+$"))
+            await expect(part("docs-message")).to_have_text(re.compile(r"^Выставлен счёт № \d+$"), timeout=SERVER_WAIT)
             invoice = await db.fetchrow("SELECT id, number, amount_total, posted, amocrm_lead_id FROM doc_invoices")
             number = people_number(invoice["number"])
             assert (invoice["amount_total"], invoice["posted"], invoice["amocrm_lead_id"]) == (4000, True, LEAD)
@@ -76,7 +80,7 @@ async def test_book_then_invoice_then_send_from_the_lead_card(server, db, settin
 
             # «Отправить клиенту»
             await invoice_row.locator("button.erp-clinic-booking-send").click()
-            await expect(part("docs-message")).to_have_text("Счёт отправлен на ivanov@example.com")
+            await expect(part("docs-message")).to_have_text("Счёт отправлен на ivanov@example.com", timeout=SERVER_WAIT)
             [message] = mailbox.messages
             assert message["To"] == "ivanov@example.com"
             [attachment] = list(message.iter_attachments())
