@@ -12,7 +12,7 @@ import asyncpg
 import msgspec
 
 from .errors import ValidationError
-from .posting.sqlnames import Params, ident, literal
+from .posting.sqlnames import Params, by_ids, ident, literal
 
 Ref = tuple[str, Any, Any]  # (field path, target name, id)
 
@@ -46,8 +46,10 @@ def found_sql(registry, refs: Refs, p: Params) -> str:
         obj = registry.target(target)
         if obj is None:
             raise LookupError(f"unknown reference target {target}")
-        parts.append(f"SELECT {literal(target)} AS t, id, deletion_mark FROM {ident(obj.table)}"
-                     f" WHERE id = ANY({p(f'refs.{i}', 'bigint[]')})")
+        # each id by the primary key (see erp.platform.posting.sqlnames.by_ids)
+        parts.append(f"SELECT {literal(target)} AS t, x.id, x.deletion_mark FROM {by_ids(p(f'refs.{i}', 'bigint[]'))}"
+                     f" CROSS JOIN LATERAL (SELECT id, deletion_mark FROM {ident(obj.table)} WHERE id = u.id LIMIT 1)"
+                     " AS x")
     return f"(SELECT json_agg(json_build_array(t, id, deletion_mark)) FROM ({' UNION ALL '.join(parts)}) AS r)::text"
 
 

@@ -336,7 +336,10 @@ class AccumulationRegister:
         the month, which serves upserts but not a key's range of months), day totals likewise. The key index
         covers record_type and the resources, so the raw movements a balance at a date
         reads (at most half a month of the key's) come from the index alone, however
-        long and dense the key's history (benchmark row 4c)."""
+        long and dense the key's history (benchmark row 4c). A register with resources controlled in the
+        past adds its history function (:func:`~erp.platform.posting.control.history_ddl`)."""
+        from .posting.control import history_ddl  # posting builds on the register, not the other way
+
         t, dims = self.movements_table, ", ".join(q(d) for d in self.dimension_names)
         m = self.month_table
         covered = ", ".join(["record_type", *(q(r) for r in self.resource_names)])
@@ -346,7 +349,7 @@ class AccumulationRegister:
             f"CREATE INDEX IF NOT EXISTS {t}_period_idx ON {t} (period)",
             f"CREATE INDEX IF NOT EXISTS {m}_key_idx ON {m} ({dims}, month)",
         ] + ([f"CREATE INDEX IF NOT EXISTS {self.day_table}_key_idx ON {self.day_table} ({dims}, day)"]
-             if self.is_balance else [])
+             if self.is_balance else []) + history_ddl(self)
 
     # -- virtual tables (виртуальные таблицы) -------------------------------------
 

@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from erp.platform.fields import Field
+from erp.platform.posting.control import past_query
 from erp.platform.register import AccumulationRegister, Movement
 from erp.platform.shortfalls import BalanceShortage
 from erp.platform.totals import check_totals, rebuild_totals
@@ -76,7 +77,11 @@ def test_tables_and_indexes():
         "CREATE INDEX IF NOT EXISTS reg_test_goods_movements_period_idx ON reg_test_goods_movements (period)",
         'CREATE INDEX IF NOT EXISTS reg_test_goods_month_key_idx ON reg_test_goods_month '
         '("warehouse_id", "item_id", month)',
-        'CREATE INDEX IF NOT EXISTS reg_test_goods_day_key_idx ON reg_test_goods_day ("warehouse_id", "item_id", day)']
+        'CREATE INDEX IF NOT EXISTS reg_test_goods_day_key_idx ON reg_test_goods_day ("warehouse_id", "item_id", day)',
+        # quantity is controlled in the past: the register's history function, its query written in it
+        f'CREATE OR REPLACE FUNCTION "reg_test_goods_history"(json) RETURNS SETOF record LANGUAGE plpgsql VOLATILE'
+        f" AS $erp$ BEGIN RETURN QUERY {past_query(stock)}; END $erp$"]
+    assert 'FROM "reg_test_goods_movements" AS m' in past_query(stock)
 
 
 @pytest.mark.parametrize("kwargs, error", [

@@ -11,8 +11,8 @@ then check", on balance rows locked to commit):
   moment from the earliest one the change touches (``past<tag>``): a back-dated expense is checked at its
   moment and at every later one, and so is a receipt unposted or moved later. The statement's own
   snapshot cannot see its own writes nor a posting that committed on the key while this one waited for
-  the key's balance row, so the past is read by ``erp_balance_history()`` (a volatile function: a fresh
-  snapshot, after the register's writes), see :func:`past_query`.
+  the key's balance row, so the past is read by the register's history function (a volatile function: a
+  fresh snapshot, after the register's writes), see :func:`past_query` and :func:`history_ddl`.
 
 What is short goes to ``erp_balance_shortage()`` (:data:`SHORTFALLS`), which refuses the statement with
 the shortfalls as JSON (:func:`decode_shortfalls`).
@@ -68,8 +68,29 @@ def history_keys(reg: AccumulationRegister, tag: str, fresh: bool) -> list[str]:
             f" GROUP BY {dims} HAVING {' OR '.join(f'min({ident(r)}) < 0' for r in past)})"]
 
 
+def history_function(reg: AccumulationRegister) -> str:
+    """The name of the register's history function (``reg_<stem>_history``), quoted."""
+    return ident(f"reg_{reg.stem}_history")
+
+
+def history_ddl(reg: AccumulationRegister) -> list[str]:
+    """The register's history function, created with the register's other objects (its extra DDL, run
+    after every migration): ``reg_<stem>_history(params json)`` runs :func:`past_query` as a static
+    query of a PL/pgSQL function, so each connection plans it once and keeps the plan (a query handed to
+    a function as text, run by EXECUTE, was planned on every call: ≈2 ms of a posting with goods; bench
+    /NOTES.md item 26). VOLATILE: each call reads with a fresh snapshot, after the posting statement's
+    writes. ``SETOF record`` lets a changed declaration replace it in place (the caller names the
+    columns)."""
+    if not reg.controlled_in_the_past:
+        return []
+    query = past_query(reg)
+    assert "$erp$" not in query  # the body's quote: the query is built from the declaration, never input
+    return [f"CREATE OR REPLACE FUNCTION {history_function(reg)}(json) RETURNS SETOF record"
+            f" LANGUAGE plpgsql VOLATILE AS $erp$ BEGIN RETURN QUERY {query}; END $erp$"]
+
+
 def past_query(reg: AccumulationRegister) -> str:
-    """What ``erp_balance_history(query, params)`` runs for the register: for each key of ``params.keys``
+    """What the register's history function (:func:`history_ddl`) runs: for each key of ``params.keys``
     (its dimensions and ``since``) and each resource controlled in the past, the lowest balance at the
     end of a moment from ``since`` on at which the key has a movement, if below zero, at its earliest
     such moment: ``(dims, resource, balance, required, after, moment)``. The balance at a moment is the
@@ -80,7 +101,9 @@ def past_query(reg: AccumulationRegister) -> str:
     the balance it reads are the ones after the change (the recorder's old movements gone, its new ones
     in) together with every posting that committed on the key before this one locked its balance row.
     The key index (dimensions, period, covering record type and resources) serves the read: a key whose
-    change is at its latest moment reads only the recorder's own rows."""
+    change is at its latest moment reads only the recorder's own rows. Each key's balance row is read by
+    its unique index (a lateral subquery with LIMIT 1): the function's plan is generic, blind to how few
+    keys there are, and a join hashed the whole balance table on every call."""
     past = reg.controlled_in_the_past
     fields = {f.name: f.sql_type for f in (*reg.dimensions, *reg.resources)}
     dims = reg.dimension_names
@@ -107,7 +130,8 @@ def past_query(reg: AccumulationRegister) -> str:
     return (f"WITH h AS (SELECT * FROM json_to_recordset($1->'keys') AS h({key_types}, since timestamptz)),"
             f" o AS (SELECT * FROM json_to_recordset($1->'own') AS o({key_types}, period timestamptz, {own_types})),"
             f" p AS (SELECT {', '.join(f'h.{ident(d)}' for d in dims)}, x.period, {closing}, {takes}"
-            f" FROM h JOIN {ident(reg.balance_table)} AS b ON {join(reg, 'h', 'b')}"
+            f" FROM h CROSS JOIN LATERAL (SELECT {', '.join(ident(r) for r in past)}"
+            f" FROM {ident(reg.balance_table)} AS b WHERE {join(reg, 'h', 'b')} LIMIT 1) AS b"
             f" CROSS JOIN LATERAL (SELECT u.period, {later}, {taken} FROM ({union}) AS u(period, {names})"
             " GROUP BY u.period) AS x)"
             f" SELECT DISTINCT ON (x.resource, {keys}) json_build_object({pairs})::text, x.resource::text,"
@@ -167,7 +191,7 @@ def check_ctes(reg: AccumulationRegister, tag: str, change: Mapping[str, str], f
         ctes.append(
             f"past{tag} AS (SELECT {literal(reg.name)}::text AS register, x.dims, x.resource, x.balance, x.required,"
             f" NULL::text AS zero_with, x.after, x.moment, {literal(reg.timezone)}::text AS zone"
-            f" FROM erp_balance_history({literal(past_query(reg))}, {params})"
+            f" FROM {history_function(reg)}({params})"
             " AS x(dims text, resource text, balance numeric, required numeric, after text, moment timestamptz)"
             f" WHERE EXISTS (SELECT FROM hist{tag}))")
     return ctes

@@ -34,7 +34,7 @@ from typing import Any
 import msgspec
 
 from ..register import AccumulationRegister
-from .sqlnames import Params, ident, idents
+from .sqlnames import Params, by_ids, ident, idents
 
 
 class Lookup(msgspec.Struct, frozen=True):
@@ -228,8 +228,11 @@ def _balances_sql(register: AccumulationRegister, need: Balances, p: Params, nam
         values.append(value)
     join = " AND ".join(f"b.{ident(d)} = k.{ident(d)}" for d in dims)
     first = "k.ord" if not isinstance(need, PartBalances) else ", ".join(f"k.{ident(d)}" for d in dims)
+    # Each key's balance row by its unique index: a plain join let the generic plan (which cannot see how
+    # many keys there are) hash the whole balance table, 10 000 rows on every posting (bench/NOTES.md item 26).
     return (f"ARRAY(SELECT ROW({first}, {', '.join(values)}) FROM {keys}"
-            f" LEFT JOIN {ident(register.balance_table)} AS b ON {join}"
+            f" LEFT JOIN LATERAL (SELECT {idents(register.resource_names)}"
+            f" FROM {ident(register.balance_table)} AS b WHERE {join} LIMIT 1) AS b ON true"
             + "".join(laterals) + ")")
 
 
@@ -342,8 +345,9 @@ def expression(registry, name: str, need: Need, p: Params, recorder: tuple[str, 
         case Lookup(target, _, fields):
             return f"(SELECT {_row(fields)} FROM {_table(registry, target)} AS t WHERE t.id = {p(name, 'bigint')})"
         case Many(target, _, fields):
-            return (f"ARRAY(SELECT {_row(('id', *fields))} FROM {_table(registry, target)} AS t"
-                    f" WHERE t.id = ANY({p(name, 'bigint[]')}))")
+            shown = tuple(dict.fromkeys(("id", *fields)))
+            return (f"ARRAY(SELECT {_row(('id', *fields))} FROM {by_ids(p(name, 'bigint[]'))} CROSS JOIN LATERAL"
+                    f" (SELECT {idents(shown)} FROM {_table(registry, target)} AS t WHERE t.id = u.id LIMIT 1) AS t)")
         case Predefined(catalog, _, fields):
             return (f"(SELECT {_row(('id', *fields))} FROM {_table(registry, catalog)} AS t"
                     f" WHERE t.predefined = {p(name, 'text')})")
