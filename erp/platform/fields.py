@@ -7,6 +7,7 @@ Money and quantities are ``Decimal`` in Python and ``numeric`` in PostgreSQL.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import functools
 from collections.abc import Callable
@@ -196,7 +197,7 @@ class Field:
         return base
 
     @functools.cached_property
-    def _plain(self) -> tuple[type, Any, Any, Decimal | None] | None:
+    def _plain(self) -> tuple[builtins.type, Any, Any, Decimal | None] | None:
         """What :meth:`parse` takes as it is, without the general path: an ``int`` for an id or an
         integer, a ``Decimal`` for a number, within the limits (and at the scale), for a field without
         a ``check``: ``(type, minimum, maximum, step)``. Most values are such (every resource of every
@@ -218,7 +219,7 @@ class Field:
             if plain[3] is None:
                 if plain[1] <= raw <= plain[2]:
                     return raw
-            elif raw.is_finite() and plain[1] <= raw <= plain[2]:  # NaN is not ordered: asked first
+            elif isinstance(raw, Decimal) and raw.is_finite() and plain[1] <= raw <= plain[2]:  # NaN: asked first
                 rounded = raw.quantize(plain[3])
                 if rounded == raw:
                     return rounded
